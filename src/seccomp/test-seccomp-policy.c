@@ -182,7 +182,7 @@ static const Probe probes_allowed[] = {
         PROBE(pidfd_open, EINVAL, -1, 0),
         PROBE(pidfd_send_signal, EBADF, -1, 0, 0, 0),
         PROBE(setuid, EINVAL, -1),
-        PROBE(setgroups, EINVAL, -1, 0),
+        PROBE(getgroups, EINVAL, -1, 0),
         PROBE(capget, EFAULT, 0, 0),
         PROBE(prlimit64, EINVAL, 0, -1, 0, 0),
         PROBE(getrusage, EINVAL, -5, 0),
