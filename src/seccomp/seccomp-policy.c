@@ -4,8 +4,9 @@
  * The job's seccomp policy: an allowlist, because sandrun runs hostile code from the internet.
  *
  * - Anything not listed fails with ENOSYS, so system calls newer than this list look absent and libc and
- *   runtimes take their fallback paths (clone3 is listed with ENOSYS for the same reason: glibc then
- *   uses clone, whose flags we can inspect; clone3 passes them in memory, out of BPF's reach).
+ *   runtimes take their fallback paths. clone3 is deliberately left off (libseccomp will not take a rule
+ *   that repeats the default action): it passes its flags in memory, out of BPF's reach, and on ENOSYS
+ *   glibc falls back to clone, whose flags are checked.
  * - Dangerous calls are refused with EPERM rather than a kill, so programs can handle the failure:
  *   - namespaces and mounts (unshare, setns, mount, pivot_root, chroot, the new mount API): the job's
  *     view of the system is fixed by the sandbox, and new user namespaces are the usual way to reach
