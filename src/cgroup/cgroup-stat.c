@@ -205,7 +205,7 @@ int cgroup_job_open_pid(CgroupJob **ret, const char *root, pid_t pid) {
 
 int cgroup_job_cpu_usec(CgroupJob *j, uint64_t *ret) {
         char buf[4096];
-        size_t len;
+        size_t len = 0;
         uint64_t v;
         int r;
 
@@ -228,7 +228,7 @@ int cgroup_job_cpu_usec(CgroupJob *j, uint64_t *ret) {
 int cgroup_job_sample(CgroupJob *j, CgroupSample *ret) {
         CgroupSample s = {};
         char buf[4096];
-        size_t len;
+        size_t len = 0;
 
         s.has_cpu = cgroup_job_cpu_usec(j, &s.cpu_usec) >= 0;
         if (j->memory_peak_fd >= 0 && read_fd(j->memory_peak_fd, buf, sizeof(buf), &len) >= 0)

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The job's init, running in a freshly cloned child of the daemon. Everything here is a plain system
+ * call on data the daemon prepared: no allocation, no logging, no stdio. Failures are reported through
+ * the report pipe and end the process.
+ *
+ * The order follows bubblewrap's: ids first (so the mounts are ours to make), then the root assembled on a
+ * private tmpfs, pivot_root, and only after the daemon has moved us into the job's scope the cgroup
+ * namespace and the steps. Each step drops every capability, sets no_new_privs and loads the seccomp
+ * filter as the very last thing before execve().
+ */
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <linux/securebits.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "seccomp-policy.h"
+
+/* Where the report pipe sits in a step's process while it sets itself up; close-on-exec. */
+#define STEP_REPORT_FD 9
+
+static void report(int fd, SandboxReportKind kind, int stage, int step, int error, int status) {
+        SandboxReport r = { .kind = kind, .stage = stage, .step = step, .error = error, .status = status };
+        ssize_t n;
+
+        /* Smaller than PIPE_BUF, so the write is atomic even with several writers. */
+        do
+                n = write(fd, &r, sizeof(r));
+        while (n < 0 && errno == EINTR);
+}
+
+_noreturn_ static void fail(int report_fd, SandboxReportKind kind, SandboxStage stage, int step, int error) {
+        report(report_fd, kind, stage, step, error > 0 ? error : EIO, 0);
+        _exit(127);
+}
+
+static int write_all(int fd, const char *data, size_t len) {
+        while (len > 0) {
+                ssize_t n = write(fd, data, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                data += n;
+                len -= n;
+        }
+        return 0;
+}
+
+static int write_file(const char *path, const char *data, int flags, mode_t mode) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | flags, mode);
+        if (fd < 0)
+                return -errno;
+        int r = write_all(fd, data, strlen(data));
+        close(fd);
+        return r;
+}
+
+static int setup_ids(const SandboxLayout *l) {
+        int r;
+
+        /* Denying setgroups is what lets an unprivileged process write its own gid_map. */
+        r = write_file("/proc/self/setgroups", l->setgroups, 0, 0);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = write_file("/proc/self/gid_map", l->gid_map, 0, 0);
+        if (r < 0)
+                return r;
+        return write_file("/proc/self/uid_map", l->uid_map, 0, 0);
+}
+
+/* Mount flags a user namespace may not clear on a bind of a mount it does not own. */
+static unsigned long locked_flags(const char *path) {
+        struct statvfs sv;
+        unsigned long f = 0;
+
+        if (statvfs(path, &sv) < 0)
+                return 0;
+        if (sv.f_flag & ST_NOSUID)
+                f |= MS_NOSUID;
+        if (sv.f_flag & ST_NODEV)
+                f |= MS_NODEV;
+        if (sv.f_flag & ST_NOEXEC)
+                f |= MS_NOEXEC;
+        if (sv.f_flag & ST_RDONLY)
+                f |= MS_RDONLY;
+        if (sv.f_flag & ST_NOATIME)
+                f |= MS_NOATIME;
+        if (sv.f_flag & ST_NODIRATIME)
+                f |= MS_NODIRATIME;
+        if (sv.f_flag & ST_RELATIME)
+                f |= MS_RELATIME;
+        return f;
+}
+
+static int bind_remount(const char *source, const char *target, unsigned long extra) {
+        if (mount(source, target, NULL, MS_BIND, NULL) < 0)
+                return -errno;
+        if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | extra | locked_flags(target), NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+static int run_mount_op(const MountOp *op) {
+        int fd;
+
+        switch (op->type) {
+        case MOUNT_OP_MKDIR:
+                if (mkdir(op->target, op->mode) < 0 && errno != EEXIST)
+                        return -errno;
+                return 0;
+        case MOUNT_OP_MKFILE:
+                fd = open(op->target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, op->mode);
+                if (fd < 0)
+                        return -errno;
+                close(fd);
+                return 0;
+        case MOUNT_OP_SYMLINK:
+                return symlink(op->source, op->target) < 0 ? -errno : 0;
+        case MOUNT_OP_WRITE_FILE:
+                return write_file(op->target, op->source, O_CREAT | O_EXCL, op->mode);
+        case MOUNT_OP_TMPFS:
+                return mount(op->source, op->target, "tmpfs", op->flags, op->data) < 0 ? -errno : 0;
+        case MOUNT_OP_BIND_RO:
+                return bind_remount(op->source, op->target, MS_RDONLY | MS_NOSUID | MS_NODEV);
+        case MOUNT_OP_BIND_DEV:
+                return bind_remount(op->source, op->target, MS_NOSUID | MS_NOEXEC);
+        case MOUNT_OP_PROC:
+                return mount(op->source, op->target, "proc", op->flags, NULL) < 0 ? -errno : 0;
+        case MOUNT_OP_PROC_RO:
+                if (access(op->target, F_OK) < 0)
+                        return 0;
+                return bind_remount(op->target, op->target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        }
+        return -EINVAL;
+}
+
+static void build_root(const SandboxLayout *l, int report_fd) {
+        /* Nothing we mount may leak back to the host, nor host mount events reach us. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_MOUNT, -1, errno);
+
+        for (size_t i = 0; i < l->n_ops; i++) {
+                int r = run_mount_op(&l->ops[i]);
+                if (r < 0)
+                        fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_MOUNT, (int) i, -r);
+        }
+
+        /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only ours. */
+        if (chdir(l->staging) < 0 ||
+            syscall(SYS_pivot_root, ".", ".") < 0 ||
+            umount2(".", MNT_DETACH) < 0 ||
+            chdir("/") < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_PIVOT, -1, errno);
+
+        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_PIVOT, -1, errno);
+}
+
+static int copy_code(int code_fd, const char *name) {
+        char buf[16384];
+        off_t off = 0;
+        int fd, r = 0;
+
+        fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n = pread(code_fd, buf, sizeof(buf), off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        break;
+                }
+                if (n == 0)
+                        break;
+                r = write_all(fd, buf, n);
+                if (r < 0)
+                        break;
+                off += n;
+        }
+        close(fd);
+        return r;
+}
+
+/* Puts `fds` at 0..n-1 (-EBADF: /dev/null for 0-2, closed above), whatever numbers they had before. */
+static int install_fds(int *fds, size_t n, int report_fd) {
+        int moved[4];
+
+        for (size_t i = 0; i < n; i++) {
+                int src = fds[i];
+                if (src < 0 && i < 3)
+                        src = open("/dev/null", O_RDWR | O_CLOEXEC);
+                moved[i] = src < 0 ? -EBADF : fcntl(src, F_DUPFD_CLOEXEC, 16);
+                if (src >= 0 && moved[i] < 0)
+                        return -errno;
+        }
+        /* The sources were copied above 16, so overwriting whatever sits at STEP_REPORT_FD is fine. */
+        if (report_fd != STEP_REPORT_FD && dup3(report_fd, STEP_REPORT_FD, O_CLOEXEC) < 0)
+                return -errno;
+        for (size_t i = 0; i < n; i++)
+                if (moved[i] >= 0 && dup2(moved[i], (int) i) < 0)
+                        return -errno;
+        if (close_range(n, STEP_REPORT_FD - 1, 0) < 0 || close_range(STEP_REPORT_FD + 1, ~0U, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+static int drop_privileges(const SandboxPlan *plan) {
+        for (int c = 0; c <= plan->layout->cap_last; c++)
+                if (cap_drop_bound(c) < 0 && errno != EINVAL)
+                        return -errno;
+        if (cap_reset_ambient() < 0)
+                return -errno;
+        /* Locked, so nothing the job runs can win capabilities back by becoming uid 0 in its namespace. */
+        if (cap_set_secbits(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+                            SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+                            SECBIT_KEEP_CAPS_LOCKED |
+                            SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) < 0)
+                return -errno;
+        if (cap_set_proc(plan->no_caps) < 0)
+                return -errno;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+_noreturn_ static void run_step(const SandboxPlan *plan, size_t idx, int report_fd) {
+        const SandboxStep *s = &plan->steps[idx];
+        const SandboxLayout *l = plan->layout;
+        int fds[4] = { s->stdin_fd, s->stdout_fd, s->stderr_fd, s->extra_fd };
+        sigset_t none;
+        int r;
+
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < _NSIG; sig++)
+                (void) signal(sig, SIG_DFL);
+        (void) setsid();
+
+        r = install_fds(fds, s->extra_fd >= 0 ? 4 : 3, report_fd);
+        if (r < 0)
+                fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_FDS, (int) idx, -r);
+        report_fd = STEP_REPORT_FD;
+
+        if (chdir(SANDBOX_WORK_DIR) < 0)
+                fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_FDS, (int) idx, errno);
+        umask(022);
+        for (int i = 0; i < RLIM_NLIMITS; i++)
+                if (l->rlimit_set[i] && setrlimit(i, &l->rlimits[i]) < 0)
+                        fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_LIMITS, (int) idx, errno);
+
+        r = drop_privileges(plan);
+        if (r < 0)
+                fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_CAPS, (int) idx, -r);
+        r = seccomp_program_install(plan->seccomp);
+        if (r < 0)
+                fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_SECCOMP, (int) idx, -r);
+
+        execve(s->argv[0], s->argv, plan->envp ?: l->envp);
+        fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_EXEC, (int) idx, errno);
+}
+
+/* Kills every other process in the job's PID namespace and reaps it; init is spared by the kernel. */
+static void kill_all(void) {
+        (void) kill(-1, SIGKILL);
+        for (;;) {
+                if (waitpid(-1, NULL, __WALL) < 0 && errno != EINTR)
+                        break;
+        }
+}
+
+static void close_step_fds(const SandboxStep *s) {
+        const int fds[] = { s->stdin_fd, s->stdout_fd, s->stderr_fd, s->extra_fd };
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+}
+
+/* What the daemon said on the control pipe: 'G', 'K', or 0 for end of file. */
+static int read_control(int control_fd) {
+        char c;
+        ssize_t n;
+
+        do
+                n = read(control_fd, &c, 1);
+        while (n < 0 && errno == EINTR);
+        return n == 1 ? c : 0;
+}
+
+typedef enum StepOutcome {
+        STEP_OUTCOME_EXITED,
+        STEP_OUTCOME_KILLED,
+        STEP_OUTCOME_RELEASED,
+} StepOutcome;
+
+/* Waits for the step's process while watching the control pipe. */
+static StepOutcome wait_step(pid_t pid, int signal_fd, int control_fd, int *ret_status) {
+        struct pollfd p[2] = {
+                { .fd = signal_fd, .events = POLLIN },
+                { .fd = control_fd, .events = POLLIN },
+        };
+
+        for (;;) {
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return STEP_OUTCOME_RELEASED;
+                }
+                if (p[1].revents) {
+                        int c = read_control(control_fd);
+                        if (c == 'K')
+                                return STEP_OUTCOME_KILLED;
+                        if (c == 0)
+                                return STEP_OUTCOME_RELEASED;
+                }
+                if (p[0].revents) {
+                        struct signalfd_siginfo si;
+                        (void) read(signal_fd, &si, sizeof(si));
+                        for (;;) {
+                                int status;
+                                pid_t r = waitpid(-1, &status, WNOHANG | __WALL);
+                                if (r <= 0)
+                                        break;
+                                if (r == pid) {
+                                        *ret_status = status;
+                                        return STEP_OUTCOME_EXITED;
+                                }
+                        }
+                }
+        }
+}
+
+_noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int control_fd) {
+        const SandboxLayout *l = plan->layout;
+        sigset_t chld;
+        int signal_fd, r;
+
+        /* If the daemon dies, so does the job. */
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        umask(022);
+
+        /* A process that changed uids is not dumpable, and then /proc/self/uid_map is not ours to write. */
+        (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        r = setup_ids(l);
+        if (r < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_IDS, -1, -r);
+        /* Keeps the job's processes from ptracing us or reading our /proc entries. Only now: a
+         * non-dumpable process cannot write its own id maps. */
+        (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_HOSTNAME, -1, errno);
+        build_root(l, report_fd);
+        if (chdir(SANDBOX_WORK_DIR) < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_PIVOT, -1, errno);
+
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0 ||
+            (signal_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_WAIT, -1, errno);
+
+        report(report_fd, SANDBOX_REPORT_READY, 0, -1, 0, 0);
+        if (read_control(control_fd) != 'G')
+                _exit(0);
+
+        /* Now inside the job's scope: its cgroup becomes the root of what the job can see. */
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_CGROUP_NS, -1, errno);
+
+        if (plan->code_fd >= 0) {
+                r = copy_code(plan->code_fd, plan->code_path);
+                if (r < 0)
+                        fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_CODE, -1, -r);
+                close(plan->code_fd);
+        }
+
+        bool released = false;
+        size_t started = 0;
+        for (size_t i = 0; i < plan->n_steps; i++) {
+                const SandboxStep *s = &plan->steps[i];
+                int status = 0;
+
+                pid_t pid = fork();
+                if (pid < 0)
+                        fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_EXEC, (int) i, errno);
+                if (pid == 0)
+                        run_step(plan, i, report_fd);
+                close_step_fds(s);
+                started = i + 1;
+
+                StepOutcome o = wait_step(pid, signal_fd, control_fd, &status);
+                kill_all();
+                if (o == STEP_OUTCOME_KILLED) {
+                        report(report_fd, SANDBOX_REPORT_KILLED, 0, (int) i, 0, 0);
+                        break;
+                }
+                if (o == STEP_OUTCOME_RELEASED) {
+                        released = true;
+                        break;
+                }
+                report(report_fd, SANDBOX_REPORT_STEP_EXITED, 0, (int) i, 0, status);
+
+                /* A helper that failed, or a program that was killed, ends the plan. */
+                bool ok = s->is_entrypoint ? !WIFSIGNALED(status) : WIFEXITED(status) && WEXITSTATUS(status) == 0;
+                if (!ok)
+                        break;
+        }
+        /* Steps that never ran still hold pipe ends the daemon waits to see closed. */
+        for (size_t i = started; i < plan->n_steps; i++)
+                close_step_fds(&plan->steps[i]);
+
+        if (!released) {
+                report(report_fd, SANDBOX_REPORT_DONE, 0, -1, 0, 0);
+                while (read_control(control_fd) != 0)
+                        ;
+        }
+        _exit(0);
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * One job's sandbox: a plan of what to run, the forked init that builds the sandbox and runs the plan,
+ * and the messages that init sends back.
+ *
+ * The daemon forks the init with sandbox_spawn(). The init enters new user, PID, network, mount, IPC and
+ * UTS namespaces, assembles the job's root and reports SANDBOX_REPORT_READY, then waits. Once the daemon
+ * has put it into its scope, sandbox_process_go() lets it continue: it enters a new cgroup namespace,
+ * copies the program into the work dir and runs the steps one after another, each as an unprivileged
+ * process with no capabilities, no_new_privs and the seccomp filter. After each step every process left
+ * in the job is killed. The init reports each step's end, then SANDBOX_REPORT_DONE, and stays alive
+ * (keeping the scope populated, so the daemon can read the final accounting) until the daemon releases it
+ * by closing the control pipe. Writing 'K' to the control pipe kills whatever runs and ends the plan.
+ */
+
+#include <stdint.h>
+#include <sys/capability.h>
+#include <sys/types.h>
+
+#include "macro.h"
+#include "sandbox-layout.h"
+
+typedef struct SeccompProgram SeccompProgram;
+
+#define SANDBOX_STEPS_MAX 4
+
+typedef struct SandboxStep {
+        char **argv;
+        int stdin_fd;           /* -EBADF: /dev/null */
+        int stdout_fd;          /* -EBADF: /dev/null */
+        int stderr_fd;          /* -EBADF: /dev/null */
+        int extra_fd;           /* becomes fd 3; -EBADF: none */
+        bool is_entrypoint;     /* the job's own program, as opposed to a staging helper */
+} SandboxStep;
+
+typedef struct SandboxPlan {
+        const SandboxLayout *layout;
+        const SeccompProgram *seccomp;
+        cap_t no_caps;
+        char **envp;            /* NULL: the layout's default */
+        int code_fd;            /* copied to code_path in the work dir before the first step */
+        char *code_path;
+        SandboxStep steps[SANDBOX_STEPS_MAX];
+        size_t n_steps;
+} SandboxPlan;
+
+int sandbox_plan_new(SandboxPlan **ret, const SandboxLayout *layout, const SeccompProgram *seccomp);
+SandboxPlan *sandbox_plan_free(SandboxPlan *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(SandboxPlan *, sandbox_plan_free);
+
+/* Copies the program in `code_fd` (taken) to `name` inside the work dir. */
+int sandbox_plan_set_code(SandboxPlan *p, int code_fd, const char *name);
+/* Replaces the environment; `envp` is copied. */
+int sandbox_plan_set_env(SandboxPlan *p, char *const *envp);
+/* Appends a step; argv is copied, the fds are taken (also on failure). Returns the step's index. */
+int sandbox_plan_add_step(SandboxPlan *p, char *const *argv, int stdin_fd, int stdout_fd, int stderr_fd,
+                          int extra_fd, bool is_entrypoint);
+
+typedef enum SandboxReportKind {
+        SANDBOX_REPORT_READY = 1,       /* sandbox built, waiting for go */
+        SANDBOX_REPORT_SETUP_FAILED,    /* stage: SandboxStage, error: errno */
+        SANDBOX_REPORT_STEP_FAILED,     /* a step could not be started; step, error: errno */
+        SANDBOX_REPORT_STEP_EXITED,     /* step, status: the wait status */
+        SANDBOX_REPORT_KILLED,          /* the daemon asked, everything was killed */
+        SANDBOX_REPORT_DONE,            /* no more steps will run; waiting for release */
+} SandboxReportKind;
+
+typedef enum SandboxStage {
+        SANDBOX_STAGE_IDS = 1,
+        SANDBOX_STAGE_HOSTNAME,
+        SANDBOX_STAGE_MOUNT,            /* error at mount op number `step` */
+        SANDBOX_STAGE_PIVOT,
+        SANDBOX_STAGE_CGROUP_NS,
+        SANDBOX_STAGE_CODE,
+        SANDBOX_STAGE_WAIT,
+        SANDBOX_STAGE_FDS,
+        SANDBOX_STAGE_LIMITS,
+        SANDBOX_STAGE_CAPS,
+        SANDBOX_STAGE_SECCOMP,
+        SANDBOX_STAGE_EXEC,
+} SandboxStage;
+
+typedef struct SandboxReport {
+        int32_t kind;
+        int32_t stage;
+        int32_t step;
+        int32_t error;
+        int32_t status;
+} SandboxReport;
+
+const char *sandbox_stage_to_string(SandboxStage s);
+
+/* Parses reports from a read() of the report pipe; reports are written whole, so a read holds whole ones. */
+int sandbox_report_parse(const void *buf, size_t len, SandboxReport *ret);
+
+typedef struct SandboxProcess {
+        pid_t pid;
+        int pidfd;
+        int control_fd;         /* write end: 'G' to go, 'K' to kill, close to release */
+        int report_fd;          /* read end of SandboxReport messages */
+} SandboxProcess;
+
+/* Forks the init. The plan's fds are given to the child and closed here; the plan can be freed after. */
+int sandbox_spawn(SandboxPlan *plan, SandboxProcess *ret);
+int sandbox_process_go(SandboxProcess *p);
+int sandbox_process_kill(SandboxProcess *p);
+/* Lets the init exit, which ends every process of the job. */
+void sandbox_process_release(SandboxProcess *p);
+void sandbox_process_done(SandboxProcess *p);
+
+/* Runs in the forked init; never returns. Allocates nothing, logs nothing: it reports through report_fd. */
+_noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int control_fd);

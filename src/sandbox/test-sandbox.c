@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * Runs real jobs through the sandbox without systemd: spawn, go, collect output and reports. As root the
+ * test first becomes `nobody`, so it exercises the same unprivileged path as the daemon.
+ */
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "sandbox.h"
+#include "seccomp-policy.h"
+#include "strv.h"
+#include "tests.h"
+
+static SandboxLayout *layout;
+static SeccompProgram *seccomp;
+
+typedef struct Result {
+        char out[65536];
+        size_t out_len;
+        char err[65536];
+        size_t err_len;
+        SandboxReport last_exit;
+        bool killed;
+        bool setup_failed;
+        SandboxReport failure;
+} Result;
+
+static void drain(int fd, char *buf, size_t *len, size_t cap, bool *open) {
+        ssize_t n = read(fd, buf + *len, cap - 1 - *len);
+        if (n <= 0)
+                *open = false;
+        else
+                *len += n;
+        buf[*len] = 0;
+}
+
+/* Runs `argv` (with `code` as main file when given); 'K' is sent after kill_after_ms if positive. */
+static void run_job(char *const *argv, const char *code, const char *code_name, int kill_after_ms, Result *res) {
+        _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
+        int out[2], err[2];
+        SandboxProcess p;
+
+        memset(res, 0, sizeof(*res));
+        ASSERT_OK(sandbox_plan_new(&plan, layout, seccomp));
+        if (code) {
+                int fd = memfd_create("code", MFD_CLOEXEC);
+                ASSERT_TRUE(fd >= 0);
+                ASSERT_EQ(write(fd, code, strlen(code)), (ssize_t) strlen(code));
+                ASSERT_OK(sandbox_plan_set_code(plan, fd, code_name));
+        }
+        ASSERT_OK(pipe2(out, O_CLOEXEC));
+        ASSERT_OK(pipe2(err, O_CLOEXEC));
+        ASSERT_OK(sandbox_plan_add_step(plan, argv, -EBADF, out[1], err[1], -EBADF, true));
+        ASSERT_OK(sandbox_spawn(plan, &p));
+
+        bool out_open = true, err_open = true, done = false;
+        SandboxReport r;
+        ASSERT_EQ(read(p.report_fd, &r, sizeof(r)), (ssize_t) sizeof(r));
+        if (r.kind == SANDBOX_REPORT_SETUP_FAILED) {
+                fprintf(stderr, "setup failed: %s step %d: %s\n", sandbox_stage_to_string(r.stage), r.step,
+                        strerror(r.error));
+                abort();
+        }
+        ASSERT_EQ(r.kind, SANDBOX_REPORT_READY);
+        ASSERT_OK(sandbox_process_go(&p));
+
+        while (out_open || err_open || !done) {
+                struct pollfd pf[3] = {
+                        { .fd = out_open ? out[0] : -1, .events = POLLIN },
+                        { .fd = err_open ? err[0] : -1, .events = POLLIN },
+                        { .fd = done ? -1 : p.report_fd, .events = POLLIN },
+                };
+                int n = poll(pf, 3, kill_after_ms > 0 ? kill_after_ms : 10000);
+                ASSERT_TRUE(n >= 0);
+                if (n == 0) {
+                        ASSERT_TRUE(kill_after_ms > 0);
+                        ASSERT_OK(sandbox_process_kill(&p));
+                        kill_after_ms = 0;
+                        continue;
+                }
+                if (pf[0].revents)
+                        drain(out[0], res->out, &res->out_len, sizeof(res->out), &out_open);
+                if (pf[1].revents)
+                        drain(err[0], res->err, &res->err_len, sizeof(res->err), &err_open);
+                if (pf[2].revents) {
+                        ASSERT_EQ(read(p.report_fd, &r, sizeof(r)), (ssize_t) sizeof(r));
+                        if (r.kind == SANDBOX_REPORT_STEP_EXITED)
+                                res->last_exit = r;
+                        else if (r.kind == SANDBOX_REPORT_KILLED)
+                                res->killed = true;
+                        else if (r.kind == SANDBOX_REPORT_STEP_FAILED || r.kind == SANDBOX_REPORT_SETUP_FAILED) {
+                                res->setup_failed = true;
+                                res->failure = r;
+                        } else if (r.kind == SANDBOX_REPORT_DONE)
+                                done = true;
+                }
+        }
+        sandbox_process_release(&p);
+        int status;
+        ASSERT_EQ(waitpid(p.pid, &status, 0), p.pid);
+        ASSERT_TRUE(WIFEXITED(status));
+        close(out[0]);
+        close(err[0]);
+        sandbox_process_done(&p);
+}
+
+static void sh(const char *script, Result *res) {
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) script, NULL };
+        run_job(argv, NULL, NULL, 0, res);
+}
+
+TEST(hello) {
+        static Result res;
+        sh("echo hello; echo oops >&2; exit 3", &res);
+        ASSERT_STREQ(res.out, "hello\n");
+        ASSERT_STREQ(res.err, "oops\n");
+        ASSERT_TRUE(WIFEXITED(res.last_exit.status));
+        ASSERT_EQ(WEXITSTATUS(res.last_exit.status), 3);
+}
+
+TEST(identity) {
+        static Result res;
+        sh("id -u; id -g; hostname; echo $HOME; pwd; cat /proc/self/uid_map | tr -s ' '", &res);
+        fprintf(stderr, "%s", res.err);
+        char expect[256];
+        snprintf(expect, sizeof(expect), "1000\n1000\nsandrun\n/work\n/work\n 1000 %u 1\n", getuid());
+        ASSERT_STREQ(res.out, expect);
+}
+
+TEST(isolation) {
+        static Result res;
+        /* Only our own processes, no network but lo, read-only system dirs, writable work and tmp. */
+        sh("ls /proc | grep -c '^[0-9]' ; ls /sys/class/net 2>/dev/null | wc -l; "
+           "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; "
+           "touch /usr/x 2>/dev/null && echo usr-writable; touch /etc/x 2>/dev/null && echo etc-writable; "
+           "touch /x 2>/dev/null && echo root-writable; "
+           "touch /work/x /tmp/x /dev/shm/x && echo writable; ls /dev | tr '\\n' ' '; echo; "
+           "grep -c . /etc/passwd", &res);
+        fprintf(stderr, "%s", res.err);
+        /* sh, ls and grep: three processes in the job's PID namespace, plus init. */
+        ASSERT_TRUE(strstr(res.out, "lo\n") != NULL);
+        ASSERT_TRUE(strstr(res.out, "eth") == NULL);
+        ASSERT_TRUE(strstr(res.out, "-writable") == NULL);
+        ASSERT_TRUE(strstr(res.out, "\nwritable\n") != NULL);
+        ASSERT_TRUE(strstr(res.out, "fd full null random shm stderr stdin stdout urandom zero") != NULL);
+        ASSERT_TRUE(strstr(res.out, "\n3\n") != NULL); /* our own passwd, three lines */
+        int procs = atoi(res.out);
+        ASSERT_TRUE(procs >= 2 && procs <= 5);
+}
+
+TEST(no_capabilities) {
+        static Result res;
+        sh("grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\\t' ' '",
+           &res);
+        ASSERT_TRUE(strstr(res.out, "CapInh: 0000000000000000") != NULL);
+        ASSERT_TRUE(strstr(res.out, "CapPrm: 0000000000000000") != NULL);
+        ASSERT_TRUE(strstr(res.out, "CapEff: 0000000000000000") != NULL);
+        ASSERT_TRUE(strstr(res.out, "CapBnd: 0000000000000000") != NULL);
+        ASSERT_TRUE(strstr(res.out, "CapAmb: 0000000000000000") != NULL);
+        ASSERT_TRUE(strstr(res.out, "NoNewPrivs: 1") != NULL);
+        ASSERT_TRUE(strstr(res.out, "Seccomp: 2") != NULL);
+}
+
+TEST(code_file_and_python) {
+        static Result res;
+        char *argv[] = { (char *) "/usr/bin/python3", (char *) "main.py", (char *) "arg1", NULL };
+        if (access(argv[0], X_OK) < 0) {
+                fprintf(stderr, "    (python3 not installed, skipped)\n");
+                return;
+        }
+        run_job(argv, "import sys, os\nprint('hi', sys.argv[1:], os.getcwd())\n", "main.py", 0, &res);
+        fprintf(stderr, "%s status=%d failed=%d stage=%d err=%d\n", res.err, res.last_exit.status, res.setup_failed, res.failure.stage, res.failure.error);
+        ASSERT_STREQ(res.out, "hi ['arg1'] /work\n");
+}
+
+TEST(orphans_are_killed) {
+        static Result res;
+        /* A daemonised sleeper must not keep the job alive after its entrypoint ends. */
+        sh("(setsid sleep 1000 &) ; echo started", &res);
+        ASSERT_STREQ(res.out, "started\n");
+        ASSERT_TRUE(WIFEXITED(res.last_exit.status));
+}
+
+TEST(kill_request) {
+        static Result res;
+        char *argv[] = { (char *) "/bin/sleep", (char *) "1000", NULL };
+        run_job(argv, NULL, NULL, 200, &res);
+        ASSERT_TRUE(res.killed);
+}
+
+TEST(exec_failure) {
+        static Result res;
+        char *argv[] = { (char *) "/nonexistent", NULL };
+        run_job(argv, NULL, NULL, 0, &res);
+        ASSERT_TRUE(res.setup_failed);
+        ASSERT_EQ(res.failure.stage, SANDBOX_STAGE_EXEC);
+        ASSERT_EQ(res.failure.error, ENOENT);
+}
+
+int main(void) {
+        /* Like the daemon: never as root. */
+        if (getuid() == 0) {
+                struct passwd *pw = getpwnam("nobody");
+                ASSERT_TRUE(pw);
+                ASSERT_OK(setgroups(0, NULL));
+                ASSERT_OK(setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid));
+                ASSERT_OK(setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid));
+        }
+        SandboxLimits limits = {
+                .work_size = 16 << 20, .tmp_size = 16 << 20, .max_open_files = 256, .max_file_size = 16 << 20,
+        };
+        ASSERT_OK(sandbox_layout_new(&layout, &limits, getuid(), getgid()));
+        ASSERT_OK(seccomp_program_compile(&seccomp));
+
+        RUN(hello);
+        RUN(identity);
+        RUN(isolation);
+        RUN(no_capabilities);
+        RUN(code_file_and_python);
+        RUN(orphans_are_killed);
+        RUN(kill_request);
+        RUN(exec_failure);
+
+        seccomp_program_free(seccomp);
+        sandbox_layout_free(layout);
+        return 0;
+}
