@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "interpreters.h"
+#include "macro.h"
+
+/* Candidates are under /usr first: the sandbox shows the host's /usr, and /bin only as its symlink or bind. */
+static Interpreter table[] = {
+        {
+                .name = "python",
+                .aliases = (const char *const[]) { "python3", "py", NULL },
+                .extension = ".py",
+                .candidates = (const char *const[]) { "/usr/bin/python3", NULL },
+        },
+        {
+                .name = "bash",
+                .aliases = (const char *const[]) { NULL },
+                .extension = ".sh",
+                .candidates = (const char *const[]) { "/usr/bin/bash", "/bin/bash", NULL },
+        },
+        {
+                .name = "sh",
+                .aliases = (const char *const[]) { "shell", NULL },
+                .extension = ".sh",
+                .candidates = (const char *const[]) { "/usr/bin/sh", "/bin/sh", NULL },
+        },
+        {
+                .name = "node",
+                .aliases = (const char *const[]) { "javascript", "js", "nodejs", NULL },
+                .extension = ".js",
+                .candidates = (const char *const[]) { "/usr/bin/node", "/usr/bin/nodejs", NULL },
+        },
+        {
+                .name = "perl",
+                .aliases = (const char *const[]) { "pl", NULL },
+                .extension = ".pl",
+                .candidates = (const char *const[]) { "/usr/bin/perl", NULL },
+        },
+};
+
+void interpreters_detect(const char *root) {
+        char p[PATH_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                table[i].path = NULL;
+                for (const char *const *c = table[i].candidates; *c; c++) {
+                        snprintf(p, sizeof(p), "%s%s", root ?: "", *c);
+                        if (access(p, X_OK) == 0) {
+                                table[i].path = *c;
+                                break;
+                        }
+                }
+        }
+}
+
+const Interpreter *interpreter_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                const Interpreter *t = &table[i];
+                bool match = strcasecmp(t->name, name) == 0;
+                for (const char *const *a = t->aliases; !match && *a; a++)
+                        match = strcasecmp(*a, name) == 0;
+                if (match)
+                        return t->path ? t : NULL;
+        }
+        return NULL;
+}
+
+size_t interpreters_available(const Interpreter **ret, size_t max) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(table) && n < max; i++)
+                if (table[i].path)
+                        ret[n++] = &table[i];
+        return n;
+}
+
+void interpreters_format_list(char *buf, size_t size) {
+        const Interpreter *l[ELEMENTSOF(table)];
+        size_t n = interpreters_available(l, ELEMENTSOF(l)), off = 0;
+
+        buf[0] = 0;
+        for (size_t i = 0; i < n && off < size; i++)
+                off += snprintf(buf + off, size - off, "%s%s", i > 0 ? ", " : "", l[i]->name);
+}

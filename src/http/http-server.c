@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http-server.h"
+
+struct HttpServer {
+        sd_event *event;
+        struct MHD_Daemon *daemon;
+        sd_event_source *io_source, *timer_source;
+        http_handler_t handler;
+        http_decorate_t decorate;
+        void *userdata;
+        size_t max_body;
+        unsigned n_requests;
+};
+
+struct HttpRequest {
+        HttpServer *server;
+        struct MHD_Connection *connection;
+        const char *method;
+        const char *path;
+        char *body;
+        size_t body_len;
+        bool too_large, dispatched, suspended, replied;
+        struct MHD_Response *pending;   /* made while suspended, queued on resume */
+        unsigned pending_status;
+        void *data;
+        void (*free_data)(void *data);
+};
+
+static const char *const security_headers[] = {
+        "X-Content-Type-Options", "nosniff",
+        "Referrer-Policy", "no-referrer",
+        "X-Frame-Options", "DENY",
+        "Cross-Origin-Opener-Policy", "same-origin",
+        "Cross-Origin-Resource-Policy", "same-origin",
+        NULL,
+};
+
+/* Pages get a policy that allows only their own files; everything else may load nothing at all. */
+static const char page_csp[] =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+static const char api_csp[] = "default-src 'none'; frame-ancestors 'none'";
+
+static void request_free(HttpRequest *r) {
+        if (!r)
+                return;
+        if (r->free_data)
+                r->free_data(r->data);
+        if (r->pending)
+                MHD_destroy_response(r->pending);
+        if (r->server)
+                r->server->n_requests--;
+        free(r->body);
+        free(r);
+}
+
+static void arm_timer(HttpServer *s) {
+        MHD_UNSIGNED_LONG_LONG ms;
+
+        if (!s->timer_source)
+                return;
+        if (MHD_get_timeout(s->daemon, &ms) != MHD_YES) {
+                (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time_relative(s->timer_source, ms * USEC_PER_MSEC);
+        (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_ONESHOT);
+}
+
+static void run_mhd(HttpServer *s) {
+        (void) MHD_run(s->daemon);
+        arm_timer(s);
+}
+
+static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+        run_mhd(userdata);
+        return 0;
+}
+
+static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+        run_mhd(userdata);
+        return 0;
+}
+
+void http_response_add_header(void *response, const char *name, const char *value) {
+        (void) MHD_add_response_header(response, name, value);
+}
+
+static struct MHD_Response *make_response(HttpRequest *r, const char *content_type, const void *body, size_t len,
+                                          const char *const *headers) {
+        struct MHD_Response *resp;
+
+        resp = MHD_create_response_from_buffer(len, (void *) body, MHD_RESPMEM_MUST_COPY);
+        if (!resp)
+                return NULL;
+        for (const char *const *h = security_headers; *h; h += 2)
+                (void) MHD_add_response_header(resp, h[0], h[1]);
+        bool page = content_type && strncmp(content_type, "text/html", 9) == 0;
+        (void) MHD_add_response_header(resp, "Content-Security-Policy", page ? page_csp : api_csp);
+        if (content_type)
+                (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        for (const char *const *h = headers; h && h[0] && h[1]; h += 2)
+                (void) MHD_add_response_header(resp, h[0], h[1]);
+        if (r->server->decorate)
+                r->server->decorate(r, resp, r->server->userdata);
+        return resp;
+}
+
+int http_request_reply(HttpRequest *r, unsigned status, const char *content_type, const void *body, size_t len,
+                       const char *const *headers) {
+        struct MHD_Response *resp;
+
+        if (r->replied)
+                return -EALREADY;
+        resp = make_response(r, content_type, body, len, headers);
+        if (!resp)
+                return -ENOMEM;
+        r->replied = true;
+
+        if (r->suspended) {
+                /* Queued when MHD calls us again after the resume. */
+                r->pending = resp;
+                r->pending_status = status;
+                r->suspended = false;
+                MHD_resume_connection(r->connection);
+                return 0;
+        }
+        enum MHD_Result ok = MHD_queue_response(r->connection, status, resp);
+        MHD_destroy_response(resp);
+        return ok == MHD_YES ? 0 : -EIO;
+}
+
+int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object *o, const char *const *headers) {
+        size_t len;
+        const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+                                                          &len);
+        if (!s)
+                return -ENOMEM;
+        /* A trailing newline keeps curl output tidy in a terminal. */
+        _cleanup_free_ char *body = malloc(len + 1);
+        if (!body)
+                return -ENOMEM;
+        memcpy(body, s, len);
+        body[len] = '\n';
+        return http_request_reply(r, status, "application/json", body, len + 1, headers);
+}
+
+int http_request_reply_error(HttpRequest *r, unsigned status, const char *const *headers, const char *format, ...) {
+        char msg[1024];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(msg, sizeof(msg), format, ap);
+        va_end(ap);
+
+        json_object *o = json_object_new_object();
+        if (!o)
+                return -ENOMEM;
+        json_object_object_add(o, "error", json_object_new_string(msg));
+        int k = http_request_reply_json(r, status, o, headers);
+        json_object_put(o);
+        return k;
+}
+
+int http_request_suspend(HttpRequest *r) {
+        if (r->replied || r->suspended)
+                return -EALREADY;
+        MHD_suspend_connection(r->connection);
+        r->suspended = true;
+        return 0;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls) {
+        HttpServer *s = cls;
+        HttpRequest *r = *con_cls;
+
+        if (!r) {
+                r = calloc(1, sizeof(HttpRequest));
+                if (!r)
+                        return MHD_NO;
+                r->server = s;
+                r->connection = connection;
+                r->method = method;
+                r->path = url;
+                s->n_requests++;
+                *con_cls = r;
+
+                /* Refuse an announced oversized body before reading any of it. */
+                const char *cl = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+                if (cl) {
+                        char *end;
+                        errno = 0;
+                        unsigned long long v = strtoull(cl, &end, 10);
+                        if (errno == 0 && *end == 0 && v > s->max_body)
+                                r->too_large = true;
+                }
+                if (!r->too_large)
+                        return MHD_YES;
+        }
+
+        /* Back from a resume: hand the answer made meanwhile to MHD. */
+        if (r->pending) {
+                enum MHD_Result ok = MHD_queue_response(connection, r->pending_status, r->pending);
+                MHD_destroy_response(r->pending);
+                r->pending = NULL;
+                return ok;
+        }
+        if (r->replied || r->dispatched)
+                return MHD_YES;
+
+        if (*upload_data_size > 0 && !r->too_large) {
+                size_t n = *upload_data_size;
+                if (r->body_len + n > s->max_body)
+                        r->too_large = true;
+                else {
+                        char *b = realloc(r->body, r->body_len + n + 1);
+                        if (!b)
+                                return MHD_NO;
+                        memcpy(b + r->body_len, upload_data, n);
+                        r->body = b;
+                        r->body_len += n;
+                        r->body[r->body_len] = 0;
+                        *upload_data_size = 0;
+                        return MHD_YES;
+                }
+        }
+        if (r->too_large) {
+                /* Answered right away; MHD closes the connection instead of reading the rest. */
+                *upload_data_size = 0;
+                r->dispatched = true;
+                (void) http_request_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                                                "request body is larger than %zu bytes", s->max_body);
+                return MHD_YES;
+        }
+
+        r->dispatched = true;
+        s->handler(r, s->userdata);
+        return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+        request_free(*con_cls);
+        *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+        /* MHD's own messages are about connections and TLS, never request content; they are dropped
+         * here because the daemon logs its own metrics and errors. */
+}
+
+const char *http_request_method(const HttpRequest *r) {
+        return r->method;
+}
+
+const char *http_request_path(const HttpRequest *r) {
+        return r->path;
+}
+
+const char *http_request_query(const HttpRequest *r, const char *name) {
+        return MHD_lookup_connection_value(r->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_request_header(const HttpRequest *r, const char *name) {
+        return MHD_lookup_connection_value(r->connection, MHD_HEADER_KIND, name);
+}
+
+const struct sockaddr *http_request_peer(const HttpRequest *r, socklen_t *ret_len) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->connection,
+                                                                       MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (!ci || !ci->client_addr)
+                return NULL;
+        if (ret_len)
+                *ret_len = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                   : sizeof(struct sockaddr_in);
+        return ci->client_addr;
+}
+
+const char *http_request_body(const HttpRequest *r, size_t *ret_len) {
+        *ret_len = r->body_len;
+        return r->body ?: "";
+}
+
+void http_request_set_data(HttpRequest *r, void *data, void (*free_func)(void *data)) {
+        r->data = data;
+        r->free_data = free_func;
+}
+
+void *http_request_get_data(const HttpRequest *r) {
+        return r->data;
+}
+
+unsigned http_server_n_requests(const HttpServer *s) {
+        return s->n_requests;
+}
+
+void http_server_quiesce(HttpServer *s) {
+        if (s->daemon)
+                (void) MHD_quiesce_daemon(s->daemon);
+}
+
+HttpServer *http_server_free(HttpServer *s) {
+        if (!s)
+                return NULL;
+        sd_event_source_disable_unref(s->io_source);
+        sd_event_source_disable_unref(s->timer_source);
+        if (s->daemon)
+                MHD_stop_daemon(s->daemon);
+        sd_event_unref(s->event);
+        free(s);
+        return NULL;
+}
+
+int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *config, http_handler_t handler,
+                    http_decorate_t decorate, void *userdata) {
+        _cleanup_(http_server_freep) HttpServer *s = NULL;
+        _cleanup_close_ int listen_fd = config->listen_fd;
+        unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+        int r;
+
+        s = calloc(1, sizeof(HttpServer));
+        if (!s)
+                return -ENOMEM;
+        s->event = sd_event_ref(event);
+        s->handler = handler;
+        s->decorate = decorate;
+        s->userdata = userdata;
+        s->max_body = config->max_body;
+
+        struct MHD_OptionItem opts[16];
+        size_t n = 0;
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) on_completed, NULL };
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_EXTERNAL_LOGGER, (intptr_t) on_mhd_log, NULL };
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout_sec, NULL };
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, config->max_connections, NULL };
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_ip,
+                                              NULL };
+        /* Caps what a client can make us hold for headers and URL. */
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
+        if (config->cert_pem && config->key_pem) {
+                flags |= MHD_USE_TLS;
+                opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) config->cert_pem };
+                opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) config->key_pem };
+                opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                                      (void *) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" };
+        }
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
+
+        s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        if (!s->daemon)
+                return -EINVAL;
+        TAKE_FD(listen_fd);
+
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!info)
+                return -EOPNOTSUPP;
+        r = sd_event_add_io(event, &s->io_source, info->epoll_fd, EPOLLIN, on_io, s);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(event, &s->timer_source, CLOCK_MONOTONIC, 0, 0, on_timer, s);
+        if (r < 0)
+                return r;
+        arm_timer(s);
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * HTTP(S) on libmicrohttpd, driven from sd-event through MHD's epoll fd, in the way
+ * systemd-journal-remote does it. The server collects a request (headers and a size-capped body) and
+ * hands it to one handler; the handler answers at once or suspends the request and answers later, e.g.
+ * when a job is done. Every response carries the security headers.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+struct json_object;
+
+typedef struct HttpServer HttpServer;
+typedef struct HttpRequest HttpRequest;
+
+typedef void (*http_handler_t)(HttpRequest *req, void *userdata);
+/* Adds headers every response to this request should carry (e.g. a client's remaining budget). */
+typedef void (*http_decorate_t)(HttpRequest *req, void *response, void *userdata);
+
+typedef struct HttpServerConfig {
+        int listen_fd;                  /* taken */
+        const char *cert_pem;           /* NULL with key_pem NULL: plain HTTP */
+        const char *key_pem;
+        size_t max_body;
+        unsigned connection_timeout_sec;
+        unsigned max_connections;
+        unsigned max_connections_per_ip;
+} HttpServerConfig;
+
+int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *config, http_handler_t handler,
+                    http_decorate_t decorate, void *userdata);
+HttpServer *http_server_free(HttpServer *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
+/* Stops accepting new connections; those open are served to the end. */
+void http_server_quiesce(HttpServer *s);
+unsigned http_server_n_requests(const HttpServer *s);
+
+const char *http_request_method(const HttpRequest *r);
+const char *http_request_path(const HttpRequest *r);
+const char *http_request_query(const HttpRequest *r, const char *name);
+const char *http_request_header(const HttpRequest *r, const char *name);
+const struct sockaddr *http_request_peer(const HttpRequest *r, socklen_t *ret_len);
+const char *http_request_body(const HttpRequest *r, size_t *ret_len);
+
+/* Application state hung on the request; `free_func` runs when the request ends, answered or abandoned. */
+void http_request_set_data(HttpRequest *r, void *data, void (*free_func)(void *data));
+void *http_request_get_data(const HttpRequest *r);
+
+/* Answer later: the request stays open, no timeout applies, until one of the reply calls below. */
+int http_request_suspend(HttpRequest *r);
+
+/* Each request gets exactly one reply. `headers` is a NULL-terminated list of name, value pairs. */
+int http_request_reply(HttpRequest *r, unsigned status, const char *content_type, const void *body, size_t len,
+                       const char *const *headers);
+int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object *o, const char *const *headers);
+int http_request_reply_error(HttpRequest *r, unsigned status, const char *const *headers, const char *format, ...)
+        _printf_(4, 5);
+
+/* For the decorate hook. */
+void http_response_add_header(void *response, const char *name, const char *value);

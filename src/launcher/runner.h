@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The runner: the one part of sandrund that holds the system bus and starts jobs. Everything the
+ * internet-facing part needs goes through this interface: start a job from a spec, watch its state, read
+ * its output and figures, kill it, change its CPU quota, free it. Specs and results are plain data and
+ * fds, so the interface can later become a protocol between two processes, with the HTTP side having no
+ * bus access at all.
+ *
+ * A job's life: the runner forks the sandbox init (which builds the sandbox while systemd works), starts
+ * the scope `sandrun-job-<id>.scope` with the init as its process, and once systemd has put it there lets
+ * the init run the steps: unpack uploads (batch jobs), the program, pack outputs (batch jobs). When the
+ * last step is over the runner reads the final accounting from the scope's cgroup, releases the init,
+ * whose exit ends every process of the job and its RAM-only filesystems, and reports the result.
+ */
+
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "capped-buffer.h"
+#include "macro.h"
+#include "sandbox-layout.h"
+
+typedef struct Runner Runner;
+typedef struct RunnerJob RunnerJob;
+
+typedef struct RunnerConfig {
+        SandboxLimits sandbox;
+        const char *slice;
+        uint64_t memory_max;
+        uint64_t tasks_max;
+        uint64_t cpu_quota_per_sec_usec;
+        uint64_t output_limit;          /* bytes kept of stdout and of stderr, each */
+        uint64_t archive_limit;         /* bytes of packed outputs kept */
+        uint64_t scope_timeout_usec;    /* how long systemd may take to start a scope */
+        const char *cgroup_root;        /* /sys/fs/cgroup */
+        const char *stage_path;         /* the sandrun-stage helper, for batch jobs */
+} RunnerConfig;
+
+typedef enum RunnerJobState {
+        RUNNER_JOB_STARTING,            /* forked, scope being started */
+        RUNNER_JOB_RUNNING,
+        RUNNER_JOB_FINISHED,
+} RunnerJobState;
+
+typedef enum JobReason {
+        JOB_REASON_NONE,                /* exited by itself */
+        JOB_REASON_TIMEOUT,
+        JOB_REASON_MEMORY,
+        JOB_REASON_SIGNAL,
+        JOB_REASON_LAUNCH,              /* the sandbox or the scope could not be set up */
+        JOB_REASON_UPLOAD,              /* unpacking the uploads failed */
+} JobReason;
+
+const char *job_reason_to_string(JobReason r);
+
+typedef struct RunnerResult {
+        bool completed;                 /* the program exited by itself, with any exit code */
+        int exit_code;                  /* -1 when it did not exit */
+        int signal;                     /* 0 unless killed by a signal */
+        JobReason reason;
+        uint64_t cpu_usec;
+        uint64_t memory_peak_bytes;
+        uint64_t wall_usec;
+        bool has_cpu, has_memory;
+        int stage_exit_code;            /* of a failed unpack or pack step, else 0 */
+        const char *error;              /* static: what failed, for logs and for launch failures */
+        int error_errno;
+} RunnerResult;
+
+typedef struct RunnerJobSpec {
+        const char *id;                 /* 32 lowercase hex digits */
+        char **argv;                    /* the program; argv[0] absolute */
+        char **envp;                    /* NULL: the sandbox default */
+        int code_fd;                    /* taken; copied to code_name in the work dir, or -EBADF */
+        const char *code_name;
+        int stdin_fd;                   /* taken; -EBADF for none */
+        uint64_t timeout_usec;
+        int bundle_fd;                  /* taken; uploads to unpack first, or -EBADF */
+        char **output_patterns;         /* packed after the program ends, if not NULL */
+} RunnerJobSpec;
+
+/* Called when a job becomes RUNNING and when it is FINISHED. The handler may free the job. */
+typedef void (*runner_job_handler_t)(RunnerJob *j, void *userdata);
+
+int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *config);
+/* Kills every job still running. */
+Runner *runner_free(Runner *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Runner *, runner_free);
+
+int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t handler, void *userdata,
+                 RunnerJob **ret);
+unsigned runner_n_jobs(const Runner *r);
+
+/* Kills and forgets the job; no more callbacks. */
+RunnerJob *runner_job_free(RunnerJob *j);
+DEFINE_TRIVIAL_CLEANUP_FUNC(RunnerJob *, runner_job_free);
+
+RunnerJobState runner_job_state(const RunnerJob *j);
+const char *runner_job_id(const RunnerJob *j);
+/* Valid once FINISHED. */
+const RunnerResult *runner_job_result(const RunnerJob *j);
+const CappedBuffer *runner_job_stdout(const RunnerJob *j);
+const CappedBuffer *runner_job_stderr(const RunnerJob *j);
+/* Batch jobs: the packed outputs (tar.gz) and their listing (JSON lines), once FINISHED. */
+const CappedBuffer *runner_job_archive(const RunnerJob *j);
+const CappedBuffer *runner_job_listing(const RunnerJob *j);
+/* CPU used so far, read live from the scope's cgroup; and wall time since the program started. */
+int runner_job_cpu_usec(RunnerJob *j, uint64_t *ret);
+uint64_t runner_job_wall_usec(const RunnerJob *j);
+/* Ends the job now; it finishes with reason `reason` (timeout or signal). */
+int runner_job_kill(RunnerJob *j, JobReason reason);
+int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec);
+
+/* Monotonic timestamps of a job's milestones, for the debug timeline. */
+typedef struct RunnerTimeline {
+        uint64_t spawned, ready, scope_started, released, exited, accounted, finished;
+} RunnerTimeline;
+const RunnerTimeline *runner_job_timeline(const RunnerJob *j);

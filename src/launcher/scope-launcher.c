@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <string.h>
+
+#include "scope-launcher.h"
+
+struct ScopeLauncher {
+        sd_event *event;
+        sd_bus *bus;
+        sd_bus_slot *job_removed_slot;
+        uint64_t timeout_usec;
+        /* systemd before 255 refuses PIDFDs=; after the first refusal we use PIDs= only. */
+        bool pidfds_unsupported;
+        ScopeStart *starts;             /* waiting for their start job to finish */
+};
+
+struct ScopeStart {
+        ScopeLauncher *launcher;
+        ScopeStart *prev, *next;
+        ScopeSpec spec;
+        char *unit;
+        char *slice;
+        char *description;
+        char *job_path;                 /* systemd's start job, once the call returned */
+        bool used_pidfd;
+        sd_bus_slot *call_slot;
+        sd_event_source *timeout_source;
+        scope_start_handler_t handler;
+        void *userdata;
+};
+
+#define SYSTEMD_DEST "org.freedesktop.systemd1"
+#define SYSTEMD_PATH "/org/freedesktop/systemd1"
+#define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
+
+bool scope_unit_name_is_valid(const char *name) {
+        size_t n = strlen(name);
+
+        if (n < strlen("x.scope") || n > 255 || strcmp(name + n - 6, ".scope") != 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.-", name[i]))
+                        return false;
+        return true;
+}
+
+static void start_unlink(ScopeStart *s) {
+        ScopeLauncher *l = s->launcher;
+
+        if (!l)
+                return;
+        if (s->prev)
+                s->prev->next = s->next;
+        else
+                l->starts = s->next;
+        if (s->next)
+                s->next->prev = s->prev;
+        s->prev = s->next = NULL;
+        s->launcher = NULL;
+}
+
+ScopeStart *scope_start_free(ScopeStart *s) {
+        if (!s)
+                return NULL;
+        start_unlink(s);
+        sd_bus_slot_unref(s->call_slot);
+        sd_event_source_disable_unref(s->timeout_source);
+        free(s->unit);
+        free(s->slice);
+        free(s->description);
+        free(s->job_path);
+        free(s);
+        return NULL;
+}
+
+/* Tells the owner, once; after this the start no longer listens to anything. */
+static void start_complete(ScopeStart *s, int error, const char *message) {
+        scope_start_handler_t h = s->handler;
+
+        start_unlink(s);
+        s->call_slot = sd_bus_slot_unref(s->call_slot);
+        s->timeout_source = sd_event_source_disable_unref(s->timeout_source);
+        s->handler = NULL;
+        if (h)
+                h(s, error, message, s->userdata);
+}
+
+static int append_properties(sd_bus_message *m, const ScopeStart *s, bool use_pidfd) {
+        const ScopeSpec *spec = &s->spec;
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "(sv)(sv)(sv)", "Description", "s", s->description, "Slice", "s", s->slice,
+                                  "CollectMode", "s", "inactive-or-failed");
+        if (r < 0)
+                return r;
+        if (use_pidfd)
+                r = sd_bus_message_append(m, "(sv)", "PIDFDs", "ah", 1, spec->pidfd);
+        else
+                r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) spec->pid);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)",
+                                  "MemoryMax", "t", spec->memory_max,
+                                  "MemorySwapMax", "t", (uint64_t) 0,
+                                  "TasksMax", "t", spec->tasks_max,
+                                  "CPUQuotaPerSecUSec", "t", spec->cpu_quota_per_sec_usec);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)",
+                                  "CPUAccounting", "b", 1,
+                                  "MemoryAccounting", "b", 1,
+                                  "TasksAccounting", "b", 1,
+                                  "IOAccounting", "b", 1);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(m);
+}
+
+static int send_start(ScopeStart *s);
+
+static int on_start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        ScopeStart *s = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        const char *path;
+        int r;
+
+        s->call_slot = sd_bus_slot_unref(s->call_slot);
+
+        if (e) {
+                /* Older systemd answers PropertyReadOnly (or unknown property) for PIDFDs=. */
+                if (s->used_pidfd && (sd_bus_error_has_names(e, SD_BUS_ERROR_PROPERTY_READ_ONLY,
+                                                             SD_BUS_ERROR_UNKNOWN_PROPERTY,
+                                                             SD_BUS_ERROR_INVALID_ARGS))) {
+                        s->launcher->pidfds_unsupported = true;
+                        r = send_start(s);
+                        if (r < 0)
+                                start_complete(s, r, "cannot resend StartTransientUnit");
+                        return 0;
+                }
+                start_complete(s, -sd_bus_error_get_errno(e) ?: -EIO, e->message ?: e->name);
+                return 0;
+        }
+
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0) {
+                start_complete(s, r, "malformed StartTransientUnit reply");
+                return 0;
+        }
+        s->job_path = strdup(path);
+        if (!s->job_path)
+                start_complete(s, -ENOMEM, "out of memory");
+        return 0;
+}
+
+static int send_start(ScopeStart *s) {
+        ScopeLauncher *l = s->launcher;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        s->used_pidfd = s->spec.pidfd >= 0 && !l->pidfds_unsupported;
+
+        r = sd_bus_message_new_method_call(l->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                           "StartTransientUnit");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", s->unit, "fail");
+        if (r < 0)
+                return r;
+        r = append_properties(m, s, s->used_pidfd);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "a(sa(sv))", 0);
+        if (r < 0)
+                return r;
+        return sd_bus_call_async(l->bus, &s->call_slot, m, on_start_reply, s, l->timeout_usec);
+}
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        ScopeLauncher *l = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+
+        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+                return 0;
+
+        for (ScopeStart *s = l->starts; s; s = s->next) {
+                if (!s->job_path || strcmp(s->job_path, path) != 0)
+                        continue;
+                if (strcmp(result, "done") == 0)
+                        start_complete(s, 0, NULL);
+                else
+                        start_complete(s, -EIO, result);
+                break;
+        }
+        return 0;
+}
+
+static int on_start_timeout(sd_event_source *source, uint64_t usec, void *userdata) {
+        start_complete(userdata, -ETIMEDOUT, "timed out waiting for the scope to start");
+        return 0;
+}
+
+int scope_launcher_start(ScopeLauncher *l, const ScopeSpec *spec, scope_start_handler_t handler, void *userdata,
+                         ScopeStart **ret) {
+        _cleanup_(scope_start_freep) ScopeStart *s = NULL;
+        int r;
+
+        if (!scope_unit_name_is_valid(spec->unit) || spec->pid <= 0)
+                return -EINVAL;
+
+        s = calloc(1, sizeof(ScopeStart));
+        if (!s)
+                return -ENOMEM;
+        s->spec = *spec;
+        s->unit = strdup(spec->unit);
+        s->slice = strdup(spec->slice);
+        s->description = strdup(spec->description ?: "sandrun job");
+        if (!s->unit || !s->slice || !s->description)
+                return -ENOMEM;
+        s->handler = handler;
+        s->userdata = userdata;
+
+        /* Linked in first: the reply and JobRemoved find the start through the list. */
+        s->launcher = l;
+        s->next = l->starts;
+        if (l->starts)
+                l->starts->prev = s;
+        l->starts = s;
+
+        r = send_start(s);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(l->event, &s->timeout_source, CLOCK_MONOTONIC, l->timeout_usec, 0,
+                                       on_start_timeout, s);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
+                                 sd_bus_slot **ret_slot) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(l->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                           "SetUnitProperties");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "sba(sv)", unit, 1, 1, "CPUQuotaPerSecUSec", "t", cpu_quota_per_sec_usec);
+        if (r < 0)
+                return r;
+        return sd_bus_call_async(l->bus, ret_slot, m, NULL, NULL, l->timeout_usec);
+}
+
+ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {
+        if (!l)
+                return NULL;
+        while (l->starts)
+                start_unlink(l->starts);
+        sd_bus_slot_unref(l->job_removed_slot);
+        sd_bus_unref(l->bus);
+        sd_event_unref(l->event);
+        free(l);
+        return NULL;
+}
+
+int scope_launcher_new(ScopeLauncher **ret, sd_event *event, sd_bus *bus, uint64_t timeout_usec) {
+        _cleanup_(scope_launcher_freep) ScopeLauncher *l = NULL;
+        int r;
+
+        l = calloc(1, sizeof(ScopeLauncher));
+        if (!l)
+                return -ENOMEM;
+        l->event = sd_event_ref(event);
+        l->bus = sd_bus_ref(bus);
+        l->timeout_usec = timeout_usec;
+
+        /* Synchronous on purpose: the match must be in place before the first scope is started. */
+        r = sd_bus_match_signal(bus, &l->job_removed_slot, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                "JobRemoved", on_job_removed, l);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(l);
+        return 0;
+}

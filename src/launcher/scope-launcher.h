@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Starts a job's transient scope over D-Bus, asynchronously, the race-free way: the JobRemoved match is
+ * installed once up front, the scope is started with the job's (blocked) init as its only process, and
+ * the caller hears back only when systemd's start job has finished, i.e. when the process is in the
+ * scope. Only then may the init go on.
+ */
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+typedef struct ScopeLauncher ScopeLauncher;
+typedef struct ScopeStart ScopeStart;
+
+typedef struct ScopeSpec {
+        const char *unit;               /* sandrun-job-<id>.scope */
+        const char *slice;
+        const char *description;
+        pid_t pid;
+        int pidfd;                      /* used where systemd supports PIDFDs=, else pid */
+        uint64_t memory_max;            /* bytes */
+        uint64_t tasks_max;
+        uint64_t cpu_quota_per_sec_usec;
+} ScopeSpec;
+
+/* error is 0 on success, else -errno; message is systemd's or ours, for the log. */
+typedef void (*scope_start_handler_t)(ScopeStart *s, int error, const char *message, void *userdata);
+
+int scope_launcher_new(ScopeLauncher **ret, sd_event *event, sd_bus *bus, uint64_t timeout_usec);
+ScopeLauncher *scope_launcher_free(ScopeLauncher *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ScopeLauncher *, scope_launcher_free);
+
+/* The handler is called exactly once, unless the ScopeStart is freed before (which cancels it). */
+int scope_launcher_start(ScopeLauncher *l, const ScopeSpec *spec, scope_start_handler_t handler, void *userdata,
+                         ScopeStart **ret);
+ScopeStart *scope_start_free(ScopeStart *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ScopeStart *, scope_start_free);
+
+/* Changes a running scope's CPUQuota; the reply is awaited on *ret_slot, which the caller owns. */
+int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
+                                 sd_bus_slot **ret_slot);
+
+/* Scope unit names: [A-Za-z0-9:_.-], at most 255 bytes, ending in ".scope". */
+bool scope_unit_name_is_valid(const char *name);
