@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CLI_TIMEOUT_MAX 86400
+
+typedef enum CliCommand {
+        CLI_RUN,                        /* run one program, from a file or stdin */
+        CLI_SUBMIT,                     /* upload a project as a batch job */
+        CLI_LANGUAGES,                  /* list the server's languages */
+        CLI_HELP,
+        CLI_VERSION,
+} CliCommand;
+
+/* The parsed command line. Strings point into argv; the arrays are owned (see cli_args_done()). */
+typedef struct CliArgs {
+        CliCommand command;
+        const char *server;             /* NULL: $SANDRUN_SERVER, then the default */
+        const char *pin;
+        bool insecure;
+        const char *lang;
+        const char *stdin_file;         /* input for the program; "-" is the CLI's own stdin */
+        unsigned timeout;               /* seconds, 0: the server's default */
+        bool watch;
+        bool metrics;
+        bool quiet;
+        const char *program;            /* CLI_RUN: a file, or NULL/"-" for stdin */
+        char **paths;                   /* CLI_SUBMIT: directories and files to upload */
+        size_t n_paths;
+        const char *entrypoint;
+        char **outputs;                 /* globs of result files to download */
+        size_t n_outputs;
+        char **env;                     /* NAME=VALUE */
+        size_t n_env;
+        const char *output_dir;
+        char **args;                    /* the program's own arguments */
+        size_t n_args;
+} CliArgs;
+
+/*
+ * Parses the command line: options, then either "submit" with its paths and options (in any order, up
+ * to "--", after which come the program's arguments), or a program file followed by its arguments.
+ * Prints nothing. Returns 0, or -EINVAL with a message for the user in *ret_error, or -ENOMEM.
+ */
+int cli_args_parse(int argc, char **argv, CliArgs *ret, char **ret_error);
+void cli_args_done(CliArgs *a);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli-exit.h"
+#include "cli-json.h"
+#include "cli-lang.h"
+#include "cli-outcome.h"
+#include "cli-read.h"
+#include "cli-report.h"
+#include "cli-run.h"
+
+int run_request_to_json(const RunRequest *req, char **ret) {
+        _cleanup_(json_putp) struct json_object *o = json_object_new_object();
+        if (!o)
+                return -ENOMEM;
+
+        int r = json_add(o, "code", json_object_new_string_len(req->code, (int) req->code_size));
+        if (r >= 0 && req->lang)
+                r = json_add(o, "interpreter", json_object_new_string(req->lang));
+        if (r >= 0 && req->stdin_data)
+                r = json_add(o, "stdin", json_object_new_string_len(req->stdin_data, (int) req->stdin_size));
+        if (r >= 0 && req->timeout > 0)
+                r = json_add(o, "timeout", json_object_new_int64(req->timeout));
+        if (r >= 0 && req->n_args > 0)
+                r = json_add_strings(o, "args", req->args, req->n_args);
+        if (r < 0)
+                return r;
+        return json_to_string(o, ret);
+}
+
+static void write_all(FILE *f, const char *data, size_t size) {
+        if (size > 0)
+                fwrite(data, 1, size, f);
+        fflush(f);
+}
+
+int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_reply) {
+        bool from_stdin = !path || streq(path, "-");
+        _cleanup_free_ char *code = NULL, *input = NULL;
+        size_t code_size, input_size = 0;
+
+        if (ret_reply)
+                *ret_reply = NULL;
+
+        int r = read_full_file(from_stdin ? "-" : path, READ_FULL_MAX, &code, &code_size);
+        if (r < 0) {
+                fprintf(stderr, "sandrun: cannot read %s: %s\n", from_stdin ? "the program from stdin" : path,
+                        r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+                return SANDRUN_EXIT_USAGE;
+        }
+        if (a->stdin_file) {
+                r = read_full_file(a->stdin_file, READ_FULL_MAX, &input, &input_size);
+                if (r < 0) {
+                        fprintf(stderr, "sandrun: cannot read input %s: %s\n", a->stdin_file,
+                                r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+                        return SANDRUN_EXIT_USAGE;
+                }
+        }
+
+        const char *lang = a->lang ?: lang_detect(from_stdin ? NULL : path, code, code_size);
+        if (!lang && !from_stdin) {
+                fprintf(stderr, "sandrun: cannot tell the language of %s from its name or a #! line; "
+                        "use --lang (see --list-languages)\n", path);
+                return SANDRUN_EXIT_USAGE;
+        }
+
+        RunRequest req = {
+                .code = code, .code_size = code_size,
+                .lang = lang,
+                .stdin_data = input, .stdin_size = input_size,
+                .args = a->args, .n_args = a->n_args,
+                .timeout = a->timeout,
+        };
+        _cleanup_free_ char *json = NULL;
+        r = run_request_to_json(&req, &json);
+        if (r < 0)
+                return report_transport_error(c, r);
+
+        _cleanup_(http_response_freep) HttpResponse *response = NULL;
+        r = http_post_json(c, "/run", json, &response);
+        r = report_request(c, r, response);
+        if (r != 0)
+                return r;
+
+        _cleanup_(job_reply_freep) JobReply *j = NULL;
+        if (job_reply_parse(response->body, response->size, &j) < 0)
+                return report_bad_answer(c, "POST /run");
+
+        write_all(stdout, j->stdout_data, j->stdout_size);
+        write_all(stderr, j->stderr_data, j->stderr_size);
+        report_job_end(j, response, a->metrics);
+
+        r = job_exit_code(j);
+        if (r == SANDRUN_EXIT_SERVER)
+                fprintf(stderr, "sandrun: the server did not say how the program ended\n");
+        if (ret_reply)
+                *ret_reply = TAKE_PTR(j);
+        return r;
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli-archive-path.h"
+#include "cli-exit.h"
+#include "cli-lang.h"
+#include "cli-manifest.h"
+#include "cli-outcome.h"
+#include "cli-printable.h"
+#include "cli-progress.h"
+#include "cli-read.h"
+#include "cli-report.h"
+#include "cli-submit.h"
+#include "cli-tarball.h"
+#include "cli-unpack.h"
+
+typedef struct Follow {
+        HttpClient *client;
+        const char *job_id;
+        Progress progress;
+        size_t stdout_shown;
+        size_t stderr_shown;
+        double started;
+} Follow;
+
+static double now_seconds(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool is_finished(const JobReply *j) {
+        return j->status && (streq(j->status, "completed") || streq(j->status, "failed"));
+}
+
+static int pack(const CliArgs *a, Tarball **ret) {
+        int r = tarball_build(a->paths, a->n_paths, ret);
+        if (r >= 0)
+                return 0;
+        if (r == -EEXIST)
+                fprintf(stderr, "sandrun: two of the given paths would be uploaded under the same name\n");
+        else if (r == -EFBIG)
+                fprintf(stderr, "sandrun: the project is too large to upload (at most %d files, %llu MiB)\n",
+                        TARBALL_FILES_MAX, (unsigned long long) (TARBALL_INPUT_MAX >> 20));
+        else if (r == -EINVAL)
+                fprintf(stderr, "sandrun: only directories and regular files can be uploaded\n");
+        else
+                fprintf(stderr, "sandrun: cannot pack the project: %s\n", strerror(-r));
+        return r;
+}
+
+/* The entrypoint as it is named inside the archive; a single uploaded file is its own entrypoint. */
+static int find_entrypoint(const CliArgs *a, const Tarball *t, char **ret) {
+        if (!a->entrypoint) {
+                if (t->n_files != 1 || a->n_paths != 1) {
+                        fprintf(stderr, "sandrun: say which file to run with --entrypoint FILE\n");
+                        return -EINVAL;
+                }
+                char *copy = strdup(t->files[0]);
+                if (!copy)
+                        return -ENOMEM;
+                *ret = copy;
+                return 0;
+        }
+
+        _cleanup_free_ char *name = NULL;
+        int r = archive_path_check(a->entrypoint, strlen(a->entrypoint), &name);
+        if (r < 0 || !tarball_contains(t, name)) {
+                fprintf(stderr, "sandrun: the entrypoint %s is not among the uploaded files; it is named "
+                        "relative to the uploaded directory, e.g. --entrypoint %s\n",
+                        a->entrypoint, t->n_files > 0 ? t->files[0] : "main.py");
+                return -ENOENT;
+        }
+        *ret = TAKE_PTR(name);
+        return 0;
+}
+
+static int upload(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint, JobReply **ret) {
+        _cleanup_free_ char *input = NULL;
+        size_t input_size = 0;
+        if (a->stdin_file) {
+                int r = read_full_file(a->stdin_file, READ_FULL_MAX, &input, &input_size);
+                if (r < 0) {
+                        fprintf(stderr, "sandrun: cannot read input %s: %s\n", a->stdin_file, strerror(-r));
+                        return SANDRUN_EXIT_USAGE;
+                }
+        }
+
+        Manifest m = {
+                .entrypoint = entrypoint,
+                .interpreter = a->lang ?: lang_from_extension(entrypoint),
+                .args = a->args, .n_args = a->n_args,
+                .stdin_data = input, .stdin_size = input_size,
+                .outputs = a->outputs, .n_outputs = a->n_outputs,
+                .env = a->env, .n_env = a->n_env,
+                .timeout = a->timeout,
+        };
+        _cleanup_free_ char *manifest = NULL;
+        int r = manifest_to_json(&m, &manifest);
+        if (r < 0)
+                return report_transport_error(c, r);
+
+        _cleanup_(http_response_freep) HttpResponse *response = NULL;
+        r = http_post_archive(c, "/submit", t->data, t->size, "project.tar.gz", manifest, &response);
+        if (r >= 0 && response->status == 404) {
+                fprintf(stderr, "sandrun: %s does not take batch jobs (POST /submit answered 404)\n",
+                        http_client_server(c));
+                return SANDRUN_EXIT_REFUSED;
+        }
+        r = report_request(c, r, response);
+        if (r != 0)
+                return r;
+
+        JobReply *j = NULL;
+        if (job_reply_parse(response->body, response->size, &j) < 0 || !j->job_id) {
+                job_reply_free(j);
+                return report_bad_answer(c, "POST /submit");
+        }
+        *ret = j;
+        return 0;
+}
+
+/* GET path and parse the answer as a JobReply; retries a few transport failures (a daemon restart). */
+static int get_job(Follow *f, const char *what, JobReply **ret) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "/%s/%s", what, f->job_id) < 0)
+                return report_transport_error(f->client, -ENOMEM);
+
+        for (unsigned attempt = 0;; attempt++) {
+                _cleanup_(http_response_freep) HttpResponse *response = NULL;
+                int r = http_get(f->client, path, &response);
+                if (r < 0 && attempt + 1 < SUBMIT_TRANSPORT_RETRIES) {
+                        (void) poll(NULL, 0, SUBMIT_POLL_MSEC * (attempt + 2));
+                        continue;
+                }
+                if (r < 0 || response->status < 200 || response->status >= 300)
+                        progress_clear(&f->progress);
+                r = report_request(f->client, r, response);
+                if (r != 0)
+                        return r;
+                if (job_reply_parse(response->body, response->size, ret) < 0) {
+                        progress_clear(&f->progress);
+                        return report_bad_answer(f->client, path);
+                }
+                return 0;
+        }
+}
+
+/* Prints what the logs gained since the last look. */
+static int show_new_logs(Follow *f) {
+        _cleanup_(job_reply_freep) JobReply *logs = NULL;
+        int r = get_job(f, "logs", &logs);
+        if (r != 0)
+                return r;
+
+        if (logs->stdout_size > f->stdout_shown || logs->stderr_size > f->stderr_shown)
+                progress_clear(&f->progress);
+        if (logs->stdout_size > f->stdout_shown) {
+                fwrite(logs->stdout_data + f->stdout_shown, 1, logs->stdout_size - f->stdout_shown, stdout);
+                fflush(stdout);
+                f->stdout_shown = logs->stdout_size;
+        }
+        if (logs->stderr_size > f->stderr_shown) {
+                fwrite(logs->stderr_data + f->stderr_shown, 1, logs->stderr_size - f->stderr_shown, stderr);
+                fflush(stderr);
+                f->stderr_shown = logs->stderr_size;
+        }
+        return 0;
+}
+
+static int follow(Follow *f, bool quiet, JobReply **ret_final) {
+        for (;;) {
+                _cleanup_(job_reply_freep) JobReply *status = NULL;
+                int r = get_job(f, "status", &status);
+                if (r != 0)
+                        return r;
+
+                bool started = status->status && !streq(status->status, "queued");
+                if (started) {
+                        r = show_new_logs(f);
+                        if (r != 0)
+                                return r;
+                }
+                if (is_finished(status)) {
+                        progress_clear(&f->progress);
+                        *ret_final = TAKE_PTR(status);
+                        return 0;
+                }
+                if (!quiet)
+                        progress_show(&f->progress, f->job_id, status, now_seconds() - f->started);
+                (void) poll(NULL, 0, SUBMIT_POLL_MSEC);
+        }
+}
+
+static int open_tmpfile(void) {
+        const char *dir = getenv("TMPDIR") ?: "/tmp";
+        int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+                return fd >= 0 ? fd : negative_errno();
+
+        /* A file system without O_TMPFILE: an ordinary file, unlinked at once. */
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/sandrun-XXXXXX", dir) < 0)
+                return -ENOMEM;
+        fd = mkostemp(path, O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        (void) unlink(path);
+        return fd;
+}
+
+static int download(HttpClient *c, const CliArgs *a, const char *job_id, bool quiet) {
+        _cleanup_free_ char *list_path = NULL, *download_path = NULL;
+        if (asprintf(&list_path, "/outputs/%s", job_id) < 0 || asprintf(&download_path, "/download/%s", job_id) < 0)
+                return report_transport_error(c, -ENOMEM);
+        _cleanup_(http_response_freep) HttpResponse *response = NULL;
+        int r = http_get(c, list_path, &response);
+        r = report_request(c, r, response);
+        if (r != 0)
+                return r;
+        _cleanup_(output_list_freep) OutputList *list = NULL;
+        if (output_list_parse(response->body, response->size, &list) < 0)
+                return report_bad_answer(c, list_path);
+        if (list->n_files == 0) {
+                fprintf(stderr, "sandrun: no output files matched --outputs\n");
+                return 0;
+        }
+
+        _cleanup_free_ char *default_dir = NULL;
+        const char *dir = a->output_dir;
+        if (!dir) {
+                if (asprintf(&default_dir, "sandrun-%s", job_id) < 0)
+                        return report_transport_error(c, -ENOMEM);
+                dir = default_dir;
+        }
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+                fprintf(stderr, "sandrun: cannot create %s: %m\n", dir);
+                return SANDRUN_EXIT_USAGE;
+        }
+        _cleanup_close_ int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0) {
+                fprintf(stderr, "sandrun: cannot open %s: %m\n", dir);
+                return SANDRUN_EXIT_USAGE;
+        }
+        _cleanup_close_ int tmp = open_tmpfile();
+        if (tmp < 0) {
+                fprintf(stderr, "sandrun: cannot create a temporary file: %s\n", strerror(-tmp));
+                return SANDRUN_EXIT_USAGE;
+        }
+
+        response = http_response_free(response);
+        r = http_get_to_fd(c, download_path, tmp, &response);
+        r = report_request(c, r, response);
+        if (r != 0)
+                return r;
+
+        UnpackStats stats;
+        r = unpack_archive_fd(tmp, dir_fd, &stats);
+        if (r < 0) {
+                fprintf(stderr, "sandrun: cannot unpack the outputs into %s: %s\n", dir,
+                        r == -EBADMSG ? "the archive is corrupt" : strerror(-r));
+                return r == -EBADMSG || r == -EFBIG ? SANDRUN_EXIT_SERVER : SANDRUN_EXIT_USAGE;
+        }
+        if (stats.n_skipped > 0)
+                fprintf(stderr, "sandrun: skipped %zu unsafe or unsupported entries of the outputs archive\n",
+                        stats.n_skipped);
+        if (!quiet)
+                fprintf(stderr, "sandrun: saved %zu file%s (%llu bytes) to %s/\n", stats.n_files,
+                        stats.n_files == 1 ? "" : "s", (unsigned long long) stats.bytes, dir);
+        return 0;
+}
+
+int cli_submit(HttpClient *c, const CliArgs *a) {
+        _cleanup_(tarball_freep) Tarball *t = NULL;
+        if (pack(a, &t) < 0)
+                return SANDRUN_EXIT_USAGE;
+        if (t->n_skipped > 0 && !a->quiet)
+                fprintf(stderr, "sandrun: left out %zu symlinks or special files\n", t->n_skipped);
+
+        _cleanup_free_ char *entrypoint = NULL;
+        if (find_entrypoint(a, t, &entrypoint) < 0)
+                return SANDRUN_EXIT_USAGE;
+
+        _cleanup_(job_reply_freep) JobReply *queued = NULL;
+        int r = upload(c, a, t, entrypoint, &queued);
+        if (r != 0)
+                return r;
+        if (!a->quiet)
+                fprintf(stderr, "sandrun: submitted job %s (%zu files, %zu bytes)\n", queued->job_id,
+                        t->n_files, t->size);
+
+        Follow f = {
+                .client = c,
+                .job_id = queued->job_id,
+                .progress = { .tty = isatty(STDERR_FILENO) },
+                .started = now_seconds(),
+        };
+        _cleanup_(job_reply_freep) JobReply *final = NULL;
+        r = follow(&f, a->quiet, &final);
+        if (r != 0)
+                return r;
+
+        report_job_end(final, NULL, a->metrics);
+        if (!a->quiet)
+                fprintf(stderr, "sandrun: job %s %s after %.1f s\n", f.job_id, final->status,
+                        now_seconds() - f.started);
+
+        if (a->n_outputs > 0) {
+                r = download(c, a, f.job_id, a->quiet);
+                if (r != 0)
+                        return r;
+        }
+        return job_exit_code(final);
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <string.h>
+
+#include "cli-args.h"
+#include "macro.h"
+#include "tests.h"
+
+/* Parses a NULL-terminated list (copied, since getopt may reorder it). */
+static int parse(CliArgs *a, char **error, char **argv_static) {
+        static char *argv[64];
+        int argc = 0;
+        while (argv_static[argc]) {
+                argv[argc] = argv_static[argc];
+                argc++;
+        }
+        argv[argc] = NULL;
+        free(*error);
+        *error = NULL;
+        return cli_args_parse(argc, argv, a, error);
+}
+
+#define ARGV(...) ((char *[]) { "sandrun", __VA_ARGS__, NULL })
+
+TEST(run_file) {
+        CliArgs a;
+        _cleanup_free_ char *error = NULL;
+        ASSERT_OK(parse(&a, &error, ARGV("-l", "py", "--timeout=5", "-m", "prog.py", "-v", "--x", "arg")));
+        ASSERT_EQ(a.command, CLI_RUN);
+        ASSERT_STREQ(a.lang, "py");
+        ASSERT_EQ(a.timeout, 5);
+        ASSERT_TRUE(a.metrics);
+        ASSERT_STREQ(a.program, "prog.py");
+        /* Everything after the program belongs to it, options included. */
+        ASSERT_EQ(a.n_args, 3);
+        ASSERT_STREQ(a.args[0], "-v");
+        ASSERT_STREQ(a.args[2], "arg");
+        cli_args_done(&a);
+
+        ASSERT_OK(parse(&a, &error, ARGV("--server", "https://h:1", "--pin", "sha256//x", "--", "-odd.py")));
+        ASSERT_STREQ(a.server, "https://h:1");
+        ASSERT_STREQ(a.pin, "sha256//x");
+        ASSERT_STREQ(a.program, "-odd.py");
+        cli_args_done(&a);
+
+        /* "--" before "submit" makes it a file name. */
+        ASSERT_OK(parse(&a, &error, ARGV("--", "submit")));
+        ASSERT_EQ(a.command, CLI_RUN);
+        ASSERT_STREQ(a.program, "submit");
+        cli_args_done(&a);
+}
+
+TEST(run_stdin) {
+        CliArgs a;
+        _cleanup_free_ char *error = NULL;
+        ASSERT_OK(parse(&a, &error, ARGV("--lang", "python", "--stdin", "in.txt")));
+        ASSERT_TRUE(a.program == NULL);
+        ASSERT_STREQ(a.stdin_file, "in.txt");
+        cli_args_done(&a);
+
+        ASSERT_OK(parse(&a, &error, ARGV("-", "x")));
+        ASSERT_STREQ(a.program, "-");
+        ASSERT_EQ(a.n_args, 1);
+        cli_args_done(&a);
+}
+
+TEST(submit) {
+        CliArgs a;
+        _cleanup_free_ char *error = NULL;
+        ASSERT_OK(parse(&a, &error, ARGV("-k", "submit", "proj", "--entrypoint", "main.py", "-O", "results/*",
+                                         "extra.txt", "--outputs=*.log", "-o", "out", "-E", "A=1", "--",
+                                         "--flag", "x")));
+        ASSERT_EQ(a.command, CLI_SUBMIT);
+        ASSERT_TRUE(a.insecure);
+        ASSERT_EQ(a.n_paths, 2);
+        ASSERT_STREQ(a.paths[0], "proj");
+        ASSERT_STREQ(a.paths[1], "extra.txt");
+        ASSERT_STREQ(a.entrypoint, "main.py");
+        ASSERT_EQ(a.n_outputs, 2);
+        ASSERT_STREQ(a.outputs[1], "*.log");
+        ASSERT_STREQ(a.output_dir, "out");
+        ASSERT_EQ(a.n_env, 1);
+        ASSERT_STREQ(a.env[0], "A=1");
+        ASSERT_EQ(a.n_args, 2);
+        ASSERT_STREQ(a.args[0], "--flag");
+        cli_args_done(&a);
+
+        /* One file needs no --entrypoint. */
+        ASSERT_OK(parse(&a, &error, ARGV("submit", "job.py")));
+        ASSERT_TRUE(a.entrypoint == NULL);
+        ASSERT_EQ(a.n_paths, 1);
+        cli_args_done(&a);
+}
+
+TEST(commands) {
+        CliArgs a;
+        _cleanup_free_ char *error = NULL;
+        ASSERT_OK(parse(&a, &error, ARGV("--help", "--bogus")));
+        ASSERT_EQ(a.command, CLI_HELP);
+        cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("-V")));
+        ASSERT_EQ(a.command, CLI_VERSION);
+        cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("--list-languages")));
+        ASSERT_EQ(a.command, CLI_LANGUAGES);
+        cli_args_done(&a);
+}
+
+static void check_usage_error(char **argv, const char *needle) {
+        CliArgs a = { .lang = "untouched" };
+        _cleanup_free_ char *error = NULL;
+        ASSERT_ERROR(parse(&a, &error, argv), EINVAL);
+        ASSERT_TRUE(error != NULL);
+        if (!strstr(error, needle)) {
+                fprintf(stderr, "message \"%s\" lacks \"%s\"\n", error, needle);
+                abort();
+        }
+        ASSERT_STREQ(a.lang, "untouched");
+}
+
+TEST(usage_errors) {
+        check_usage_error(ARGV("--bogus"), "unknown option '--bogus'");
+        check_usage_error(ARGV("-Z"), "unknown option '-Z'");
+        check_usage_error(ARGV("--lang"), "needs a value");
+        check_usage_error(ARGV("-t", "0", "x.py"), "invalid timeout");
+        check_usage_error(ARGV("-t", "-5", "x.py"), "invalid timeout");
+        check_usage_error(ARGV("-t", "5s", "x.py"), "invalid timeout");
+        check_usage_error(ARGV("-t", "99999999999999999999", "x.py"), "invalid timeout");
+        check_usage_error(ARGV("-t", "86401", "x.py"), "invalid timeout");
+        check_usage_error(ARGV("--entrypoint", "m.py", "x.py"), "only for 'sandrun submit'");
+        check_usage_error(ARGV("-O", "*", "x.py"), "only for 'sandrun submit'");
+        check_usage_error(ARGV("--watch"), "needs a file");
+        check_usage_error(ARGV("--watch", "-"), "needs a file");
+        check_usage_error(ARGV("--watch", "--stdin", "-", "x.py"), "read only once");
+        check_usage_error(ARGV("--stdin", "-"), "already comes from stdin");
+        check_usage_error(ARGV("--pin", "sha256//x", "-k", "x.py"), "contradict");
+        check_usage_error(ARGV("--pin=", "x.py"), "--pin needs a value");
+        check_usage_error(ARGV("submit"), "directory or files");
+        check_usage_error(ARGV("submit", "a", "b"), "--entrypoint");
+        check_usage_error(ARGV("submit", "-w", "a"), "--watch");
+        check_usage_error(ARGV("submit", "a", "-E", "NOEQUALS"), "NAME=VALUE");
+        check_usage_error(ARGV("submit", "a", "-E", "=x"), "NAME=VALUE");
+        check_usage_error(ARGV("submit", "a", "-E", "1A=x"), "NAME=VALUE");
+        check_usage_error(ARGV("submit", "a", "-E", "A-B=x"), "NAME=VALUE");
+}
+
+int main(void) {
+        RUN(run_file);
+        RUN(run_stdin);
+        RUN(submit);
+        RUN(commands);
+        RUN(usage_errors);
+        return 0;
+}
