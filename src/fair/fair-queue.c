@@ -5,30 +5,38 @@
 #include "fair-queue.h"
 #include "macro.h"
 
-static void ring_insert_before_cursor(FairQueue *q, FairQueueSlot *slot) {
-        if (!q->cursor) {
-                slot->ring_prev = slot->ring_next = slot;
-                q->cursor = slot;
-        } else {
-                slot->ring_next = q->cursor;
-                slot->ring_prev = q->cursor->ring_prev;
-                slot->ring_prev->ring_next = slot;
-                q->cursor->ring_prev = slot;
-        }
+/* A slot's turn can lie in the past if it was skipped; it then competes in the current round. */
+static uint64_t effective_turn(const FairQueue *q, const FairQueueSlot *slot) {
+        return MAX(slot->turn, q->round);
+}
+
+/* Does a go before b within the round both are in line for? */
+static bool goes_before(const FairQueue *q, const FairQueueSlot *a, const FairQueueSlot *b) {
+        uint64_t ta = effective_turn(q, a), tb = effective_turn(q, b);
+
+        return ta < tb || (ta == tb && a->seq < b->seq);
+}
+
+static void slot_join(FairQueue *q, FairQueueSlot *slot) {
+        slot->turn = effective_turn(q, slot);
+        slot->seq = q->next_seq++;
+
+        slot->prev = NULL;
+        slot->next = q->slots;
+        if (q->slots)
+                q->slots->prev = slot;
+        q->slots = slot;
         q->n_slots++;
 }
 
-/* Unlinks slot from the ring; if it had the turn, the turn passes to the next slot. */
-static void ring_remove(FairQueue *q, FairQueueSlot *slot) {
-        if (slot->ring_next == slot)
-                q->cursor = NULL;
-        else {
-                if (q->cursor == slot)
-                        q->cursor = slot->ring_next;
-                slot->ring_prev->ring_next = slot->ring_next;
-                slot->ring_next->ring_prev = slot->ring_prev;
-        }
-        slot->ring_prev = slot->ring_next = NULL;
+static void slot_leave(FairQueue *q, FairQueueSlot *slot) {
+        if (slot->prev)
+                slot->prev->next = slot->next;
+        else
+                q->slots = slot->next;
+        if (slot->next)
+                slot->next->prev = slot->prev;
+        slot->prev = slot->next = NULL;
         q->n_slots--;
 }
 
@@ -45,7 +53,7 @@ void fair_queue_push(FairQueue *q, FairQueueSlot *slot, FairQueueEntry *entry, v
         slot->tail = entry;
 
         if (slot->n_queued++ == 0)
-                ring_insert_before_cursor(q, slot);
+                slot_join(q, slot);
         q->n_queued++;
 }
 
@@ -67,29 +75,28 @@ void fair_queue_remove(FairQueue *q, FairQueueEntry *entry) {
         entry->prev = entry->next = NULL;
 
         if (--slot->n_queued == 0)
-                ring_remove(q, slot);
+                slot_leave(q, slot);
         q->n_queued--;
 }
 
 FairQueueEntry *fair_queue_pick(FairQueue *q, FairQueueEligible eligible, void *userdata) {
-        FairQueueSlot *slot = q->cursor;
+        FairQueueSlot *best = NULL;
 
-        for (unsigned i = 0; i < q->n_slots; i++, slot = slot->ring_next) {
-                if (eligible && !eligible(slot, userdata))
-                        continue;
+        for (FairQueueSlot *slot = q->slots; slot; slot = slot->next)
+                if ((!best || goes_before(q, slot, best)) && (!eligible || eligible(slot, userdata)))
+                        best = slot;
+        if (!best)
+                return NULL;
 
-                FairQueueEntry *entry = slot->head;
-                FairQueueSlot *after = slot->ring_next;
+        FairQueueEntry *entry = best->head;
 
-                fair_queue_remove(q, entry);
-                /* The turn passes to the slot after this one, also past any skipped ones. `after` is
-                 * still in the ring unless the ring is now empty (then the cursor is NULL). */
-                if (q->cursor)
-                        q->cursor = after;
-                return entry;
-        }
-
-        return NULL;
+        /* The round being served is the one this slot had its turn in; its next turn is in the next
+         * round, at the back of the line. */
+        q->round = effective_turn(q, best);
+        best->turn = q->round + 1;
+        best->seq = q->next_seq++;
+        fair_queue_remove(q, entry);
+        return entry;
 }
 
 int fair_queue_position(
@@ -100,7 +107,6 @@ int fair_queue_position(
 
         const FairQueueSlot *own = entry->slot;
         unsigned index = 0, position = 0;
-        bool before_own = true;
 
         if (!own)
                 return -ENOENT;
@@ -108,19 +114,27 @@ int fair_queue_position(
         for (const FairQueueEntry *e = own->head; e != entry; e = e->next)
                 index++;
 
-        /* The entry goes in round `index`. By then every other slot has given min(n, index) entries,
-         * plus one more in that round if it comes before ours from the cursor on and still has one. */
-        const FairQueueSlot *slot = q->cursor;
-        for (unsigned i = 0; i < q->n_slots; i++, slot = slot->ring_next) {
-                if (slot == own) {
-                        before_own = false;
-                        position += index;
+        /* The entry is picked in round own_turn + index. Before that, every other slot gives one entry
+         * per round from its own turn on. Within a round, slots keep the order in which they were served
+         * the round before, behind slots whose first round it is; so among slots first in line in
+         * different rounds, the later one goes first, and in the same round, the lower seq. */
+        uint64_t own_turn = effective_turn(q, own), round = own_turn + index;
+        for (const FairQueueSlot *slot = q->slots; slot; slot = slot->next) {
+                if (slot == own)
                         continue;
-                }
-                position += MIN(slot->n_queued, index);
-                if (before_own && slot->n_queued > index)
+
+                uint64_t turn = effective_turn(q, slot);
+                if (turn > round)
+                        continue;
+
+                uint64_t earlier_rounds = round - turn;
+                position += (unsigned) MIN(earlier_rounds, (uint64_t) slot->n_queued);
+                bool in_round = slot->n_queued > earlier_rounds;
+                bool ahead_in_round = turn > own_turn || (turn == own_turn && slot->seq < own->seq);
+                if (in_round && ahead_in_round)
                         position++;
         }
+        position += index;
 
         *ret_position = position;
         if (ret_index_in_slot)

@@ -2,16 +2,21 @@
 #pragma once
 
 /*
- * Round-robin queueing across clients. Each client has a FIFO of jobs (a FairQueueSlot); slots with
- * queued jobs form a ring, and a cursor marks whose turn it is. Picking offers the turn to each slot in
- * ring order, starting at the cursor, takes the first job of the first slot that is eligible, and moves
- * the cursor just past that slot. A slot that gets its first job joins the ring just before the cursor,
- * i.e. after everyone already waiting has had a turn. So a client with many queued jobs gets one start
- * per round, like everyone else, and cannot delay another client's first job by more than one round.
+ * Round-robin queueing across clients. Each client has a FIFO of jobs (a FairQueueSlot). Starts happen
+ * in rounds: in every round each client with queued work gets one start, so a client with many queued
+ * jobs delays another client's first job by at most one start, never by its whole queue.
+ *
+ * Bookkeeping, as in start-time fair queueing: the queue's `round` is the round being served; each slot
+ * has the round of its next turn (`turn`) and a sequence number (`seq`) saying when it took its place in
+ * line. Picking takes the head job of the eligible slot with the lowest (max(turn, round), seq) and moves
+ * that slot to the back of the next round. A slot that gets its first queued job joins the current round
+ * at the back, unless it already had its turn in it (it cannot skip ahead by leaving and coming back).
+ * A slot skipped as ineligible keeps its place: it goes first in the round in which it is eligible
+ * again, but gets no extra turns for the rounds it missed.
  *
  * Entries and slots are embedded in the caller's objects (no allocation here); `owner` points back at
  * the embedding object. An entry can be removed from the middle of its queue, e.g. when a queued job is
- * cancelled. All operations are O(1) except picking (O(slots skipped)) and positions (O(slots)).
+ * cancelled. Push and remove are O(1); picking and positions look at every slot with queued work.
  */
 
 #include <stdbool.h>
@@ -29,32 +34,37 @@ struct FairQueueEntry {
 struct FairQueueSlot {
         FairQueueEntry *head, *tail;
         unsigned n_queued;
-        FairQueueSlot *ring_prev, *ring_next;   /* linked into the ring while n_queued > 0 */
+        uint64_t turn;                  /* round of its next start; kept while not queued */
+        uint64_t seq;                   /* place in line within a round */
+        FairQueueSlot *prev, *next;     /* in the queue's list while n_queued > 0 */
         void *owner;
 };
 
 typedef struct FairQueue {
-        FairQueueSlot *cursor;          /* whose turn it is; NULL when nothing is queued */
-        unsigned n_slots;               /* slots in the ring */
+        FairQueueSlot *slots;           /* slots with queued entries, in no particular order */
+        unsigned n_slots;
         unsigned n_queued;              /* entries in all slots */
+        uint64_t round;
+        uint64_t next_seq;
 } FairQueue;
 
-/* Offered each slot in turn by fair_queue_pick(). */
+/* Offered each slot with queued work by fair_queue_pick(). */
 typedef bool (*FairQueueEligible)(FairQueueSlot *slot, void *userdata);
 
-/* Appends entry (which must not be queued) to slot's FIFO; entry->owner is set to owner. */
+/* Appends entry (which must not be queued) to slot's FIFO; entry->owner is set to owner. A zeroed slot
+ * is a new one. */
 void fair_queue_push(FairQueue *q, FairQueueSlot *slot, FairQueueEntry *entry, void *owner);
 
 /* Takes a queued entry out, from wherever it is. No-op for an entry that is not queued. */
 void fair_queue_remove(FairQueue *q, FairQueueEntry *entry);
 
-/* Removes and returns the next entry as described above, or NULL if no slot is eligible (then the
- * cursor stays where it is). eligible may be NULL: every slot is eligible. */
+/* Removes and returns the next entry as described above, or NULL if no slot is eligible. eligible may
+ * be NULL: every slot is. */
 FairQueueEntry *fair_queue_pick(FairQueue *q, FairQueueEligible eligible, void *userdata);
 
-/* How many queued entries a round-robin would pick before this one if every slot stayed eligible and
- * nothing else were queued meanwhile; also the entry's index in its own slot (jobs of the same client
- * ahead of it). -ENOENT if entry is not queued. */
+/* How many queued entries would be picked before this one if every slot stayed eligible and nothing
+ * else were queued meanwhile; also the entry's index in its own slot (jobs of the same client ahead of
+ * it). -ENOENT if entry is not queued. */
 int fair_queue_position(
                 const FairQueue *q,
                 const FairQueueEntry *entry,

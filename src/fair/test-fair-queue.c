@@ -68,7 +68,7 @@ TEST(one_client_is_fifo) {
         ASSERT_TRUE(fair_queue_pick(&q, NULL, NULL) == NULL);
         ASSERT_EQ(q.n_queued, 0);
         ASSERT_EQ(q.n_slots, 0);
-        ASSERT_TRUE(q.cursor == NULL);
+        ASSERT_TRUE(q.slots == NULL);
 }
 
 TEST(newcomer_is_second_not_seventeenth) {
@@ -93,7 +93,7 @@ TEST(round_robin_across_clients) {
         assert_order(&q, "ABCACA-");
 }
 
-TEST(late_client_joins_at_end_of_round) {
+TEST(late_client_joins_current_round) {
         FairQueue q = {};
         TestClient a = { .name = 'A', .eligible = true }, b = { .name = 'B', .eligible = true };
         TestClient c = { .name = 'C', .eligible = true };
@@ -102,9 +102,33 @@ TEST(late_client_joins_at_end_of_round) {
         push(&q, &a, ajobs, 3);
         push(&q, &b, bjobs, 3);
         assert_order(&q, "A");
-        /* B has the turn; C waits until A has had its next one. */
+        /* C has not had a turn in this round: it comes right after B, before A's second. */
         push(&q, &c, cjobs, 3);
-        assert_order(&q, "BACBACBC-");
+        assert_order(&q, "BCABCABC-");
+}
+
+TEST(leaving_and_coming_back_does_not_skip_ahead) {
+        FairQueue q = {};
+        TestClient a = { .name = 'A', .eligible = true }, b = { .name = 'B', .eligible = true };
+        TestJob ajobs[3], bjobs[1], again[1];
+
+        push(&q, &a, ajobs, 3);
+        push(&q, &b, bjobs, 1);
+        assert_order(&q, "AB");
+        /* B had its turn in this round; queueing again puts it behind A. */
+        push(&q, &b, again, 1);
+        assert_order(&q, "ABA-");
+}
+
+TEST(single_client_then_newcomer) {
+        FairQueue q = {};
+        TestClient a = { .name = 'A', .eligible = true }, b = { .name = 'B', .eligible = true };
+        TestJob ajobs[16], bjobs[1];
+
+        push(&q, &a, ajobs, 16);
+        assert_order(&q, "A");
+        push(&q, &b, bjobs, 1);
+        assert_order(&q, "BA");
 }
 
 TEST(ineligible_clients_are_skipped) {
@@ -120,14 +144,27 @@ TEST(ineligible_clients_are_skipped) {
         a.eligible = true;
         assert_order(&q, "ABCA-");
 
-        /* Nobody eligible: nothing picked and the turn stays put. */
+        /* Nobody eligible: nothing picked, nothing changed. */
         push(&q, &a, ajobs, 1);
         push(&q, &b, bjobs, 1);
-        FairQueueSlot *cursor = q.cursor;
+        uint64_t round = q.round;
         a.eligible = b.eligible = false;
         assert_order(&q, "-");
-        ASSERT_TRUE(q.cursor == cursor);
+        ASSERT_EQ(q.round, round);
         ASSERT_EQ(q.n_queued, 2);
+}
+
+TEST(skipped_client_gets_no_extra_turns) {
+        FairQueue q = {};
+        TestClient a = { .name = 'A', .eligible = false }, b = { .name = 'B', .eligible = true };
+        TestJob ajobs[4], bjobs[6];
+
+        push(&q, &a, ajobs, 4);
+        push(&q, &b, bjobs, 6);
+        assert_order(&q, "BBB");
+        /* A missed three rounds: it goes first now, then alternates, rather than taking three. */
+        a.eligible = true;
+        assert_order(&q, "ABABABA-");
 }
 
 TEST(remove_from_middle) {
@@ -152,7 +189,7 @@ TEST(remove_from_middle) {
         ASSERT_TRUE(fair_queue_pick(&q, NULL, NULL) == NULL);
 }
 
-TEST(remove_cursor_slot_passes_turn) {
+TEST(remove_whole_client) {
         FairQueue q = {};
         TestClient a = { .name = 'A', .eligible = true }, b = { .name = 'B', .eligible = true };
         TestClient c = { .name = 'C', .eligible = true };
@@ -161,10 +198,9 @@ TEST(remove_cursor_slot_passes_turn) {
         push(&q, &a, ajobs, 2);
         push(&q, &b, bjobs, 2);
         push(&q, &c, cjobs, 2);
-        ASSERT_TRUE(q.cursor == &a.slot);
         fair_queue_remove(&q, &ajobs[0].entry);
         fair_queue_remove(&q, &ajobs[1].entry);
-        ASSERT_TRUE(q.cursor == &b.slot);
+        ASSERT_EQ(q.n_slots, 2);
         assert_order(&q, "BCBC-");
 }
 
@@ -219,14 +255,72 @@ TEST(positions_match_pick_order) {
         ASSERT_ERROR(fair_queue_position(&q, &lone.entry, &index, NULL), ENOENT);
 }
 
+/* Random histories of pushes, cancels and picks with clients dropping in and out of eligibility; then
+ * every position must be exactly the number of picks before that entry comes out. */
+TEST(positions_exact_after_random_history) {
+        uint32_t seed = 4242;
+
+        for (unsigned history = 0; history < 200; history++) {
+                FairQueue q = {};
+                TestClient clients[6];
+                TestJob jobs[6][24];
+                unsigned pushed[6] = {};
+
+                for (unsigned i = 0; i < 6; i++) {
+                        clients[i] = (TestClient) { .name = (char) ('A' + i) };
+                        clients[i].slot.owner = &clients[i];
+                }
+
+                for (unsigned step = 0; step < 60; step++) {
+                        seed = seed * 1103515245 + 12345;
+                        unsigned i = (seed >> 16) % 6;
+                        switch ((seed >> 8) % 4) {
+                        case 0:
+                        case 1:
+                                if (pushed[i] < 24) {
+                                        TestJob *j = &jobs[i][pushed[i]++];
+                                        *j = (TestJob) { .client = clients[i].name };
+                                        fair_queue_push(&q, &clients[i].slot, &j->entry, j);
+                                }
+                                break;
+                        case 2:
+                                for (unsigned k = 0; k < 6; k++)
+                                        clients[k].eligible = (seed >> (20 + k)) & 1;
+                                (void) pick(&q);
+                                break;
+                        default:
+                                if (pushed[i] > 0)
+                                        fair_queue_remove(&q, &jobs[i][(seed >> 4) % pushed[i]].entry);
+                                break;
+                        }
+                }
+
+                unsigned expected[6][24];
+                for (unsigned i = 0; i < 6; i++)
+                        for (unsigned k = 0; k < pushed[i]; k++)
+                                if (jobs[i][k].entry.slot)
+                                        expected[i][k] = position_of(&q, &jobs[i][k], NULL);
+
+                for (unsigned picked = 0; q.n_queued > 0; picked++) {
+                        TestJob *j = fair_queue_pick(&q, NULL, NULL)->owner;
+                        unsigned i = (unsigned) (j->client - 'A'), k = (unsigned) (j - jobs[i]);
+                        ASSERT_EQ(expected[i][k], picked);
+                }
+        }
+}
+
 int main(void) {
         RUN(one_client_is_fifo);
         RUN(newcomer_is_second_not_seventeenth);
         RUN(round_robin_across_clients);
-        RUN(late_client_joins_at_end_of_round);
+        RUN(late_client_joins_current_round);
+        RUN(leaving_and_coming_back_does_not_skip_ahead);
+        RUN(single_client_then_newcomer);
         RUN(ineligible_clients_are_skipped);
+        RUN(skipped_client_gets_no_extra_turns);
         RUN(remove_from_middle);
-        RUN(remove_cursor_slot_passes_turn);
+        RUN(remove_whole_client);
         RUN(positions_match_pick_order);
+        RUN(positions_exact_after_random_history);
         return 0;
 }

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The numbers of the fairness policy. Each is meant to become a daemon flag; fair_config_init() gives
+ * the defaults and fair_config_validate() checks a set of them before fair_scheduler_new() takes it.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct FairConfig {
+        /* Each client gets budget_usec of CPU time per budget_period_usec, refilled continuously; the
+         * refill rate is also the CPU quota its running jobs share once the budget is used up. */
+        uint64_t budget_usec;                   /* 10 s */
+        uint64_t budget_period_usec;            /* 60 s */
+        /* A client's queued jobs start only with at least this much budget (and more than zero), and a
+         * throttled client gets full speed back only at this level: starting a job on a few usec of
+         * budget would throttle it at once, and the gap keeps quotas from flapping. */
+        uint64_t min_start_budget_usec;         /* 1 s: 6 s of refill from empty */
+
+        unsigned max_running_per_client;        /* 2 */
+        unsigned max_running;                   /* 2 per CPU */
+        unsigned max_queued_per_client;         /* 16; past it 429 */
+        unsigned max_queued;                    /* 256; past it 503 */
+        size_t max_clients;                     /* 65536; clients tracked at once, idle ones evicted */
+
+        /* Wall time of a job assumed for start estimates and Retry-After until jobs have finished and
+         * taught the scheduler a running average. */
+        uint64_t expected_job_usec;             /* 5 s */
+} FairConfig;
+
+/* Upper bounds fair_config_validate() enforces. */
+#define FAIR_CONFIG_JOBS_MAX 65536U
+#define FAIR_CONFIG_CLIENTS_MAX ((size_t) 1 << 24)
+
+void fair_config_init(FairConfig *ret, unsigned n_cpus);
+
+/* -EINVAL with a static reason for a config the scheduler cannot work with. */
+int fair_config_validate(const FairConfig *c, const char **ret_reason);
