@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// sandrun's page: a small editor that sends the program to POST /run and shows what came back.
+// No framework and no build step; everything it loads comes from the daemon (strict CSP).
+
+'use strict';
+
+const SAMPLES = {
+  python: [
+    'import sys',
+    '',
+    'name = sys.stdin.readline().strip() or "world"',
+    'print(f"Hello, {name}!")',
+    'print("squares:", [n * n for n in range(6)])',
+    'print("this line goes to stderr", file=sys.stderr)',
+    '',
+  ].join('\n'),
+  bash: [
+    'read -r name || true',
+    'echo "Hello, ${name:-world}!"',
+    'for i in {1..3}; do',
+    '    echo "line $i"',
+    'done',
+    'echo "this line goes to stderr" >&2',
+    '',
+  ].join('\n'),
+  sh: [
+    'read -r name || true',
+    'echo "Hello, ${name:-world}!"',
+    'uname -s',
+    'echo "this line goes to stderr" >&2',
+    '',
+  ].join('\n'),
+  node: [
+    "const input = require('fs').readFileSync(0, 'utf8').trim();",
+    "console.log(`Hello, ${input || 'world'}!`);",
+    'console.log([1, 2, 3].map((n) => n * n));',
+    "console.error('this line goes to stderr');",
+    '',
+  ].join('\n'),
+  perl: [
+    'use strict;',
+    'use warnings;',
+    '',
+    'my $name = <STDIN> // "world";',
+    'chomp $name;',
+    'print "Hello, $name!\\n";',
+    'print STDERR "this line goes to stderr\\n";',
+    '',
+  ].join('\n'),
+};
+
+const DISPLAY_NAMES = { python: 'Python', bash: 'Bash', sh: 'POSIX sh', node: 'Node.js', perl: 'Perl' };
+
+const SIGNALS = {
+  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
+  9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM',
+  24: 'SIGXCPU', 25: 'SIGXFSZ', 31: 'SIGSYS',
+};
+
+const INDENT = '    ';
+const STORAGE_KEY = 'sandrun.v1';
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  language: $('language'), sample: $('sample'), run: $('run'), runLabel: $('run-label'),
+  shortcut: $('shortcut'), shortcutHelp: $('shortcut-help'), code: $('code'), gutter: $('gutter'),
+  stdin: $('stdin'), stdinBox: $('stdin-box'), status: $('status'), output: $('output'),
+  notice: $('notice'), noticeTitle: $('notice-title'), noticeText: $('notice-text'),
+  cpu: $('metric-cpu'), memory: $('metric-memory'), wall: $('metric-wall'),
+  budget: $('budget'), budgetValue: $('budget-value'),
+};
+
+const state = {
+  busy: false,
+  waitUntil: 0,            // no runs before this time (ms), after a 429 or 503
+  waitTimer: null,
+  tabLeavesEditor: false,  // after Esc, Tab moves focus instead of indenting
+  saved: loadSaved(),
+};
+
+// ---- persistence: the code per language, so switching back and forth loses nothing ----
+
+function loadSaved() {
+  try {
+    const s = JSON.parse(localStorage.getItem(STORAGE_KEY) || '{}');
+    return { language: typeof s.language === 'string' ? s.language : null,
+             drafts: s.drafts && typeof s.drafts === 'object' ? s.drafts : {},
+             stdin: typeof s.stdin === 'string' ? s.stdin : '' };
+  } catch {
+    return { language: null, drafts: {}, stdin: '' };
+  }
+}
+
+let saveTimer = null;
+function save() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    try {
+      localStorage.setItem(STORAGE_KEY, JSON.stringify(state.saved));
+    } catch {
+      // Private browsing or a full quota: the page works without it.
+    }
+  }, 300);
+}
+
+// ---- editor ----
+
+function updateGutter() {
+  const lines = els.code.value.split('\n').length;
+  if (els.gutter.dataset.lines !== String(lines)) {
+    let text = '';
+    for (let i = 1; i <= lines; i++) text += i + '\n';
+    els.gutter.textContent = text;
+    els.gutter.dataset.lines = String(lines);
+  }
+  els.gutter.scrollTop = els.code.scrollTop;
+}
+
+// Inserting through execCommand keeps the browser's undo history; setRangeText is the fallback.
+function insertText(text, selectStart, selectEnd) {
+  const ta = els.code;
+  ta.focus();
+  if (!document.execCommand || !document.execCommand('insertText', false, text)) {
+    const start = ta.selectionStart;
+    ta.setRangeText(text, start, ta.selectionEnd, 'end');
+    ta.dispatchEvent(new Event('input'));
+  }
+  if (selectStart !== undefined) ta.setSelectionRange(selectStart, selectEnd);
+}
+
+function lineStart(text, pos) {
+  return text.lastIndexOf('\n', pos - 1) + 1;
+}
+
+function indentSelection(outdent) {
+  const ta = els.code;
+  const { value, selectionStart: start, selectionEnd: end } = ta;
+  const multiLine = value.slice(start, end).includes('\n');
+
+  if (!outdent && !multiLine) {
+    const column = start - lineStart(value, start);
+    insertText(INDENT.slice(column % INDENT.length) || INDENT);
+    return;
+  }
+
+  const from = lineStart(value, start);
+  const to = end > start && value[end - 1] === '\n' ? end - 1 : end;
+  const lines = value.slice(from, to).split('\n');
+  let firstDelta = 0, totalDelta = 0;
+  const changed = lines.map((line, i) => {
+    let delta;
+    if (outdent) {
+      const remove = line.match(/^ {1,4}|^\t/);
+      delta = remove ? -remove[0].length : 0;
+      line = line.slice(-delta);
+    } else {
+      delta = INDENT.length;
+      line = INDENT + line;
+    }
+    if (i === 0) firstDelta = delta;
+    totalDelta += delta;
+    return line;
+  });
+  ta.setSelectionRange(from, to);
+  insertText(changed.join('\n'), Math.max(from, start + firstDelta), Math.max(from, end + totalDelta));
+}
+
+function newlineWithIndent() {
+  const ta = els.code;
+  const { value, selectionStart: start } = ta;
+  const line = value.slice(lineStart(value, start), start);
+  let indent = line.match(/^[ \t]*/)[0];
+  // After a line that opens a block, go one level deeper.
+  if (/[:{[(]\s*$/.test(line) || /\b(then|do)\s*$/.test(line)) indent += INDENT;
+  insertText('\n' + indent);
+}
+
+function onEditorKey(event) {
+  if (event.key === 'Escape') {
+    state.tabLeavesEditor = true;
+    return;
+  }
+  if (event.key === 'Tab' && !event.ctrlKey && !event.altKey && !event.metaKey) {
+    if (state.tabLeavesEditor) return;
+    event.preventDefault();
+    indentSelection(event.shiftKey);
+    return;
+  }
+  state.tabLeavesEditor = false;
+  if (event.key === 'Enter' && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey &&
+      !event.isComposing) {
+    event.preventDefault();
+    newlineWithIndent();
+  }
+}
+
+// ---- languages ----
+
+function currentLanguage() {
+  return els.language.value || 'python';
+}
+
+function sampleFor(lang) {
+  return SAMPLES[lang] || `# Write your ${lang} program here.\n`;
+}
+
+function showCode(lang) {
+  const draft = state.saved.drafts[lang];
+  els.code.value = typeof draft === 'string' && draft.trim() ? draft : sampleFor(lang);
+  els.code.scrollTop = 0;
+  updateGutter();
+}
+
+async function loadLanguages() {
+  let languages = [];
+  try {
+    const response = await fetch('/languages', { headers: { Accept: 'application/json' } });
+    updateBudget(response);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const body = await response.json();
+    languages = Array.isArray(body.languages) ? body.languages.filter((l) => l && typeof l.name === 'string') : [];
+  } catch (error) {
+    showNotice('error', 'Could not load the list of languages', `${error.message}. Python is assumed.`);
+  }
+  if (languages.length === 0) languages = [{ name: 'python', aliases: [], extensions: ['.py'] }];
+
+  els.language.replaceChildren(...languages.map((l) => {
+    const option = document.createElement('option');
+    option.value = l.name;
+    option.textContent = DISPLAY_NAMES[l.name] || l.name;
+    return option;
+  }));
+  const names = languages.map((l) => l.name);
+  els.language.value = names.includes(state.saved.language) ? state.saved.language
+                     : names.includes('python') ? 'python' : names[0];
+  els.language.disabled = false;
+  els.run.disabled = false;
+  showCode(currentLanguage());
+}
+
+// ---- results ----
+
+function formatSeconds(s) {
+  if (typeof s !== 'number' || !isFinite(s)) return '–';
+  return s < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(1)} s`;
+}
+
+function formatMemory(mb) {
+  if (typeof mb !== 'number' || !isFinite(mb)) return '–';
+  return mb < 10 ? `${mb.toFixed(1)} MB` : `${Math.round(mb)} MB`;
+}
+
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function signalName(signal) {
+  if (typeof signal === 'number') return SIGNALS[signal] || `signal ${signal}`;
+  if (typeof signal === 'string' && signal) return /^SIG/.test(signal) ? signal : `SIG${signal}`;
+  return 'a signal';
+}
+
+function setStatus(kind, text) {
+  els.status.dataset.state = kind;
+  els.status.textContent = text;
+}
+
+function setMetrics(metrics) {
+  const m = metrics || {};
+  els.cpu.textContent = formatSeconds(m.cpu_seconds);
+  els.memory.textContent = formatMemory(m.memory_mb);
+  els.wall.textContent = formatSeconds(m.wall_seconds);
+}
+
+function describeEnd(result) {
+  switch (result.reason) {
+  case 'timeout': return ['failed', 'Timed out'];
+  case 'memory': return ['failed', 'Out of memory'];
+  case 'signal': return ['failed', `Killed by ${signalName(result.signal)}`];
+  case 'launch': return ['failed', 'Could not start'];
+  default: break;
+  }
+  if (result.reason) return ['failed', `Stopped: ${result.reason}`];
+  if (typeof result.exit_code === 'number')
+    return [result.exit_code === 0 ? 'ok' : 'nonzero', `Exit ${result.exit_code}`];
+  if (result.signal) return ['failed', `Killed by ${signalName(result.signal)}`];
+  return ['failed', result.status === 'failed' ? 'Failed' : 'Finished'];
+}
+
+function streamBlock(name, text) {
+  const section = document.createElement('section');
+  section.className = `stream stream-${name}`;
+  const header = document.createElement('div');
+  header.className = 'stream-header';
+  const label = document.createElement('h3');
+  label.className = 'stream-label';
+  label.textContent = name;
+  const size = document.createElement('span');
+  size.className = 'stream-size';
+  size.textContent = formatBytes(new TextEncoder().encode(text).length);
+  header.append(label, size);
+  const pre = document.createElement('pre');
+  pre.textContent = text;
+  section.append(header, pre);
+  return section;
+}
+
+function showResult(result) {
+  const [kind, text] = describeEnd(result);
+  setStatus(kind, text);
+  setMetrics(result.metrics);
+
+  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
+  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+  const blocks = [];
+  if (stdout) blocks.push(streamBlock('stdout', stdout));
+  if (stderr) blocks.push(streamBlock('stderr', stderr));
+  if (blocks.length === 0) {
+    const p = document.createElement('p');
+    p.className = 'empty-output';
+    p.textContent = 'The program printed nothing.';
+    blocks.push(p);
+  }
+  if (result.truncated) {
+    const p = document.createElement('p');
+    p.className = 'truncated';
+    p.textContent = 'The output was too long and has been cut.';
+    blocks.push(p);
+  }
+  els.output.replaceChildren(...blocks);
+}
+
+// ---- notices, rate limits, budget ----
+
+function showNotice(kind, title, text) {
+  els.notice.dataset.kind = kind;
+  els.noticeTitle.textContent = title;
+  els.noticeText.replaceChildren(text);
+  els.notice.hidden = false;
+}
+
+function hideNotice() {
+  els.notice.hidden = true;
+}
+
+function updateBudget(response) {
+  const value = response.headers.get('X-Sandrun-Budget-Remaining');
+  const n = value === null ? NaN : Number(value);
+  if (!isFinite(n)) return;
+  els.budgetValue.textContent = `${n.toFixed(n < 10 ? 1 : 0)} s`;
+  els.budget.hidden = false;
+}
+
+// Retry-After is either seconds or an HTTP date.
+function retryAfterSeconds(value) {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Math.min(Number(v), 24 * 3600);
+  const when = Date.parse(v);
+  return isNaN(when) ? null : Math.max(0, Math.ceil((when - Date.now()) / 1000));
+}
+
+function formatWait(seconds) {
+  if (seconds < 60) return `${seconds} s`;
+  const m = Math.floor(seconds / 60), s = seconds % 60;
+  return s ? `${m} min ${s} s` : `${m} min`;
+}
+
+function startWait(seconds, title, message) {
+  clearInterval(state.waitTimer);
+  state.waitUntil = Date.now() + seconds * 1000;
+  const countdown = document.createElement('span');
+  countdown.className = 'countdown';
+  const text = document.createDocumentFragment();
+  text.append(`${message} Try again in `, countdown, '.');
+  showNotice('wait', title, text);
+
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((state.waitUntil - Date.now()) / 1000));
+    countdown.textContent = formatWait(left);
+    els.runLabel.textContent = left > 0 ? `Wait ${left} s` : 'Run';
+    if (left <= 0) {
+      clearInterval(state.waitTimer);
+      state.waitTimer = null;
+      hideNotice();
+      updateRunButton();
+    }
+  };
+  tick();
+  state.waitTimer = setInterval(tick, 250);
+  updateRunButton();
+}
+
+function updateRunButton() {
+  const waiting = Date.now() < state.waitUntil;
+  els.run.disabled = state.busy || waiting || els.language.disabled;
+  els.run.dataset.busy = String(state.busy);
+  if (!waiting) els.runLabel.textContent = state.busy ? 'Running' : 'Run';
+}
+
+// ---- running ----
+
+async function errorText(response) {
+  try {
+    const body = await response.clone().json();
+    if (body && typeof body.error === 'string') return body.error;
+  } catch {
+    // Not JSON: fall back to the text.
+  }
+  const text = (await response.text()).trim();
+  return text && text.length < 300 && !text.startsWith('<') ? text : `HTTP ${response.status}`;
+}
+
+async function run() {
+  if (state.busy || Date.now() < state.waitUntil || els.language.disabled) return;
+  state.busy = true;
+  updateRunButton();
+  hideNotice();
+  setStatus('running', 'Running…');
+  els.output.setAttribute('aria-busy', 'true');
+
+  const body = { code: els.code.value, interpreter: currentLanguage() };
+  if (els.stdin.value) body.stdin = els.stdin.value;
+
+  try {
+    let response;
+    try {
+      response = await fetch('/run', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(body),
+      });
+    } catch {
+      setStatus('error', 'No connection');
+      showNotice('error', 'Cannot reach the server', 'Check your connection and that the sandrun service is running.');
+      return;
+    }
+    updateBudget(response);
+
+    if (response.status === 429 || response.status === 503) {
+      const wait = retryAfterSeconds(response.headers.get('Retry-After')) ?? 30;
+      const text = await errorText(response);
+      setStatus('error', response.status === 429 ? 'Rate limited' : 'Server busy');
+      startWait(wait, response.status === 429 ? 'Too many runs from this address' : 'The server is busy',
+                `${text.replace(/\.?$/, '.')}`);
+      return;
+    }
+    if (!response.ok) {
+      const text = await errorText(response);
+      setStatus('error', `Error ${response.status}`);
+      showNotice('error', response.status >= 500 ? 'The server failed' : 'The server refused the program', text);
+      return;
+    }
+
+    let result;
+    try {
+      result = await response.json();
+    } catch {
+      setStatus('error', 'Bad answer');
+      showNotice('error', 'The server sent an answer this page cannot read', 'Expected JSON from POST /run.');
+      return;
+    }
+    showResult(result);
+  } finally {
+    state.busy = false;
+    els.output.removeAttribute('aria-busy');
+    updateRunButton();
+  }
+}
+
+// ---- wiring ----
+
+function isMac() {
+  const platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || '';
+  return /mac|iphone|ipad/i.test(platform);
+}
+
+function init() {
+  if (isMac()) {
+    els.shortcut.textContent = '⌘ ↵';
+    els.shortcutHelp.textContent = '⌘+Enter';
+  }
+
+  els.code.addEventListener('keydown', onEditorKey);
+  els.code.addEventListener('input', () => {
+    updateGutter();
+    state.saved.drafts[currentLanguage()] = els.code.value;
+    save();
+  });
+  els.code.addEventListener('scroll', () => { els.gutter.scrollTop = els.code.scrollTop; });
+  els.code.addEventListener('blur', () => { state.tabLeavesEditor = false; });
+
+  els.stdin.value = state.saved.stdin;
+  if (els.stdin.value) els.stdinBox.open = true;
+  els.stdin.addEventListener('input', () => {
+    state.saved.stdin = els.stdin.value;
+    save();
+  });
+
+  els.language.addEventListener('change', () => {
+    state.saved.language = currentLanguage();
+    save();
+    showCode(currentLanguage());
+  });
+  els.sample.addEventListener('click', () => {
+    const lang = currentLanguage();
+    els.code.value = sampleFor(lang);
+    delete state.saved.drafts[lang];
+    save();
+    updateGutter();
+    els.code.focus();
+  });
+  els.run.addEventListener('click', run);
+
+  // Ctrl+Enter (Cmd+Enter on a Mac) runs from anywhere on the page.
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      run();
+    }
+  });
+
+  updateGutter();
+  loadLanguages();
+}
+
+init();

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <gnutls/crypto.h>
+#include <string.h>
+
+#include "macro.h"
+#include "tests.h"
+#include "web-assets.h"
+
+static const char *const pages[] = { "/index.html", "/style.css", "/app.js", "/favicon.svg" };
+
+static bool contains(const WebAsset *a, const char *needle) {
+        return memmem(a->data, a->size, needle, strlen(needle)) != NULL;
+}
+
+/* An inline event handler attribute: " on" + letters + "=". */
+static bool has_event_attribute(const WebAsset *a) {
+        const char *p = (const char *) a->data;
+        while ((p = strstr(p, " on"))) {
+                p += 3;
+                const char *q = p;
+                while (*q >= 'a' && *q <= 'z')
+                        q++;
+                if (q > p && *q == '=')
+                        return true;
+        }
+        return false;
+}
+
+TEST(find) {
+        const WebAsset *index = web_asset_find("/index.html");
+        ASSERT_TRUE(index != NULL);
+        ASSERT_TRUE(web_asset_find("/") == index);
+        ASSERT_STREQ(index->path, "/index.html");
+        ASSERT_STREQ(index->content_type, "text/html; charset=utf-8");
+        ASSERT_STREQ(web_asset_find("/style.css")->content_type, "text/css; charset=utf-8");
+        ASSERT_STREQ(web_asset_find("/app.js")->content_type, "text/javascript; charset=utf-8");
+        ASSERT_STREQ(web_asset_find("/favicon.svg")->content_type, "image/svg+xml");
+
+        static const char *const misses[] = {
+                "", "index.html", "/INDEX.HTML", "/index.html?x=1", "/index.html/", "//index.html",
+                "/../index.html", "/./index.html", "/index", "/web-assets.c", "/embed-assets.py",
+                "/meson.build", "/run", "/languages",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(misses); i++)
+                if (web_asset_find(misses[i])) {
+                        fprintf(stderr, "unexpected asset for \"%s\"\n", misses[i]);
+                        abort();
+                }
+        ASSERT_TRUE(web_asset_find(NULL) == NULL);
+}
+
+TEST(content_and_etag) {
+        for (size_t i = 0; i < ELEMENTSOF(pages); i++) {
+                const WebAsset *a = web_asset_find(pages[i]);
+                ASSERT_TRUE(a != NULL);
+                ASSERT_TRUE(a->size > 0);
+                ASSERT_EQ(a->data[a->size], 0);
+                ASSERT_EQ(strlen((const char *) a->data), a->size);
+
+                /* The ETag is the quoted start of the content's SHA-256: it changes with the file. */
+                uint8_t digest[32];
+                ASSERT_OK(gnutls_hash_fast(GNUTLS_DIG_SHA256, a->data, a->size, digest));
+                char expected[2 + 32 + 1] = "\"";
+                for (size_t k = 0; k < 16; k++)
+                        snprintf(expected + 1 + 2 * k, 3, "%02x", digest[k]);
+                strcat(expected, "\"");
+                ASSERT_STREQ(a->etag, expected);
+
+                for (size_t j = 0; j < i; j++)
+                        ASSERT_TRUE(!streq(a->etag, web_asset_find(pages[j])->etag));
+        }
+}
+
+/* The daemon's CSP allows no inline code and nothing from elsewhere; the page must live with that. */
+TEST(csp_clean) {
+        const WebAsset *index = web_asset_find("/");
+        ASSERT_TRUE(strncmp((const char *) index->data, "<!doctype html>", 15) == 0);
+        ASSERT_TRUE(!contains(index, "style="));
+        ASSERT_TRUE(!contains(index, "<style"));
+        ASSERT_TRUE(!contains(index, "<script>"));
+        ASSERT_TRUE(!has_event_attribute(index));
+        ASSERT_TRUE(!contains(index, "javascript:"));
+        ASSERT_TRUE(contains(index, "<script src=\"/app.js\""));
+        ASSERT_TRUE(contains(index, "href=\"/style.css\""));
+        ASSERT_TRUE(contains(index, "name=\"viewport\""));
+
+        for (size_t i = 0; i < ELEMENTSOF(pages); i++) {
+                const WebAsset *a = web_asset_find(pages[i]);
+                /* SVG needs its namespace URI, which is a name, not a request. */
+                if (contains(a, "//") && !streq(a->path, "/favicon.svg")) {
+                        ASSERT_TRUE(!contains(a, "http://"));
+                        ASSERT_TRUE(!contains(a, "https://"));
+                        ASSERT_TRUE(!contains(a, "url(//"));
+                }
+                ASSERT_TRUE(!contains(a, "@import"));
+                ASSERT_TRUE(!contains(a, "eval("));
+                ASSERT_TRUE(!contains(a, "new Function"));
+                ASSERT_TRUE(!contains(a, "innerHTML"));
+        }
+}
+
+int main(void) {
+        RUN(find);
+        RUN(content_and_etag);
+        RUN(csp_clean);
+        return 0;
+}
