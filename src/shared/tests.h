@@ -3,10 +3,13 @@
 
 /* Assertions for unit tests: print where and what failed, then abort so meson counts a failure. */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "macro.h"
 
 #define ASSERT_TRUE(expr)                                                                       \
         do {                                                                                    \

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <fcntl.h>
+#include <math.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "api.h"
+#include "interpreters.h"
+#include "json-util.h"
+#include "strv.h"
+
+struct Api {
+        JobManager *jobs;
+        ApiConfig config;
+};
+
+/* A /run request waiting for its job. Freed with the request, which kills the job if still running. */
+typedef struct RunWait {
+        HttpRequest *request;
+        Job *job;
+        bool json;
+        bool with_timeline;
+} RunWait;
+
+static void run_wait_free(void *p) {
+        RunWait *w = p;
+
+        if (!w)
+                return;
+        job_free(w->job);
+        free(w);
+}
+
+static double round3(double v) {
+        return round(v * 1000.0) / 1000.0;
+}
+
+static json_object *timeline_to_json(const RunnerTimeline *t) {
+        json_object *o = json_object_new_object();
+        const struct {
+                const char *name;
+                uint64_t v;
+        } marks[] = {
+                { "sandbox_ready", t->ready }, { "scope_started", t->scope_started },
+                { "released", t->released },   { "exited", t->exited },
+                { "accounted", t->accounted }, { "finished", t->finished },
+        };
+
+        /* Milliseconds since the child was forked. */
+        for (size_t i = 0; i < ELEMENTSOF(marks); i++)
+                if (marks[i].v >= t->spawned && t->spawned > 0)
+                        json_object_object_add(o, marks[i].name,
+                                               json_object_new_double(round3((marks[i].v - t->spawned) / 1000.0)));
+        return o;
+}
+
+json_object *api_job_result_to_json(Job *j, bool with_timeline) {
+        const RunnerResult *res = job_result(j);
+        RunnerJob *rj = job_runner_job(j);
+        json_object *o = json_object_new_object(), *m = json_object_new_object();
+        const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
+        size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
+
+        json_object_object_add(o, "job_id", json_object_new_string(job_id(j)));
+        json_object_object_add(o, "status", json_object_new_string(job_status_to_string(job_status(j))));
+        json_object_object_add(o, "exit_code", res && res->completed ? json_object_new_int(res->exit_code) : NULL);
+        json_object_object_add(o, "signal", res && res->signal ? json_object_new_int(res->signal) : NULL);
+        const char *reason = res ? job_reason_to_string(res->reason) : NULL;
+        json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
+        if (res && (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD) && res->error) {
+                char msg[256];
+                snprintf(msg, sizeof(msg), "%s%s%s", res->error, res->error_errno ? ": " : "",
+                         res->error_errno ? strerror(res->error_errno) : "");
+                json_object_object_add(o, "error", json_object_new_string(msg));
+        }
+
+        json_object_object_add(o, "stdout", json_string_from_bytes(out ? out->data : "", out_len));
+        json_object_object_add(o, "stderr", json_string_from_bytes(err ? err->data : "", err_len));
+        _cleanup_free_ char *both = malloc(out_len + err_len + 1);
+        if (both) {
+                memcpy(both, out ? out->data : "", out_len);
+                memcpy(both + out_len, err ? err->data : "", err_len);
+                json_object_object_add(o, "output", json_string_from_bytes(both, out_len + err_len));
+        }
+        bool truncated = (out && capped_buffer_truncated(out)) || (err && capped_buffer_truncated(err));
+        json_object_object_add(o, "truncated", json_object_new_boolean(truncated));
+
+        json_object_object_add(m, "cpu_seconds",
+                               res && res->has_cpu ? json_object_new_double(round3(res->cpu_usec / 1e6)) : NULL);
+        json_object_object_add(m, "memory_mb",
+                               res && res->has_memory
+                                       ? json_object_new_double(round3(res->memory_peak_bytes / (1024.0 * 1024.0)))
+                                       : NULL);
+        json_object_object_add(m, "wall_seconds", json_object_new_double(round3(res ? res->wall_usec / 1e6 : 0)));
+        json_object_object_add(o, "metrics", m);
+
+        if (with_timeline && rj)
+                json_object_object_add(o, "timeline", timeline_to_json(runner_job_timeline(rj)));
+        return o;
+}
+
+static void reply_run_result(RunWait *w) {
+        Job *j = w->job;
+        const RunnerResult *res = job_result(j);
+        RunnerJob *rj = job_runner_job(j);
+
+        if (w->json) {
+                json_object *o = api_job_result_to_json(j, w->with_timeline);
+                (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
+                json_object_put(o);
+                return;
+        }
+
+        /* Plain clients (curl) get the program's output as it is, and the rest in headers. */
+        char exit_code[16] = "", cpu[32] = "", mem[32] = "", wall[32] = "", sig[16] = "";
+        const char *headers[20];
+        size_t n = 0;
+        headers[n++] = "X-Sandrun-Job-Id";
+        headers[n++] = job_id(j);
+        headers[n++] = "X-Sandrun-Status";
+        headers[n++] = job_status_to_string(job_status(j));
+        if (res && res->completed) {
+                snprintf(exit_code, sizeof(exit_code), "%d", res->exit_code);
+                headers[n++] = "X-Sandrun-Exit-Code";
+                headers[n++] = exit_code;
+        }
+        if (res && job_reason_to_string(res->reason)) {
+                headers[n++] = "X-Sandrun-Reason";
+                headers[n++] = job_reason_to_string(res->reason);
+        }
+        if (res && res->signal) {
+                snprintf(sig, sizeof(sig), "%d", res->signal);
+                headers[n++] = "X-Sandrun-Signal";
+                headers[n++] = sig;
+        }
+        if (res && res->has_cpu) {
+                snprintf(cpu, sizeof(cpu), "%.3f", res->cpu_usec / 1e6);
+                headers[n++] = "X-Sandrun-CPU-Seconds";
+                headers[n++] = cpu;
+        }
+        if (res && res->has_memory) {
+                snprintf(mem, sizeof(mem), "%.3f", res->memory_peak_bytes / (1024.0 * 1024.0));
+                headers[n++] = "X-Sandrun-Memory-MB";
+                headers[n++] = mem;
+        }
+        snprintf(wall, sizeof(wall), "%.3f", res ? res->wall_usec / 1e6 : 0.0);
+        headers[n++] = "X-Sandrun-Wall-Seconds";
+        headers[n++] = wall;
+        headers[n] = NULL;
+
+        const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
+        size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
+        _cleanup_free_ char *body = malloc(out_len + err_len + 256);
+        if (!body) {
+                (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                return;
+        }
+        memcpy(body, out ? out->data : "", out_len);
+        memcpy(body + out_len, err ? err->data : "", err_len);
+        size_t len = out_len + err_len;
+        if (res && res->reason == JOB_REASON_LAUNCH)
+                len += snprintf(body + len, 256, "sandrun: the job could not be started (%s)\n",
+                                res->error ?: "unknown error");
+        (void) http_request_reply(w->request, MHD_HTTP_OK, "text/plain; charset=utf-8", body, len, headers);
+}
+
+static void on_run_done(Job *j, void *userdata) {
+        reply_run_result(userdata);
+}
+
+static int memfd_with(const char *name, const void *data, size_t len) {
+        _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        const char *p = data;
+
+        if (fd < 0)
+                return -errno;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= n;
+        }
+        /* The job gets a view it cannot change under anyone else's feet. */
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+static bool wants_json(HttpRequest *req, const RunRequest *rr) {
+        const char *accept = http_request_header(req, "Accept");
+        return rr->json || (accept && strstr(accept, "application/json"));
+}
+
+static void handle_run(Api *a, HttpRequest *req) {
+        _cleanup_(run_request_freep) RunRequest *rr = NULL;
+        const char *error = NULL, *body;
+        size_t len;
+        int r;
+
+        body = http_request_body(req, &len);
+        r = run_request_parse(http_request_header(req, "Content-Type"), http_request_query(req, "lang"), body, len,
+                              &a->config.run_limits, &rr, &error);
+        if (r < 0) {
+                (void) http_request_reply_error(req, r == -ENOMEM ? 500 : 400, NULL, "%s", error ?: "out of memory");
+                return;
+        }
+
+        const char *name = rr->interpreter ?: DEFAULT_INTERPRETER;
+        const Interpreter *interp = interpreter_find(name);
+        if (!interp) {
+                char list[256];
+                interpreters_format_list(list, sizeof(list));
+                (void) http_request_reply_error(req, 400, NULL, "unknown or unavailable interpreter \"%s\"; available: %s",
+                                                name, list);
+                return;
+        }
+
+        char code_name[32];
+        snprintf(code_name, sizeof(code_name), "main%s", interp->extension);
+        _cleanup_strv_free_ char **argv = strv_new(interp->path, code_name, NULL);
+        if (!argv)
+                goto oom;
+        for (char **arg = rr->args; *arg; arg++)
+                if (strv_extend(&argv, *arg) < 0)
+                        goto oom;
+
+        int code_fd = memfd_with("code", rr->code, rr->code_len);
+        if (code_fd < 0)
+                goto oom;
+        int stdin_fd = -EBADF;
+        if (rr->stdin_data) {
+                stdin_fd = memfd_with("stdin", rr->stdin_data, rr->stdin_len);
+                if (stdin_fd < 0) {
+                        safe_close(code_fd);
+                        goto oom;
+                }
+        }
+
+        uint64_t timeout = rr->timeout_usec ?: a->config.default_timeout_usec;
+        RunnerJobSpec spec = {
+                .argv = argv,
+                .code_fd = code_fd,
+                .code_name = code_name,
+                .stdin_fd = stdin_fd,
+                .timeout_usec = MIN(timeout, a->config.max_timeout_usec),
+                .bundle_fd = -EBADF,
+        };
+
+        RunWait *w = calloc(1, sizeof(RunWait));
+        if (!w) {
+                safe_close(code_fd);
+                safe_close(stdin_fd);
+                goto oom;
+        }
+        w->request = req;
+        w->json = wants_json(req, rr);
+        w->with_timeline = a->config.debug_timeline;
+        http_request_set_data(req, w, run_wait_free);
+
+        r = job_submit(a->jobs, &spec, interp->name, false, &w->job);
+        if (r == -EBUSY) {
+                (void) http_request_reply_error(req, 503, (const char *const[]) { "Retry-After", "5", NULL },
+                                                "the server is busy; try again shortly");
+                return;
+        }
+        if (r < 0) {
+                (void) http_request_reply_error(req, 500, NULL, "cannot create the job: %s", strerror(-r));
+                return;
+        }
+        if (job_result(w->job)) {
+                reply_run_result(w);
+                return;
+        }
+        job_set_done_handler(w->job, on_run_done, w);
+        (void) http_request_suspend(req);
+        return;
+oom:
+        (void) http_request_reply_error(req, 500, NULL, "out of memory");
+}
+
+static void handle_languages(Api *a, HttpRequest *req) {
+        const Interpreter *l[16];
+        size_t n = interpreters_available(l, ELEMENTSOF(l));
+        json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_new_object(), *aliases = json_object_new_array(),
+                            *ext = json_object_new_array();
+                json_object_object_add(e, "name", json_object_new_string(l[i]->name));
+                for (const char *const *al = l[i]->aliases; *al; al++)
+                        json_object_array_add(aliases, json_object_new_string(*al));
+                json_object_object_add(e, "aliases", aliases);
+                json_object_array_add(ext, json_object_new_string(l[i]->extension));
+                json_object_object_add(e, "extensions", ext);
+                json_object_object_add(e, "default", json_object_new_boolean(strcmp(l[i]->name, DEFAULT_INTERPRETER) == 0));
+                json_object_array_add(arr, e);
+        }
+        json_object_object_add(o, "languages", arr);
+        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
+        json_object_put(o);
+}
+
+static void reply_method_not_allowed(HttpRequest *req, const char *allow) {
+        (void) http_request_reply_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, (const char *const[]) { "Allow", allow, NULL },
+                                        "method %s not allowed here; use %s", http_request_method(req), allow);
+}
+
+void api_handle_request(HttpRequest *req, void *userdata) {
+        Api *a = userdata;
+        const char *method = http_request_method(req), *path = http_request_path(req);
+        bool get = streq(method, "GET") || streq(method, "HEAD"), post = streq(method, "POST");
+
+        if (streq(path, "/run")) {
+                if (post)
+                        handle_run(a, req);
+                else
+                        reply_method_not_allowed(req, "POST");
+                return;
+        }
+        if (streq(path, "/languages")) {
+                if (get)
+                        handle_languages(a, req);
+                else
+                        reply_method_not_allowed(req, "GET");
+                return;
+        }
+        (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint: %s", path);
+}
+
+void api_decorate_response(HttpRequest *req, void *response, void *userdata) {
+        /* API answers are personal and momentary. */
+        http_response_add_header(response, "Cache-Control", "no-store");
+}
+
+int api_new(Api **ret, JobManager *jobs, const ApiConfig *config) {
+        Api *a = calloc(1, sizeof(Api));
+
+        if (!a)
+                return -ENOMEM;
+        a->jobs = jobs;
+        a->config = *config;
+        *ret = a;
+        return 0;
+}
+
+Api *api_free(Api *a) {
+        free(a);
+        return NULL;
+}

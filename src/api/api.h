@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The HTTP API: routes each request to its handler and shapes the answers. Runs jobs only through the
+ * JobManager, never touching the bus or a job's files.
+ */
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "http-server.h"
+#include "job.h"
+#include "macro.h"
+#include "run-request.h"
+
+typedef struct Api Api;
+
+typedef struct ApiConfig {
+        RunLimits run_limits;
+        uint64_t default_timeout_usec;
+        uint64_t max_timeout_usec;
+        bool debug_timeline;            /* add each job's timeline to JSON answers */
+} ApiConfig;
+
+int api_new(Api **ret, JobManager *jobs, const ApiConfig *config);
+Api *api_free(Api *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Api *, api_free);
+
+/* http_handler_t and http_decorate_t for the server. */
+void api_handle_request(HttpRequest *req, void *userdata);
+void api_decorate_response(HttpRequest *req, void *response, void *userdata);
+
+/* The answer to a finished job, as JSON. */
+json_object *api_job_result_to_json(Job *j, bool with_timeline);

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+/* A JSON string from arbitrary bytes: invalid UTF-8 becomes U+FFFD, so the document stays valid JSON. */
+json_object *json_string_from_bytes(const char *data, size_t len);

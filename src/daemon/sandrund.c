@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * sandrund: the socket-activated daemon. It wires the pieces together (the runner, which alone holds
+ * the system bus, the job manager, the HTTP API on libmicrohttpd with TLS) and is the only layer that
+ * logs. Run by systemd (sandrun.socket) or by hand with --listen.
+ */
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "api.h"
+#include "config.h"
+#include "http-server.h"
+#include "interpreters.h"
+#include "job.h"
+#include "log.h"
+#include "parse-util.h"
+#include "runner.h"
+#include "tls-cert.h"
+
+typedef struct Options {
+        const char *listen;
+        const char *cert, *key;
+        bool plain_http;
+        bool debug;
+        const char *slice;
+        const char *stage_path;
+        uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size, tmp_size;
+        uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
+} Options;
+
+static Options opts = {
+        .slice = "sandrun.slice",
+        .stage_path = SANDRUN_LIBEXECDIR "/sandrun-stage",
+        .memory_max = 512ULL << 20,
+        .tasks_max = 64,
+        .cpu_quota = 1000000,
+        .timeout = 300 * USEC_PER_SEC,
+        .output_max = 1 << 20,
+        .body_max = 1 << 20,
+        .work_size = 64 << 20,
+        .tmp_size = 64 << 20,
+        .max_running = 0, /* 0: two per core */
+        .max_queued = 256,
+        .batch_ttl = 60 * USEC_PER_SEC,
+        .open_files = 256,
+        .connection_timeout = 30,
+};
+
+static void help(void) {
+        printf("sandrund " PACKAGE_VERSION " - run untrusted code in sandboxed transient systemd scopes\n\n"
+               "Usage: sandrund [OPTIONS]\n\n"
+               "  --listen ADDR:PORT     listen here instead of on the socket systemd passes\n"
+               "  --cert FILE --key FILE TLS certificate and key (PEM); default: systemd credentials\n"
+               "                         tls.crt/tls.key, else an ephemeral self-signed certificate\n"
+               "  --plain-http           no TLS; allowed only on a loopback address\n"
+               "  --slice NAME           slice for job scopes (default sandrun.slice)\n"
+               "  --memory-max SIZE      memory per job, tmpfs included (default 512M)\n"
+               "  --cpu-quota QUOTA      CPU per job, e.g. 100%% or 1.5 cores (default 100%%)\n"
+               "  --tasks-max N          processes and threads per job (default 64)\n"
+               "  --timeout DURATION     wall-clock limit per job, the most a request may ask (default 300s)\n"
+               "  --output-max SIZE      stdout and stderr kept per job, each (default 1M)\n"
+               "  --body-max SIZE        largest request body (default 1M)\n"
+               "  --work-size SIZE       size of a job's /work tmpfs (default 64M)\n"
+               "  --tmp-size SIZE        size of a job's /tmp and /dev/shm tmpfs, each (default 64M)\n"
+               "  --open-files N         open files per job process (default 256)\n"
+               "  --max-running N        jobs running at once (default 2 per core)\n"
+               "  --max-queued N         jobs waiting at once (default 256)\n"
+               "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
+               "  --stage-path PATH      the sandrun-stage helper\n"
+               "  --debug                add each job's timeline to JSON answers\n"
+               "  -h --help              this help\n"
+               "  --version              print the version\n");
+}
+
+static int parse_options(int argc, char **argv) {
+        enum {
+                ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
+                ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
+                ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION,
+        };
+        static const struct option options[] = {
+                { "listen", required_argument, NULL, ARG_LISTEN },
+                { "cert", required_argument, NULL, ARG_CERT },
+                { "key", required_argument, NULL, ARG_KEY },
+                { "plain-http", no_argument, NULL, ARG_PLAIN },
+                { "slice", required_argument, NULL, ARG_SLICE },
+                { "memory-max", required_argument, NULL, ARG_MEMORY },
+                { "cpu-quota", required_argument, NULL, ARG_CPU },
+                { "tasks-max", required_argument, NULL, ARG_TASKS },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "output-max", required_argument, NULL, ARG_OUTPUT },
+                { "body-max", required_argument, NULL, ARG_BODY },
+                { "work-size", required_argument, NULL, ARG_WORK },
+                { "tmp-size", required_argument, NULL, ARG_TMP },
+                { "open-files", required_argument, NULL, ARG_FILES },
+                { "max-running", required_argument, NULL, ARG_RUNNING },
+                { "max-queued", required_argument, NULL, ARG_QUEUED },
+                { "connection-timeout", required_argument, NULL, ARG_CONN_TIMEOUT },
+                { "stage-path", required_argument, NULL, ARG_STAGE },
+                { "debug", no_argument, NULL, ARG_DEBUG },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c, r = 0;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case ARG_LISTEN:
+                        opts.listen = optarg;
+                        break;
+                case ARG_CERT:
+                        opts.cert = optarg;
+                        break;
+                case ARG_KEY:
+                        opts.key = optarg;
+                        break;
+                case ARG_PLAIN:
+                        opts.plain_http = true;
+                        break;
+                case ARG_SLICE:
+                        opts.slice = optarg;
+                        break;
+                case ARG_MEMORY:
+                        r = parse_size(optarg, &opts.memory_max);
+                        if (r >= 0 && opts.memory_max < (8 << 20))
+                                r = -ERANGE;
+                        break;
+                case ARG_CPU:
+                        r = parse_cpu_quota(optarg, &opts.cpu_quota);
+                        break;
+                case ARG_TASKS:
+                        r = parse_uint(optarg, 4, 1 << 20, &opts.tasks_max);
+                        break;
+                case ARG_TIMEOUT:
+                        r = parse_duration(optarg, &opts.timeout);
+                        if (r >= 0 && opts.timeout < USEC_PER_SEC / 10)
+                                r = -ERANGE;
+                        break;
+                case ARG_OUTPUT:
+                        r = parse_size(optarg, &opts.output_max);
+                        break;
+                case ARG_BODY:
+                        r = parse_size(optarg, &opts.body_max);
+                        break;
+                case ARG_WORK:
+                        r = parse_size(optarg, &opts.work_size);
+                        break;
+                case ARG_TMP:
+                        r = parse_size(optarg, &opts.tmp_size);
+                        break;
+                case ARG_FILES:
+                        r = parse_uint(optarg, 16, 1 << 20, &opts.open_files);
+                        break;
+                case ARG_RUNNING:
+                        r = parse_uint(optarg, 1, 100000, &opts.max_running);
+                        break;
+                case ARG_QUEUED:
+                        r = parse_uint(optarg, 0, 1000000, &opts.max_queued);
+                        break;
+                case ARG_CONN_TIMEOUT:
+                        r = parse_uint(optarg, 1, 3600, &opts.connection_timeout);
+                        break;
+                case ARG_STAGE:
+                        opts.stage_path = optarg;
+                        break;
+                case ARG_DEBUG:
+                        opts.debug = true;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        puts(PACKAGE_VERSION);
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+                if (r < 0) {
+                        fprintf(stderr, "sandrund: invalid value for --%s: %s\n", options[c - ARG_LISTEN].name,
+                                optarg);
+                        return r;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "sandrund: unexpected argument: %s\n", argv[optind]);
+                return -EINVAL;
+        }
+        if (!!opts.cert != !!opts.key) {
+                fprintf(stderr, "sandrund: --cert and --key go together\n");
+                return -EINVAL;
+        }
+        if (opts.max_running == 0)
+                opts.max_running = 2 * (uint64_t) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L);
+        return 1;
+}
+
+static int open_listen_socket(int *ret_fd, bool *ret_loopback) {
+        int n = sd_listen_fds(true);
+
+        if (n < 0)
+                return log_errno(LOG_ERR, n, "Cannot take sockets from systemd");
+        if (n > 1)
+                return log_errno(LOG_ERR, EINVAL, "Expected one listening socket from systemd, got %d", n);
+        if (n == 1 && !opts.listen) {
+                int fd = SD_LISTEN_FDS_START;
+                if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
+                        return log_errno(LOG_ERR, EINVAL, "The socket from systemd is not a listening stream");
+                struct sockaddr_storage ss;
+                socklen_t len = sizeof(ss);
+                if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                        return log_errno(LOG_ERR, errno, "getsockname");
+                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+                *ret_loopback = sockaddr_is_loopback((struct sockaddr *) &ss);
+                *ret_fd = fd;
+                return 0;
+        }
+        if (!opts.listen)
+                return log_errno(LOG_ERR, EINVAL, "No socket from systemd and no --listen ADDR:PORT given");
+
+        struct sockaddr_storage ss;
+        socklen_t len;
+        if (parse_listen_address(opts.listen, &ss, &len) < 0)
+                return log_errno(LOG_ERR, EINVAL, "Invalid --listen address %s", opts.listen);
+        _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_errno(LOG_ERR, errno, "socket");
+        int one = 1;
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (struct sockaddr *) &ss, len) < 0)
+                return log_errno(LOG_ERR, errno, "Cannot bind %s", opts.listen);
+        if (listen(fd, SOMAXCONN) < 0)
+                return log_errno(LOG_ERR, errno, "listen");
+        *ret_loopback = sockaddr_is_loopback((struct sockaddr *) &ss);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int load_tls(TlsIdentity **ret) {
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        char cert[4096], key[4096];
+        int r;
+
+        if (opts.cert) {
+                r = tls_identity_load(ret, opts.cert, opts.key);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "Cannot load TLS certificate %s and key %s", opts.cert,
+                                         opts.key);
+                return 0;
+        }
+        if (creds) {
+                snprintf(cert, sizeof(cert), "%s/tls.crt", creds);
+                snprintf(key, sizeof(key), "%s/tls.key", creds);
+                if (access(cert, R_OK) == 0 && access(key, R_OK) == 0) {
+                        r = tls_identity_load(ret, cert, key);
+                        if (r < 0)
+                                return log_errno(LOG_ERR, r, "Cannot load the TLS credentials");
+                        return 0;
+                }
+        }
+        r = tls_identity_generate(ret, "localhost");
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Cannot generate an ephemeral TLS certificate");
+        return 0;
+}
+
+static void publish_pin(const TlsIdentity *tls) {
+        const char *rt = getenv("RUNTIME_DIRECTORY");
+        char path[4096], field[128];
+
+        snprintf(field, sizeof(field), "SANDRUN_TLS_PIN=%s", tls->pin);
+        log_struct(LOG_NOTICE, tls->ephemeral ? "Serving TLS with an ephemeral self-signed certificate"
+                                              : "Serving TLS with the configured certificate",
+                   (const char *const[]) { field, NULL });
+        if (!rt)
+                return;
+        /* For clients on this host that want to pin: curl --pinnedpubkey "$(cat /run/sandrun/tls-pin)". */
+        snprintf(path, sizeof(path), "%s/tls-pin", rt);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0 || write(fd, tls->pin, strlen(tls->pin)) < 0 || write(fd, "\n", 1) < 0)
+                log_errno(LOG_WARNING, errno, "Cannot write %s", path);
+        else
+                (void) fchmod(fd, 0644);
+}
+
+typedef struct Daemon {
+        sd_event *event;
+        JobManager *jobs;
+        uint64_t finished, failed;
+} Daemon;
+
+static void update_status(Daemon *d) {
+        (void) sd_notifyf(false, "STATUS=%u running, %u queued, %" PRIu64 " finished (%" PRIu64 " failed)",
+                          job_manager_n_running(d->jobs), job_manager_n_queued(d->jobs), d->finished, d->failed);
+}
+
+/* One journal entry per job: metrics only. */
+static void on_job_finished(Job *j, void *userdata) {
+        Daemon *d = userdata;
+        const RunnerResult *res = job_result(j);
+        char f[12][96];
+        size_t n = 0;
+        const char *fields[13];
+
+        d->finished++;
+        if (job_status(j) == JOB_FAILED)
+                d->failed++;
+        snprintf(f[n++], sizeof(f[0]), "SANDRUN_JOB_ID=%s", job_id(j));
+        snprintf(f[n++], sizeof(f[0]), "SANDRUN_INTERPRETER=%s", job_interpreter(j));
+        snprintf(f[n++], sizeof(f[0]), "SANDRUN_STATUS=%s", job_status_to_string(job_status(j)));
+        if (res) {
+                const char *reason = job_reason_to_string(res->reason);
+                snprintf(f[n++], sizeof(f[0]), "SANDRUN_REASON=%s", reason ?: "none");
+                if (res->completed)
+                        snprintf(f[n++], sizeof(f[0]), "SANDRUN_EXIT_CODE=%d", res->exit_code);
+                if (res->signal)
+                        snprintf(f[n++], sizeof(f[0]), "SANDRUN_SIGNAL=%d", res->signal);
+                snprintf(f[n++], sizeof(f[0]), "SANDRUN_CPU_USEC=%" PRIu64, res->cpu_usec);
+                snprintf(f[n++], sizeof(f[0]), "SANDRUN_MEMORY_PEAK_BYTES=%" PRIu64, res->memory_peak_bytes);
+                snprintf(f[n++], sizeof(f[0]), "SANDRUN_WALL_USEC=%" PRIu64, res->wall_usec);
+                if (res->error)
+                        snprintf(f[n++], sizeof(f[0]), "SANDRUN_ERROR=%s%s%s", res->error,
+                                 res->error_errno ? ": " : "", res->error_errno ? strerror(res->error_errno) : "");
+        }
+        RunnerJob *rj = job_runner_job(j);
+        if (rj) {
+                snprintf(f[n++], sizeof(f[0]), "SANDRUN_STDOUT_BYTES=%zu", runner_job_stdout(rj)->len);
+                snprintf(f[n++], sizeof(f[0]), "SANDRUN_STDERR_BYTES=%zu", runner_job_stderr(rj)->len);
+        }
+        for (size_t i = 0; i < n; i++)
+                fields[i] = f[i];
+        fields[n] = NULL;
+        log_struct(res && res->reason == JOB_REASON_LAUNCH ? LOG_WARNING : LOG_INFO, "Job finished", fields);
+        update_status(d);
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping, killing running jobs");
+        log_message(LOG_INFO, "Received %s, stopping", strsignal(si->ssi_signo));
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int run(int argc, char **argv) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(runner_freep) Runner *runner = NULL;
+        _cleanup_(job_manager_freep) JobManager *jobs = NULL;
+        _cleanup_(api_freep) Api *api = NULL;
+        _cleanup_(http_server_freep) HttpServer *server = NULL;
+        _cleanup_(tls_identity_freep) TlsIdentity *tls = NULL;
+        sigset_t mask;
+        bool loopback = false;
+        int listen_fd = -EBADF, r;
+
+        log_setup();
+        r = parse_options(argc, argv);
+        if (r <= 0)
+                return r;
+
+        /* Jobs run with our uid outside their user namespace; root would make that uid 0. */
+        if (geteuid() == 0)
+                return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_errno(LOG_ERR, errno, "sigprocmask");
+        /* Writes to a job that has gone, or a client that has, must fail with EPIPE, not kill us. */
+        (void) signal(SIGPIPE, SIG_IGN);
+
+        r = sd_event_default(&event);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Cannot create the event loop");
+        (void) sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, NULL);
+        (void) sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
+        (void) sd_event_set_watchdog(event, true);
+
+        r = open_listen_socket(&listen_fd, &loopback);
+        if (r < 0)
+                return r;
+        if (opts.plain_http && !loopback) {
+                safe_close(listen_fd);
+                return log_errno(LOG_ERR, EPERM, "--plain-http is allowed only on a loopback address");
+        }
+        if (!opts.plain_http) {
+                r = load_tls(&tls);
+                if (r < 0) {
+                        safe_close(listen_fd);
+                        return r;
+                }
+        }
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                safe_close(listen_fd);
+                return log_errno(LOG_ERR, r, "Cannot connect to the system bus");
+        }
+        r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                safe_close(listen_fd);
+                return log_errno(LOG_ERR, r, "Cannot attach the bus to the event loop");
+        }
+
+        interpreters_detect(NULL);
+        RunnerConfig rc = {
+                .sandbox = {
+                        .work_size = opts.work_size,
+                        .tmp_size = opts.tmp_size,
+                        .max_open_files = opts.open_files,
+                        .max_file_size = MAX(opts.work_size, opts.tmp_size),
+                },
+                .slice = opts.slice,
+                .memory_max = opts.memory_max,
+                .tasks_max = opts.tasks_max,
+                .cpu_quota_per_sec_usec = opts.cpu_quota,
+                .output_limit = opts.output_max,
+                .archive_limit = opts.work_size,
+                .scope_timeout_usec = 10 * USEC_PER_SEC,
+                .cgroup_root = "/sys/fs/cgroup",
+                .stage_path = opts.stage_path,
+        };
+        r = runner_new(&runner, event, bus, &rc);
+        if (r < 0) {
+                safe_close(listen_fd);
+                return log_errno(LOG_ERR, r, "Cannot set up the job runner");
+        }
+
+        JobManagerConfig jc = {
+                .max_running = opts.max_running,
+                .max_queued = opts.max_queued,
+                .finished_ttl_usec = opts.batch_ttl,
+        };
+        r = job_manager_new(&jobs, event, runner, &jc);
+        if (r < 0) {
+                safe_close(listen_fd);
+                return log_errno(LOG_ERR, r, "Cannot set up the job manager");
+        }
+        Daemon daemon = { .event = event, .jobs = jobs };
+        job_manager_set_finished_hook(jobs, on_job_finished, &daemon);
+
+        ApiConfig ac = {
+                .run_limits = { .max_args = 64, .max_arg_len = 4096, .max_name_len = 32 },
+                .default_timeout_usec = opts.timeout,
+                .max_timeout_usec = opts.timeout,
+                .debug_timeline = opts.debug,
+        };
+        r = api_new(&api, jobs, &ac);
+        if (r < 0) {
+                safe_close(listen_fd);
+                return log_errno(LOG_ERR, r, "Cannot set up the API");
+        }
+
+        HttpServerConfig hc = {
+                .listen_fd = listen_fd,
+                .cert_pem = tls ? tls->cert_pem : NULL,
+                .key_pem = tls ? tls->key_pem : NULL,
+                .max_body = opts.body_max,
+                .connection_timeout_sec = opts.connection_timeout,
+                .max_connections = 1024,
+                .max_connections_per_ip = 64,
+        };
+        r = http_server_new(&server, event, &hc, api_handle_request, api_decorate_response, api);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Cannot start the HTTP server");
+        if (tls)
+                publish_pin(tls);
+
+        char list[256];
+        interpreters_format_list(list, sizeof(list));
+        log_message(LOG_INFO, "sandrund %s ready: %s, interpreters: %s, up to %" PRIu64 " jobs at once",
+                    PACKAGE_VERSION, tls ? "https" : "plain http", list, opts.max_running);
+        (void) sd_notify(false, "READY=1");
+        update_status(&daemon);
+
+        r = sd_event_loop(event);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Event loop failed");
+
+        /* Stop taking requests, then kill and wipe every job before we go. */
+        http_server_quiesce(server);
+        server = http_server_free(server);
+        jobs = job_manager_free(jobs);
+        runner = runner_free(runner);
+        log_message(LOG_INFO, "sandrund stopped");
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        int r = run(argc, argv);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
