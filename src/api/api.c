@@ -12,6 +12,7 @@
 #include "interpreters.h"
 #include "json-util.h"
 #include "strv.h"
+#include "web-assets.h"
 
 struct Api {
         JobManager *jobs;
@@ -308,6 +309,21 @@ static void handle_languages(Api *a, HttpRequest *req) {
         json_object_put(o);
 }
 
+static bool handle_asset(HttpRequest *req) {
+        const WebAsset *asset = web_asset_find(http_request_path(req));
+        const char *inm;
+
+        if (!asset)
+                return false;
+        inm = http_request_header(req, "If-None-Match");
+        const char *headers[] = { "ETag", asset->etag, "Cache-Control", "no-cache", NULL };
+        if (inm && asset->etag && strcmp(inm, asset->etag) == 0)
+                (void) http_request_reply(req, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, headers);
+        else
+                (void) http_request_reply(req, MHD_HTTP_OK, asset->content_type, asset->data, asset->size, headers);
+        return true;
+}
+
 static void reply_method_not_allowed(HttpRequest *req, const char *allow) {
         (void) http_request_reply_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, (const char *const[]) { "Allow", allow, NULL },
                                         "method %s not allowed here; use %s", http_request_method(req), allow);
@@ -332,12 +348,20 @@ void api_handle_request(HttpRequest *req, void *userdata) {
                         reply_method_not_allowed(req, "GET");
                 return;
         }
+        if (web_asset_find(path)) {
+                if (!get)
+                        reply_method_not_allowed(req, "GET");
+                else
+                        (void) handle_asset(req);
+                return;
+        }
         (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint: %s", path);
 }
 
 void api_decorate_response(HttpRequest *req, void *response, void *userdata) {
         /* API answers are personal and momentary. */
-        http_response_add_header(response, "Cache-Control", "no-store");
+        if (!web_asset_find(http_request_path(req)))
+                http_response_add_header(response, "Cache-Control", "no-store");
 }
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config) {
