@@ -1,0 +1,192 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Checks the sandrun CLI against a live daemon: SANDRUN_URL (required, else exit 77), SANDRUN_PIN
+# (optional; without it an https server is reached with --insecure). The CLI is $SANDRUN_CLI, else
+# `sandrun` on PATH, else the newest build-*/src/cli/sandrun of this tree.
+# Exit status: 0 all checks passed, 1 a check failed, 77 skipped.
+
+set -u
+
+if [ -z "${SANDRUN_URL:-}" ]; then
+        echo "SKIP: SANDRUN_URL is not set (e.g. SANDRUN_URL=https://127.0.0.1:8443)"
+        exit 77
+fi
+
+# Documented in sandrun(1).
+EXIT_USAGE=64
+EXIT_REFUSED=65
+EXIT_SERVER=69
+EXIT_SANDBOX=124
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cli=${SANDRUN_CLI:-}
+if [ -z "$cli" ]; then
+        cli=$(command -v sandrun || ls -t "$repo"/build*/src/cli/sandrun 2>/dev/null | head -n1)
+fi
+if [ -z "$cli" ] || [ ! -x "$cli" ]; then
+        echo "FAIL: no sandrun binary found (build it, or set SANDRUN_CLI)"
+        exit 1
+fi
+
+server=(--server "$SANDRUN_URL")
+case "$SANDRUN_URL" in
+https://*)
+        if [ -n "${SANDRUN_PIN:-}" ]; then
+                server+=(--pin "$SANDRUN_PIN")
+        else
+                server+=(--insecure)
+        fi
+        ;;
+esac
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+passed=0
+failed=0
+skipped=0
+pass() { echo "PASS: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+skip() { echo "SKIP: $*"; skipped=$((skipped + 1)); }
+
+# Runs the CLI with the server options; leaves $rc, and the output in out.txt and err.txt.
+sr() {
+        "$cli" "${server[@]}" "$@" >out.txt 2>err.txt
+        rc=$?
+}
+
+# check NAME EXPECTED_RC [grep -q pattern on out.txt] [pattern on err.txt]
+check() {
+        local name=$1 want=$2 out_pattern=${3:-} err_pattern=${4:-}
+        if [ "$rc" -ne "$want" ]; then
+                fail "$name: exit $rc, expected $want; stderr: $(head -c 400 err.txt)"
+        elif [ -n "$out_pattern" ] && ! grep -Eq -- "$out_pattern" out.txt; then
+                fail "$name: stdout lacks /$out_pattern/: $(head -c 400 out.txt)"
+        elif [ -n "$err_pattern" ] && ! grep -Eq -- "$err_pattern" err.txt; then
+                fail "$name: stderr lacks /$err_pattern/: $(head -c 400 err.txt)"
+        else
+                pass "$name"
+        fi
+}
+
+echo "CLI test: $cli against $SANDRUN_URL"
+
+sr --list-languages
+check "--list-languages shows python" 0 '^python '
+has_sh=no
+grep -q '^sh ' out.txt && has_sh=yes
+
+cat > hello.py <<'PY'
+import sys
+print("hello from a file", sys.argv[1:])
+PY
+sr hello.py one "two words"
+check "runs a .py file with arguments" 0 "^hello from a file \['one', 'two words'\]$"
+
+echo 'print(6 * 7)' | "$cli" "${server[@]}" --lang python >out.txt 2>err.txt
+rc=$?
+check "runs a program from stdin with --lang" 0 '^42$'
+
+echo 'import sys; print(sys.argv[1])' | "$cli" "${server[@]}" -l py - arg1 >out.txt 2>err.txt
+rc=$?
+check "runs '-' (stdin) with arguments and a language alias" 0 '^arg1$'
+
+printf '3\n4\n5\n' > numbers.txt
+echo 'import sys; print(sum(int(x) for x in sys.stdin))' > sum.py
+sr --stdin numbers.txt sum.py
+check "--stdin FILE feeds the program's input" 0 '^12$'
+
+echo 'import sys; sys.exit(7)' > seven.py
+sr seven.py
+check "the program's exit code becomes the CLI's (7)" 7
+
+cat > both.py <<'PY'
+import sys
+print("to stdout")
+print("to stderr", file=sys.stderr)
+sys.exit(3)
+PY
+sr both.py
+if [ "$rc" -eq 3 ] && grep -qx 'to stdout' out.txt && ! grep -q 'to stderr' out.txt &&
+   grep -qx 'to stderr' err.txt && ! grep -q 'to stdout' err.txt; then
+        pass "stdout and stderr stay separate (exit 3)"
+else
+        fail "stdout and stderr stay separate: exit $rc, stdout '$(cat out.txt)', stderr '$(cat err.txt)'"
+fi
+
+if [ "$has_sh" = yes ]; then
+        printf '#!/bin/sh\necho "shell says $1"\nexit 5\n' > noext
+        sr noext hi
+        check "language from the #! line of a file without extension" 5 '^shell says hi$'
+else
+        skip "no sh on the server: #! detection not checked"
+fi
+
+echo 'while True: pass' > spin.py
+sr --timeout 1 spin.py
+check "a program over its time limit exits $EXIT_SANDBOX with the reason" $EXIT_SANDBOX '' 'timed out'
+
+sr --lang no-such-language hello.py
+check "an unknown language is refused with $EXIT_REFUSED" $EXIT_REFUSED '' 'refused by the server \(HTTP 4'
+
+sr --timeout 0 hello.py
+check "a usage error exits $EXIT_USAGE" $EXIT_USAGE '' 'invalid timeout'
+
+sr no-such-file.py
+check "an unreadable program file exits $EXIT_USAGE" $EXIT_USAGE '' 'cannot read no-such-file.py'
+
+case "$SANDRUN_URL" in
+https://*)
+        "$cli" --server "$SANDRUN_URL" --pin 'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' hello.py >out.txt 2>err.txt
+        rc=$?
+        check "a --pin that does not match is refused with $EXIT_SERVER" $EXIT_SERVER '' 'does not match the pin'
+        if [ -s out.txt ]; then
+                fail "nothing runs when the pin does not match: $(head -c 200 out.txt)"
+        fi
+        ;;
+*)
+        skip "server is not https: --pin mismatch not checked"
+        ;;
+esac
+
+# Port 1 on loopback: nothing listens there, so the connection is refused at once.
+"$cli" --server https://127.0.0.1:1 --insecure hello.py >out.txt 2>err.txt
+rc=$?
+check "a server that is down gives 'cannot connect' and $EXIT_SERVER" $EXIT_SERVER '' 'cannot connect to https://127.0.0.1:1'
+
+mkdir -p project/lib
+cat > project/main.py <<'PY'
+import os, sys
+sys.path.insert(0, "lib")
+import helper
+os.makedirs("results", exist_ok=True)
+with open("results/answer.txt", "w") as f:
+    f.write(helper.answer(sys.argv[1:], os.environ.get("GREETING", "unset")))
+with open("scratch.txt", "w") as f:
+    f.write("not an output")
+print("batch stdout")
+print("batch stderr", file=sys.stderr)
+PY
+echo 'def answer(args, greeting): return f"{greeting} {args}\n"' > project/lib/helper.py
+sr submit project --entrypoint main.py --outputs 'results/*' -o fetched -E GREETING=hi -- x y
+if [ "$rc" -eq $EXIT_REFUSED ] && grep -q 'answered 404' err.txt; then
+        skip "the server has no POST /submit (404): submit not checked"
+else
+        check "submit runs the project and streams its output" 0 '^batch stdout$' 'batch stderr'
+        if [ "$(cat fetched/results/answer.txt 2>/dev/null)" = "hi ['x', 'y']" ] && [ ! -e fetched/scratch.txt ]; then
+                pass "submit downloads only the files matching --outputs into -o"
+        else
+                fail "submit downloads outputs: $(find fetched -type f 2>/dev/null | tr '\n' ' ') / $(cat err.txt)"
+        fi
+
+        printf 'import sys\nprint(sys.stdin.read().upper(), end="")\nsys.exit(4)\n' > single.py
+        echo "quiet input" > in.txt
+        sr submit single.py --stdin in.txt -q
+        check "submit of a single file with --stdin, exit code passed on (4)" 4 '^QUIET INPUT$'
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
