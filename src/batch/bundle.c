@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "io-util.h"
 
 struct BundleWriter {
         int fd;
@@ -97,27 +98,6 @@ int bundle_parse_header(
         return 0;
 }
 
-/* Writes all of buf at offset, leaving the file offset alone. */
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t offset) {
-        const uint8_t *p = buf;
-
-        while (len > 0) {
-                ssize_t n = pwrite(fd, p, len, offset);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        return -EIO;
-                p += n;
-                len -= n;
-                offset += n;
-        }
-        return 0;
-}
-
 /* Appends bytes at the end of the bundle, within max_size. */
 static int append(BundleWriter *w, const void *buf, size_t len) {
         int r;
@@ -126,7 +106,7 @@ static int append(BundleWriter *w, const void *buf, size_t len) {
                 return w->error;
         if (len > w->max_size - w->size)
                 return (w->error = -E2BIG);
-        r = pwrite_all(w->fd, buf, len, w->size);
+        r = loop_pwrite(w->fd, buf, len, w->size);
         if (r < 0)
                 return (w->error = r);
         w->size += len;
@@ -216,7 +196,7 @@ int bundle_writer_end(BundleWriter *w) {
                 return w->error;
 
         snprintf(digits, sizeof(digits), "%0*" PRIu64, (int) BUNDLE_SIZE_DIGITS, w->size - w->content_start);
-        r = pwrite_all(w->fd, digits, BUNDLE_SIZE_DIGITS, w->size_field);
+        r = loop_pwrite(w->fd, digits, BUNDLE_SIZE_DIGITS, w->size_field);
         if (r < 0)
                 return (w->error = r);
         w->open = false;

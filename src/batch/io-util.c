@@ -24,6 +24,26 @@ int loop_write(int fd, const void *buf, size_t len) {
         return 0;
 }
 
+int loop_pwrite(int fd, const void *buf, size_t len, uint64_t offset) {
+        const uint8_t *p = buf;
+
+        while (len > 0) {
+                ssize_t n = pwrite(fd, p, len, offset);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return -EIO;
+                p += n;
+                len -= n;
+                offset += n;
+        }
+        return 0;
+}
+
 ssize_t loop_pread(int fd, void *buf, size_t len, uint64_t offset) {
         uint8_t *p = buf;
         size_t got = 0;
