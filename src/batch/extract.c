@@ -47,6 +47,19 @@ typedef struct Extractor {
         const char *error;
 } Extractor;
 
+ExtractLimits extract_limits_or_default(const ExtractLimits *limits) {
+        const ExtractLimits *d = &extract_limits_default;
+
+        if (!limits)
+                return *d;
+        return (ExtractLimits) {
+                .max_entries = limits->max_entries ?: d->max_entries,
+                .max_bytes = limits->max_bytes ?: d->max_bytes,
+                .max_ratio = limits->max_ratio ?: d->max_ratio,
+                .ratio_grace = limits->ratio_grace ?: d->ratio_grace,
+        };
+}
+
 static la_ssize_t source_read(struct archive *a, void *userdata, const void **ret_buf) {
         Source *s = userdata;
         size_t n = MIN((uint64_t) BLOCK_SIZE, s->size - s->pos);
@@ -315,22 +328,14 @@ static int extract(int dirfd, Source *source, const ExtractLimits *limits, Extra
 
         _cleanup_(archive_read_freep) struct archive *a = NULL;
         _cleanup_free_ Extractor *x = NULL;
-        const ExtractLimits *d = &extract_limits_default;
         int r;
 
         x = calloc(1, sizeof(*x));
         if (!x)
                 return -ENOMEM;
-        if (!limits)
-                limits = d;
         *x = (Extractor) {
                 .dirfd = dirfd,
-                .limits = {
-                        .max_entries = limits->max_entries ?: d->max_entries,
-                        .max_bytes = limits->max_bytes ?: d->max_bytes,
-                        .max_ratio = limits->max_ratio ?: d->max_ratio,
-                        .ratio_grace = limits->ratio_grace ?: d->ratio_grace,
-                },
+                .limits = extract_limits_or_default(limits),
                 .usage = usage,
                 .source = source,
         };

@@ -33,6 +33,9 @@ typedef struct ExtractLimits {
 
 extern const ExtractLimits extract_limits_default;
 
+/* limits (may be NULL), with each field left 0 taken from extract_limits_default. */
+ExtractLimits extract_limits_or_default(const ExtractLimits *limits);
+
 /* What has been written so far, so that several archives and files share one budget. */
 typedef struct ExtractUsage {
         uint64_t entries;
