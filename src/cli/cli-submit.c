@@ -283,7 +283,8 @@ int cli_submit(HttpClient *c, const CliArgs *a) {
         if (pack(a, &t) < 0)
                 return SANDRUN_EXIT_USAGE;
         if (t->n_skipped > 0 && !a->quiet)
-                fprintf(stderr, "sandrun: left out %zu symlinks or special files\n", t->n_skipped);
+                fprintf(stderr, "sandrun: left out %zu symlink%s or special file%s\n", t->n_skipped,
+                        t->n_skipped == 1 ? "" : "s", t->n_skipped == 1 ? "" : "s");
 
         _cleanup_free_ char *entrypoint = NULL;
         if (find_entrypoint(a, t, &entrypoint) < 0)

@@ -171,8 +171,8 @@ TEST(languages) {
                 "{\"languages\":[{\"name\":\"Py thon\"}]}",
                 "{\"languages\":[{\"name\":\"\\u001b\"}]}",
                 "{\"languages\":[{\"name\":\"p\",\"aliases\":[\"ok\",5]}]}",
-                "{\"languages\":[{\"name\":\"p\",\"aliases\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\","
-                "\"i\",\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\"]}]}",
+                /* 17 aliases, one over REPLY_NAMES_MAX */
+                "{\"languages\":[{\"name\":\"p\",\"aliases\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\"]}]}",
                 "{\"languages\":\"python\"}",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
