@@ -107,6 +107,18 @@ static int get_blob(struct json_object *o, const char *key, size_t max, char **r
         return 0;
 }
 
+/* Text for messages: made printable and cut to max bytes. */
+static int get_text(struct json_object *o, const char *key, size_t max, char **ret) {
+        struct json_object *v = get_field(o, key);
+        if (!v)
+                return 0;
+        if (!json_object_is_type(v, json_type_string))
+                return -EBADMSG;
+        free(*ret);
+        *ret = NULL;
+        return printable_dup(json_object_get_string(v), (size_t) json_object_get_string_len(v), max, ret);
+}
+
 static int get_int(struct json_object *o, const char *key, int64_t min, int64_t max, int64_t *ret) {
         struct json_object *v = get_field(o, key);
         if (!v)
@@ -174,6 +186,7 @@ JobReply *job_reply_free(JobReply *r) {
         free(r->status);
         free(r->reason);
         free(r->signal);
+        free(r->error);
         free(r->stdout_data);
         free(r->stderr_data);
         free(r);
@@ -197,6 +210,7 @@ int job_reply_parse(const char *buf, size_t len, JobReply **ret) {
             (r = get_word(o, "status", WORD_CHARS, REPLY_WORD_MAX, &j->status)) < 0 ||
             (r = get_word(o, "reason", WORD_CHARS, REPLY_WORD_MAX, &j->reason)) < 0 ||
             (r = get_signal(o, &j->signal)) < 0 ||
+            (r = get_text(o, "error", REPLY_ERROR_MAX, &j->error)) < 0 ||
             (r = get_int(o, "exit_code", 0, 255, &exit_code)) < 0 ||
             (r = get_int(o, "queue_position", 0, REPLY_QUEUE_POSITION_MAX, &j->queue_position)) < 0 ||
             (r = get_blob(o, "stdout", REPLY_OUTPUT_MAX, &j->stdout_data, &j->stdout_size)) < 0 ||
@@ -226,11 +240,14 @@ int error_reply_parse(const char *buf, size_t len, char **ret) {
         if (r < 0)
                 return r;
 
-        struct json_object *v = get_field(o, "error");
-        if (!v || !json_object_is_type(v, json_type_string))
+        char *text = NULL;
+        r = get_text(o, "error", REPLY_ERROR_MAX, &text);
+        if (r < 0)
+                return r;
+        if (!text)
                 return -EBADMSG;
-        return printable_dup(json_object_get_string(v), (size_t) json_object_get_string_len(v),
-                             REPLY_ERROR_MAX, ret);
+        *ret = text;
+        return 0;
 }
 
 OutputList *output_list_free(OutputList *l) {

@@ -32,6 +32,7 @@ typedef struct JobReply {
         char *status;                   /* "queued", "running", "completed", "failed", ... */
         char *reason;                   /* "timeout", "memory", "signal", "launch", ... */
         char *signal;                   /* a number ("9") or a name ("SIGKILL") */
+        char *error;                    /* why a launch failed, made printable */
         int exit_code;                  /* -1 when absent or null */
         int64_t queue_position;         /* -1 when absent or null */
         char *stdout_data;

@@ -121,7 +121,7 @@ void report_job_end(const JobReply *j, const HttpResponse *r, bool metrics) {
         if (j->reason || j->signal || (j->exit_code < 0 && j->status && streq(j->status, "failed"))) {
                 char why[64];
                 job_describe_failure(j, why, sizeof why);
-                fprintf(stderr, "sandrun: the program %s\n", why);
+                fprintf(stderr, "sandrun: the program %s%s%s\n", why, j->error ? ": " : "", j->error ?: "");
         }
 
         if (metrics) {

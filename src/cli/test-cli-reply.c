@@ -40,8 +40,9 @@ TEST(failure_and_status) {
         ASSERT_EQ(j->exit_code, -1);
         ASSERT_TRUE(!j->has_metrics);
 
-        ASSERT_OK(job("{\"signal\":\"SIGSEGV\",\"reason\":\"signal\"}", &k));
+        ASSERT_OK(job("{\"signal\":\"SIGSEGV\",\"reason\":\"signal\",\"error\":\"no \\u001b here\"}", &k));
         ASSERT_STREQ(k->signal, "SIGSEGV");
+        ASSERT_STREQ(k->error, "no ? here");
 
         ASSERT_OK(job(" {\"job_id\":\"q\",\"status\":\"queued\",\"queue_position\":4} \n", &s));
         ASSERT_EQ(s->queue_position, 4);
@@ -76,6 +77,7 @@ TEST(job_hostile) {
                 "{\"queue_position\":1000001}",
                 "{\"stdout\":5}",
                 "{\"truncated\":\"yes\"}",
+                "{\"error\":404}",
                 "{\"metrics\":5}",
                 "{\"metrics\":{\"cpu_seconds\":-1}}",
                 "{\"metrics\":{\"cpu_seconds\":1e300}}",

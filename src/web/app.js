@@ -311,6 +311,8 @@ function showResult(result) {
   const [kind, text] = describeEnd(result);
   setStatus(kind, text);
   setMetrics(result.metrics);
+  // The daemon explains failures to launch; the program's own output says the rest.
+  if (typeof result.error === 'string' && result.error) showNotice('error', text, result.error);
 
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
