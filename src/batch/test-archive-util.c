@@ -129,6 +129,18 @@ void test_dir_remove(char *path) {
         free(path);
 }
 
+int test_subdir_new(int top_fd) {
+        static unsigned counter;
+        char name[32];
+        int fd;
+
+        snprintf(name, sizeof(name), "case%u", counter++);
+        ASSERT_OK(mkdirat(top_fd, name, 0755));
+        fd = openat(top_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        return fd;
+}
+
 char *test_read_file(int dirfd, const char *path) {
         _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         size_t size = 1 << 20, len = 0;

@@ -35,5 +35,8 @@ void *test_archive_build(TestFormat format, const TestEntry *entries, size_t n, 
 int test_dir_new(char **ret_path);
 void test_dir_remove(char *path);
 
+/* A fresh empty directory below top_fd, opened. */
+int test_subdir_new(int top_fd);
+
 /* Reads a whole regular file below dirfd (at most 1 MiB) into a NUL-terminated string, or NULL. */
 char *test_read_file(int dirfd, const char *path);

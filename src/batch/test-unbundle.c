@@ -17,15 +17,7 @@ static char *top_path;
 static int top_fd = -EBADF;
 
 static int fresh_dir(void) {
-        static unsigned counter;
-        char name[32];
-        int fd;
-
-        snprintf(name, sizeof(name), "case%u", counter++);
-        ASSERT_OK(mkdirat(top_fd, name, 0755));
-        fd = openat(top_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        ASSERT_TRUE(fd >= 0);
-        return fd;
+        return test_subdir_new(top_fd);
 }
 
 static int new_bundle(BundleWriter **ret) {
