@@ -130,7 +130,8 @@ int fair_scheduler_cancel(FairScheduler *s, FairJob *job, uint64_t now);
  * for all running jobs of one client. -EINVAL if the job is not running. */
 int fair_scheduler_quota(FairScheduler *s, FairJob *job, uint64_t now, uint64_t *ret_usec_per_sec);
 
-/* The client's budget in CPU usec (negative: debt); a full budget for clients not tracked. */
+/* The client's budget in CPU usec (negative: debt); a full budget for clients not tracked. For the
+ * X-Sandrun-Budget-Remaining header, in seconds: printf("%.1f", usec / 1e6). */
 int64_t fair_scheduler_budget_remaining(FairScheduler *s, const ClientKey *key, uint64_t now);
 
 /* Position and estimated start of a queued job. -ENOENT if the job is not queued. */
