@@ -62,11 +62,11 @@ static uint64_t saturating_add(uint64_t a, uint64_t b) {
 }
 
 /* Waves of `slots` starts, each taking about one job duration, until `ahead` jobs have gone and one
- * of `free` slots is ours. */
-static uint64_t usec_until_slot(const FairScheduler *s, unsigned ahead, unsigned free, unsigned slots) {
-        if (ahead < free)
+ * of `n_free` slots is ours. */
+static uint64_t usec_until_slot(const FairScheduler *s, unsigned ahead, unsigned n_free, unsigned slots) {
+        if (ahead < n_free)
                 return 0;
-        uint64_t waves = (ahead - free) / slots + 1;
+        uint64_t waves = (ahead - n_free) / slots + 1;
         return waves > UINT64_MAX / s->job_usec_estimate ? UINT64_MAX : waves * s->job_usec_estimate;
 }
 
@@ -109,13 +109,15 @@ static int check_admission(FairScheduler *s, FairClient *c, uint64_t now, FairRe
                 uint64_t wait = token_bucket_usec_until(&c->bucket, start_level(s), now);
                 if (c->n_running >= cfg->max_running_per_client || s->n_running >= cfg->max_running)
                         wait = MAX(wait, s->job_usec_estimate);
-                refuse(ret_refusal, 429, wait, "too many queued jobs from your address; retry when some have started");
+                refuse(ret_refusal, 429, wait,
+                       "too many queued jobs from your address; retry when some have started");
                 return 1;
         }
 
         if (s->queue.n_queued >= cfg->max_queued) {
                 /* With all slots busy, some job ends every estimate / max_running on average. */
-                refuse(ret_refusal, 503, s->job_usec_estimate / cfg->max_running, "the server's job queue is full");
+                refuse(ret_refusal, 503, s->job_usec_estimate / cfg->max_running,
+                       "the server's job queue is full");
                 return 1;
         }
 
@@ -271,7 +273,8 @@ int fair_scheduler_job_status(FairScheduler *s, const FairJob *job, uint64_t now
          * of its own slots after `index` of its own jobs, and its budget refilling to the start level
          * (ignoring what its earlier jobs will cost, which nobody knows yet). */
         FairClient *c = job->client;
-        uint64_t wait = usec_until_slot(s, position, free_slots(s->n_running, cfg->max_running), cfg->max_running);
+        uint64_t wait = usec_until_slot(s, position, free_slots(s->n_running, cfg->max_running),
+                                        cfg->max_running);
         wait = MAX(wait, usec_until_slot(s, index, free_slots(c->n_running, cfg->max_running_per_client),
                                          cfg->max_running_per_client));
         wait = MAX(wait, token_bucket_usec_until(&c->bucket, start_level(s), now));

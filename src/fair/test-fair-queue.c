@@ -49,8 +49,8 @@ static void assert_order(FairQueue *q, const char *expected) {
         for (const char *p = expected; *p; p++) {
                 char got = pick(q);
                 if (got != *p) {
-                        fprintf(stderr, "expected %c at %zu of \"%s\", got %c\n", *p, (size_t) (p - expected),
-                                expected, got);
+                        fprintf(stderr, "expected %c at %zu of \"%s\", got %c\n",
+                                *p, (size_t) (p - expected), expected, got);
                         abort();
                 }
         }
