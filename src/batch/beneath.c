@@ -99,7 +99,8 @@ int beneath_create_file(int rootfd, const char *path, mode_t mode, int *ret_fd) 
                 return r;
 
         for (unsigned attempt = 0; ; attempt++) {
-                int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+                int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                mode & 0777);
 
                 if (fd >= 0) {
                         *ret_fd = fd;

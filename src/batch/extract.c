@@ -183,11 +183,11 @@ static int check_growth(Extractor *x, size_t n) {
 }
 
 static int extract_file(Extractor *x, struct archive_entry *e, const char *path) {
+        uint64_t left = x->limits.max_bytes - MIN(x->limits.max_bytes, x->usage->bytes);
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        if (archive_entry_size_is_set(e) &&
-            (uint64_t) archive_entry_size(e) > x->limits.max_bytes - MIN(x->limits.max_bytes, x->usage->bytes))
+        if (archive_entry_size_is_set(e) && (uint64_t) archive_entry_size(e) > left)
                 return fail(x, -E2BIG, "archive contents too large");
 
         r = beneath_create_file(x->dirfd, path, (archive_entry_perm(e) & 0777) | 0600, &fd);
@@ -249,7 +249,8 @@ static int extract_hardlink(Extractor *x, const char *path, const char *target_n
         if (r >= 0 && fstatat(target_dir, target_base, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 r = -errno;
         if (r < 0 || !S_ISREG(st.st_mode))
-                return fail(x, -EBADMSG, "archive hardlink to something that is not a file extracted before");
+                return fail(x, -EBADMSG,
+                            "archive hardlink to something that is not a file extracted before");
 
         r = open_slot(x, path, &dir, &base);
         if (r < 0)
@@ -368,7 +369,8 @@ static int extract(int dirfd, Source *source, const ExtractLimits *limits, Extra
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN) {
-                        *ret_error = archive_format(a) == 0 ? "not a tar, tar.gz or zip archive" : "damaged archive";
+                        *ret_error = archive_format(a) == 0 ? "not a tar, tar.gz or zip archive"
+                                                            : "damaged archive";
                         return -EBADMSG;
                 }
 

@@ -46,8 +46,8 @@ void *test_archive_build(TestFormat format, const TestEntry *entries, size_t n, 
         case TEST_ZIP_FAST:
         case TEST_ZIP_STORED:
                 ASSERT_EQ(archive_write_set_format_zip(a), ARCHIVE_OK);
-                ASSERT_EQ(archive_write_set_options(a, format == TEST_ZIP_STORED ? "zip:compression=store"
-                                                                                 : "zip:compression=deflate"),
+                ASSERT_EQ(archive_write_set_options(a, format == TEST_ZIP_STORED ?
+                                                    "zip:compression=store" : "zip:compression=deflate"),
                           ARCHIVE_OK);
                 if (format == TEST_ZIP_FAST)
                         ASSERT_EQ(archive_write_set_options(a, "zip:compression-level=1"), ARCHIVE_OK);
@@ -66,7 +66,10 @@ void *test_archive_build(TestFormat format, const TestEntry *entries, size_t n, 
                 const TestEntry *t = &entries[i];
                 struct archive_entry *e = archive_entry_new();
                 mode_t type = t->type ?: AE_IFREG;
-                uint64_t size = type == AE_IFREG && !t->hardlink ? (t->data ? strlen(t->data) : t->zeros) : 0;
+                uint64_t size = 0;
+
+                if (type == AE_IFREG && !t->hardlink)
+                        size = t->data ? strlen(t->data) : t->zeros;
 
                 archive_entry_set_pathname(e, t->path);
                 archive_entry_set_filetype(e, type);

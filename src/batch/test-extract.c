@@ -94,7 +94,7 @@ TEST(formats) {
 TEST(not_archives) {
         static const TestEntry one[] = { { .path = "a", .data = "b" } };
         static const char *const junk[] = { "", "hello world", "\x1f\x8b\x08\x00garbage", "PK\x03\x04xx" };
-        _cleanup_free_ void *gz = NULL, *bz2 = NULL;
+        _cleanup_free_ void *gz = NULL;
         size_t len;
 
         for (size_t i = 0; i < ELEMENTSOF(junk); i++) {
@@ -102,7 +102,8 @@ TEST(not_archives) {
                 ExtractUsage usage = {};
                 const char *why = NULL;
 
-                ASSERT_ERROR(extract_archive_memory(dir, junk[i], strlen(junk[i]), NULL, &usage, &why), EBADMSG);
+                ASSERT_ERROR(extract_archive_memory(dir, junk[i], strlen(junk[i]), NULL, &usage, &why),
+                             EBADMSG);
                 ASSERT_TRUE(why);
         }
 
@@ -432,7 +433,10 @@ TEST(from_fd_window) {
         static const TestFormat formats[] = { TEST_TAR_GZ, TEST_ZIP };
 
         for (size_t f = 0; f < ELEMENTSOF(formats); f++) {
-                TestEntry e[] = { { .path = "x/y.txt", .data = "in a window" }, { .path = "z", .data = "2" } };
+                TestEntry e[] = {
+                        { .path = "x/y.txt", .data = "in a window" },
+                        { .path = "z", .data = "2" },
+                };
                 _cleanup_close_ int dir = fresh_dir();
                 _cleanup_close_ int fd = memfd_create("bundle", MFD_CLOEXEC);
                 _cleanup_free_ void *archive = NULL;

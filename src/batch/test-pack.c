@@ -15,8 +15,8 @@
 #include "test-archive-util.h"
 #include "tests.h"
 
-#define LONG_NAME "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll" \
-                  "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+#define L10 "llllllllll"
+#define LONG_NAME L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10 L10
 
 static char *top_path;
 static int top_fd = -EBADF;
@@ -111,7 +111,8 @@ TEST(select_and_pack) {
         ASSERT_TRUE(out >= 0);
         ASSERT_OK(pack_outputs(dir, patterns, &limits, out, on_file, listing, &stats, &why));
         ASSERT_STREQ(listing,
-                     ".hidden.csv:1;plot.png:3;results/a.csv:3;results/b.csv:3;results/r\xc3\xa9sum\xc3\xa9.csv:4;");
+                     ".hidden.csv:1;plot.png:3;results/a.csv:3;results/b.csv:3;"
+                     "results/r\xc3\xa9sum\xc3\xa9.csv:4;");
         ASSERT_EQ(stats.files, 5);
         ASSERT_EQ(stats.bytes, 14);
         ASSERT_EQ(stats.skipped, 0);

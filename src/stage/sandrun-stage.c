@@ -51,8 +51,10 @@ static void help(void) {
                "           pattern, even one that starts with '-'.\n"
                "\n"
                "Options (before the command):\n"
-               "  --max-bytes=N       bytes of file content in all (unpack: %" PRIu64 ", pack: %" PRIu64 ")\n"
-               "  --max-entries=N     files and archive entries (unpack: %" PRIu64 "), files (pack: %" PRIu64 ")\n"
+               "  --max-bytes=N       bytes of file content in all\n"
+               "                      (unpack: %" PRIu64 ", pack: %" PRIu64 ")\n"
+               "  --max-entries=N     files and archive entries (unpack: %" PRIu64 "),\n"
+               "                      files (pack: %" PRIu64 ")\n"
                "  --max-ratio=N       unpack: bytes an archive may expand to per byte read (%" PRIu64 ")\n"
                "  --executable=PATH   unpack: then make the file PATH executable\n"
                "  -h --help           show this help\n"
@@ -176,7 +178,8 @@ static int run_unpack(int dirfd, const Options *o) {
         if (o->executable) {
                 r = make_executable(dirfd, o->executable);
                 if (r < 0)
-                        return fail(STAGE_EXIT_BAD_INPUT, "the file to make executable is not an uploaded file");
+                        return fail(STAGE_EXIT_BAD_INPUT,
+                                    "the file to make executable is not an uploaded file");
         }
         return STAGE_EXIT_OK;
 }
@@ -191,7 +194,8 @@ static int list_file(const char *path, uint64_t size, void *userdata) {
                 return -ENOMEM;
         if (json_object_object_add(o, "path", json_object_new_string(path)) >= 0 &&
             json_object_object_add(o, "size", json_object_new_int64((int64_t) size)) >= 0) {
-                s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
                 if (s) {
                         r = loop_write(CHANNEL_FD, s, strlen(s));
                         if (r >= 0)

@@ -224,7 +224,8 @@ TEST(bad_input) {
                 _cleanup_close_ int bundle = make_bundle(NULL, 0);
 
                 run.channel = bundle;
-                ASSERT_EQ(run_stage(&run, "--executable=../etc/passwd", "unpack", NULL), STAGE_EXIT_BAD_INPUT);
+                ASSERT_EQ(run_stage(&run, "--executable=../etc/passwd", "unpack", NULL),
+                          STAGE_EXIT_BAD_INPUT);
                 ASSERT_EQ(run_stage(&run, "--executable=missing", "unpack", NULL), STAGE_EXIT_BAD_INPUT);
         }
 }
