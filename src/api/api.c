@@ -36,10 +36,6 @@ static void run_wait_free(void *p) {
         free(w);
 }
 
-static double round3(double v) {
-        return round(v * 1000.0) / 1000.0;
-}
-
 static json_object *timeline_to_json(const RunnerTimeline *t) {
         json_object *o = json_object_new_object();
         const struct {
@@ -55,7 +51,7 @@ static json_object *timeline_to_json(const RunnerTimeline *t) {
         for (size_t i = 0; i < ELEMENTSOF(marks); i++)
                 if (marks[i].v >= t->spawned && t->spawned > 0)
                         json_object_object_add(o, marks[i].name,
-                                               json_object_new_double(round3((marks[i].v - t->spawned) / 1000.0)));
+                                               json_fixed3((marks[i].v - t->spawned) / 1000.0));
         return o;
 }
 
@@ -91,12 +87,12 @@ json_object *api_job_result_to_json(Job *j, bool with_timeline) {
         json_object_object_add(o, "truncated", json_object_new_boolean(truncated));
 
         json_object_object_add(m, "cpu_seconds",
-                               res && res->has_cpu ? json_object_new_double(round3(res->cpu_usec / 1e6)) : NULL);
+                               res && res->has_cpu ? json_fixed3(res->cpu_usec / 1e6) : NULL);
         json_object_object_add(m, "memory_mb",
                                res && res->has_memory
-                                       ? json_object_new_double(round3(res->memory_peak_bytes / (1024.0 * 1024.0)))
+                                       ? json_fixed3(res->memory_peak_bytes / (1024.0 * 1024.0))
                                        : NULL);
-        json_object_object_add(m, "wall_seconds", json_object_new_double(round3(res ? res->wall_usec / 1e6 : 0)));
+        json_object_object_add(m, "wall_seconds", json_fixed3(res ? res->wall_usec / 1e6 : 0));
         json_object_object_add(o, "metrics", m);
 
         if (with_timeline && rj)
@@ -191,6 +187,9 @@ static int memfd_with(const char *name, const void *data, size_t len) {
         }
         /* The job gets a view it cannot change under anyone else's feet. */
         if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return -errno;
+        /* Read as stdin from the current offset, which must be the start. */
+        if (lseek(fd, 0, SEEK_SET) < 0)
                 return -errno;
         return TAKE_FD(fd);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,4 +41,11 @@ json_object *json_string_from_bytes(const char *data, size_t len) {
         json_object *s = json_object_new_string_len(out, (int) o);
         free(out);
         return s;
+}
+
+json_object *json_fixed3(double v) {
+        char buf[64];
+
+        snprintf(buf, sizeof(buf), "%.3f", v);
+        return json_object_new_double_s(v, buf);
 }

@@ -153,15 +153,21 @@ int cgroup_job_open(CgroupJob **ret, const char *root, const CgroupPaths *p) {
                 return -ENOMEM;
         j->cpu_fd = j->memory_peak_fd = j->oom_fd = -EBADF;
 
-        /* A controller on v1 takes precedence: on hybrid hosts the unified files exist but stay empty. */
-        if (p->has_cpuacct) {
+        /*
+         * CPU: the unified hierarchy's cpu.stat counts every cgroup's usage whether or not a controller is
+         * attached, so it is right on v2 and on hybrid hosts alike. cpuacct is the fallback for pure v1.
+         * A v1 controller path of "/" means systemd did not realise that controller for the scope (e.g.
+         * cpuacct mounted apart from cpu): the root's figures are the whole machine's, never the job's.
+         */
+        if (p->has_unified)
+                j->cpu_fd = open_unified(root, p, "cpu.stat");
+        if (j->cpu_fd < 0 && p->has_cpuacct && !streq(p->cpuacct, "/")) {
                 j->cpu_fd = open_file(root, "cpuacct", p->cpuacct, "cpuacct.usage");
                 j->cpu_is_v1 = j->cpu_fd >= 0;
         }
-        if (j->cpu_fd < 0 && p->has_unified)
-                j->cpu_fd = open_unified(root, p, "cpu.stat");
 
-        if (p->has_memory) {
+        /* Memory: on hybrid hosts the controller lives on v1 and the unified files do not exist. */
+        if (p->has_memory && !streq(p->memory, "/")) {
                 j->memory_peak_fd = open_file(root, "memory", p->memory, "memory.max_usage_in_bytes");
                 j->oom_fd = open_file(root, "memory", p->memory, "memory.oom_control");
                 j->memory_is_v1 = j->memory_peak_fd >= 0;

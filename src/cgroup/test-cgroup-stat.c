@@ -94,12 +94,27 @@ TEST(sample_v1) {
         ASSERT_EQ(s.oom_kills, 0);
 }
 
-TEST(sample_hybrid_prefers_v1_controllers) {
+TEST(sample_hybrid) {
+        /* CPU from the unified cpu.stat, memory from the v1 controller. */
         CgroupSample s;
         sample("hybrid", "4:memory:" JOB "\n2:cpuacct:" JOB "\n0::" JOB "\n", &s);
-        ASSERT_EQ(s.cpu_usec, 2000000);
+        ASSERT_EQ(s.cpu_usec, 1500000);
         ASSERT_EQ(s.memory_peak_bytes, 4096);
         ASSERT_EQ(s.oom_kills, 2);
+}
+
+TEST(sample_ignores_root_controllers) {
+        /* As on hosts where cpuacct is mounted apart from cpu: systemd leaves the job in cpuacct's root,
+         * whose figures are the machine's. Pure v1 with that layout has no CPU figure at all. */
+        CgroupSample s;
+        _cleanup_(cgroup_job_freep) CgroupJob *j = NULL;
+        CgroupPaths p;
+        const char proc[] = "4:memory:" JOB "\n2:cpuacct:/\n";
+        ASSERT_OK(cgroup_paths_parse(proc, sizeof(proc) - 1, &p));
+        ASSERT_OK(cgroup_job_open(&j, fixtures("v1"), &p));
+        ASSERT_OK(cgroup_job_sample(j, &s));
+        ASSERT_TRUE(!s.has_cpu);
+        ASSERT_EQ(s.memory_peak_bytes, 10485760);
 }
 
 TEST(sample_missing) {
@@ -128,7 +143,8 @@ int main(void) {
         RUN(numbers);
         RUN(sample_v2);
         RUN(sample_v1);
-        RUN(sample_hybrid_prefers_v1_controllers);
+        RUN(sample_hybrid);
+        RUN(sample_ignores_root_controllers);
         RUN(sample_missing);
         RUN(own_process);
         return 0;

@@ -11,7 +11,7 @@
 struct HttpServer {
         sd_event *event;
         struct MHD_Daemon *daemon;
-        sd_event_source *io_source, *timer_source;
+        sd_event_source *io_source, *timer_source, *resume_source;
         http_handler_t handler;
         http_decorate_t decorate;
         void *userdata;
@@ -89,6 +89,18 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static int on_resume(sd_event_source *source, void *userdata) {
+        run_mhd(userdata);
+        return 0;
+}
+
+/* MHD learns of resumed connections only in MHD_run(), and in external-epoll mode nothing else
+ * guarantees that one happens soon; so we run it once more from the event loop. */
+static void schedule_run(HttpServer *s) {
+        if (s->resume_source)
+                (void) sd_event_source_set_enabled(s->resume_source, SD_EVENT_ONESHOT);
+}
+
 void http_response_add_header(void *response, const char *name, const char *value) {
         (void) MHD_add_response_header(response, name, value);
 }
@@ -130,6 +142,7 @@ int http_request_reply(HttpRequest *r, unsigned status, const char *content_type
                 r->pending_status = status;
                 r->suspended = false;
                 MHD_resume_connection(r->connection);
+                schedule_run(r->server);
                 return 0;
         }
         enum MHD_Result ok = MHD_queue_response(r->connection, status, resp);
@@ -314,6 +327,7 @@ HttpServer *http_server_free(HttpServer *s) {
                 return NULL;
         sd_event_source_disable_unref(s->io_source);
         sd_event_source_disable_unref(s->timer_source);
+        sd_event_source_disable_unref(s->resume_source);
         if (s->daemon)
                 MHD_stop_daemon(s->daemon);
         sd_event_unref(s->event);
@@ -371,6 +385,10 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         r = sd_event_add_time(event, &s->timer_source, CLOCK_MONOTONIC, 0, 0, on_timer, s);
         if (r < 0)
                 return r;
+        r = sd_event_add_defer(event, &s->resume_source, on_resume, s);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(s->resume_source, SD_EVENT_OFF);
         arm_timer(s);
 
         *ret = TAKE_PTR(s);
