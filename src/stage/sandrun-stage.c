@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "beneath.h"
 #include "io-util.h"
+#include "listing.h"
 #include "macro.h"
 #include "pack.h"
 #include "stage-exit.h"
@@ -184,26 +184,15 @@ static int run_unpack(int dirfd, const Options *o) {
         return STAGE_EXIT_OK;
 }
 
-/* Writes one line of the listing: {"path":...,"size":...}. */
+/* Writes one line of the listing to fd 3. */
 static int list_file(const char *path, uint64_t size, void *userdata) {
-        struct json_object *o = json_object_new_object();
-        const char *s;
-        int r = -ENOMEM;
+        _cleanup_free_ char *line = NULL;
+        int r;
 
-        if (!o)
-                return -ENOMEM;
-        if (json_object_object_add(o, "path", json_object_new_string(path)) >= 0 &&
-            json_object_object_add(o, "size", json_object_new_int64((int64_t) size)) >= 0) {
-                s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
-                if (s) {
-                        r = loop_write(CHANNEL_FD, s, strlen(s));
-                        if (r >= 0)
-                                r = loop_write(CHANNEL_FD, "\n", 1);
-                }
-        }
-        json_object_put(o);
-        return r;
+        r = listing_format_line(path, size, &line);
+        if (r < 0)
+                return r;
+        return loop_write(CHANNEL_FD, line, strlen(line));
 }
 
 static int run_pack(int dirfd, char **patterns, const Options *o) {
