@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -194,6 +195,27 @@ static int memfd_with(const char *name, const void *data, size_t len) {
         return TAKE_FD(fd);
 }
 
+/* Who the request is billed to. Requests from outside IP (e.g. a Unix socket) count as one client. */
+static void request_client(Api *a, HttpRequest *req, ClientKey *ret) {
+        socklen_t len = 0;
+        const struct sockaddr *peer = http_request_peer(req, &len);
+        _cleanup_free_ char *xff = NULL;
+
+        if (a->config.trusted_proxies.n_entries > 0)
+                xff = http_request_header_join(req, "X-Forwarded-For");
+        if (!peer || client_key_from_request(peer, len, xff, xff ? strlen(xff) : 0, &a->config.trusted_proxies,
+                                             ret) < 0)
+                *ret = (ClientKey) { .family = AF_UNSPEC };
+}
+
+static void reply_refusal(HttpRequest *req, const FairRefusal *f) {
+        char retry[32];
+
+        snprintf(retry, sizeof(retry), "%" PRIu64, f->retry_after_sec);
+        (void) http_request_reply_error(req, f->http_status, (const char *const[]) { "Retry-After", retry, NULL },
+                                        "%s; retry in %" PRIu64 " s", f->reason, f->retry_after_sec);
+}
+
 static bool wants_json(HttpRequest *req, const RunRequest *rr) {
         const char *accept = http_request_header(req, "Accept");
         return rr->json || (accept && strstr(accept, "application/json"));
@@ -265,10 +287,12 @@ static void handle_run(Api *a, HttpRequest *req) {
         w->with_timeline = a->config.debug_timeline;
         http_request_set_data(req, w, run_wait_free);
 
-        r = job_submit(a->jobs, &spec, interp->name, false, &w->job);
-        if (r == -EBUSY) {
-                (void) http_request_reply_error(req, 503, (const char *const[]) { "Retry-After", "5", NULL },
-                                                "the server is busy; try again shortly");
+        ClientKey client;
+        FairRefusal refusal;
+        request_client(a, req, &client);
+        r = job_submit(a->jobs, &spec, interp->name, &client, false, &w->job, &refusal);
+        if (r == 1) {
+                reply_refusal(req, &refusal);
                 return;
         }
         if (r < 0) {
@@ -358,6 +382,14 @@ void api_handle_request(HttpRequest *req, void *userdata) {
 }
 
 void api_decorate_response(HttpRequest *req, void *response, void *userdata) {
+        Api *a = userdata;
+        ClientKey client;
+        char budget[32];
+
+        request_client(a, req, &client);
+        snprintf(budget, sizeof(budget), "%.1f", job_manager_budget_remaining(a->jobs, &client) / 1e6);
+        http_response_add_header(response, "X-Sandrun-Budget-Remaining", budget);
+
         /* API answers are personal and momentary. */
         if (!web_asset_find(http_request_path(req)))
                 http_response_add_header(response, "Cache-Control", "no-store");

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "cidr.h"
 #include "http-server.h"
 #include "job.h"
 #include "macro.h"
@@ -18,6 +19,7 @@ typedef struct Api Api;
 
 typedef struct ApiConfig {
         RunLimits run_limits;
+        CidrList trusted_proxies;       /* whose X-Forwarded-For is believed */
         uint64_t default_timeout_usec;
         uint64_t max_timeout_usec;
         bool debug_timeline;            /* add each job's timeline to JSON answers */

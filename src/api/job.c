@@ -7,14 +7,20 @@
 #include "job.h"
 #include "strv.h"
 
+/* How often running jobs' CPU is billed to their clients and their quotas revised. */
+#define BILLING_INTERVAL_USEC (250 * USEC_PER_MSEC)
+/* How often idle clients are forgotten. */
+#define EVICT_INTERVAL_USEC (60 * USEC_PER_SEC)
+
 struct Job {
         JobManager *manager;
         Job *prev, *next;               /* in the manager's list of all jobs */
-        Job *queue_next;
         char id[33];
         char *interpreter;
         JobStatus status;
         bool kept;
+        ClientKey client;
+        FairJob fair;
 
         /* What to run; handed to the runner when the job starts. */
         RunnerJobSpec spec;
@@ -23,6 +29,8 @@ struct Job {
 
         RunnerJob *runner_job;
         RunnerResult launch_failure;    /* when the runner refused to start it at all */
+        uint64_t cpu_billed_usec;       /* CPU already charged to the client */
+        uint64_t quota_applied;         /* the CPUQuota last asked of systemd */
         uint64_t finished_usec;
         sd_event_source *expire_source;
 
@@ -34,9 +42,10 @@ struct JobManager {
         sd_event *event;
         Runner *runner;
         JobManagerConfig config;
+        FairScheduler *fair;
         Job *jobs;
-        Job *queue_head, *queue_tail;
         unsigned n_running, n_queued;
+        sd_event_source *billing_source, *wakeup_source, *evict_source;
         job_handler_t finished_hook;
         void *finished_userdata;
 };
@@ -51,41 +60,35 @@ const char *job_status_to_string(JobStatus s) {
         return (size_t) s < ELEMENTSOF(names) ? names[s] : "unknown";
 }
 
-int job_id_generate(char ret[static 33]) {
-        uint8_t b[16];
+static int random_bytes(void *p, size_t n) {
         size_t got = 0;
 
-        while (got < sizeof(b)) {
-                ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-                if (n < 0 && errno == EINTR)
+        while (got < n) {
+                ssize_t k = getrandom((uint8_t *) p + got, n - got, 0);
+                if (k < 0 && errno == EINTR)
                         continue;
-                if (n < 0)
+                if (k < 0)
                         return -errno;
-                got += n;
+                got += k;
         }
+        return 0;
+}
+
+int job_id_generate(char ret[static 33]) {
+        uint8_t b[16];
+        int r = random_bytes(b, sizeof(b));
+
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < sizeof(b); i++)
                 snprintf(ret + 2 * i, 3, "%02x", b[i]);
         return 0;
 }
 
-static uint64_t now_usec(sd_event *e) {
+static uint64_t now_usec(JobManager *m) {
         uint64_t t = 0;
-        (void) sd_event_now(e, CLOCK_MONOTONIC, &t);
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &t);
         return t;
-}
-
-static void queue_remove(JobManager *m, Job *j) {
-        Job **p = &m->queue_head, *prev = NULL;
-
-        for (; *p; prev = *p, p = &(*p)->queue_next)
-                if (*p == j) {
-                        *p = j->queue_next;
-                        if (m->queue_tail == j)
-                                m->queue_tail = prev;
-                        j->queue_next = NULL;
-                        m->n_queued--;
-                        return;
-                }
 }
 
 static void spec_done(Job *j) {
@@ -96,6 +99,12 @@ static void spec_done(Job *j) {
 
 static void manager_start_queued(JobManager *m);
 
+/* CPU the job used that its client has not been billed for yet. */
+static uint64_t job_unbilled_cpu(Job *j) {
+        uint64_t cpu = job_cpu_usec(j);
+        return cpu > j->cpu_billed_usec ? cpu - j->cpu_billed_usec : 0;
+}
+
 Job *job_free(Job *j) {
         bool was_running;
 
@@ -104,10 +113,16 @@ Job *job_free(Job *j) {
         JobManager *m = j->manager;
         was_running = j->status == JOB_RUNNING;
         if (m) {
-                if (j->status == JOB_QUEUED)
-                        queue_remove(m, j);
-                if (j->status == JOB_RUNNING)
+                uint64_t now = now_usec(m);
+                if (j->status == JOB_QUEUED) {
+                        (void) fair_scheduler_cancel(m->fair, &j->fair, now);
+                        m->n_queued--;
+                }
+                if (was_running) {
+                        /* Killed because its client went away: bill what it used all the same. */
+                        (void) fair_scheduler_finish(m->fair, &j->fair, job_unbilled_cpu(j), now);
                         m->n_running--;
+                }
                 if (j->prev)
                         j->prev->next = j->next;
                 else
@@ -124,7 +139,7 @@ Job *job_free(Job *j) {
         free(j->code_name);
         free(j->interpreter);
         free(j);
-        /* A slot opened: a client that went away frees its running job. */
+        /* A slot opened. */
         if (m && was_running)
                 manager_start_queued(m);
         return NULL;
@@ -138,10 +153,13 @@ static int on_expire(sd_event_source *s, uint64_t usec, void *userdata) {
 static void job_finish(Job *j, JobStatus status) {
         JobManager *m = j->manager;
 
-        if (j->status == JOB_RUNNING)
+        if (j->status == JOB_RUNNING) {
+                (void) fair_scheduler_finish(m->fair, &j->fair, job_unbilled_cpu(j), now_usec(m));
+                j->cpu_billed_usec += job_unbilled_cpu(j);
                 m->n_running--;
+        }
         j->status = status;
-        j->finished_usec = now_usec(m->event);
+        j->finished_usec = now_usec(m);
 
         if (m->finished_hook)
                 m->finished_hook(j, m->finished_userdata);
@@ -170,8 +188,13 @@ static void job_start(Job *j) {
         JobManager *m = j->manager;
         int r;
 
-        j->status = JOB_RUNNING;
+        /* Billing ticks only while something runs; an idle daemon sleeps. */
+        (void) sd_event_source_set_enabled(m->billing_source, SD_EVENT_ON);
+
+        m->n_queued--;
         m->n_running++;
+        j->status = JOB_RUNNING;
+        j->quota_applied = m->config.default_cpu_quota;
         j->spec.argv = j->argv;
         j->spec.envp = j->envp;
         j->spec.output_patterns = j->output_patterns;
@@ -192,15 +215,62 @@ static void job_start(Job *j) {
         }
 }
 
+static int on_wakeup(sd_event_source *s, uint64_t usec, void *userdata) {
+        manager_start_queued(userdata);
+        return 0;
+}
+
 static void manager_start_queued(JobManager *m) {
-        while (m->queue_head && m->n_running < m->config.max_running) {
-                Job *j = m->queue_head;
-                queue_remove(m, j);
-                job_start(j);
+        uint64_t now = now_usec(m);
+        FairJob *fj;
+
+        while (fair_scheduler_start_next(m->fair, now, &fj) > 0)
+                job_start(fj->userdata);
+
+        /* A client waiting only for its budget to refill needs a nudge when it has. */
+        uint64_t wake = fair_scheduler_next_wakeup(m->fair, now_usec(m));
+        if (wake == UINT64_MAX)
+                (void) sd_event_source_set_enabled(m->wakeup_source, SD_EVENT_OFF);
+        else {
+                (void) sd_event_source_set_time(m->wakeup_source, wake);
+                (void) sd_event_source_set_enabled(m->wakeup_source, SD_EVENT_ONESHOT);
         }
 }
 
-int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter, bool kept, Job **ret) {
+/* Bills running jobs' CPU as it is used and throttles or restores them as their clients' budgets say. */
+static int on_billing(sd_event_source *s, uint64_t usec, void *userdata) {
+        JobManager *m = userdata;
+        uint64_t now = now_usec(m), quota;
+
+        for (Job *j = m->jobs; j; j = j->next) {
+                if (j->status != JOB_RUNNING || !j->runner_job)
+                        continue;
+                uint64_t delta = job_unbilled_cpu(j);
+                if (delta > 0 && fair_scheduler_charge(m->fair, &j->fair, delta, now) >= 0)
+                        j->cpu_billed_usec += delta;
+                if (fair_scheduler_quota(m->fair, &j->fair, now, &quota) < 0)
+                        continue;
+                if (quota == FAIR_QUOTA_UNLIMITED || quota > m->config.default_cpu_quota)
+                        quota = m->config.default_cpu_quota;
+                if (quota != j->quota_applied && runner_job_state(j->runner_job) == RUNNER_JOB_RUNNING &&
+                    runner_job_set_cpu_quota(j->runner_job, quota) >= 0)
+                        j->quota_applied = quota;
+        }
+        manager_start_queued(m);
+        if (m->n_running == 0)
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        return sd_event_source_set_time_relative(s, BILLING_INTERVAL_USEC);
+}
+
+static int on_evict(sd_event_source *s, uint64_t usec, void *userdata) {
+        JobManager *m = userdata;
+
+        (void) fair_scheduler_evict_idle(m->fair, now_usec(m));
+        return sd_event_source_set_time_relative(s, EVICT_INTERVAL_USEC);
+}
+
+int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter, const ClientKey *client,
+               bool kept, Job **ret, FairRefusal *ret_refusal) {
         _cleanup_(job_freep) Job *j = NULL;
         int r;
 
@@ -209,14 +279,9 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
                 return -ENOMEM;
         j->spec = *spec;
         j->spec.argv = j->spec.envp = j->spec.output_patterns = NULL;
-        j->status = JOB_QUEUED; /* not yet in the queue: job_free must not unlink it */
+        j->status = JOB_QUEUED; /* not yet known to the manager: job_free leaves it alone */
         j->kept = kept;
-
-        if (m->n_queued >= m->config.max_queued && m->n_running >= m->config.max_running) {
-                spec_done(j);
-                j->status = JOB_FAILED;
-                return -EBUSY;
-        }
+        j->client = *client;
 
         r = job_id_generate(j->id);
         if (r < 0)
@@ -231,18 +296,16 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         if (spec->output_patterns && !(j->output_patterns = strv_copy(spec->output_patterns)))
                 return -ENOMEM;
 
+        r = fair_scheduler_enqueue(m->fair, &j->client, &j->fair, j, now_usec(m), ret_refusal);
+        if (r != 0)
+                return r;
+
         j->manager = m;
+        m->n_queued++;
         j->next = m->jobs;
         if (m->jobs)
                 m->jobs->prev = j;
         m->jobs = j;
-
-        if (m->queue_tail)
-                m->queue_tail->queue_next = j;
-        else
-                m->queue_head = j;
-        m->queue_tail = j;
-        m->n_queued++;
 
         /* The caller owns the job even if it fails to start right here; its status then says so. */
         *ret = TAKE_PTR(j);
@@ -267,15 +330,38 @@ JobStatus job_status(const Job *j) {
         return j->status;
 }
 
-unsigned job_queue_position(const Job *j) {
-        unsigned pos = 1;
+const ClientKey *job_client(const Job *j) {
+        return &j->client;
+}
+
+int job_queue_status(Job *j, unsigned *ret_position, uint64_t *ret_eta_realtime_usec) {
+        FairJobStatus st;
+        uint64_t now;
+        int r;
 
         if (j->status != JOB_QUEUED || !j->manager)
-                return 0;
-        for (Job *q = j->manager->queue_head; q; q = q->queue_next, pos++)
-                if (q == j)
-                        return pos;
+                return -ENOENT;
+        now = now_usec(j->manager);
+        r = fair_scheduler_job_status(j->manager->fair, &j->fair, now, &st);
+        if (r < 0)
+                return r;
+        uint64_t realtime = 0;
+        (void) sd_event_now(j->manager->event, CLOCK_REALTIME, &realtime);
+        *ret_position = st.queue_position;
+        *ret_eta_realtime_usec = realtime + (st.estimated_start_usec > now ? st.estimated_start_usec - now : 0);
         return 0;
+}
+
+uint64_t job_cpu_usec(Job *j) {
+        const RunnerResult *res;
+        uint64_t v;
+
+        if (!j->runner_job)
+                return 0;
+        res = runner_job_result(j->runner_job);
+        if (res)
+                return res->has_cpu ? res->cpu_usec : j->cpu_billed_usec;
+        return runner_job_cpu_usec(j->runner_job, &v) >= 0 ? v : j->cpu_billed_usec;
 }
 
 RunnerJob *job_runner_job(Job *j) {
@@ -307,6 +393,10 @@ unsigned job_manager_n_queued(const JobManager *m) {
         return m->n_queued;
 }
 
+int64_t job_manager_budget_remaining(JobManager *m, const ClientKey *client) {
+        return fair_scheduler_budget_remaining(m->fair, client, now_usec(m));
+}
+
 void job_manager_set_finished_hook(JobManager *m, job_handler_t hook, void *userdata) {
         m->finished_hook = hook;
         m->finished_userdata = userdata;
@@ -315,24 +405,60 @@ void job_manager_set_finished_hook(JobManager *m, job_handler_t hook, void *user
 JobManager *job_manager_free(JobManager *m) {
         if (!m)
                 return NULL;
+        /* Every job leaves the scheduler before it goes. */
         while (m->jobs) {
                 Job *j = m->jobs;
                 j->done_handler = NULL;
+                j->kept = false;
                 job_free(j);
         }
+        sd_event_source_disable_unref(m->billing_source);
+        sd_event_source_disable_unref(m->wakeup_source);
+        sd_event_source_disable_unref(m->evict_source);
+        fair_scheduler_free(m->fair);
         sd_event_unref(m->event);
         free(m);
         return NULL;
 }
 
 int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const JobManagerConfig *config) {
-        JobManager *m = calloc(1, sizeof(JobManager));
+        _cleanup_(job_manager_freep) JobManager *m = NULL;
+        uint8_t key[SIPHASH24_KEY_SIZE];
+        int r;
 
+        m = calloc(1, sizeof(JobManager));
         if (!m)
                 return -ENOMEM;
         m->event = sd_event_ref(event);
         m->runner = runner;
         m->config = *config;
-        *ret = m;
+
+        /* A secret hash key, so that nobody can pick addresses that collide in the client table. */
+        r = random_bytes(key, sizeof(key));
+        if (r < 0)
+                return r;
+        r = fair_scheduler_new(&m->fair, &config->fair, key);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(event, &m->billing_source, CLOCK_MONOTONIC, BILLING_INTERVAL_USEC, 0,
+                                       on_billing, m);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(m->billing_source, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(event, &m->wakeup_source, CLOCK_MONOTONIC, 0, 0, on_wakeup, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->wakeup_source, SD_EVENT_OFF);
+        r = sd_event_add_time_relative(event, &m->evict_source, CLOCK_MONOTONIC, EVICT_INTERVAL_USEC, 0,
+                                       on_evict, m);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(m->evict_source, SD_EVENT_ON);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(m);
         return 0;
 }

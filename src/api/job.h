@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "client-key.h"
+#include "fair-scheduler.h"
 #include "macro.h"
 #include "runner.h"
 
@@ -30,9 +32,9 @@ const char *job_status_to_string(JobStatus s);
 typedef void (*job_handler_t)(Job *j, void *userdata);
 
 typedef struct JobManagerConfig {
-        unsigned max_running;
-        unsigned max_queued;
+        FairConfig fair;                /* the caps and per-client budgets */
         uint64_t finished_ttl_usec;     /* how long a finished batch job is kept */
+        uint64_t default_cpu_quota;     /* a job's own CPUQuotaPerSecUSec, restored after throttling */
 } JobManagerConfig;
 
 int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const JobManagerConfig *config);
@@ -50,10 +52,15 @@ unsigned job_manager_n_queued(const JobManager *m);
 int job_id_generate(char ret[static 33]);
 
 /*
- * Creates a job from a spec (argv, envp and patterns are copied, fds taken) and queues it. `kept`: a
- * batch job that stays in the manager after it finished; otherwise the caller frees it.
+ * Creates a job from a spec (argv, envp and patterns are copied, fds taken) for `client` and queues it,
+ * starting it at once if the client's turn, budget and the caps allow. `kept`: a batch job that stays in
+ * the manager after it finished; otherwise the caller frees it. Returns 0 with *ret set, or 1 when the
+ * fairness policy refuses the job (*ret_refusal says why and when to retry), or -errno.
  */
-int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter, bool kept, Job **ret);
+int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter, const ClientKey *client,
+               bool kept, Job **ret, FairRefusal *ret_refusal);
+/* The CPU budget left to a client, in usec (negative: debt). */
+int64_t job_manager_budget_remaining(JobManager *m, const ClientKey *client);
 /* Kills the job if it runs and forgets it. */
 Job *job_free(Job *j);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Job *, job_free);
@@ -64,7 +71,11 @@ void job_set_done_handler(Job *j, job_handler_t handler, void *userdata);
 const char *job_id(const Job *j);
 const char *job_interpreter(const Job *j);
 JobStatus job_status(const Job *j);
-unsigned job_queue_position(const Job *j);      /* 1-based while queued, else 0 */
+/* While queued: how many jobs start before this one, and when it is expected to start (realtime usec). */
+int job_queue_status(Job *j, unsigned *ret_position, uint64_t *ret_eta_realtime_usec);
+const ClientKey *job_client(const Job *j);
+/* CPU used so far: live while running, final once finished. */
+uint64_t job_cpu_usec(Job *j);
 RunnerJob *job_runner_job(Job *j);              /* NULL while queued, or when it could not start */
 const RunnerResult *job_result(const Job *j);   /* once COMPLETED or FAILED */
 uint64_t job_finished_usec(const Job *j);

@@ -19,6 +19,7 @@
 #include <systemd/sd-event.h>
 
 #include "api.h"
+#include "cidr.h"
 #include "config.h"
 #include "http-server.h"
 #include "interpreters.h"
@@ -37,6 +38,8 @@ typedef struct Options {
         const char *stage_path;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size, tmp_size;
         uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
+        uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip;
+        CidrList trusted_proxies;
 } Options;
 
 static Options opts = {
@@ -55,6 +58,10 @@ static Options opts = {
         .batch_ttl = 60 * USEC_PER_SEC,
         .open_files = 256,
         .connection_timeout = 30,
+        .cpu_budget = 10 * USEC_PER_SEC,
+        .budget_period = 60 * USEC_PER_SEC,
+        .max_running_per_ip = 2,
+        .max_queued_per_ip = 16,
 };
 
 static void help(void) {
@@ -76,6 +83,12 @@ static void help(void) {
                "  --open-files N         open files per job process (default 256)\n"
                "  --max-running N        jobs running at once (default 2 per core)\n"
                "  --max-queued N         jobs waiting at once (default 256)\n"
+               "  --cpu-budget DURATION  CPU time each client IP may use per budget period (default 10s)\n"
+               "  --budget-period DURATION  the period the budget refills over (default 60s)\n"
+               "  --max-running-per-ip N jobs one client IP may run at once (default 2)\n"
+               "  --max-queued-per-ip N  jobs one client IP may have waiting (default 16)\n"
+               "  --trusted-proxy CIDR   believe X-Forwarded-For from these peers (repeatable)\n"
+               "  --batch-ttl DURATION   how long a finished batch job is kept (default 60s)\n"
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
                "  --stage-path PATH      the sandrun-stage helper\n"
                "  --debug                add each job's timeline to JSON answers\n"
@@ -87,7 +100,8 @@ static int parse_options(int argc, char **argv) {
         enum {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
-                ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION,
+                ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
@@ -111,6 +125,12 @@ static int parse_options(int argc, char **argv) {
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
+                { "cpu-budget", required_argument, NULL, ARG_BUDGET },
+                { "budget-period", required_argument, NULL, ARG_PERIOD },
+                { "max-running-per-ip", required_argument, NULL, ARG_RUNNING_IP },
+                { "max-queued-per-ip", required_argument, NULL, ARG_QUEUED_IP },
+                { "trusted-proxy", required_argument, NULL, ARG_PROXY },
+                { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
                 {}
         };
         int c, r = 0;
@@ -178,6 +198,28 @@ static int parse_options(int argc, char **argv) {
                 case ARG_DEBUG:
                         opts.debug = true;
                         break;
+                case ARG_BUDGET:
+                        r = parse_duration(optarg, &opts.cpu_budget);
+                        break;
+                case ARG_PERIOD:
+                        r = parse_duration(optarg, &opts.budget_period);
+                        break;
+                case ARG_RUNNING_IP:
+                        r = parse_uint(optarg, 1, 1024, &opts.max_running_per_ip);
+                        break;
+                case ARG_QUEUED_IP:
+                        r = parse_uint(optarg, 0, 65536, &opts.max_queued_per_ip);
+                        break;
+                case ARG_PROXY: {
+                        Cidr proxy;
+                        r = cidr_parse(optarg, strlen(optarg), &proxy);
+                        if (r >= 0)
+                                r = cidr_list_add(&opts.trusted_proxies, &proxy);
+                        break;
+                }
+                case ARG_BATCH_TTL:
+                        r = parse_duration(optarg, &opts.batch_ttl);
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -188,8 +230,11 @@ static int parse_options(int argc, char **argv) {
                         return -EINVAL;
                 }
                 if (r < 0) {
-                        fprintf(stderr, "sandrund: invalid value for --%s: %s\n", options[c - ARG_LISTEN].name,
-                                optarg);
+                        const char *name = "?";
+                        for (const struct option *o = options; o->name; o++)
+                                if (o->val == c)
+                                        name = o->name;
+                        fprintf(stderr, "sandrund: invalid value for --%s: %s\n", name, optarg);
                         return r;
                 }
         }
@@ -439,10 +484,22 @@ static int run(int argc, char **argv) {
         }
 
         JobManagerConfig jc = {
-                .max_running = opts.max_running,
-                .max_queued = opts.max_queued,
                 .finished_ttl_usec = opts.batch_ttl,
+                .default_cpu_quota = opts.cpu_quota,
         };
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        fair_config_init(&jc.fair, (unsigned) MAX(ncpu, 1L));
+        jc.fair.budget_usec = opts.cpu_budget;
+        jc.fair.budget_period_usec = opts.budget_period;
+        jc.fair.max_running_per_client = opts.max_running_per_ip;
+        jc.fair.max_queued_per_client = opts.max_queued_per_ip;
+        jc.fair.max_running = opts.max_running;
+        jc.fair.max_queued = opts.max_queued;
+        const char *reason;
+        if (fair_config_validate(&jc.fair, &reason) < 0) {
+                safe_close(listen_fd);
+                return log_errno(LOG_ERR, EINVAL, "Invalid fairness settings: %s", reason);
+        }
         r = job_manager_new(&jobs, event, runner, &jc);
         if (r < 0) {
                 safe_close(listen_fd);
@@ -453,6 +510,7 @@ static int run(int argc, char **argv) {
 
         ApiConfig ac = {
                 .run_limits = { .max_args = 64, .max_arg_len = 4096, .max_name_len = 32 },
+                .trusted_proxies = opts.trusted_proxies,
                 .default_timeout_usec = opts.timeout,
                 .max_timeout_usec = opts.timeout,
                 .debug_timeline = opts.debug,

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http-server.h"
 
@@ -286,6 +287,45 @@ const char *http_request_query(const HttpRequest *r, const char *name) {
 
 const char *http_request_header(const HttpRequest *r, const char *name) {
         return MHD_lookup_connection_value(r->connection, MHD_HEADER_KIND, name);
+}
+
+typedef struct HeaderJoin {
+        const char *name;
+        char *joined;
+        size_t len;
+        bool failed;
+} HeaderJoin;
+
+static enum MHD_Result join_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+        HeaderJoin *h = cls;
+
+        if (!key || !value || strcasecmp(key, h->name) != 0)
+                return MHD_YES;
+        size_t vl = strlen(value);
+        char *p = realloc(h->joined, h->len + vl + 3);
+        if (!p) {
+                h->failed = true;
+                return MHD_NO;
+        }
+        if (h->len > 0) {
+                memcpy(p + h->len, ", ", 2);
+                h->len += 2;
+        }
+        memcpy(p + h->len, value, vl + 1);
+        h->len += vl;
+        h->joined = p;
+        return MHD_YES;
+}
+
+char *http_request_header_join(const HttpRequest *r, const char *name) {
+        HeaderJoin h = { .name = name };
+
+        (void) MHD_get_connection_values(r->connection, MHD_HEADER_KIND, join_header, &h);
+        if (h.failed) {
+                free(h.joined);
+                return NULL;
+        }
+        return h.joined;
 }
 
 const struct sockaddr *http_request_peer(const HttpRequest *r, socklen_t *ret_len) {

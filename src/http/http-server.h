@@ -46,6 +46,8 @@ const char *http_request_method(const HttpRequest *r);
 const char *http_request_path(const HttpRequest *r);
 const char *http_request_query(const HttpRequest *r, const char *name);
 const char *http_request_header(const HttpRequest *r, const char *name);
+/* All headers of that name joined with ", " as RFC 9110 allows (NULL if none); the caller frees it. */
+char *http_request_header_join(const HttpRequest *r, const char *name);
 const struct sockaddr *http_request_peer(const HttpRequest *r, socklen_t *ret_len);
 const char *http_request_body(const HttpRequest *r, size_t *ret_len);
 
