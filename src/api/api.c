@@ -9,16 +9,13 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "api-internal.h"
 #include "api.h"
 #include "interpreters.h"
 #include "json-util.h"
 #include "strv.h"
 #include "web-assets.h"
 
-struct Api {
-        JobManager *jobs;
-        ApiConfig config;
-};
 
 /* A /run request waiting for its job. Freed with the request, which kills the job if still running. */
 typedef struct RunWait {
@@ -170,7 +167,7 @@ static void on_run_done(Job *j, void *userdata) {
         reply_run_result(userdata);
 }
 
-static int memfd_with(const char *name, const void *data, size_t len) {
+int memfd_with(const char *name, const void *data, size_t len) {
         _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
         const char *p = data;
 
@@ -196,7 +193,7 @@ static int memfd_with(const char *name, const void *data, size_t len) {
 }
 
 /* Who the request is billed to. Requests from outside IP (e.g. a Unix socket) count as one client. */
-static void request_client(Api *a, HttpRequest *req, ClientKey *ret) {
+void request_client(Api *a, HttpRequest *req, ClientKey *ret) {
         socklen_t len = 0;
         const struct sockaddr *peer = http_request_peer(req, &len);
         _cleanup_free_ char *xff = NULL;
@@ -208,7 +205,7 @@ static void request_client(Api *a, HttpRequest *req, ClientKey *ret) {
                 *ret = (ClientKey) { .family = AF_UNSPEC };
 }
 
-static void reply_refusal(HttpRequest *req, const FairRefusal *f) {
+void reply_refusal(HttpRequest *req, const FairRefusal *f) {
         char retry[32];
 
         snprintf(retry, sizeof(retry), "%" PRIu64, f->retry_after_sec);
@@ -347,7 +344,7 @@ static bool handle_asset(HttpRequest *req) {
         return true;
 }
 
-static void reply_method_not_allowed(HttpRequest *req, const char *allow) {
+void reply_method_not_allowed(HttpRequest *req, const char *allow) {
         (void) http_request_reply_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, (const char *const[]) { "Allow", allow, NULL },
                                         "method %s not allowed here; use %s", http_request_method(req), allow);
 }
@@ -364,6 +361,15 @@ void api_handle_request(HttpRequest *req, void *userdata) {
                         reply_method_not_allowed(req, "POST");
                 return;
         }
+        if (streq(path, "/submit")) {
+                if (post)
+                        submit_finish(a, req);
+                else
+                        reply_method_not_allowed(req, "POST");
+                return;
+        }
+        if (batch_endpoint_handle(a, req))
+                return;
         if (streq(path, "/languages")) {
                 if (get)
                         handle_languages(a, req);
@@ -379,6 +385,11 @@ void api_handle_request(HttpRequest *req, void *userdata) {
                 return;
         }
         (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint: %s", path);
+}
+
+void api_handle_headers(HttpRequest *req, void *userdata) {
+        if (streq(http_request_path(req), "/submit") && streq(http_request_method(req), "POST"))
+                submit_begin(userdata, req);
 }
 
 void api_decorate_response(HttpRequest *req, void *response, void *userdata) {

@@ -22,6 +22,7 @@ typedef struct ApiConfig {
         CidrList trusted_proxies;       /* whose X-Forwarded-For is believed */
         uint64_t default_timeout_usec;
         uint64_t max_timeout_usec;
+        uint64_t upload_max;            /* bytes of files a /submit may upload */
         bool debug_timeline;            /* add each job's timeline to JSON answers */
 } ApiConfig;
 
@@ -31,6 +32,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Api *, api_free);
 
 /* http_handler_t and http_decorate_t for the server. */
 void api_handle_request(HttpRequest *req, void *userdata);
+/* The headers hook: takes /submit bodies as a stream. */
+void api_handle_headers(HttpRequest *req, void *userdata);
 void api_decorate_response(HttpRequest *req, void *response, void *userdata);
 
 /* The answer to a finished job, as JSON. */

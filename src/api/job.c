@@ -330,6 +330,10 @@ JobStatus job_status(const Job *j) {
         return j->status;
 }
 
+bool job_is_kept(const Job *j) {
+        return j->kept;
+}
+
 const ClientKey *job_client(const Job *j) {
         return &j->client;
 }
@@ -391,6 +395,10 @@ unsigned job_manager_n_running(const JobManager *m) {
 
 unsigned job_manager_n_queued(const JobManager *m) {
         return m->n_queued;
+}
+
+int job_manager_admit(JobManager *m, const ClientKey *client, FairRefusal *ret_refusal) {
+        return fair_scheduler_admit(m->fair, client, now_usec(m), ret_refusal);
 }
 
 int64_t job_manager_budget_remaining(JobManager *m, const ClientKey *client) {

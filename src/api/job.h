@@ -59,6 +59,8 @@ int job_id_generate(char ret[static 33]);
  */
 int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter, const ClientKey *client,
                bool kept, Job **ret, FairRefusal *ret_refusal);
+/* Whether a job from client would be queued now (0), or why not (1, *ret_refusal); changes nothing. */
+int job_manager_admit(JobManager *m, const ClientKey *client, FairRefusal *ret_refusal);
 /* The CPU budget left to a client, in usec (negative: debt). */
 int64_t job_manager_budget_remaining(JobManager *m, const ClientKey *client);
 /* Kills the job if it runs and forgets it. */
@@ -74,6 +76,8 @@ JobStatus job_status(const Job *j);
 /* While queued: how many jobs start before this one, and when it is expected to start (realtime usec). */
 int job_queue_status(Job *j, unsigned *ret_position, uint64_t *ret_eta_realtime_usec);
 const ClientKey *job_client(const Job *j);
+/* A batch job, kept after it finished until downloaded or expired. */
+bool job_is_kept(const Job *j);
 /* CPU used so far: live while running, final once finished. */
 uint64_t job_cpu_usec(Job *j);
 RunnerJob *job_runner_job(Job *j);              /* NULL while queued, or when it could not start */

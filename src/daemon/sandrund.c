@@ -38,7 +38,7 @@ typedef struct Options {
         const char *stage_path;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size, tmp_size;
         uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
-        uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip;
+        uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max;
         CidrList trusted_proxies;
 } Options;
 
@@ -62,6 +62,7 @@ static Options opts = {
         .budget_period = 60 * USEC_PER_SEC,
         .max_running_per_ip = 2,
         .max_queued_per_ip = 16,
+        .upload_max = 64 << 20,
 };
 
 static void help(void) {
@@ -78,6 +79,7 @@ static void help(void) {
                "  --timeout DURATION     wall-clock limit per job, the most a request may ask (default 300s)\n"
                "  --output-max SIZE      stdout and stderr kept per job, each (default 1M)\n"
                "  --body-max SIZE        largest request body (default 1M)\n"
+               "  --upload-max SIZE      largest upload to /submit, all files together (default 64M)\n"
                "  --work-size SIZE       size of a job's /work tmpfs (default 64M)\n"
                "  --tmp-size SIZE        size of a job's /tmp and /dev/shm tmpfs, each (default 64M)\n"
                "  --open-files N         open files per job process (default 256)\n"
@@ -101,7 +103,7 @@ static int parse_options(int argc, char **argv) {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
-                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
@@ -131,6 +133,7 @@ static int parse_options(int argc, char **argv) {
                 { "max-queued-per-ip", required_argument, NULL, ARG_QUEUED_IP },
                 { "trusted-proxy", required_argument, NULL, ARG_PROXY },
                 { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
+                { "upload-max", required_argument, NULL, ARG_UPLOAD },
                 {}
         };
         int c, r = 0;
@@ -217,6 +220,9 @@ static int parse_options(int argc, char **argv) {
                                 r = cidr_list_add(&opts.trusted_proxies, &proxy);
                         break;
                 }
+                case ARG_UPLOAD:
+                        r = parse_size(optarg, &opts.upload_max);
+                        break;
                 case ARG_BATCH_TTL:
                         r = parse_duration(optarg, &opts.batch_ttl);
                         break;
@@ -513,6 +519,7 @@ static int run(int argc, char **argv) {
                 .trusted_proxies = opts.trusted_proxies,
                 .default_timeout_usec = opts.timeout,
                 .max_timeout_usec = opts.timeout,
+                .upload_max = opts.upload_max,
                 .debug_timeline = opts.debug,
         };
         r = api_new(&api, jobs, &ac);
@@ -533,6 +540,7 @@ static int run(int argc, char **argv) {
         r = http_server_new(&server, event, &hc, api_handle_request, api_decorate_response, api);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Cannot start the HTTP server");
+        http_server_set_headers_hook(server, api_handle_headers);
         if (tls)
                 publish_pin(tls);
 

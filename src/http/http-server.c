@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,7 @@ struct HttpServer {
         sd_event_source *io_source, *timer_source, *resume_source;
         http_handler_t handler;
         http_decorate_t decorate;
+        http_handler_t headers_hook;
         void *userdata;
         size_t max_body;
         unsigned n_requests;
@@ -27,11 +29,16 @@ struct HttpRequest {
         const char *path;
         char *body;
         size_t body_len;
-        bool too_large, dispatched, suspended, replied;
+        bool dispatched, suspended, replied;
+        bool receiving;                 /* MHD is handing us the body: answers must wait for its end */
+        uint64_t discarded;
         struct MHD_Response *pending;   /* made while suspended, queued on resume */
         unsigned pending_status;
         void *data;
         void (*free_data)(void *data);
+        http_stream_t stream;
+        void *stream_userdata;
+        uint64_t stream_max, streamed;
 };
 
 static const char *const security_headers[] = {
@@ -137,13 +144,16 @@ int http_request_reply(HttpRequest *r, unsigned status, const char *content_type
                 return -ENOMEM;
         r->replied = true;
 
-        if (r->suspended) {
-                /* Queued when MHD calls us again after the resume. */
+        if (r->suspended || r->receiving) {
+                /* MHD takes a response only before the body or after all of it: queued when MHD calls us
+                 * again after the resume, or at the body's end. */
                 r->pending = resp;
                 r->pending_status = status;
-                r->suspended = false;
-                MHD_resume_connection(r->connection);
-                schedule_run(r->server);
+                if (r->suspended) {
+                        r->suspended = false;
+                        MHD_resume_connection(r->connection);
+                        schedule_run(r->server);
+                }
                 return 0;
         }
         enum MHD_Result ok = MHD_queue_response(r->connection, status, resp);
@@ -191,6 +201,26 @@ int http_request_suspend(HttpRequest *r) {
         return 0;
 }
 
+/* How much of a refused body we read (and drop) before closing the connection instead. */
+#define DISCARD_MAX (16U * 1024 * 1024)
+
+/* Checks an announced Content-Length against the cap before reading any of the body. */
+static bool announced_too_large(struct MHD_Connection *connection, uint64_t max) {
+        const char *cl = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        char *end;
+
+        if (!cl)
+                return false;
+        errno = 0;
+        unsigned long long v = strtoull(cl, &end, 10);
+        return errno == 0 && *end == 0 && v > max;
+}
+
+static void reply_too_large(HttpRequest *r, uint64_t max) {
+        (void) http_request_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                                        "request body is larger than %" PRIu64 " bytes", max);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls) {
@@ -208,21 +238,47 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
                 s->n_requests++;
                 *con_cls = r;
 
-                /* Refuse an announced oversized body before reading any of it. */
-                const char *cl = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
-                if (cl) {
-                        char *end;
-                        errno = 0;
-                        unsigned long long v = strtoull(cl, &end, 10);
-                        if (errno == 0 && *end == 0 && v > s->max_body)
-                                r->too_large = true;
-                }
-                if (!r->too_large)
-                        return MHD_YES;
+                /* The application may take the body as a stream, or answer from the headers alone. */
+                if (s->headers_hook)
+                        s->headers_hook(r, s->userdata);
+                if (!r->replied && announced_too_large(connection, r->stream ? r->stream_max : s->max_body))
+                        reply_too_large(r, r->stream ? r->stream_max : s->max_body);
+                return MHD_YES;
         }
 
-        /* Back from a resume: hand the answer made meanwhile to MHD. */
+        if (*upload_data_size > 0) {
+                size_t n = *upload_data_size;
+                *upload_data_size = 0;
+                r->receiving = true;
+                if (r->replied) {
+                        /* Already refused: drop the rest, but not forever. */
+                        r->discarded += n;
+                        return r->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
+                }
+                if (r->stream) {
+                        r->streamed += n;
+                        if (r->streamed > r->stream_max)
+                                reply_too_large(r, r->stream_max);
+                        else if (r->stream(r, upload_data, n, r->stream_userdata) < 0 && !r->replied)
+                                (void) http_request_reply_error(r, MHD_HTTP_BAD_REQUEST, NULL, "bad request body");
+                        return MHD_YES;
+                }
+                if (r->body_len + n > s->max_body) {
+                        reply_too_large(r, s->max_body);
+                        return MHD_YES;
+                }
+                char *b = realloc(r->body, r->body_len + n + 1);
+                if (!b)
+                        return MHD_NO;
+                memcpy(b + r->body_len, upload_data, n);
+                r->body = b;
+                r->body_len += n;
+                r->body[r->body_len] = 0;
+                return MHD_YES;
+        }
+        r->receiving = false;
+
+        /* At the body's end, or back from a resume: hand the answer made meanwhile to MHD. */
         if (r->pending) {
                 enum MHD_Result ok = MHD_queue_response(connection, r->pending_status, r->pending);
                 MHD_destroy_response(r->pending);
@@ -231,31 +287,6 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
         }
         if (r->replied || r->dispatched)
                 return MHD_YES;
-
-        if (*upload_data_size > 0 && !r->too_large) {
-                size_t n = *upload_data_size;
-                if (r->body_len + n > s->max_body)
-                        r->too_large = true;
-                else {
-                        char *b = realloc(r->body, r->body_len + n + 1);
-                        if (!b)
-                                return MHD_NO;
-                        memcpy(b + r->body_len, upload_data, n);
-                        r->body = b;
-                        r->body_len += n;
-                        r->body[r->body_len] = 0;
-                        *upload_data_size = 0;
-                        return MHD_YES;
-                }
-        }
-        if (r->too_large) {
-                /* Answered right away; MHD closes the connection instead of reading the rest. */
-                *upload_data_size = 0;
-                r->dispatched = true;
-                (void) http_request_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-                                                "request body is larger than %zu bytes", s->max_body);
-                return MHD_YES;
-        }
 
         r->dispatched = true;
         s->handler(r, s->userdata);
@@ -351,6 +382,16 @@ void http_request_set_data(HttpRequest *r, void *data, void (*free_func)(void *d
 
 void *http_request_get_data(const HttpRequest *r) {
         return r->data;
+}
+
+void http_server_set_headers_hook(HttpServer *s, http_handler_t hook) {
+        s->headers_hook = hook;
+}
+
+void http_request_stream_body(HttpRequest *r, http_stream_t stream, void *userdata, uint64_t max) {
+        r->stream = stream;
+        r->stream_userdata = userdata;
+        r->stream_max = max;
 }
 
 unsigned http_server_n_requests(const HttpServer *s) {

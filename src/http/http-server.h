@@ -38,6 +38,12 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
                     http_decorate_t decorate, void *userdata);
 HttpServer *http_server_free(HttpServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
+/*
+ * Called once a request's headers are in, before any of its body: the hook may answer at once (e.g. an
+ * error), take the body as a stream with http_request_stream_body(), or do nothing (the body is then
+ * collected up to the server's max_body and the handler gets it whole).
+ */
+void http_server_set_headers_hook(HttpServer *s, http_handler_t hook);
 /* Stops accepting new connections; those open are served to the end. */
 void http_server_quiesce(HttpServer *s);
 unsigned http_server_n_requests(const HttpServer *s);
@@ -54,6 +60,11 @@ const char *http_request_body(const HttpRequest *r, size_t *ret_len);
 /* Application state hung on the request; `free_func` runs when the request ends, answered or abandoned. */
 void http_request_set_data(HttpRequest *r, void *data, void (*free_func)(void *data));
 void *http_request_get_data(const HttpRequest *r);
+
+/* Body chunks as they arrive; a negative return answers 400 unless the stream has replied itself. Past
+ * max bytes the server answers 413. The handler runs as usual once the body is complete. */
+typedef int (*http_stream_t)(HttpRequest *r, const void *data, size_t len, void *userdata);
+void http_request_stream_body(HttpRequest *r, http_stream_t stream, void *userdata, uint64_t max);
 
 /* Answer later: the request stays open, no timeout applies, until one of the reply calls below. */
 int http_request_suspend(HttpRequest *r);

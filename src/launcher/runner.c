@@ -458,8 +458,14 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
         k = sandbox_plan_new(&plan, r->layout, r->seccomp);
         if (k < 0)
                 return k;
-        if (spec->envp) {
-                k = sandbox_plan_set_env(plan, spec->envp);
+        if (spec->envp && spec->envp[0]) {
+                _cleanup_strv_free_ char **env = strv_copy(r->layout->envp);
+                if (!env)
+                        return -ENOMEM;
+                for (char **e = spec->envp; *e; e++)
+                        if (strv_extend(&env, *e) < 0)
+                                return -ENOMEM;
+                k = sandbox_plan_set_env(plan, env);
                 if (k < 0)
                         return k;
         }
@@ -622,6 +628,10 @@ const CappedBuffer *runner_job_archive(const RunnerJob *j) {
 
 const CappedBuffer *runner_job_listing(const RunnerJob *j) {
         return &j->listing;
+}
+
+const CappedBuffer *runner_job_stage_error(const RunnerJob *j) {
+        return &j->stage_err;
 }
 
 const RunnerTimeline *runner_job_timeline(const RunnerJob *j) {

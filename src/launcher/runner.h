@@ -73,7 +73,7 @@ typedef struct RunnerResult {
 typedef struct RunnerJobSpec {
         const char *id;                 /* 32 lowercase hex digits */
         char **argv;                    /* the program; argv[0] absolute */
-        char **envp;                    /* NULL: the sandbox default */
+        char **envp;                    /* "NAME=value" added to the sandbox's default environment */
         int code_fd;                    /* taken; copied to code_name in the work dir, or -EBADF */
         const char *code_name;
         int stdin_fd;                   /* taken; -EBADF for none */
@@ -107,6 +107,8 @@ const CappedBuffer *runner_job_stderr(const RunnerJob *j);
 /* Batch jobs: the packed outputs (tar.gz) and their listing (JSON lines), once FINISHED. */
 const CappedBuffer *runner_job_archive(const RunnerJob *j);
 const CappedBuffer *runner_job_listing(const RunnerJob *j);
+/* What sandrun-stage said when unpacking or packing failed (one line, never file contents). */
+const CappedBuffer *runner_job_stage_error(const RunnerJob *j);
 /* CPU used so far, read live from the scope's cgroup; and wall time since the program started. */
 int runner_job_cpu_usec(RunnerJob *j, uint64_t *ret);
 uint64_t runner_job_wall_usec(const RunnerJob *j);

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * What a client asks about a job it submitted: GET /status/ID, /logs/ID, /outputs/ID and /download/ID.
+ * Ids are 128 random bits, so knowing one is the only credential. An unknown id, an expired job and a
+ * job already downloaded all get the same 404.
+ */
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api-internal.h"
+#include "json-util.h"
+#include "listing.h"
+
+int parse_job_path(const char *path, const char *prefix, char ret_id[static 33]) {
+        size_t n = strlen(prefix);
+
+        if (strncmp(path, prefix, n) != 0)
+                return -EINVAL;
+        path += n;
+        if (strlen(path) != 32 || strspn(path, "0123456789abcdef") != 32)
+                return -EINVAL;
+        memcpy(ret_id, path, 33);
+        return 0;
+}
+
+static json_object *metrics_json(Job *j) {
+        const RunnerResult *res = job_result(j);
+        RunnerJob *rj = job_runner_job(j);
+        json_object *m = json_object_new_object();
+
+        json_object_object_add(m, "cpu_seconds", rj ? json_fixed3(job_cpu_usec(j) / 1e6) : NULL);
+        json_object_object_add(m, "memory_mb",
+                               res && res->has_memory ? json_fixed3(res->memory_peak_bytes / (1024.0 * 1024.0)) : NULL);
+        json_object_object_add(m, "wall_seconds",
+                               json_fixed3((res ? res->wall_usec : rj ? runner_job_wall_usec(rj) : 0) / 1e6));
+        return m;
+}
+
+static void handle_status(HttpRequest *req, Job *j) {
+        const RunnerResult *res = job_result(j);
+        json_object *o = json_object_new_object();
+        unsigned position;
+        uint64_t eta;
+
+        json_object_object_add(o, "job_id", json_object_new_string(job_id(j)));
+        json_object_object_add(o, "status", json_object_new_string(job_status_to_string(job_status(j))));
+        if (job_queue_status(j, &position, &eta) >= 0) {
+                char when[64];
+                time_t t = (time_t) (eta / USEC_PER_SEC);
+                struct tm tm;
+                strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+                /* 1-based for people: "you are next" is position 1. */
+                json_object_object_add(o, "queue_position", json_object_new_int((int) position + 1));
+                json_object_object_add(o, "estimated_start", json_object_new_string(when));
+        }
+        json_object_object_add(o, "exit_code", res && res->completed ? json_object_new_int(res->exit_code) : NULL);
+        json_object_object_add(o, "signal", res && res->signal ? json_object_new_int(res->signal) : NULL);
+        const char *reason = res ? job_reason_to_string(res->reason) : NULL;
+        json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
+        if (res && res->error && (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD)) {
+                const CappedBuffer *why = job_runner_job(j) ? runner_job_stage_error(job_runner_job(j)) : NULL;
+                json_object_object_add(o, "error", why && why->len > 0 ? json_string_from_bytes(why->data, why->len)
+                                                                       : json_object_new_string(res->error));
+        }
+        json_object_object_add(o, "metrics", metrics_json(j));
+        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
+        json_object_put(o);
+}
+
+static void handle_logs(HttpRequest *req, Job *j) {
+        RunnerJob *rj = job_runner_job(j);
+        const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "job_id", json_object_new_string(job_id(j)));
+        json_object_object_add(o, "status", json_object_new_string(job_status_to_string(job_status(j))));
+        json_object_object_add(o, "stdout", json_string_from_bytes(out ? out->data : "", out ? out->len : 0));
+        json_object_object_add(o, "stderr", json_string_from_bytes(err ? err->data : "", err ? err->len : 0));
+        json_object_object_add(o, "truncated", json_object_new_boolean((out && capped_buffer_truncated(out)) ||
+                                                                       (err && capped_buffer_truncated(err))));
+        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
+        json_object_put(o);
+}
+
+/* Outputs exist only for a job that completed and whose outputs were packed whole. */
+static bool outputs_ready(HttpRequest *req, Job *j) {
+        RunnerJob *rj = job_runner_job(j);
+        const RunnerResult *res = job_result(j);
+
+        if (!res) {
+                (void) http_request_reply_error(req, MHD_HTTP_CONFLICT, NULL, "the job has not finished yet");
+                return false;
+        }
+        if (!res->completed || !rj) {
+                (void) http_request_reply_error(req, MHD_HTTP_CONFLICT, NULL,
+                                                "the job failed (%s); its files were wiped",
+                                                job_reason_to_string(res->reason) ?: "error");
+                return false;
+        }
+        if (res->stage_exit_code != 0 || capped_buffer_truncated(runner_job_archive(rj)) ||
+            capped_buffer_truncated(runner_job_listing(rj))) {
+                const CappedBuffer *why = runner_job_stage_error(rj);
+                (void) http_request_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                                                "the outputs could not be packed: %.*s",
+                                                why->len > 0 ? (int) strcspn(why->data, "\n") : 23,
+                                                why->len > 0 ? why->data : "they exceed the limits");
+                return false;
+        }
+        return true;
+}
+
+static void handle_outputs(HttpRequest *req, Job *j) {
+        if (!outputs_ready(req, j))
+                return;
+
+        /* The listing comes from inside the sandbox: parsed as untrusted, line by line. */
+        const CappedBuffer *l = runner_job_listing(job_runner_job(j));
+        json_object *o = json_object_new_object(), *files = json_object_new_array();
+        for (const char *p = l->data, *end = l->data + l->len; p && p < end;) {
+                const char *nl = memchr(p, '\n', end - p);
+                size_t len = (nl ?: end) - p;
+                _cleanup_free_ char *path = NULL;
+                uint64_t size;
+                if (len > 0 && listing_parse_line(p, len, &path, &size) >= 0) {
+                        json_object *f = json_object_new_object();
+                        json_object_object_add(f, "path", json_object_new_string(path));
+                        json_object_object_add(f, "size", json_object_new_int64((int64_t) size));
+                        json_object_array_add(files, f);
+                }
+                p = nl ? nl + 1 : end;
+        }
+        json_object_object_add(o, "job_id", json_object_new_string(job_id(j)));
+        json_object_object_add(o, "files", files);
+        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
+        json_object_put(o);
+}
+
+static void handle_download(HttpRequest *req, Job *j) {
+        if (!outputs_ready(req, j))
+                return;
+
+        const CappedBuffer *a = runner_job_archive(job_runner_job(j));
+        char disposition[96];
+        snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz\"", job_id(j));
+        /* The body is copied into the response, so the job can go now: a download is one-shot. */
+        (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len,
+                                  (const char *const[]) { "Content-Disposition", disposition, NULL });
+        job_free(j);
+}
+
+bool batch_endpoint_handle(Api *a, HttpRequest *req) {
+        static const struct {
+                const char *prefix;
+                void (*handle)(HttpRequest *req, Job *j);
+        } routes[] = {
+                { "/status/", handle_status },
+                { "/logs/", handle_logs },
+                { "/outputs/", handle_outputs },
+                { "/download/", handle_download },
+        };
+        const char *path = http_request_path(req), *method = http_request_method(req);
+        char id[33];
+
+        for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
+                if (strncmp(path, routes[i].prefix, strlen(routes[i].prefix)) != 0)
+                        continue;
+                if (!streq(method, "GET") && !streq(method, "HEAD")) {
+                        reply_method_not_allowed(req, "GET");
+                        return true;
+                }
+                Job *j = parse_job_path(path, routes[i].prefix, id) >= 0 ? job_manager_find(a->jobs, id) : NULL;
+                if (!j || !job_is_kept(j)) {
+                        (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such job");
+                        return true;
+                }
+                routes[i].handle(req, j);
+                return true;
+        }
+        return false;
+}
