@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "job.h"
 #include "strv.h"
@@ -14,7 +15,7 @@
 
 struct Job {
         JobManager *manager;
-        Job *prev, *next;               /* in the manager's list of all jobs */
+        Job *prev, *next;               /* in the manager's list of all jobs, newest first */
         char id[33];
         char *interpreter;
         JobStatus status;
@@ -145,6 +146,55 @@ Job *job_free(Job *j) {
         return NULL;
 }
 
+static uint64_t buffer_bytes(const CappedBuffer *b) {
+        return b->allocated;
+}
+
+/* RAM a job holds in the daemon: its upload while it waits, its output once it ran. */
+static uint64_t job_held_bytes(Job *j) {
+        uint64_t n = 0;
+        struct stat st;
+
+        if (j->spec.bundle_fd >= 0 && fstat(j->spec.bundle_fd, &st) >= 0)
+                n += st.st_size;
+        if (j->spec.code_fd >= 0 && fstat(j->spec.code_fd, &st) >= 0)
+                n += st.st_size;
+        if (j->runner_job)
+                n += buffer_bytes(runner_job_stdout(j->runner_job)) + buffer_bytes(runner_job_stderr(j->runner_job)) +
+                     buffer_bytes(runner_job_archive(j->runner_job)) + buffer_bytes(runner_job_listing(j->runner_job));
+        return n;
+}
+
+/* The oldest kept job in a state, or NULL; the list is newest first. */
+static Job *oldest_kept(JobManager *m, bool finished) {
+        Job *found = NULL;
+
+        for (Job *j = m->jobs; j; j = j->next) {
+                bool done = j->status == JOB_COMPLETED || j->status == JOB_FAILED;
+                if (j->kept && (finished ? done : j->status == JOB_QUEUED))
+                        found = j;
+        }
+        return found;
+}
+
+/* Past 80% of the memory budget, finished batch jobs go first, oldest first, then queued ones. */
+static void manager_enforce_memory(JobManager *m) {
+        uint64_t limit = m->config.memory_max / 10 * 8, held = 0;
+
+        if (m->config.memory_max == 0)
+                return;
+        for (Job *j = m->jobs; j; j = j->next)
+                held += job_held_bytes(j);
+        while (held > limit) {
+                Job *victim = oldest_kept(m, true) ?: oldest_kept(m, false);
+                if (!victim)
+                        break;
+                uint64_t freed = job_held_bytes(victim);
+                job_free(victim);
+                held = held > freed ? held - freed : 0;
+        }
+}
+
 static int on_expire(sd_event_source *s, uint64_t usec, void *userdata) {
         job_free(userdata);
         return 0;
@@ -172,6 +222,7 @@ static void job_finish(Job *j, JobStatus status) {
         /* The handler may free the job; nothing of it is touched after. */
         if (h)
                 h(j, j->done_userdata);
+        manager_enforce_memory(m);
         manager_start_queued(m);
 }
 
@@ -296,6 +347,8 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         if (spec->output_patterns && !(j->output_patterns = strv_copy(spec->output_patterns)))
                 return -ENOMEM;
 
+        /* Room first, and never at the expense of the job the caller is about to hold. */
+        manager_enforce_memory(m);
         r = fair_scheduler_enqueue(m->fair, &j->client, &j->fair, j, now_usec(m), ret_refusal);
         if (r != 0)
                 return r;

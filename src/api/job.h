@@ -35,6 +35,7 @@ typedef struct JobManagerConfig {
         FairConfig fair;                /* the caps and per-client budgets */
         uint64_t finished_ttl_usec;     /* how long a finished batch job is kept */
         uint64_t default_cpu_quota;     /* a job's own CPUQuotaPerSecUSec, restored after throttling */
+        uint64_t memory_max;            /* bytes of uploads and results held; at 80% the oldest go */
 } JobManagerConfig;
 
 int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const JobManagerConfig *config);

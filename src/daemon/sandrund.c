@@ -38,7 +38,7 @@ typedef struct Options {
         const char *stage_path;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size, tmp_size;
         uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
-        uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max;
+        uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
         CidrList trusted_proxies;
 } Options;
 
@@ -63,6 +63,7 @@ static Options opts = {
         .max_running_per_ip = 2,
         .max_queued_per_ip = 16,
         .upload_max = 64 << 20,
+        .held_max = 1ULL << 30,
 };
 
 static void help(void) {
@@ -80,6 +81,8 @@ static void help(void) {
                "  --output-max SIZE      stdout and stderr kept per job, each (default 1M)\n"
                "  --body-max SIZE        largest request body (default 1M)\n"
                "  --upload-max SIZE      largest upload to /submit, all files together (default 64M)\n"
+               "  --held-max SIZE        uploads and results kept in RAM; past 80%% the oldest batch jobs\n"
+               "                         are dropped, finished ones first (default 1G)\n"
                "  --work-size SIZE       size of a job's /work tmpfs (default 64M)\n"
                "  --tmp-size SIZE        size of a job's /tmp and /dev/shm tmpfs, each (default 64M)\n"
                "  --open-files N         open files per job process (default 256)\n"
@@ -103,7 +106,7 @@ static int parse_options(int argc, char **argv) {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
-                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
@@ -134,6 +137,7 @@ static int parse_options(int argc, char **argv) {
                 { "trusted-proxy", required_argument, NULL, ARG_PROXY },
                 { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
                 { "upload-max", required_argument, NULL, ARG_UPLOAD },
+                { "held-max", required_argument, NULL, ARG_HELD },
                 {}
         };
         int c, r = 0;
@@ -220,6 +224,9 @@ static int parse_options(int argc, char **argv) {
                                 r = cidr_list_add(&opts.trusted_proxies, &proxy);
                         break;
                 }
+                case ARG_HELD:
+                        r = parse_size(optarg, &opts.held_max);
+                        break;
                 case ARG_UPLOAD:
                         r = parse_size(optarg, &opts.upload_max);
                         break;
@@ -492,6 +499,7 @@ static int run(int argc, char **argv) {
         JobManagerConfig jc = {
                 .finished_ttl_usec = opts.batch_ttl,
                 .default_cpu_quota = opts.cpu_quota,
+                .memory_max = opts.held_max,
         };
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         fair_config_init(&jc.fair, (unsigned) MAX(ncpu, 1L));
