@@ -39,7 +39,7 @@ void log_struct(int priority, const char *message, const char *const *fields) {
         }
 }
 
-static void log_va(int priority, const char *format, va_list ap) {
+_printf_(2, 0) static void log_va(int priority, const char *format, va_list ap) {
         char msg[1024];
 
         vsnprintf(msg, sizeof(msg), format, ap);
