@@ -12,6 +12,7 @@
 #include "api-internal.h"
 #include "api.h"
 #include "interpreters.h"
+#include "io-util.h"
 #include "json-util.h"
 #include "strv.h"
 #include "web-assets.h"
@@ -169,20 +170,13 @@ static void on_run_done(Job *j, void *userdata) {
 
 int memfd_with(const char *name, const void *data, size_t len) {
         _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        const char *p = data;
+        int r;
 
         if (fd < 0)
                 return -errno;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= n;
-        }
+        r = loop_write(fd, data, len);
+        if (r < 0)
+                return r;
         /* The job gets a view it cannot change under anyone else's feet. */
         if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
                 return -errno;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "job.h"
+#include "list.h"
 #include "strv.h"
 
 /* How often running jobs' CPU is billed to their clients and their quotas revised. */
@@ -124,12 +125,7 @@ Job *job_free(Job *j) {
                         (void) fair_scheduler_finish(m->fair, &j->fair, job_unbilled_cpu(j), now);
                         m->n_running--;
                 }
-                if (j->prev)
-                        j->prev->next = j->next;
-                else
-                        m->jobs = j->next;
-                if (j->next)
-                        j->next->prev = j->prev;
+                LIST_REMOVE(m->jobs, j);
         }
         runner_job_free(j->runner_job);
         sd_event_source_disable_unref(j->expire_source);
@@ -355,10 +351,7 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
 
         j->manager = m;
         m->n_queued++;
-        j->next = m->jobs;
-        if (m->jobs)
-                m->jobs->prev = j;
-        m->jobs = j;
+        LIST_PREPEND(m->jobs, j);
 
         /* The caller owns the job even if it fails to start right here; its status then says so. */
         *ret = TAKE_PTR(j);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "cgroup-stat.h"
+#include "list.h"
 #include "runner.h"
 #include "sandbox.h"
 #include "scope-launcher.h"
@@ -99,13 +100,7 @@ static void job_unlink(RunnerJob *j) {
 
         if (!r)
                 return;
-        if (j->prev)
-                j->prev->next = j->next;
-        else
-                r->jobs = j->next;
-        if (j->next)
-                j->next->prev = j->prev;
-        j->prev = j->next = NULL;
+        LIST_REMOVE(r->jobs, j);
         j->runner = NULL;
         r->n_jobs--;
 }
@@ -550,10 +545,7 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         if (!j)
                 return -ENOMEM;
         j->runner = r;
-        j->next = r->jobs;
-        if (r->jobs)
-                r->jobs->prev = j;
-        r->jobs = j;
+        LIST_PREPEND(r->jobs, j);
         r->n_jobs++;
 
         memcpy(j->id, spec->id, 33);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "list.h"
 #include "scope-launcher.h"
 
 struct ScopeLauncher {
@@ -49,13 +50,7 @@ static void start_unlink(ScopeStart *s) {
 
         if (!l)
                 return;
-        if (s->prev)
-                s->prev->next = s->next;
-        else
-                l->starts = s->next;
-        if (s->next)
-                s->next->prev = s->prev;
-        s->prev = s->next = NULL;
+        LIST_REMOVE(l->starts, s);
         s->launcher = NULL;
 }
 
@@ -225,10 +220,7 @@ int scope_launcher_start(ScopeLauncher *l, const ScopeSpec *spec, scope_start_ha
 
         /* Linked in first: the reply and JobRemoved find the start through the list. */
         s->launcher = l;
-        s->next = l->starts;
-        if (l->starts)
-                l->starts->prev = s;
-        l->starts = s;
+        LIST_PREPEND(l->starts, s);
 
         r = send_start(s);
         if (r < 0)

@@ -40,55 +40,46 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
         return 0;
 }
 
+typedef struct Unit {
+        const char *suffix;
+        double factor;
+} Unit;
+
+/* A number with one of the units' suffixes, scaled; -ERANGE at or past `max`. */
+static int parse_scaled(const char *s, const Unit *units, size_t n_units, double max, uint64_t *ret) {
+        const char *suffix;
+        double v;
+
+        if (parse_number(s, &v, &suffix) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < n_units; i++)
+                if (strcmp(suffix, units[i].suffix) == 0) {
+                        double scaled = v * units[i].factor;
+                        if (scaled >= max)
+                                return -ERANGE;
+                        *ret = (uint64_t) scaled;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 int parse_size(const char *s, uint64_t *ret) {
-        static const struct {
-                const char *suffix;
-                double factor;
-        } units[] = {
+        static const Unit units[] = {
                 { "", 1 },         { "B", 1 },
                 { "K", 1024.0 },   { "KiB", 1024.0 },
                 { "M", 1048576.0 }, { "MiB", 1048576.0 },
                 { "G", 1073741824.0 }, { "GiB", 1073741824.0 },
                 { "T", 1099511627776.0 }, { "TiB", 1099511627776.0 },
         };
-        const char *suffix;
-        double v;
-
-        if (parse_number(s, &v, &suffix) < 0)
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (strcmp(suffix, units[i].suffix) == 0) {
-                        double b = v * units[i].factor;
-                        if (b >= 18446744073709551615.0)
-                                return -ERANGE;
-                        *ret = (uint64_t) b;
-                        return 0;
-                }
-        return -EINVAL;
+        return parse_scaled(s, units, ELEMENTSOF(units), 18446744073709551615.0, ret);
 }
 
 int parse_duration(const char *s, uint64_t *ret) {
-        static const struct {
-                const char *suffix;
-                double usec;
-        } units[] = {
+        static const Unit units[] = {
                 { "", 1e6 }, { "s", 1e6 }, { "sec", 1e6 }, { "ms", 1e3 }, { "m", 60e6 }, { "min", 60e6 },
                 { "h", 3600e6 },
         };
-        const char *suffix;
-        double v;
-
-        if (parse_number(s, &v, &suffix) < 0)
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (strcmp(suffix, units[i].suffix) == 0) {
-                        double u = v * units[i].usec;
-                        if (u >= 1e18)
-                                return -ERANGE;
-                        *ret = (uint64_t) u;
-                        return 0;
-                }
-        return -EINVAL;
+        return parse_scaled(s, units, ELEMENTSOF(units), 1e18, ret);
 }
 
 int parse_cpu_quota(const char *s, uint64_t *ret) {
