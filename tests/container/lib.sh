@@ -6,8 +6,10 @@
 
 SR_SRC=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)
 SR_CONTAINER="$SR_SRC/tests/container/sandrun-container"
+# One container per state dir. A second one can run beside the first (another developer's, on a shared
+# machine) with its own SANDRUN_CONTAINER_STATE and SANDRUN_PORT; tests then need SANDRUN_URL to match.
 SR_STATE=${SANDRUN_CONTAINER_STATE:-/run/sandrun-container}
-SR_PORT=8443
+SR_PORT=${SANDRUN_PORT:-8443}
 # A sanitised environment for commands inside the container: the caller's PATH may point at a
 # pyenv or other host-only tools.
 SR_INSIDE_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

@@ -4,9 +4,9 @@
 
 sandrun-container runs it inside `systemd-run --scope -p CPUQuota=50% -p TasksMax=7` to prove that
 scope properties reach the cgroup files (nspawn's read-only v1 mounts silently drop them).
-Output: one `key=value` per line: cpu_quota (fraction of one CPU), pids_max, cpu_usage_readable.
+Output, one `key=value` a line: cpu_quota (fraction of one CPU), pids_max, and cpu_usage_source, the
+counter that holds this scope's own CPU time (or `none`).
 """
-import os
 import sys
 
 
@@ -15,34 +15,55 @@ def read(path):
         return f.read().strip()
 
 
+def keyed(path, key):
+    for line in read(path).splitlines():
+        k, _, v = line.partition(' ')
+        if k == key:
+            return int(v)
+    raise KeyError(key)
+
+
 def main():
     v1 = {}
-    v2 = None
+    unified = None
     with open('/proc/self/cgroup') as f:
         for line in f:
             _, ctrls, path = line.rstrip('\n').split(':', 2)
             if ctrls == '':
-                v2 = path
+                unified = path
             for c in ctrls.split(','):
-                # A hierarchy is mounted under the comma-joined controller list (cpu,cpuacct) or its own name.
-                v1[c] = '/sys/fs/cgroup/' + ctrls + path
-    if 'cpu' in v1 and os.path.exists(v1['cpu'] + '/cpu.cfs_quota_us'):
-        quota = int(read(v1['cpu'] + '/cpu.cfs_quota_us'))
-        period = int(read(v1['cpu'] + '/cpu.cfs_period_us'))
-        pids = read(v1['pids'] + '/pids.max')
-        usage = v1['cpuacct'] + '/cpuacct.usage'
-    elif v2 is not None:
-        d = '/sys/fs/cgroup' + v2
-        q, p = read(d + '/cpu.max').split()
-        quota, period = (-1 if q == 'max' else int(q)), int(p)
-        pids = read(d + '/pids.max')
-        usage = d + '/cpu.stat'
+                # A hierarchy is mounted under its comma-joined controller list (cpu,cpuacct) or its own name.
+                v1[c] = ('/sys/fs/cgroup/' + ctrls, path)
+    scope = unified if unified is not None else v1['name=systemd'][1]
+
+    if 'cpu' in v1:
+        mnt, path = v1['cpu']
+        quota = int(read(mnt + path + '/cpu.cfs_quota_us'))
+        period = int(read(mnt + path + '/cpu.cfs_period_us'))
+        pids = read('%s%s/pids.max' % v1['pids'])
+        v2root = '/sys/fs/cgroup/unified'
     else:
-        print('no cgroup hierarchy found for cpu', file=sys.stderr)
-        return 1
+        q, p = read('/sys/fs/cgroup' + scope + '/cpu.max').split()
+        quota, period = (-1 if q == 'max' else int(q)), int(p)
+        pids = read('/sys/fs/cgroup' + scope + '/pids.max')
+        v2root = '/sys/fs/cgroup'
     print('cpu_quota=%s' % ('none' if quota < 0 else '%.2f' % (quota / period)))
     print('pids_max=%s' % pids)
-    print('cpu_usage_readable=%s' % ('yes' if os.access(usage, os.R_OK) and read(usage) else 'no'))
+
+    # systemd joins a cpuacct hierarchy only when it is mounted together with cpu (cpu,cpuacct); mounted
+    # on its own, as on some hybrid hosts, the scope stays in cpuacct's root, whose counter is the whole
+    # machine's. cgroup2's cpu.stat has usage_usec for every cgroup, controller enabled or not.
+    source = 'none'
+    if 'cpuacct' in v1 and v1['cpuacct'][1] == scope:
+        int(read('%s%s/cpuacct.usage' % v1['cpuacct']))
+        source = 'cpuacct'
+    else:
+        try:
+            keyed(v2root + scope + '/cpu.stat', 'usage_usec')
+            source = 'cgroup2 cpu.stat'
+        except (OSError, KeyError) as e:
+            print('no CPU counter for %s: %s' % (scope, e), file=sys.stderr)
+    print('cpu_usage_source=%s' % source)
     return 0
 
 
