@@ -1,0 +1,293 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Helpers for sandrun's integration tests. Standard library only.
+
+The tests talk HTTPS to a running sandrund (SANDRUN_URL, default https://127.0.0.1:8443), normally the
+one tests/container/sandrun-container installed, and look inside that container through the same
+script (SANDRUN_CONTAINER) to check what the daemon did to the system.
+
+Each test file is a unittest module; run one with /usr/bin/python3 tests/integration/test_X.py.
+"""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+import time
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+URL = os.environ.get('SANDRUN_URL', 'https://127.0.0.1:8443').rstrip('/')
+CONTAINER = os.environ.get('SANDRUN_CONTAINER', os.path.join(HERE, '..', 'container', 'sandrun-container'))
+INTERPRETERS = ('python', 'bash', 'sh', 'node', 'perl')
+JOB_ID_RE = re.compile(r'^[0-9a-f]{32}$')
+SCOPE_RE = re.compile(r'^sandrun-job-([0-9a-f]{32})\.scope$')
+
+_parsed = urllib.parse.urlsplit(URL)
+HOST = _parsed.hostname
+PORT = _parsed.port or 443
+
+
+class PinMismatch(ssl.SSLError):
+    pass
+
+
+class Response:
+    def __init__(self, status, headers, body, elapsed):
+        self.status = status
+        self.headers = headers          # http.client.HTTPMessage: case-insensitive get()
+        self.body = body
+        self.elapsed = elapsed
+
+    @property
+    def text(self):
+        return self.body.decode('utf-8', 'replace')
+
+    @property
+    def content_type(self):
+        return (self.headers.get('Content-Type') or '').split(';')[0].strip().lower()
+
+    def json(self):
+        if self.content_type != 'application/json':
+            raise AssertionError('expected application/json, got %r (HTTP %d): %r'
+                                 % (self.content_type, self.status, self.body[:500]))
+        try:
+            return json.loads(self.body)
+        except ValueError as e:
+            raise AssertionError('invalid JSON (%s): %r' % (e, self.body[:500]))
+
+    def __repr__(self):
+        return '<HTTP %d %s %r>' % (self.status, self.content_type, self.body[:200])
+
+
+def tls_context():
+    """sandrund may serve an ephemeral self-signed certificate: trust is checked by pin instead."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def _der_element(data, pos):
+    """(start of content, end of element) of the DER element at pos."""
+    length = data[pos + 1]
+    start = pos + 2
+    if length & 0x80:
+        n = length & 0x7f
+        length = int.from_bytes(data[start:start + n], 'big')
+        start += n
+    return start, start + length
+
+
+def spki_pin(der_cert):
+    """curl-style public key pin of a DER certificate: sha256// + base64(SHA-256(SubjectPublicKeyInfo))."""
+    start, _ = _der_element(der_cert, 0)        # Certificate
+    pos, _ = _der_element(der_cert, start)      # tbsCertificate
+    if der_cert[pos] == 0xa0:                   # [0] version, optional
+        pos = _der_element(der_cert, pos)[1]
+    # serialNumber, signature, issuer, validity, subject, then subjectPublicKeyInfo.
+    for _ in range(5):
+        pos = _der_element(der_cert, pos)[1]
+    spki = der_cert[pos:_der_element(der_cert, pos)[1]]
+    return 'sha256//' + base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
+def server_pin(source=None):
+    with tls_socket(source=source) as s:
+        return spki_pin(s.getpeercert(binary_form=True))
+
+
+def tcp_socket(source=None, timeout=10):
+    return socket.create_connection((HOST, PORT), timeout=timeout,
+                                    source_address=(source, 0) if source else None)
+
+
+def tls_socket(source=None, timeout=10):
+    """A TLS connection to the daemon, handshake done, nothing sent."""
+    raw = tcp_socket(source, timeout)
+    try:
+        return tls_context().wrap_socket(raw)
+    except BaseException:
+        raw.close()
+        raise
+
+
+def request(method, path, body=None, headers=None, source=None, timeout=60, pin=None):
+    """One HTTPS request on a fresh connection. source: local address to bind (127.0.0.2, ...);
+    pin: refuse the server unless its public key has this pin (PinMismatch)."""
+    if isinstance(body, str):
+        body = body.encode()
+    conn = http.client.HTTPSConnection(HOST, PORT, context=tls_context(), timeout=timeout,
+                                       source_address=(source, 0) if source else None)
+    t0 = time.monotonic()
+    try:
+        conn.connect()
+        if pin is not None:
+            got = spki_pin(conn.sock.getpeercert(binary_form=True))
+            if got != pin:
+                raise PinMismatch('server public key pin %s, expected %s' % (got, pin))
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        return Response(r.status, r.headers, data, time.monotonic() - t0)
+    finally:
+        conn.close()
+
+
+def read_response(sock, timeout=30):
+    """Parses one HTTP response from a connected socket (after a hand-made request)."""
+    sock.settimeout(timeout)
+    r = http.client.HTTPResponse(sock)
+    t0 = time.monotonic()
+    r.begin()
+    return Response(r.status, r.headers, r.read(), time.monotonic() - t0)
+
+
+def run_json(code, lang='python', stdin=None, args=None, timeout=None, source=None, http_timeout=120,
+             expect_status=200):
+    """POST /run with a JSON body; returns the decoded JSON answer."""
+    req = {'code': code, 'interpreter': lang}
+    if stdin is not None:
+        req['stdin'] = stdin
+    if args is not None:
+        req['args'] = args
+    if timeout is not None:
+        req['timeout'] = timeout
+    r = request('POST', '/run', json.dumps(req), {'Content-Type': 'application/json'},
+                source=source, timeout=http_timeout)
+    if r.status != expect_status:
+        raise AssertionError('POST /run answered %d, expected %d: %r' % (r.status, expect_status, r.body[:1000]))
+    return r.json()
+
+
+def run_plain(code, lang='python', source=None, http_timeout=120):
+    """POST /run?lang=LANG with the program as the body, as `curl --data-binary @prog` does."""
+    r = request('POST', '/run?lang=' + urllib.parse.quote(lang), code,
+                {'Content-Type': 'application/octet-stream'}, source=source, timeout=http_timeout)
+    if r.status != 200:
+        raise AssertionError('POST /run?lang=%s answered %d: %r' % (lang, r.status, r.body[:1000]))
+    return r
+
+
+def run_python_json(code, **kw):
+    """Runs python code that prints one JSON document; returns that document."""
+    d = run_json(code, 'python', **kw)
+    if d.get('exit_code') != 0:
+        raise AssertionError('probe job failed: %r' % d)
+    return json.loads(d['stdout'])
+
+
+# ------------------------------------------------------------------ the container
+
+def container(*cmd, input=None, timeout=60, check=True):
+    """Runs cmd inside the test container (as root); returns the CompletedProcess, text mode."""
+    p = subprocess.run([CONTAINER, 'exec', *cmd], input=input, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError('in the container, %r exited %d:\n%s%s' % (cmd, p.returncode, p.stdout, p.stderr))
+    return p
+
+
+def container_out(*cmd, **kw):
+    return container(*cmd, **kw).stdout.strip()
+
+
+def journal(*args, timeout=60):
+    """journalctl ARGS inside the container; its output."""
+    p = subprocess.run([CONTAINER, 'journal', *args], capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError('journalctl %r exited %d: %s' % (args, p.returncode, p.stderr))
+    return p.stdout
+
+
+def unit_property(unit, prop):
+    return container_out('systemctl', 'show', '-p', prop, '--value', unit)
+
+
+def main_pid():
+    pid = int(unit_property('sandrun.service', 'MainPID'))
+    if pid <= 0:
+        raise AssertionError('sandrun.service has no main process')
+    return pid
+
+
+def job_scopes():
+    """Loaded sandrun-job-*.scope units, in any state."""
+    out = container_out('systemctl', 'list-units', '--all', '--plain', '--no-legend', '--type=scope',
+                        'sandrun-job-*')
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def processes():
+    """{pid: (uid, comm, cmdline)} of every process in the container."""
+    code = r'''
+import os
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        uid = [l.split()[1] for l in open("/proc/%s/status" % p) if l.startswith("Uid:")][0]
+        comm = open("/proc/%s/comm" % p).read().strip()
+        cmd = open("/proc/%s/cmdline" % p, "rb").read().decode("utf-8", "replace")
+    except OSError:
+        continue
+    cmd = " ".join(cmd.replace("\0", " ").split())    # one line, whatever the arguments hold
+    print("%s\t%s\t%s\t%s" % (p, uid, comm, cmd))
+'''
+    out = container_out('/usr/bin/python3', '-c', code)
+    procs = {}
+    for line in out.splitlines():
+        pid, uid, comm, cmd = (line.split('\t') + [''])[:4]
+        procs[int(pid)] = (int(uid), comm, cmd)
+    return procs
+
+
+def user_uid(name):
+    return int(container_out('id', '-u', name))
+
+
+def wait_until(pred, timeout, interval=0.2, what='condition'):
+    """Polls pred() until it returns something true; returns that, or raises AssertionError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out after %ss waiting for %s' % (timeout, what))
+        time.sleep(interval)
+
+
+class SandrunTestCase(unittest.TestCase):
+    """Fails the whole class at once, with a clear message, when no daemon answers."""
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            with tcp_socket(timeout=5):
+                pass
+        except OSError as e:
+            raise AssertionError('sandrun does not answer at %s (%s); start it: sudo %s up'
+                                 % (URL, e, os.path.relpath(CONTAINER)))
+
+    def assertJsonError(self, r, status):
+        """r is an error answer: HTTP status, JSON object with a non-empty "error" string; returns it."""
+        self.assertEqual(r.status, status, r)
+        d = r.json()
+        self.assertIsInstance(d, dict, r)
+        self.assertIsInstance(d.get('error'), str, r)
+        self.assertTrue(d['error'].strip(), r)
+        return d['error']
+
+    def assertServing(self):
+        """The daemon still runs jobs."""
+        d = run_json('print(6 * 7)', http_timeout=60)
+        self.assertEqual((d['status'], d['stdout']), ('completed', '42\n'), d)
+
+
+def main():
+    unittest.main(verbosity=2)
