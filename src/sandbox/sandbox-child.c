@@ -12,14 +12,17 @@
  */
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <linux/securebits.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -81,6 +84,63 @@ static int setup_ids(const SandboxLayout *l) {
         if (r < 0)
                 return r;
         return write_file("/proc/self/uid_map", l->uid_map, 0, 0);
+}
+
+/*
+ * The clone inherited every descriptor of the daemon: client connections, its bus connection, other
+ * jobs' pipes. Holding them would keep them open as long as this job runs: another job's init would not
+ * see its control pipe close and could not end, a connection the daemon closed would stay up. Only the
+ * plan's own descriptors stay.
+ */
+static int close_inherited_fds(const SandboxPlan *plan, int report_fd, int control_fd) {
+        int keep[3 + 4 * SANDBOX_STEPS_MAX];
+        unsigned next = 0;
+        size_t n = 0;
+
+        keep[n++] = report_fd;
+        keep[n++] = control_fd;
+        keep[n++] = plan->code_fd;
+        for (size_t i = 0; i < plan->n_steps; i++) {
+                const SandboxStep *s = &plan->steps[i];
+                keep[n++] = s->stdin_fd;
+                keep[n++] = s->stdout_fd;
+                keep[n++] = s->stderr_fd;
+                keep[n++] = s->extra_fd;
+        }
+        /* A handful of numbers, and nothing may be allocated here: insertion sort. */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+                        int t = keep[j];
+                        keep[j] = keep[j - 1];
+                        keep[j - 1] = t;
+                }
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < 0 || (unsigned) keep[i] < next)
+                        continue;
+                if ((unsigned) keep[i] > next && close_range(next, keep[i] - 1, 0) < 0)
+                        return -errno;
+                next = keep[i] + 1;
+        }
+        return close_range(next, ~0U, 0) < 0 ? -errno : 0;
+}
+
+/* A new network namespace has its loopback down; without it a job could not even talk to itself. */
+static int loopback_up(void) {
+        struct ifreq ifr = { .ifr_name = "lo" };
+        int fd, r = 0;
+
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                r = -errno;
+        else {
+                ifr.ifr_flags |= IFF_UP;
+                if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                        r = -errno;
+        }
+        close(fd);
+        return r;
 }
 
 /* Mount flags a user namespace may not clear on a bind of a mount it does not own. */
@@ -355,6 +415,9 @@ _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int c
         /* If the daemon dies, so does the job. */
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         umask(022);
+        r = close_inherited_fds(plan, report_fd, control_fd);
+        if (r < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_FDS, -1, -r);
 
         /* A process that changed uids is not dumpable, and then /proc/self/uid_map is not ours to write. */
         (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
@@ -366,6 +429,9 @@ _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int c
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) < 0)
                 fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_HOSTNAME, -1, errno);
+        r = loopback_up();
+        if (r < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_LOOPBACK, -1, -r);
         build_root(l, report_fd);
         if (chdir(SANDBOX_WORK_DIR) < 0)
                 fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_PIVOT, -1, errno);

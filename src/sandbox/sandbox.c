@@ -112,6 +112,7 @@ const char *sandbox_stage_to_string(SandboxStage s) {
                 [SANDBOX_STAGE_CAPS] = "capabilities",
                 [SANDBOX_STAGE_SECCOMP] = "seccomp filter",
                 [SANDBOX_STAGE_EXEC] = "execve",
+                [SANDBOX_STAGE_LOOPBACK] = "loopback",
         };
 
         if ((size_t) s >= ELEMENTSOF(names) || !names[s])

@@ -80,6 +80,7 @@ typedef enum SandboxStage {
         SANDBOX_STAGE_CAPS,
         SANDBOX_STAGE_SECCOMP,
         SANDBOX_STAGE_EXEC,
+        SANDBOX_STAGE_LOOPBACK,
 } SandboxStage;
 
 typedef struct SandboxReport {
