@@ -176,6 +176,7 @@ static int bind_remount(const char *source, const char *target, unsigned long ex
 }
 
 static int run_mount_op(const MountOp *op) {
+        unsigned long flags;
         int fd;
 
         switch (op->type) {
@@ -205,6 +206,10 @@ static int run_mount_op(const MountOp *op) {
                 if (access(op->target, F_OK) < 0)
                         return 0;
                 return bind_remount(op->target, op->target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        case MOUNT_OP_READ_ONLY:
+                /* A remount must repeat the flags the mount keeps. */
+                flags = MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(op->target);
+                return mount(NULL, op->target, NULL, flags, NULL) < 0 ? -errno : 0;
         }
         return -EINVAL;
 }

@@ -193,6 +193,10 @@ static int build_ops(SandboxLayout *l, const SandboxLimits *limits) {
         r = add_tmpfs(l, "/dev/shm", "1777", limits->tmp_size, 16384, false, nosuid_nodev);
         if (r < 0)
                 return r;
+        /* Complete now: a job has no business adding to its /dev, nor replacing what is there. */
+        r = add_op(l, MOUNT_OP_READ_ONLY, NULL, "/dev", NULL, 0, 0);
+        if (r < 0)
+                return r;
 
         r = add_op(l, MOUNT_OP_MKDIR, NULL, "/proc", NULL, 0, 0555);
         if (r < 0)

@@ -29,6 +29,7 @@ typedef enum MountOpType {
         MOUNT_OP_BIND_DEV,      /* a device node source onto target file, nosuid, noexec */
         MOUNT_OP_PROC,          /* a fresh proc for the job's PID namespace at target */
         MOUNT_OP_PROC_RO,       /* target (under the new proc) becomes read-only, if it exists */
+        MOUNT_OP_READ_ONLY,     /* target, a mount made above, becomes read-only */
 } MountOpType;
 
 typedef struct MountOp {
