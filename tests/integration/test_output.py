@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """stdout and stderr stay apart, exit codes and signals come back as they were."""
+import time
+
 from sandrun_test import SandrunTestCase, main, run_json, run_plain
 
 OUT_ERR_3 = 'import sys\nsys.stderr.write("err\\n"); sys.stderr.flush()\nprint("out")\nsys.exit(3)\n'
@@ -47,6 +49,15 @@ class Output(SandrunTestCase):
         else:
             self.assertEqual(len(lines), 200000)
             self.assertEqual(lines[-1], '199999')
+
+    def test_large_answer_is_prompt(self):
+        # 600 kB written at once: the job takes well under a second, and so should sending it over loopback.
+        t0 = time.monotonic()
+        r = run_plain('import sys\nsys.stdout.write("x" * 600000)\n')
+        took = time.monotonic() - t0
+        self.assertEqual(len(r.body), 600000)
+        wall = float(r.headers.get('X-Sandrun-Wall-Seconds', 0))
+        self.assertLess(took, wall + 5, 'a 600 kB answer took %.1fs for a %.2fs job' % (took, wall))
 
 
 if __name__ == '__main__':
