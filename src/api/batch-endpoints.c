@@ -63,8 +63,10 @@ static void handle_status(HttpRequest *req, Job *j) {
         json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
         if (res && res->error && (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD)) {
                 const CappedBuffer *why = job_runner_job(j) ? runner_job_stage_error(job_runner_job(j)) : NULL;
-                json_object_object_add(o, "error", why && why->len > 0 ? json_string_from_bytes(why->data, why->len)
-                                                                       : json_object_new_string(res->error));
+                /* The stage's one line, without its newline, as /outputs quotes it. */
+                size_t len = why ? strcspn(why->data ?: "", "\n") : 0;
+                json_object_object_add(o, "error", len > 0 ? json_string_from_bytes(why->data, MIN(len, why->len))
+                                                           : json_object_new_string(res->error));
         }
         json_object_object_add(o, "metrics", metrics_json(j));
         (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
@@ -140,6 +142,9 @@ static void handle_outputs(HttpRequest *req, Job *j) {
 }
 
 static void handle_download(HttpRequest *req, Job *j) {
+        /* HEAD gets the same headers, and leaves the one-shot download for the GET that fetches it. */
+        bool head = streq(http_request_method(req), "HEAD");
+
         if (!outputs_ready(req, j))
                 return;
 
@@ -149,7 +154,8 @@ static void handle_download(HttpRequest *req, Job *j) {
         /* The body is copied into the response, so the job can go now: a download is one-shot. */
         (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len,
                                   (const char *const[]) { "Content-Disposition", disposition, NULL });
-        job_free(j);
+        if (!head)
+                job_free(j);
 }
 
 bool batch_endpoint_handle(Api *a, HttpRequest *req) {
