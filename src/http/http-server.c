@@ -20,6 +20,7 @@ struct HttpServer {
         void *userdata;
         size_t max_body;
         unsigned n_requests;
+        unsigned n_sending;             /* responses queued and not yet fully sent */
 };
 
 struct HttpRequest {
@@ -31,6 +32,7 @@ struct HttpRequest {
         size_t body_len;
         bool dispatched, suspended, replied;
         bool receiving;                 /* MHD is handing us the body: answers must wait for its end */
+        bool sending;                   /* counted in the server's n_sending */
         uint64_t discarded;
         struct MHD_Response *pending;   /* made while suspended, queued on resume */
         unsigned pending_status;
@@ -63,18 +65,33 @@ static void request_free(HttpRequest *r) {
                 r->free_data(r->data);
         if (r->pending)
                 MHD_destroy_response(r->pending);
-        if (r->server)
+        if (r->server) {
                 r->server->n_requests--;
+                if (r->sending)
+                        r->server->n_sending--;
+        }
         free(r->body);
         free(r);
 }
 
 static void arm_timer(HttpServer *s) {
         MHD_UNSIGNED_LONG_LONG ms;
+        bool have = MHD_get_timeout(s->daemon, &ms) == MHD_YES;
 
         if (!s->timer_source)
                 return;
-        if (MHD_get_timeout(s->daemon, &ms) != MHD_YES) {
+        /*
+         * Over TLS, MHD sends one record (16 KiB) per MHD_run() and, in external-epoll mode, neither
+         * signals its epoll fd nor asks for a zero timeout while more is waiting to go out, so a large
+         * answer would crawl along with unrelated wake-ups. While answers are being sent, run it again
+         * within a millisecond: 16 KiB/ms, and a stalled client costs one cheap call per millisecond
+         * until the connection timeout closes it.
+         */
+        if (s->n_sending > 0 && (!have || ms > 1)) {
+                ms = 1;
+                have = true;
+        }
+        if (!have) {
                 (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
                 return;
         }
@@ -111,6 +128,13 @@ static void schedule_run(HttpServer *s) {
 
 void http_response_add_header(void *response, const char *name, const char *value) {
         (void) MHD_add_response_header(response, name, value);
+}
+
+static void mark_sending(HttpRequest *r) {
+        if (!r->sending) {
+                r->sending = true;
+                r->server->n_sending++;
+        }
 }
 
 static struct MHD_Response *make_response(HttpRequest *r, const char *content_type, const void *body, size_t len,
@@ -158,7 +182,10 @@ int http_request_reply(HttpRequest *r, unsigned status, const char *content_type
         }
         enum MHD_Result ok = MHD_queue_response(r->connection, status, resp);
         MHD_destroy_response(resp);
-        return ok == MHD_YES ? 0 : -EIO;
+        if (ok != MHD_YES)
+                return -EIO;
+        mark_sending(r);
+        return 0;
 }
 
 int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object *o, const char *const *headers) {
@@ -283,6 +310,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
                 enum MHD_Result ok = MHD_queue_response(connection, r->pending_status, r->pending);
                 MHD_destroy_response(r->pending);
                 r->pending = NULL;
+                if (ok == MHD_YES)
+                        mark_sending(r);
                 return ok;
         }
         if (r->replied || r->dispatched)
@@ -297,6 +326,33 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
                          enum MHD_RequestTerminationCode toe) {
         request_free(*con_cls);
         *con_cls = NULL;
+}
+
+static int hex_value(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* MHD's own unescaping turns %00 into a NUL, which silently cuts a path short ("/%00x" would be "/"); we
+ * leave %00 as it is, so such a path matches nothing. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
+        char *w = s;
+
+        for (const char *p = s; *p; p++) {
+                int hi, lo;
+                if (p[0] == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0 && (hi | lo) != 0) {
+                        *w++ = (char) (hi * 16 + lo);
+                        p += 2;
+                } else
+                        *w++ = *p;
+        }
+        *w = 0;
+        return w - s;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -437,6 +493,7 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) on_completed, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_EXTERNAL_LOGGER, (intptr_t) on_mhd_log, NULL };
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t) unescape, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout_sec, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, config->max_connections, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_ip,
@@ -463,7 +520,8 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         r = sd_event_add_io(event, &s->io_source, info->epoll_fd, EPOLLIN, on_io, s);
         if (r < 0)
                 return r;
-        r = sd_event_add_time(event, &s->timer_source, CLOCK_MONOTONIC, 0, 0, on_timer, s);
+        /* Accuracy 1 us: sd-event's default would let MHD's deadlines slip by up to 250 ms. */
+        r = sd_event_add_time(event, &s->timer_source, CLOCK_MONOTONIC, 0, 1, on_timer, s);
         if (r < 0)
                 return r;
         r = sd_event_add_defer(event, &s->resume_source, on_resume, s);
