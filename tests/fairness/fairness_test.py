@@ -24,8 +24,7 @@ import uuid
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
 
 import sandrun_test  # noqa: E402
-from sandrun_test import HOST, PORT, container, container_out, job_scopes, request, tls_context, \
-    unit_property  # noqa: E402,F401
+from sandrun_test import HOST, PORT, container, container_out, request, tls_context, unit_property  # noqa: E402
 
 # The daemon's defaults (src/daemon/sandrund.c, src/fair/fair-config.c) that the tests count on.
 BUDGET = 10.0                   # CPU seconds per client ...
@@ -57,6 +56,12 @@ def busy_python(cpu_seconds, then_sleep_until=None, max_wall=None):
             'if left > 0:\n'
             '    time.sleep(left)\n'
             % (float(cpu_seconds), float(max_wall or 1e9), float(then_sleep_until or 0)))
+
+
+def note(fmt, *args):
+    """A line for the test log: the figures a passing run saw, to compare with a failing one."""
+    sys.stderr.write('  # ' + (fmt % args) + '\n')
+    sys.stderr.flush()
 
 
 # ------------------------------------------------------------------ addresses and budgets
@@ -262,10 +267,9 @@ def wait_done(job_ids, source, timeout):
         client.close()
 
 
-def burn(source, down_to=0.4, timeout=90):
-    """Spends source's budget until at most down_to is left, yet never all of it (a client at zero is
-    throttled): rounds of two busy loops, each spending a bit under half of what is left. Returns the
-    budget left."""
+def burn(source, down_to=0.45, floor=0.15, timeout=90):
+    """Spends source's budget until at most down_to is left, yet not below floor (a client at zero is
+    throttled): rounds of two busy loops in parallel. Returns the budget left."""
     deadline = time.monotonic() + timeout
     while True:
         left = budget(source)
@@ -273,8 +277,10 @@ def burn(source, down_to=0.4, timeout=90):
             return left
         if time.monotonic() > deadline:
             raise AssertionError('the budget of %s is still %.1f after %ss of busy loops' % (source, left, timeout))
-        # Python's own start costs a few hundredths of a CPU-s more; what refills meanwhile adds to the margin.
-        per_job = max(0.45 * left - 0.05, 0.03)
+        # Spend all but floor, counting what refills while the loops spin (half the spending, in wall
+        # seconds, at REFILL), less what starting Python costs each loop (a few hundredths).
+        spend = (left - floor) / (1 - REFILL / 2)
+        per_job = max(spend / 2 - 0.03, 0.02)
         jobs = []
         for _ in range(2):
             job, _ = submit(busy_python(per_job), 'python', source=source)
@@ -307,6 +313,25 @@ units=$(systemctl list-units --state=active,activating,deactivating --plain --no
         elif k == 'Slice' and v == SLICE and unit:
             scopes.append(unit)
     return scopes
+
+
+def daemon_identity():
+    """(main PID, automatic restarts so far) of the daemon's unit."""
+    out = container_out('systemctl', 'show', '-p', 'MainPID,NRestarts', SERVICE)
+    props = dict(line.partition('=')[::2] for line in out.splitlines())
+    return int(props.get('MainPID') or 0), int(props.get('NRestarts') or 0)
+
+
+def check_not_crashed(before):
+    """Fails if systemd restarted the daemon since daemon_identity() said `before` (it died)."""
+    pid, restarts = daemon_identity()
+    if restarts > before[1]:
+        log = container_out('journalctl', '-u', SERVICE, '-n', '30', '--no-pager', '-o', 'short-monotonic')
+        crash = [line for line in log.splitlines() if 'code=' in line or 'status=' in line]
+        raise AssertionError('sandrund died during the test and systemd restarted it (pid %d, now %d): %s'
+                             % (before[0], pid, ' | '.join(crash[-3:]) or log[-1000:]))
+    if pid != before[0]:
+        note('sandrund was restarted during the test (pid %d, now %d), by someone', before[0], pid)
 
 
 def wait_idle(timeout=90):
@@ -431,6 +456,9 @@ def install_dropin(args, wait_foreign=120):
 
 
 def remove_dropin():
+    """Undoes install_dropin(), if it got as far as writing the drop-in."""
+    if container('test', '-e', DROPIN, check=False).returncode != 0:
+        return
     container('rm', '-f', DROPIN)
     restart_service()
 
@@ -443,11 +471,13 @@ class FairnessTestCase(sandrun_test.SandrunTestCase):
         wait_idle()
         self.addresses = block(self.BLOCK)
         self.watchers = []
+        self.daemon = daemon_identity()
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
         for w in self.watchers:
             w.stop()
+        check_not_crashed(self.daemon)
         wait_idle()
 
     def clients(self, n):
