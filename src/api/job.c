@@ -47,6 +47,7 @@ struct JobManager {
         FairScheduler *fair;
         Job *jobs;
         unsigned n_running, n_queued;
+        bool shutting_down;
         sd_event_source *billing_source, *wakeup_source, *evict_source;
         job_handler_t finished_hook;
         void *finished_userdata;
@@ -271,6 +272,8 @@ static void manager_start_queued(JobManager *m) {
         uint64_t now = now_usec(m);
         FairJob *fj;
 
+        if (m->shutting_down)
+                return;
         while (fair_scheduler_start_next(m->fair, now, &fj) > 0)
                 job_start(fj->userdata);
 
@@ -449,6 +452,10 @@ int job_manager_admit(JobManager *m, const ClientKey *client, FairRefusal *ret_r
 
 int64_t job_manager_budget_remaining(JobManager *m, const ClientKey *client) {
         return fair_scheduler_budget_remaining(m->fair, client, now_usec(m));
+}
+
+void job_manager_shutdown(JobManager *m) {
+        m->shutting_down = true;
 }
 
 void job_manager_set_finished_hook(JobManager *m, job_handler_t hook, void *userdata) {

@@ -43,6 +43,8 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
 JobManager *job_manager_free(JobManager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(JobManager *, job_manager_free);
 
+/* Starts no more jobs: the daemon is going away. */
+void job_manager_shutdown(JobManager *m);
 /* Called for every job that finishes, for the daemon's log. */
 void job_manager_set_finished_hook(JobManager *m, job_handler_t hook, void *userdata);
 Job *job_manager_find(JobManager *m, const char *id);

@@ -563,7 +563,8 @@ static int run(int argc, char **argv) {
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Event loop failed");
 
-        /* Stop taking requests, then kill and wipe every job before we go. */
+        /* Stop taking requests and starting jobs, answer whoever waits, then kill and wipe every job. */
+        job_manager_shutdown(jobs);
         http_server_quiesce(server);
         server = http_server_free(server);
         jobs = job_manager_free(jobs);

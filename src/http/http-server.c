@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "http-server.h"
+#include "list.h"
 
 struct HttpServer {
         sd_event *event;
@@ -21,10 +22,12 @@ struct HttpServer {
         size_t max_body;
         unsigned n_requests;
         unsigned n_sending;             /* responses queued and not yet fully sent */
+        HttpRequest *requests;
 };
 
 struct HttpRequest {
         HttpServer *server;
+        HttpRequest *prev, *next;       /* in the server's list of open requests */
         struct MHD_Connection *connection;
         const char *method;
         const char *path;
@@ -66,6 +69,7 @@ static void request_free(HttpRequest *r) {
         if (r->pending)
                 MHD_destroy_response(r->pending);
         if (r->server) {
+                LIST_REMOVE(r->server->requests, r);
                 r->server->n_requests--;
                 if (r->sending)
                         r->server->n_sending--;
@@ -262,6 +266,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
                 r->connection = connection;
                 r->method = method;
                 r->path = url;
+                LIST_PREPEND(s->requests, r);
                 s->n_requests++;
                 *con_cls = r;
 
@@ -462,6 +467,17 @@ void http_server_quiesce(HttpServer *s) {
 HttpServer *http_server_free(HttpServer *s) {
         if (!s)
                 return NULL;
+        /* MHD aborts if stopped with suspended connections: answer them first, and let MHD queue that. */
+        bool resumed = false;
+        for (HttpRequest *r = s->requests; r; r = r->next)
+                if (r->suspended) {
+                        (void) http_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                                        (const char *const[]) { "Retry-After", "5", NULL },
+                                                        "the server is shutting down");
+                        resumed = true;
+                }
+        if (resumed && s->daemon)
+                (void) MHD_run(s->daemon);
         sd_event_source_disable_unref(s->io_source);
         sd_event_source_disable_unref(s->timer_source);
         sd_event_source_disable_unref(s->resume_source);
