@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The service as installed: socket-activated, Type=notify, unprivileged user sandrun, no capabilities."""
-from sandrun_test import PORT, SandrunTestCase, container_out, main, main_pid, unit_property, user_uid
+import threading
+import time
+
+from sandrun_test import (PORT, SandrunTestCase, container, container_out, job_scopes, journal, main, main_pid,
+                          request, unit_property, user_uid, wait_until)
 
 
 def status_fields(pid):
@@ -41,6 +45,30 @@ class Service(SandrunTestCase):
         out = container_out('ss', '-Hltnp', 'sport = :%d' % PORT)
         self.assertIn('systemd', out)
         self.assertIn('sandrund', out)
+
+    def test_stop_answers_waiting_requests_and_kills_jobs(self):
+        # SIGTERM while a /run waits on its job: the client gets a 503, the daemon exits cleanly (not an
+        # abort) and the job is killed; the socket starts a fresh daemon for the next request.
+        answers = []
+
+        def waiter():
+            answers.append(request('POST', '/run', b'import time; time.sleep(60)', timeout=30))
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        wait_until(lambda: job_scopes(), 15, what='the job scope to appear')
+        since = time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(time.time() - 1))
+        container('systemctl', 'stop', 'sandrun.service', timeout=60)
+        t.join(30)
+        self.assertEqual(len(answers), 1)
+        self.assertEqual(answers[0].status, 503)
+        self.assertIn('Retry-After', answers[0].headers)
+        self.assertEqual(unit_property('sandrun.service', 'Result'), 'success')
+        self.assertNotIn('Fatal error', journal('-u', 'sandrun.service', '--since', since, '--utc'))
+        wait_until(lambda: not job_scopes(), 15, what='the job scope to go')
+        self.assertServing()
+        wait_until(lambda: unit_property('sandrun.service', 'ActiveState') == 'active', 15,
+                   what='the socket to have started sandrun.service again')
 
 
 if __name__ == '__main__':
