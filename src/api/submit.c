@@ -97,7 +97,8 @@ static int on_part_begin(const MultipartPart *part, void *userdata) {
                 return fail(s, MHD_HTTP_BAD_REQUEST,
                             "a part that is neither \"manifest\" nor \"archive\" must be a file with a filename");
         r = bundle_writer_begin_file(s->bundle, part->filename, &error);
-        if (r == -EINVAL)
+        /* A refused name: invalid, or too long or too deep (upload_path_normalize()'s -ENAMETOOLONG). */
+        if (r == -EINVAL || r == -ENAMETOOLONG)
                 return fail(s, MHD_HTTP_BAD_REQUEST, error ?: "invalid file name");
         if (r < 0)
                 return bundle_error(s, r);
