@@ -259,6 +259,7 @@ class BatchTestCase(SandrunTestCase):
 
     def setUp(self):
         self.tokens = []
+        self.daemon_pid = main_pid()
 
     def new_token(self):
         t = token()
@@ -293,6 +294,8 @@ class BatchTestCase(SandrunTestCase):
 
     def status(self, job_id):
         r = self.get('status', job_id)
+        if r.status == 404:
+            self.assertDaemonNotRestarted()
         self.assertEqual(r.status, 200, r)
         d = r.json()
         self.assertEqual(d['job_id'], job_id, d)
@@ -309,6 +312,15 @@ class BatchTestCase(SandrunTestCase):
             return wait_until(reached, timeout, interval=0.1, what='job %s to be %s' % (job_id, '/'.join(states)))
         except AssertionError as e:
             raise AssertionError('%s; last status %r' % (e, last.get('d')))
+
+    def assertDaemonNotRestarted(self):
+        """Jobs live in sandrund's memory: a restart in the middle of a test (a crash, or someone
+        reinstalling it) loses them. Says so rather than leave a bare 404 to puzzle over."""
+        pid = main_pid()
+        if pid != self.daemon_pid:
+            raise AssertionError('sandrund was restarted during the test (PID %d, now %d; NRestarts=%s), '
+                                 'and its jobs with it' % (self.daemon_pid, pid,
+                                                           unit_property('sandrun.service', 'NRestarts')))
 
     def logs(self, job_id):
         r = self.get('logs', job_id)
