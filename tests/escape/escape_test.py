@@ -34,7 +34,7 @@ TMPFS_MB = 64
 OPEN_FILES = 256
 
 # The start of a job's Python probe: sc(nr, *args) makes a raw system call and says "ok" or the errno's
-# name; err(f, *args) calls f and says the same of the OSError it raised.
+# name; err(f, *args) calls f and says the same of the OSError it raised; sleepers(n) forks n sleepers.
 PRELUDE = r'''
 import ctypes, errno, json, os, signal, socket, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
@@ -51,6 +51,16 @@ def err(f, *args):
         return "ok"
     except OSError as e:
         return errname(e.errno)
+def sleepers(n, seconds=60):
+    """n children that sleep, then exit 0; their PIDs."""
+    pids = []
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(seconds)
+            os._exit(0)
+        pids.append(pid)
+    return pids
 '''
 
 # Runs in the container as root: everything a job could leave behind or change, as one JSON document.
@@ -220,22 +230,33 @@ class EscapeTestCase(SandrunTestCase):
         except ValueError:
             self.fail('the probe printed no JSON: %r' % fmt(d))
 
-    def attack(self, code, lang='python', canary_seconds=1.5, canary=True, canary_first=True, **kw):
+    def attack(self, code, lang='python', canary_seconds=1.5, canary=True, canary_first=True, watch=False,
+               **kw):
         """Runs the hostile job `code` while a canary job runs, then asserts that the canary was left
         alone, that the daemon still answers and that nothing of either job remains. The canary is
-        spawned first, or with canary_first=False just after the hostile job. Returns the hostile job's
-        answer; self.elapsed is how long it took to come."""
+        spawned first, or with canary_first=False just after the hostile job. With watch=True the
+        daemon must answer within a second all the while. Returns the hostile job's answer;
+        self.elapsed is how long it took to come."""
         before = host_state()
         kw.setdefault('source', self.source)
         kw.setdefault('http_timeout', 180)
         hostile = JobThread(code, lang, **kw)
         c = Canary(canary_seconds, self.canary_source) if canary else None
         order = [t for t in ((c, hostile) if canary_first else (hostile, c)) if t]
+        latency = LatencyWatch() if watch else None
         for t in order:
             t.start()
             time.sleep(0.15)    # so that the second is spawned while the first runs
+        if latency:
+            latency.start()
         for t in order:
             t.join(600)
+        if latency:
+            latency.stop()
+            self.assertEqual(latency.errors, [], 'requests failed while the job ran')
+            self.assertGreater(len(latency.samples), 0)
+            self.assertLess(max(latency.samples), 1.0, 'the daemon was slow to answer while the job ran: %s'
+                            % ', '.join('%.2f' % x for x in latency.samples))
         if hostile.error:
             raise hostile.error
         d = hostile.result
@@ -271,9 +292,9 @@ class EscapeTestCase(SandrunTestCase):
                                      'sandrund died and systemd restarted it')
 
     def leftovers(self, before, job_ids):
-        """What of the jobs `job_ids` is still on the host, as a list of sentences."""
+        """What of the jobs `job_ids` is still on the host: (sentences, stray processes by PID)."""
         now = host_state()
-        problems = []
+        problems, strays = [], {}
         for jid in job_ids:
             scope = 'sandrun-job-%s.scope' % jid
             if scope in now['scopes']:
@@ -285,29 +306,35 @@ class EscapeTestCase(SandrunTestCase):
                 if jid in line:
                     problems.append('host mount of job %s: %s' % (jid, line))
         # A process of the daemon's user that is neither the daemon, nor in a job's scope, nor in another
-        # service (someone's second daemon) got away: the daemon's cgroup holds a job's init only for the
-        # moment before its scope starts.
+        # service (someone's second daemon) got away. The daemon's own cgroup holds a job's init for the
+        # moment before its scope starts, so only a stray that stays counts (see assertNothingLeft).
         for p in now['procs']:
-            if p['uid'] != now['sandrun_uid'] or p['pid'] == now['main_pid']:
+            if p['uid'] != now['sandrun_uid'] or p['pid'] == now['main_pid'] or not p['cgroup']:
                 continue
             unit = cgroup_unit(p['cgroup'])
+            if unit == '..':
+                continue        # outside the container's systemd altogether: not a job's doing
             if unit == UNIT or not unit.endswith(('.service', '.scope')) or unit == 'init.scope':
-                problems.append('stray process %d (%s) of user sandrun in %s' % (p['pid'], p['comm'], unit))
+                strays[p['pid']] = 'stray process %d (%s) of user sandrun in %s' % (p['pid'], p['comm'], unit)
         if now['main_pid'] == before['main_pid']:
             for line in sorted(set(now['daemon_mounts']) - set(before['daemon_mounts'])):
                 problems.append('new mount in the daemon\'s namespace: %s' % line)
             for name in sorted(set(now['daemon_tmp']) - set(before['daemon_tmp'])):
                 problems.append('new file in the daemon\'s /tmp: %s' % name)
-        return problems
+        return problems, strays
 
     def assertNothingLeft(self, before, job_ids, timeout=5):
+        """Nothing of the jobs remains, at once or within `timeout` seconds; a stray process of the daemon's
+        user must have been there all that time to count, since other users' jobs come and go."""
         deadline = time.monotonic() + timeout
-        while True:
-            problems = self.leftovers(before, job_ids)
-            if not problems or time.monotonic() > deadline:
+        problems, strays = self.leftovers(before, job_ids)
+        while problems or strays:
+            if time.monotonic() > deadline:
                 break
-            time.sleep(0.2)
-        self.assertEqual(problems, [], 'left behind by jobs %s' % ', '.join(job_ids))
+            time.sleep(0.25)
+            problems, now = self.leftovers(before, job_ids)
+            strays = {pid: text for pid, text in strays.items() if pid in now}
+        self.assertEqual(problems + sorted(strays.values()), [], 'left behind by jobs %s' % ', '.join(job_ids))
 
 
 class LatencyWatch(threading.Thread):

@@ -90,13 +90,7 @@ print(json.dumps(r))
 '''
 
 PROC = PRELUDE + r'''
-kids = []
-for _ in range(2):
-    pid = os.fork()
-    if pid == 0:
-        time.sleep(30)
-        os._exit(0)
-    kids.append(pid)
+kids = sleepers(2)
 time.sleep(0.1)
 r = {"pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), "me": os.getpid(), "kids": kids,
      "nspid": {}, "cgroup": open("/proc/self/cgroup").read().split("\n"), "comms": {}}

@@ -51,15 +51,8 @@ with open("/proc/1/status") as f:
 print(json.dumps(r))
 '''
 
-KILL_ALL = r'''
-import json, os, signal, time
-kids = []
-for _ in range(4):
-    pid = os.fork()
-    if pid == 0:
-        time.sleep(60)
-        os._exit(0)
-    kids.append(pid)
+KILL_ALL = PRELUDE + r'''
+kids = sleepers(4)
 os.kill(-1, signal.SIGKILL)
 codes = [os.waitstatus_to_exitcode(os.waitpid(k, 0)[1]) for k in kids]
 print(json.dumps({"children": codes, "init": os.path.exists("/proc/1"), "me": os.getpid()}))
