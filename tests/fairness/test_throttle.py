@@ -23,8 +23,12 @@ class Throttle(FairnessTestCase):
         client, other = self.clients(2)
         w = self.watcher(client)
         # Down to a little over the start level, so that two jobs start and empty it at once.
-        burn(client, down_to=MIN_START + 0.5, floor=MIN_START + 0.2)
+        burns = burn(client, floor=MIN_START + 0.3)
+        for job in burns:
+            w.add(job, 'running')
+        w.wait_finished(burns, 60)
 
+        self.assertLess(budget(client), MIN_START + 1.0)
         jobs = []
         for _ in range(2):
             job, st = submit(busy_python(1000, then_sleep_until=JOB_WALL, max_wall=BUSY_WALL), 'python',
