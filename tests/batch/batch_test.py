@@ -236,9 +236,12 @@ def token():
 # ------------------------------------------------------------------ the test case
 
 class BatchTestCase(SandrunTestCase):
-    """Talks from cls.SOURCE. Tests that register tokens (self.tokens) have the container searched for
-    them after the test and, all together, once more over the whole file system after the file."""
+    """Talks from cls.SOURCE. With AUDIT_EACH, after every test the container is searched for the test's
+    tokens (self.new_token()), the SENSITIVE files must be unchanged, the daemon must serve and must not
+    have crashed; after the file, all the tokens are looked for once more over the whole file system.
+    Without it, each test still ends with the daemon serving."""
     SOURCE = None
+    AUDIT_EACH = False
     all_tokens = []
 
     @classmethod
@@ -260,6 +263,15 @@ class BatchTestCase(SandrunTestCase):
     def setUp(self):
         self.tokens = []
         self.daemon_pid = main_pid()
+        if self.AUDIT_EACH:
+            self.restarts = unit_property('sandrun.service', 'NRestarts')
+
+    def tearDown(self):
+        if self.AUDIT_EACH:
+            self.assertNothingEscaped()
+            self.assertEqual(unit_property('sandrun.service', 'NRestarts'), self.restarts, 'sandrund crashed')
+        else:
+            self.assertServing()
 
     def new_token(self):
         t = token()

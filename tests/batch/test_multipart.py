@@ -14,16 +14,19 @@ import time
 import uuid
 
 from batch_test import (UPLOAD_MAX, BatchTestCase, daemon_memory_kib, main, main_pid, project_tar, request,
-                        zip_bytes)
+                        token, zip_bytes)
 from sandrun_test import read_response, tls_socket
 
 SOURCE = '127.0.0.44'
 
 B = 'xyzBOUNDARY'
 CT = 'multipart/form-data; boundary=' + B
-MANIFEST = json.dumps({'entrypoint': 'main.py'}).encode()
+# The file the hand-made bodies carry: named after a token, looked for in the container after each test.
+TOKEN = token()
+FILE = (TOKEN + '.py').encode()
+MANIFEST = json.dumps({'entrypoint': FILE.decode()}).encode()
 MANIFEST_PART = b'--%s\r\nContent-Disposition: form-data; name="manifest"\r\n\r\n%s\r\n' % (B.encode(), MANIFEST)
-FILE_PART = b'--%s\r\nContent-Disposition: form-data; name="f"; filename="main.py"\r\n\r\nprint(1)\r\n' % B.encode()
+FILE_PART = b'--%s\r\nContent-Disposition: form-data; name="f"; filename="%s"\r\n\r\nprint(1)\r\n' % (B.encode(), FILE)
 CLOSE = b'--%s--\r\n' % B.encode()
 GOOD = MANIFEST_PART + FILE_PART + CLOSE
 
@@ -77,6 +80,13 @@ def big_file_body(size):
 
 class Multipart(BatchTestCase):
     SOURCE = SOURCE
+    AUDIT_EACH = True
+
+    def setUp(self):
+        super().setUp()
+        self.tokens.append(TOKEN)
+        if TOKEN not in self.all_tokens:
+            self.all_tokens.append(TOKEN)
 
     def post(self, body, content_type=CT):
         headers = {} if content_type is None else {'Content-Type': content_type}
@@ -132,7 +142,7 @@ class Multipart(BatchTestCase):
                 (GOOD.replace(b'form-data; name="manifest"', b'attachment; name="manifest"'), 'Content-Disposition'),
                 (GOOD.replace(b'name="manifest"', b'name="manifest'), 'Content-Disposition'),
                 (GOOD.replace(b'name="f"', b'name="f"; name="g"'), 'Content-Disposition'),
-                (GOOD.replace(b'filename="main.py"', b'filename="main.py\x00../../x"'), 'control character'),
+                (GOOD.replace(FILE, FILE + b'\x00../../x'), 'control character'),
                 (GOOD.replace(b'; name="manifest"', b''), 'name'),
                 (GOOD.replace(b'\r\n', b'\n'), 'boundary')):
             with self.subTest(body=body[:60]):
@@ -159,7 +169,7 @@ class Multipart(BatchTestCase):
         self.assertRefused(GOOD.replace(b'name="manifest"', b'name="man"; filename="m.json"'),
                            fragment='"manifest" is required')
         self.assertRefused(MANIFEST_PART + MANIFEST_PART + FILE_PART + CLOSE, fragment='more than one manifest')
-        self.assertRefused(GOOD.replace(b'; filename="main.py"', b''), fragment='filename')
+        self.assertRefused(GOOD.replace(b'; filename="%s"' % FILE, b''), fragment='filename')
 
     def test_non_archive_in_an_archive_part(self):
         # Refused by content as the part arrives, whatever it is called: 400 and no job.
@@ -257,7 +267,7 @@ class Multipart(BatchTestCase):
         self.assertEqual(r.status, 202, r)
         self.assertLess(seconds, 30, 'a 63 MiB upload took %.1f s' % seconds)
         job_id = r.json()['job_id']
-        # main.py is not there: the job runs (and the interpreter complains), the upload was fine.
+        # Its entrypoint is not there: the job runs (and the interpreter complains), the upload was fine.
         st = self.wait(job_id, timeout=120)
         self.assertEqual(st['status'], 'completed', st)
 
