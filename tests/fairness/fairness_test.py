@@ -40,8 +40,6 @@ PYTHON_START_CPU = 0.03         # about what a job costs before its Python code 
 SERVICE = os.environ.get('SANDRUN_SERVICE', 'sandrun.service')
 DROPIN_DIR = '/run/systemd/system/%s.d' % SERVICE
 DROPIN = DROPIN_DIR + '/50-fairness-test.conf'
-# The slice its job scopes go to (its --slice).
-SLICE = os.environ.get('SANDRUN_SLICE', 'sandrun.slice')
 
 
 def busy_python(cpu_seconds, then_sleep_until=None, max_wall=None):
@@ -290,20 +288,10 @@ def service_counts():
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def active_job_scopes():
-    """Job scopes of this daemon's slice that are not gone yet."""
-    out = container_out('sh', '-c', '''
-units=$(systemctl list-units --state=active,activating,deactivating --plain --no-legend --type=scope \
-        'sandrun-job-*' | cut -d' ' -f1)
-[ -z "$units" ] || systemctl show -p Id,Slice $units''')
-    scopes, unit = [], None
-    for line in out.splitlines():
-        k, _, v = line.partition('=')
-        if k == 'Id':
-            unit = v
-        elif k == 'Slice' and v == SLICE and unit:
-            scopes.append(unit)
-    return scopes
+def daemon_children():
+    """Processes the daemon forked: one per running job (other daemons' jobs share the slice)."""
+    out = container_out('sh', '-c', 'ps -o pid= --ppid "$(systemctl show -p MainPID --value %s)"; true' % SERVICE)
+    return out.split()
 
 
 def daemon_identity():
@@ -326,16 +314,15 @@ def check_not_crashed(before):
 
 
 def wait_idle(timeout=90):
-    """Waits until the daemon runs and queues nothing (its status text and the scopes agree)."""
+    """Waits until the daemon runs and queues nothing (its status text and its children agree)."""
     deadline = time.monotonic() + timeout
     while True:
-        counts = service_counts()
-        scopes = active_job_scopes()
-        if counts == (0, 0) and not scopes:
+        counts, children = service_counts(), daemon_children()
+        if counts == (0, 0) and not children:
             return
         if time.monotonic() > deadline:
-            raise AssertionError('sandrun is not idle after %ss (status %r, scopes %r): other jobs would '
-                                 'take the slots these tests count on' % (timeout, counts, scopes))
+            raise AssertionError('sandrun is not idle after %ss (status %r, job processes %r): other jobs '
+                                 'would take the slots these tests count on' % (timeout, counts, children))
         time.sleep(0.5)
 
 

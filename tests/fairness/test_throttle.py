@@ -68,11 +68,11 @@ class Throttle(FairnessTestCase):
                 note('a throttled job used %.3f CPU-s per second', rate)
                 self.assertLess(rate, 0.2, 'a throttled job still used %.2f CPU-s per second' % rate)
 
-        # Another client is not slowed down by it.
+        # Another client is not slowed down by it (throttled, 0.5 CPU-s would take 6 s).
         r = run_raw(busy_python(0.5), 'python', source=other)
         self.assertEqual(r.status, 200, r)
         d = r.json()
-        self.assertLess(d['metrics']['wall_seconds'], 1.5, d['metrics'])
+        self.assertLess(d['metrics']['wall_seconds'], 3.0, d['metrics'])
 
         # Once the jobs sleep, the budget refills: at the start level both get their own quota back.
         t_restored = None
