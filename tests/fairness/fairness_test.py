@@ -466,8 +466,12 @@ class FairnessTestCase(sandrun_test.SandrunTestCase):
         self.watchers.append(w)
         return w
 
-    def assertBudgetHeader(self, r):
-        return header_budget(r)
+    def assertBilled(self, seen, cpu, since):
+        """A full budget, less cpu billed, plus at most what refilled in the `since` seconds that passed
+        since the job was asked for (the header has one decimal)."""
+        self.assertGreaterEqual(seen, BUDGET - cpu - 0.06, 'budget %.1f after %.3f CPU-s' % (seen, cpu))
+        self.assertLessEqual(seen, BUDGET - cpu + since * REFILL + 0.06,
+                             'budget %.1f after %.3f CPU-s and %.1f s' % (seen, cpu, since))
 
     def assertRetryAfter(self, r, low=1, high=86400):
         v = r.headers.get('Retry-After')
