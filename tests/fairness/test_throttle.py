@@ -5,7 +5,7 @@ its budget has refilled to the start level."""
 import time
 
 from fairness_test import DEFAULT_QUOTA_USEC, MIN_START, REFILL, FairnessTestCase, budget, burn, busy_python, \
-    main, note, run_raw, scope_cpu_usec, scope_quota, submit
+    check_not_crashed, main, note, run_raw, scope_cpu_usec, scope_quota, submit
 
 # Both jobs of the client together get the refill rate: 10 s / 60 s of a CPU, half each.
 THROTTLED_USEC = int(REFILL * 1e6 / 2)
@@ -47,6 +47,8 @@ class Throttle(FairnessTestCase):
                 seen = q
                 break
             time.sleep(0.1)
+        if seen is None:
+            check_not_crashed(self.daemon)
         self.assertIsNotNone(seen, 'no quota cut %.1f s into spinning on an empty budget: %r'
                              % (time.monotonic() - t0, self.quotas(jobs)))
         t_cut = time.monotonic() - t0
