@@ -127,6 +127,9 @@ class FileSystem(EscapeTestCase):
         self.assertLessEqual(rw, WRITABLE_MOUNTS, 'writable mounts: %r' % r['mounts'])
         for m in rw:
             self.assertIn(r['mounts'][m]['fstype'], ('tmpfs', 'proc'), (m, r['mounts'][m]))
+        # The job's proc is its own, but the kernel knobs under it stay out of reach all the same.
+        for p in ('/proc/sys', '/proc/irq', '/proc/bus', '/proc/fs'):
+            self.assertFalse(r['mounts'].get(p, {'rw': True})['rw'], '%s is not a read-only mount' % p)
         for what in ('create', 'open', 'meta'):
             for path, res in r[what].items():
                 with self.subTest(what=what, path=path):
