@@ -168,7 +168,8 @@ class Client:
     def status(self, job_id):
         r = self.get('/status/' + job_id)
         if r.status != 200:
-            raise AssertionError('GET /status/%s answered %d: %r' % (job_id, r.status, r.body[:300]))
+            raise AssertionError('GET /status/%s answered %d: %r%s' % (job_id, r.status, r.body[:300],
+                                 ' (was sandrund restarted?)' if r.status == 404 else ''))
         return r.json()
 
     def close(self):
