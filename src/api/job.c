@@ -508,7 +508,8 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
         r = sd_event_source_set_enabled(m->billing_source, SD_EVENT_OFF);
         if (r < 0)
                 return r;
-        r = sd_event_add_time(event, &m->wakeup_source, CLOCK_MONOTONIC, 0, 0, on_wakeup, m);
+        /* 10 ms accuracy: sd-event's default of 250 ms would keep a refilled client waiting that long. */
+        r = sd_event_add_time(event, &m->wakeup_source, CLOCK_MONOTONIC, 0, 10 * USEC_PER_MSEC, on_wakeup, m);
         if (r < 0)
                 return r;
         (void) sd_event_source_set_enabled(m->wakeup_source, SD_EVENT_OFF);

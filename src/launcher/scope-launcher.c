@@ -234,6 +234,12 @@ int scope_launcher_start(ScopeLauncher *l, const ScopeSpec *spec, scope_start_ha
         return 0;
 }
 
+/* sd-bus calls a reply handler unconditionally, so an async call needs one even when the answer does not
+ * matter: a failed throttle leaves the job at its previous limit, bounded by its wall-clock timeout. */
+static int on_quota_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        return 0;
+}
+
 int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
                                  sd_bus_slot **ret_slot) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -246,7 +252,7 @@ int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cp
         r = sd_bus_message_append(m, "sba(sv)", unit, 1, 1, "CPUQuotaPerSecUSec", "t", cpu_quota_per_sec_usec);
         if (r < 0)
                 return r;
-        return sd_bus_call_async(l->bus, ret_slot, m, NULL, NULL, l->timeout_usec);
+        return sd_bus_call_async(l->bus, ret_slot, m, on_quota_reply, NULL, l->timeout_usec);
 }
 
 ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {
