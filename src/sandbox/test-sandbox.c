@@ -139,7 +139,7 @@ TEST(isolation) {
         sh("ls /proc | grep -c '^[0-9]' ; ls /sys/class/net 2>/dev/null | wc -l; "
            "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; "
            "touch /usr/x 2>/dev/null && echo usr-writable; touch /etc/x 2>/dev/null && echo etc-writable; "
-           "touch /x 2>/dev/null && echo root-writable; "
+           "touch /x 2>/dev/null && echo root-writable; touch /dev/x 2>/dev/null && echo dev-writable; "
            "touch /work/x /tmp/x /dev/shm/x && echo writable; ls /dev | tr '\\n' ' '; echo; "
            "grep -c . /etc/passwd", &res);
         fprintf(stderr, "%s", res.err);
