@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -58,6 +59,11 @@ ExtractLimits extract_limits_or_default(const ExtractLimits *limits) {
                 .max_ratio = limits->max_ratio ?: d->max_ratio,
                 .ratio_grace = limits->ratio_grace ?: d->ratio_grace,
         };
+}
+
+static void archive_read_freep(struct archive **a) {
+        if (*a)
+                archive_read_free(*a);
 }
 
 static la_ssize_t source_read(struct archive *a, void *userdata, const void **ret_buf) {
@@ -319,9 +325,60 @@ static int extract_entry(Extractor *x, struct archive_entry *e) {
         }
 }
 
-static void archive_read_freep(struct archive **a) {
-        if (*a)
-                archive_read_free(*a);
+
+/*
+ * A tar ends at its end-of-archive blocks and libarchive stops there, before the gzip trailer; and
+ * libarchive 3.6 does not check the trailer's CRC anyway. So a gzip-compressed archive is inflated once
+ * more with zlib, which checks CRC and length, and refused if they do not match. What it may expand to
+ * is capped like the extraction itself.
+ */
+static int verify_gzip_stream(Source *source, uint64_t max_bytes, const char **ret_error) {
+        z_stream z = {};
+        uint8_t out[16384];
+        uint64_t total = 0;
+        int zr, r = 0;
+
+        if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+                return -ENOMEM;
+        source->pos = 0;
+        do {
+                if (z.avail_in == 0) {
+                        size_t n = MIN((uint64_t) BLOCK_SIZE, source->size - source->pos);
+                        if (n == 0) {
+                                r = -EBADMSG; /* ended before the gzip stream did */
+                                break;
+                        }
+                        if (source->in_memory)
+                                z.next_in = (Bytef *) source->mem + source->pos;
+                        else {
+                                ssize_t k = loop_pread(source->fd, source->block, n, source->offset + source->pos);
+                                if (k < 0 || (size_t) k < n) {
+                                        r = k < 0 ? (int) k : -EIO;
+                                        break;
+                                }
+                                z.next_in = source->block;
+                        }
+                        z.avail_in = n;
+                        source->pos += n;
+                }
+                z.next_out = out;
+                z.avail_out = sizeof(out);
+                zr = inflate(&z, Z_NO_FLUSH);
+                total += sizeof(out) - z.avail_out;
+                if (total > max_bytes) {
+                        r = -E2BIG;
+                        break;
+                }
+                if (zr != Z_OK && zr != Z_STREAM_END)
+                        r = zr == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
+        } while (r == 0 && zr != Z_STREAM_END);
+        inflateEnd(&z);
+
+        if (r == -E2BIG)
+                *ret_error = "archive expands to more than allowed";
+        else if (r < 0)
+                *ret_error = "damaged archive (gzip checksum)";
+        return r;
 }
 
 static int extract(int dirfd, Source *source, const ExtractLimits *limits, ExtractUsage *usage,
@@ -381,6 +438,10 @@ static int extract(int dirfd, Source *source, const ExtractLimits *limits, Extra
                 }
         }
 
+        if (archive_filter_code(a, 0) == ARCHIVE_FILTER_GZIP)
+                /* The tar inside was at most max_bytes of content plus its headers and padding. */
+                return verify_gzip_stream(source, x->limits.max_bytes + x->limits.max_bytes / 8 + (1 << 20),
+                                          ret_error);
         return 0;
 }
 

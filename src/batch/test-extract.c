@@ -91,6 +91,25 @@ TEST(formats) {
         }
 }
 
+TEST(damaged_gzip) {
+        /* The tar inside ends before the gzip trailer: without checking the CRC a flipped byte in a
+         * file would be unpacked as if nothing were wrong. */
+        static const TestEntry entries[] = {
+                { .path = "data.txt", .data = "The quick brown fox jumps over the lazy dog, again and again.\n" },
+        };
+        size_t len;
+        _cleanup_free_ uint8_t *tgz = test_archive_build(TEST_TAR_GZ, entries, ELEMENTSOF(entries), &len);
+        _cleanup_close_ int good = fresh_dir(), bad = fresh_dir();
+        ExtractUsage usage_good = {}, usage_bad = {};
+        const char *why = NULL;
+
+        ASSERT_OK(extract_archive_memory(good, tgz, len, NULL, &usage_good, &why));
+        /* The gzip trailer is CRC32 then size, 8 bytes: damage the CRC. */
+        tgz[len - 8] ^= 0x01;
+        ASSERT_ERROR(extract_archive_memory(bad, tgz, len, NULL, &usage_bad, &why), EBADMSG);
+        ASSERT_STREQ(why, "damaged archive (gzip checksum)");
+}
+
 TEST(not_archives) {
         static const TestEntry one[] = { { .path = "a", .data = "b" } };
         static const char *const junk[] = { "", "hello world", "\x1f\x8b\x08\x00garbage", "PK\x03\x04xx" };
@@ -464,6 +483,7 @@ int main(void) {
         top_fd = test_dir_new(&top_path);
 
         RUN(formats);
+        RUN(damaged_gzip);
         RUN(not_archives);
         RUN(hostile_names);
         RUN(setuid_stripped);

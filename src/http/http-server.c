@@ -232,8 +232,12 @@ int http_request_suspend(HttpRequest *r) {
         return 0;
 }
 
-/* How much of a refused body we read (and drop) before closing the connection instead. */
-#define DISCARD_MAX (16U * 1024 * 1024)
+/*
+ * How much of a refused body we read and drop, so that the client gets its answer (MHD sends it only
+ * after the body), before closing the connection without one. Enough for an honest upload a few times
+ * over the limits; a client that sends more only costs us the decryption.
+ */
+#define DISCARD_MAX (256U * 1024 * 1024)
 
 /* Checks an announced Content-Length against the cap before reading any of the body. */
 static bool announced_too_large(struct MHD_Connection *connection, uint64_t max) {

@@ -20,7 +20,7 @@ SR_DEB_PACKAGES=(
         # build
         gcc pkg-config meson ninja-build
         libsystemd-dev libseccomp-dev libcap-dev libgnutls28-dev libarchive-dev
-        libmicrohttpd-dev libjson-c-dev libcurl4-openssl-dev
+        libmicrohttpd-dev libjson-c-dev libcurl4-openssl-dev zlib1g-dev
         # the booted container
         systemd systemd-container dbus polkitd util-linux passwd procps iproute2
         # tests and the interpreters sandrun offers
