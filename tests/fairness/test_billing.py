@@ -60,11 +60,13 @@ class Billing(FairnessTestCase):
         self.assertGreaterEqual(left, BUDGET - usage + (since_start - TICK) * REFILL - ROUNDING)
         self.assertLessEqual(left, BUDGET - usage + since_submit * REFILL + ROUNDING)
 
-        # At the end: the job's cpu_seconds is the cgroup's figure, and nothing more is billed.
+        # At the end: the job's cpu_seconds is the cgroup's figure, and nothing more is billed. The program's
+        # exit (interpreter teardown, its children reaped) still uses some CPU after the last sample above.
         w.wait_finished([job], 10)
         final = w.last[job]
         self.assertEqual(final['status'], 'completed', final)
-        self.assertAlmostEqual(final['metrics']['cpu_seconds'], usage, delta=0.02)
+        self.assertGreaterEqual(final['metrics']['cpu_seconds'], usage - 0.002)
+        self.assertLess(final['metrics']['cpu_seconds'], usage + 0.1)
         after = budget(a)
         since_start, since_submit = time.monotonic() - t_start, time.monotonic() - t_submit
         self.assertGreaterEqual(after, BUDGET - usage + (since_start - TICK) * REFILL - ROUNDING,
