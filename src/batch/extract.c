@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive-util.h"
 #include "beneath.h"
 #include "extract.h"
 #include "io-util.h"
@@ -59,11 +60,6 @@ ExtractLimits extract_limits_or_default(const ExtractLimits *limits) {
                 .max_ratio = limits->max_ratio ?: d->max_ratio,
                 .ratio_grace = limits->ratio_grace ?: d->ratio_grace,
         };
-}
-
-static void archive_read_freep(struct archive **a) {
-        if (*a)
-                archive_read_free(*a);
 }
 
 static la_ssize_t source_read(struct archive *a, void *userdata, const void **ret_buf) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive-util.h"
 #include "beneath.h"
 #include "glob-match.h"
 #include "io-util.h"
@@ -273,16 +274,6 @@ static int write_file(Writer *w, const char *path) {
                         return write_fail(w, r, "cannot list the outputs");
         }
         return 0;
-}
-
-static void archive_write_freep(struct archive **a) {
-        if (*a)
-                archive_write_free(*a);
-}
-
-static void archive_entry_freep(struct archive_entry **e) {
-        if (*e)
-                archive_entry_free(*e);
 }
 
 int pack_outputs(int dirfd, char *const *patterns, const PackLimits *limits, int out_fd,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "archive-util.h"
 #include "cli-archive-path.h"
 #include "cli-tarball.h"
 
@@ -19,16 +20,6 @@ typedef struct Builder {
         uint64_t input_bytes;
         size_t n_entries;
 } Builder;
-
-static void archive_write_freep(struct archive **a) {
-        if (*a)
-                archive_write_free(*a);
-}
-
-static void archive_entry_freep(struct archive_entry **e) {
-        if (*e)
-                archive_entry_free(*e);
-}
 
 static void closedirp(DIR **d) {
         if (*d)

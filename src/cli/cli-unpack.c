@@ -7,14 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "archive-util.h"
 #include "cli-archive-path.h"
 #include "cli-unpack.h"
 #include "macro.h"
-
-static void archive_read_freep(struct archive **a) {
-        if (*a)
-                archive_read_free(*a);
-}
 
 /* Failures that mean the entry itself is refused (a symlink or file in its way): skip it and go on. */
 static bool is_refusal(int r) {
