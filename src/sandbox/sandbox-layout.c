@@ -104,11 +104,18 @@ static int add_host_entry(SandboxLayout *l, const char *host_path, const char *t
         return add_op(l, MOUNT_OP_BIND_RO, host_path, target_rel, NULL, 0, 0);
 }
 
-static int add_tmpfs(SandboxLayout *l, const char *target_rel, const char *mode, uint64_t size,
-                     uint64_t inodes, bool owned_by_job, unsigned long flags) {
+/* A size- and inode-capped tmpfs at target_rel, with its mount point made first (the root has none). */
+static int add_tmpfs(SandboxLayout *l, const char *target_rel, mode_t mode, uint64_t size, uint64_t inodes,
+                     bool owned_by_job, unsigned long flags) {
         char data[160];
+        int r;
 
-        snprintf(data, sizeof(data), "mode=%s,size=%" PRIu64 ",nr_inodes=%" PRIu64 "%s", mode, size,
+        if (*target_rel) {
+                r = add_op(l, MOUNT_OP_MKDIR, NULL, target_rel, NULL, 0, mode);
+                if (r < 0)
+                        return r;
+        }
+        snprintf(data, sizeof(data), "mode=%04o,size=%" PRIu64 ",nr_inodes=%" PRIu64 "%s", (unsigned) mode, size,
                  inodes, owned_by_job ? ",uid=" STRINGIFY(SANDBOX_UID) ",gid=" STRINGIFY(SANDBOX_GID) : "");
         return add_op(l, MOUNT_OP_TMPFS, "tmpfs", target_rel, data, flags, 0);
 }
@@ -119,7 +126,7 @@ static int build_ops(SandboxLayout *l, const SandboxLimits *limits) {
         int r;
 
         /* The root itself: a small tmpfs holding only mount points, made read-only after pivot_root. */
-        r = add_tmpfs(l, "", "0755", 1 << 20, 1024, false, nosuid_nodev);
+        r = add_tmpfs(l, "", 0755, 1 << 20, 1024, false, nosuid_nodev);
         if (r < 0)
                 return r;
 
@@ -160,10 +167,7 @@ static int build_ops(SandboxLayout *l, const SandboxLimits *limits) {
         if (r < 0)
                 return r;
 
-        r = add_op(l, MOUNT_OP_MKDIR, NULL, "/dev", NULL, 0, 0755);
-        if (r < 0)
-                return r;
-        r = add_tmpfs(l, "/dev", "0755", 64 << 10, 64, false, MS_NOSUID | MS_NOEXEC);
+        r = add_tmpfs(l, "/dev", 0755, 64 << 10, 64, false, MS_NOSUID | MS_NOEXEC);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
@@ -187,10 +191,7 @@ static int build_ops(SandboxLayout *l, const SandboxLimits *limits) {
                 if (r < 0)
                         return r;
         }
-        r = add_op(l, MOUNT_OP_MKDIR, NULL, "/dev/shm", NULL, 0, 01777);
-        if (r < 0)
-                return r;
-        r = add_tmpfs(l, "/dev/shm", "1777", limits->tmp_size, 16384, false, nosuid_nodev);
+        r = add_tmpfs(l, "/dev/shm", 01777, limits->tmp_size, 16384, false, nosuid_nodev);
         if (r < 0)
                 return r;
         /* Complete now: a job has no business adding to its /dev, nor replacing what is there. */
@@ -211,10 +212,7 @@ static int build_ops(SandboxLayout *l, const SandboxLimits *limits) {
                         return r;
         }
 
-        r = add_op(l, MOUNT_OP_MKDIR, NULL, "/tmp", NULL, 0, 01777);
-        if (r < 0)
-                return r;
-        r = add_tmpfs(l, "/tmp", "1777", limits->tmp_size, 16384, false, nosuid_nodev);
+        r = add_tmpfs(l, "/tmp", 01777, limits->tmp_size, 16384, false, nosuid_nodev);
         if (r < 0)
                 return r;
         r = add_op(l, MOUNT_OP_MKDIR, NULL, "/var", NULL, 0, 0755);
@@ -224,10 +222,7 @@ static int build_ops(SandboxLayout *l, const SandboxLimits *limits) {
         if (r < 0)
                 return r;
 
-        r = add_op(l, MOUNT_OP_MKDIR, NULL, SANDBOX_WORK_DIR, NULL, 0, 0755);
-        if (r < 0)
-                return r;
-        return add_tmpfs(l, SANDBOX_WORK_DIR, "0755", limits->work_size, 65536, true, nosuid_nodev);
+        return add_tmpfs(l, SANDBOX_WORK_DIR, 0755, limits->work_size, 65536, true, nosuid_nodev);
 }
 
 static int read_cap_last(void) {
