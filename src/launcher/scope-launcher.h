@@ -46,5 +46,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ScopeStart *, scope_start_free);
 int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
                                  sd_bus_slot **ret_slot);
 
+/* Changes a running scope's MemoryMax (between a job's compile and its run); handler gets systemd's reply. */
+int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
+                                  sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot);
+
 /* Scope unit names: [A-Za-z0-9:_.-], at most 255 bytes, ending in ".scope". */
 bool scope_unit_name_is_valid(const char *name);

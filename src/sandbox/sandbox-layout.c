@@ -51,6 +51,8 @@ SandboxLayout *sandbox_layout_free(SandboxLayout *l) {
         free(l->gid_map);
         free(l->setgroups);
         strv_free(l->envp);
+        free(l->tmp_options);
+        free(l->work_options);
         free(l);
         return NULL;
 }
@@ -117,6 +119,11 @@ static int add_tmpfs(SandboxLayout *l, const char *target_rel, mode_t mode, uint
         }
         snprintf(data, sizeof(data), "mode=%04o,size=%" PRIu64 ",nr_inodes=%" PRIu64 "%s", (unsigned) mode, size,
                  inodes, owned_by_job ? ",uid=" STRINGIFY(SANDBOX_UID) ",gid=" STRINGIFY(SANDBOX_GID) : "");
+        /* Kept for test cases, which remount these between runs. */
+        char **keep = streq(target_rel, "/tmp") ? &l->tmp_options :
+                      streq(target_rel, SANDBOX_WORK_DIR) ? &l->work_options : NULL;
+        if (keep && !(*keep = strdup(data)))
+                return -ENOMEM;
         return add_op(l, MOUNT_OP_TMPFS, "tmpfs", target_rel, data, flags, 0);
 }
 
