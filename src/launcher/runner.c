@@ -451,10 +451,14 @@ static int add_pipe(RunnerJob *j, size_t which, CappedBuffer *buffer, int *ret_c
         return 0;
 }
 
-static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret) {
+/* Takes the spec's fds (left -EBADF there): each ends up in the plan or is closed, on every path. */
+static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
         Runner *r = j->runner;
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
-        int out, err, k;
+        _cleanup_close_ int code_fd = TAKE_FD(spec->code_fd), stdin_fd = TAKE_FD(spec->stdin_fd),
+                            bundle_fd = TAKE_FD(spec->bundle_fd);
+        _cleanup_close_ int out = -EBADF, err = -EBADF, archive = -EBADF, listing = -EBADF;
+        int k;
 
         k = sandbox_plan_new(&plan, r->layout, r->seccomp);
         if (k < 0)
@@ -470,18 +474,19 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                 if (k < 0)
                         return k;
         }
-        if (spec->code_fd >= 0) {
-                k = sandbox_plan_set_code(plan, spec->code_fd, spec->code_name);
+        if (code_fd >= 0) {
+                k = sandbox_plan_set_code(plan, TAKE_FD(code_fd), spec->code_name);
                 if (k < 0)
                         return k;
         }
 
-        if (spec->bundle_fd >= 0) {
+        /* sandbox_plan_add_step() takes the fds it is given, failing or not. */
+        if (bundle_fd >= 0) {
                 char *argv[] = { r->stage_path, (char *) "unpack", NULL };
                 k = add_pipe(j, PIPE_STAGE_ERR, &j->stage_err, &err);
                 if (k < 0)
                         return k;
-                k = sandbox_plan_add_step(plan, argv, -EBADF, -EBADF, err, spec->bundle_fd, false);
+                k = sandbox_plan_add_step(plan, argv, -EBADF, -EBADF, TAKE_FD(err), TAKE_FD(bundle_fd), false);
                 if (k < 0)
                         return k;
                 j->unpack_step = k;
@@ -491,18 +496,15 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
         if (k < 0)
                 return k;
         k = add_pipe(j, PIPE_STDERR, &j->err, &err);
-        if (k < 0) {
-                safe_close(out);
+        if (k < 0)
                 return k;
-        }
-        k = sandbox_plan_add_step(plan, spec->argv, spec->stdin_fd, out, err, -EBADF, true);
+        k = sandbox_plan_add_step(plan, spec->argv, TAKE_FD(stdin_fd), TAKE_FD(out), TAKE_FD(err), -EBADF, true);
         if (k < 0)
                 return k;
         j->entry_step = k;
 
         if (spec->output_patterns) {
                 _cleanup_strv_free_ char **argv = strv_new(r->stage_path, "pack", NULL);
-                int archive, listing;
                 if (!argv)
                         return -ENOMEM;
                 for (char **p = spec->output_patterns; *p; p++)
@@ -512,21 +514,16 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                 if (k < 0)
                         return k;
                 k = add_pipe(j, PIPE_LISTING, &j->listing, &listing);
-                if (k < 0) {
-                        safe_close(archive);
+                if (k < 0)
                         return k;
-                }
                 /* The pack step's own complaints share the stage-error buffer with unpack's. */
                 if (j->pipes[PIPE_STAGE_ERR].fd < 0) {
                         k = add_pipe(j, PIPE_STAGE_ERR, &j->stage_err, &err);
-                        if (k < 0) {
-                                safe_close(archive);
-                                safe_close(listing);
+                        if (k < 0)
                                 return k;
-                        }
-                } else
-                        err = -EBADF;
-                k = sandbox_plan_add_step(plan, argv, -EBADF, archive, err, listing, false);
+                }
+                k = sandbox_plan_add_step(plan, argv, -EBADF, TAKE_FD(archive), TAKE_FD(err), TAKE_FD(listing),
+                                          false);
                 if (k < 0)
                         return k;
                 j->pack_step = k;
