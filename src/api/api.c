@@ -323,6 +323,20 @@ static void handle_languages(Api *a, HttpRequest *req) {
         json_object_put(o);
 }
 
+/* For load balancers: cheap, touches no job; fails when jobs cannot be started at all. Draining is
+ * not a failure here: the agent check says it, so that held jobs stay reachable. */
+static void handle_health(Api *a, HttpRequest *req) {
+        if (!job_manager_can_run(a->jobs)) {
+                (void) http_request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "the runner is not usable");
+                return;
+        }
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "status",
+                               json_object_new_string(job_manager_is_draining(a->jobs) ? "draining" : "ok"));
+        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
+        json_object_put(o);
+}
+
 static bool handle_asset(HttpRequest *req) {
         const WebAsset *asset = web_asset_find(http_request_path(req));
         const char *inm;
@@ -364,6 +378,13 @@ void api_handle_request(HttpRequest *req, void *userdata) {
         }
         if (batch_endpoint_handle(a, req))
                 return;
+        if (streq(path, "/healthz")) {
+                if (get)
+                        handle_health(a, req);
+                else
+                        reply_method_not_allowed(req, "GET");
+                return;
+        }
         if (streq(path, "/languages")) {
                 if (get)
                         handle_languages(a, req);
@@ -438,6 +459,14 @@ void api_decorate_response(HttpRequest *req, void *response, void *userdata) {
         /* API answers are personal and momentary. */
         if (!web_asset_find(http_request_path(req)))
                 http_response_add_header(response, "Cache-Control", "no-store");
+}
+
+bool api_peer_is_trusted_proxy(const struct sockaddr *sa, socklen_t len, void *userdata) {
+        Api *a = userdata;
+        IpAddress ip;
+
+        return a->config.trusted_proxies.n_entries > 0 && ip_address_from_sockaddr(sa, len, &ip) >= 0 &&
+               cidr_list_contains(&a->config.trusted_proxies, &ip);
 }
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config) {

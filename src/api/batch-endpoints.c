@@ -2,8 +2,8 @@
 
 /*
  * What a client asks about a job it submitted: GET /status/ID, /logs/ID, /outputs/ID and /download/ID.
- * Ids are 128 random bits, so knowing one is the only credential. An unknown id, an expired job and a
- * job already downloaded all get the same 404.
+ * Ids are 128 random bits, so knowing one is the only credential. An unknown id, an expired job, a
+ * job already downloaded and an id naming another host all get the same 404.
  */
 
 #include <microhttpd.h>
@@ -15,15 +15,19 @@
 #include "json-util.h"
 #include "listing.h"
 
-int parse_job_path(const char *path, const char *prefix, char ret_id[static 33]) {
-        size_t n = strlen(prefix);
+int parse_job_path(const char *path, const char *prefix, char ret_id[static JOB_ID_MAX]) {
+        size_t n = strlen(prefix), len;
 
         if (strncmp(path, prefix, n) != 0)
                 return -EINVAL;
         path += n;
-        if (strlen(path) != 32 || strspn(path, "0123456789abcdef") != 32)
+        len = strlen(path);
+        if (len < 32 || strspn(path, "0123456789abcdef") != 32)
                 return -EINVAL;
-        memcpy(ret_id, path, 33);
+        /* The node suffix names the host that holds the job; the proxy routes on it. */
+        if (len > 32 && (path[32] != '-' || !job_node_name_is_valid(path + 33)))
+                return -EINVAL;
+        memcpy(ret_id, path, len + 1);
         return 0;
 }
 
@@ -169,7 +173,7 @@ bool batch_endpoint_handle(Api *a, HttpRequest *req) {
                 { "/download/", handle_download },
         };
         const char *path = http_request_path(req), *method = http_request_method(req);
-        char id[33];
+        char id[JOB_ID_MAX];
 
         for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
                 if (strncmp(path, routes[i].prefix, strlen(routes[i].prefix)) != 0)

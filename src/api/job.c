@@ -17,7 +17,8 @@
 struct Job {
         JobManager *manager;
         Job *prev, *next;               /* in the manager's list of all jobs, newest first */
-        char id[33];
+        char id[JOB_ID_MAX];            /* hex, then "-<node>" if the host has a node name */
+        char hex_id[33];                /* what the runner names the scope after */
         char *interpreter;
         JobStatus status;
         bool kept;
@@ -47,7 +48,7 @@ struct JobManager {
         FairScheduler *fair;
         Job *jobs;
         unsigned n_running, n_queued;
-        bool shutting_down;
+        bool shutting_down, draining;
         sd_event_source *billing_source, *wakeup_source, *evict_source;
         job_handler_t finished_hook;
         void *finished_userdata;
@@ -61,6 +62,12 @@ const char *job_status_to_string(JobStatus s) {
                 [JOB_FAILED] = "failed",
         };
         return (size_t) s < ELEMENTSOF(names) ? names[s] : "unknown";
+}
+
+/* A draining host refuses as a full one does: 503 and a retry, which a proxy sends elsewhere. */
+static int refuse_draining(FairRefusal *ret_refusal) {
+        *ret_refusal = (FairRefusal) { .http_status = 503, .retry_after_sec = 5, .reason = "this host is draining" };
+        return 1;
 }
 
 static int random_bytes(void *p, size_t n) {
@@ -247,7 +254,7 @@ static void job_start(Job *j) {
         j->spec.envp = j->envp;
         j->spec.output_patterns = j->output_patterns;
         j->spec.code_name = j->code_name;
-        j->spec.id = j->id;
+        j->spec.id = j->hex_id;
 
         r = runner_start(m->runner, &j->spec, on_runner_change, j, &j->runner_job);
         /* The runner took the fds, whether it started or not. */
@@ -333,9 +340,15 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         j->kept = kept;
         j->client = *client;
 
-        r = job_id_generate(j->id);
+        if (m->draining)
+                return refuse_draining(ret_refusal);
+        r = job_id_generate(j->hex_id);
         if (r < 0)
                 return r;
+        if (m->config.node_name)
+                snprintf(j->id, sizeof(j->id), "%s-%s", j->hex_id, m->config.node_name);
+        else
+                memcpy(j->id, j->hex_id, sizeof(j->hex_id));
         j->argv = strv_copy(spec->argv);
         j->interpreter = strdup(interpreter ?: "");
         j->code_name = spec->code_name ? strdup(spec->code_name) : NULL;
@@ -446,7 +459,26 @@ unsigned job_manager_n_queued(const JobManager *m) {
         return m->n_queued;
 }
 
+bool job_node_name_is_valid(const char *name) {
+        size_t n = strlen(name);
+        return n >= 1 && n <= JOB_NODE_NAME_MAX && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789") == n;
+}
+
+void job_manager_set_draining(JobManager *m, bool draining) {
+        m->draining = draining;
+}
+
+bool job_manager_is_draining(const JobManager *m) {
+        return m->draining;
+}
+
+bool job_manager_can_run(JobManager *m) {
+        return !m->shutting_down && runner_is_usable(m->runner);
+}
+
 int job_manager_admit(JobManager *m, const ClientKey *client, FairRefusal *ret_refusal) {
+        if (m->draining)
+                return refuse_draining(ret_refusal);
         return fair_scheduler_admit(m->fair, client, now_usec(m), ret_refusal);
 }
 
@@ -487,6 +519,8 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
         uint8_t key[SIPHASH24_KEY_SIZE];
         int r;
 
+        if (config->node_name && !job_node_name_is_valid(config->node_name))
+                return -EINVAL;
         m = calloc(1, sizeof(JobManager));
         if (!m)
                 return -ENOMEM;

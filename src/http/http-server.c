@@ -10,6 +10,7 @@
 
 #include "http-server.h"
 #include "list.h"
+#include "peer-limit.h"
 
 struct HttpServer {
         sd_event *event;
@@ -20,6 +21,8 @@ struct HttpServer {
         http_handler_t headers_hook;
         void *userdata;
         size_t max_body;
+        PeerLimit *peers;
+        bool (*unlimited_peer)(const struct sockaddr *sa, socklen_t len, void *userdata);
         unsigned n_requests;
         unsigned n_sending;             /* responses queued and not yet fully sent */
         HttpRequest *requests;
@@ -337,6 +340,35 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         *con_cls = NULL;
 }
 
+/* Before MHD takes a connection: refuse a peer that has its share of connections open already. */
+static enum MHD_Result on_accept_policy(void *cls, const struct sockaddr *addr, socklen_t len) {
+        HttpServer *s = cls;
+
+        if (s->unlimited_peer && s->unlimited_peer(addr, len, s->userdata))
+                return MHD_YES;
+        if (!peer_limit_acquire(s->peers, addr, len))
+                return MHD_NO;
+        /* Counted from NOTIFY_CONNECTION's start on, which follows at once unless MHD fails. */
+        peer_limit_release(s->peers, addr, len);
+        return MHD_YES;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+        HttpServer *s = cls;
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection,
+                                                                      MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = info ? info->client_addr : NULL;
+        socklen_t len = !sa ? 0 : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+                bool counted = sa && !(s->unlimited_peer && s->unlimited_peer(sa, len, s->userdata)) &&
+                               peer_limit_acquire(s->peers, sa, len);
+                *socket_context = counted ? s : NULL;
+        } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context && sa)
+                peer_limit_release(s->peers, sa, len);
+}
+
 static int hex_value(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
@@ -487,6 +519,7 @@ HttpServer *http_server_free(HttpServer *s) {
         sd_event_source_disable_unref(s->resume_source);
         if (s->daemon)
                 MHD_stop_daemon(s->daemon);
+        peer_limit_free(s->peers);
         sd_event_unref(s->event);
         free(s);
         return NULL;
@@ -507,6 +540,10 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         s->decorate = decorate;
         s->userdata = userdata;
         s->max_body = config->max_body;
+        s->unlimited_peer = config->unlimited_peer;
+        r = peer_limit_new(&s->peers, config->max_connections_per_ip);
+        if (r < 0)
+                return r;
 
         struct MHD_OptionItem opts[16];
         size_t n = 0;
@@ -516,8 +553,8 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t) unescape, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout_sec, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, config->max_connections, NULL };
-        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_ip,
-                                              NULL };
+        /* The per-peer limit is ours (on_accept_policy), so that trusted proxies can be exempt. */
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) on_connection, s };
         /* Caps what a client can make us hold for headers and URL. */
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
         if (config->cert_pem && config->key_pem) {
@@ -529,7 +566,8 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         }
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
 
-        s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        s->daemon = MHD_start_daemon(flags, 0, on_accept_policy, s, on_access, s, MHD_OPTION_ARRAY, opts,
+                                     MHD_OPTION_END);
         if (!s->daemon)
                 return -EINVAL;
         TAKE_FD(listen_fd);

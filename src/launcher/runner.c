@@ -675,6 +675,10 @@ unsigned runner_n_jobs(const Runner *r) {
         return r->n_jobs;
 }
 
+bool runner_is_usable(Runner *r) {
+        return scope_launcher_is_connected(r->launcher);
+}
+
 Runner *runner_free(Runner *r) {
         if (!r)
                 return NULL;
