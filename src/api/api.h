@@ -40,6 +40,3 @@ void api_handle_headers(HttpRequest *req, void *userdata);
 void api_decorate_response(HttpRequest *req, void *response, void *userdata);
 /* For the server's unlimited_peer: a trusted proxy carries many clients, so it is not limited as one. */
 bool api_peer_is_trusted_proxy(const struct sockaddr *sa, socklen_t len, void *userdata);
-
-/* The answer to a finished job, as JSON. */
-json_object *api_job_result_to_json(Job *j, bool with_timeline);

@@ -501,9 +501,16 @@ static int run(int argc, char **argv) {
         r = sd_event_default(&event);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Cannot create the event loop");
-        (void) sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, NULL);
-        (void) sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
-        (void) sd_event_set_watchdog(event, true);
+        /* SIGTERM and SIGINT are blocked now: without their sources nothing could stop us but SIGKILL. */
+        r = sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, NULL);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Cannot watch SIGTERM");
+        r = sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Cannot watch SIGINT");
+        r = sd_event_set_watchdog(event, true);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "Cannot enable the watchdog, ignoring");
 
         r = take_listen_fds(&systemd_fd, &agent_fd);
         if (r < 0)

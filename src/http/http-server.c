@@ -10,6 +10,7 @@
 
 #include "http-server.h"
 #include "list.h"
+#include "log-sink.h"
 #include "peer-limit.h"
 
 struct HttpServer {
@@ -84,6 +85,7 @@ static void request_free(HttpRequest *r) {
 static void arm_timer(HttpServer *s) {
         MHD_UNSIGNED_LONG_LONG ms;
         bool have = MHD_get_timeout(s->daemon, &ms) == MHD_YES;
+        int r;
 
         if (!s->timer_source)
                 return;
@@ -99,15 +101,21 @@ static void arm_timer(HttpServer *s) {
                 have = true;
         }
         if (!have) {
-                (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
+                r = sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot disarm the HTTP timer, ignoring");
                 return;
         }
-        (void) sd_event_source_set_time_relative(s->timer_source, ms * USEC_PER_MSEC);
-        (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_ONESHOT);
+        r = sd_event_source_set_time_relative(s->timer_source, ms * USEC_PER_MSEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->timer_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_debug_errno(r, "Cannot arm the HTTP timer, ignoring");
 }
 
 static void run_mhd(HttpServer *s) {
-        (void) MHD_run(s->daemon);
+        if (MHD_run(s->daemon) != MHD_YES)
+                log_debug("libmicrohttpd could not process its connections, ignoring");
         arm_timer(s);
 }
 
@@ -129,8 +137,13 @@ static int on_resume(sd_event_source *source, void *userdata) {
 /* MHD learns of resumed connections only in MHD_run(), and in external-epoll mode nothing else
  * guarantees that one happens soon; so we run it once more from the event loop. */
 static void schedule_run(HttpServer *s) {
-        if (s->resume_source)
-                (void) sd_event_source_set_enabled(s->resume_source, SD_EVENT_ONESHOT);
+        int r;
+
+        if (!s->resume_source)
+                return;
+        r = sd_event_source_set_enabled(s->resume_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_debug_errno(r, "Cannot schedule a run for a resumed connection, ignoring");
 }
 
 void http_response_add_header(void *response, const char *name, const char *value) {
@@ -190,7 +203,7 @@ int http_request_reply(HttpRequest *r, unsigned status, const char *content_type
         enum MHD_Result ok = MHD_queue_response(r->connection, status, resp);
         MHD_destroy_response(resp);
         if (ok != MHD_YES)
-                return -EIO;
+                return log_debug_errno(EIO, "libmicrohttpd refused a %u response", status);
         mark_sending(r);
         return 0;
 }
@@ -396,9 +409,13 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
         return w - s;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
-        /* MHD's own messages are about connections and TLS, never request content; they are dropped
-         * here because the daemon logs its own metrics and errors. */
+_printf_(2, 0) static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+        char msg[256];
+
+        /* MHD's own messages are about connections and TLS; they name no request content. */
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        msg[strcspn(msg, "\n")] = 0;
+        log_debug("libmicrohttpd: %s", msg);
 }
 
 const char *http_request_method(const HttpRequest *r) {

@@ -14,6 +14,7 @@
 #include "scope-launcher.h"
 #include "seccomp-policy.h"
 #include "strv.h"
+#include "time-util.h"
 
 /* How often a running job's cgroup is read, so figures survive an init that dies unexpectedly. */
 #define SAMPLE_INTERVAL_USEC (250 * USEC_PER_MSEC)
@@ -88,12 +89,6 @@ const char *job_reason_to_string(JobReason r) {
                 return "upload";
         }
         return NULL;
-}
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 static void job_unlink(RunnerJob *j) {
@@ -175,7 +170,7 @@ static void job_maybe_finish(RunnerJob *j) {
                         return;
 
         job_stop_sources(j);
-        j->timeline.finished = now_usec();
+        j->timeline.finished = now_usec(CLOCK_MONOTONIC);
 
         if (j->has_sample) {
                 res->has_cpu = j->sample.has_cpu;
@@ -310,7 +305,7 @@ static void job_maybe_release(RunnerJob *j) {
                 job_fail_launch(j, "cannot release the job's init", -r);
                 return;
         }
-        j->timeline.released = now_usec();
+        j->timeline.released = now_usec(CLOCK_MONOTONIC);
         j->state = RUNNER_JOB_RUNNING;
 
         r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, j->timeout_usec, 0,
@@ -337,7 +332,7 @@ static void on_scope_started(ScopeStart *s, int error, const char *message, void
                 job_fail_launch(j, "starting the job's scope failed", -error);
                 return;
         }
-        j->timeline.scope_started = now_usec();
+        j->timeline.scope_started = now_usec(CLOCK_MONOTONIC);
         j->in_scope = true;
         job_maybe_release(j);
 }
@@ -364,7 +359,7 @@ static void start_scope(RunnerJob *j) {
 static void handle_report(RunnerJob *j, const SandboxReport *rep) {
         switch (rep->kind) {
         case SANDBOX_REPORT_READY:
-                j->timeline.ready = now_usec();
+                j->timeline.ready = now_usec(CLOCK_MONOTONIC);
                 j->sandbox_ready = true;
                 job_maybe_release(j);
                 break;
@@ -378,7 +373,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 if (rep->step == j->entry_step) {
                         j->entry_exited = true;
                         j->entry_status = rep->status;
-                        j->timeline.exited = now_usec();
+                        j->timeline.exited = now_usec(CLOCK_MONOTONIC);
                         /* The figures as the program left them; the pack step must not be billed to it. */
                         job_take_sample(j);
                 } else if (rep->step == j->unpack_step && !(WIFEXITED(rep->status) && WEXITSTATUS(rep->status) == 0)) {
@@ -394,7 +389,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 j->done_reported = true;
                 if (!j->entry_exited)
                         job_take_sample(j);
-                j->timeline.accounted = now_usec();
+                j->timeline.accounted = now_usec(CLOCK_MONOTONIC);
                 /* Letting the init go ends the job's last process; the scope empties and is collected. */
                 sandbox_process_release(&j->process);
                 j->timer_source = sd_event_source_disable_unref(j->timer_source);
@@ -425,7 +420,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 
         j->init_exited = true;
         if (!j->timeline.exited)
-                j->timeline.exited = now_usec();
+                j->timeline.exited = now_usec(CLOCK_MONOTONIC);
         sandbox_process_release(&j->process);
         job_maybe_finish(j);
         return 0;
@@ -582,7 +577,7 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         if (k < 0)
                 return k;
 
-        j->timeline.spawned = now_usec();
+        j->timeline.spawned = now_usec(CLOCK_MONOTONIC);
         k = sandbox_spawn(plan, &j->process);
         if (k < 0)
                 return k;
@@ -660,7 +655,7 @@ int runner_job_cpu_usec(RunnerJob *j, uint64_t *ret) {
 uint64_t runner_job_wall_usec(const RunnerJob *j) {
         if (j->timeline.released == 0)
                 return 0;
-        return (j->timeline.exited ?: now_usec()) - j->timeline.released;
+        return (j->timeline.exited ?: now_usec(CLOCK_MONOTONIC)) - j->timeline.released;
 }
 
 int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec) {
