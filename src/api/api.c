@@ -296,9 +296,40 @@ void api_handle_request(HttpRequest *req, void *userdata) {
         (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint: %s", path);
 }
 
+static CorsVerdict request_cors(Api *a, HttpRequest *req) {
+        return cors_check(&a->config.cors, http_request_header(req, "Origin"), http_request_header(req, "Host"),
+                          a->config.tls);
+}
+
+/* Answers a preflight, or any OPTIONS: what a page may send. */
+static void reply_options(HttpRequest *req) {
+        const char *const headers[] = {
+                "Allow", CORS_ALLOW_METHODS,
+                "Access-Control-Allow-Methods", CORS_ALLOW_METHODS,
+                "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS,
+                "Access-Control-Max-Age", CORS_MAX_AGE,
+                NULL,
+        };
+        (void) http_request_reply(req, MHD_HTTP_NO_CONTENT, NULL, "", 0, headers);
+}
+
 void api_handle_headers(HttpRequest *req, void *userdata) {
+        Api *a = userdata;
+
+        /* A page's simple POST needs no preflight, so the browser would send it and only hide the answer:
+         * refuse a disallowed origin here, before the body is read or anything runs or is billed. */
+        if (request_cors(a, req) == CORS_REFUSED) {
+                (void) http_request_reply_error(req, MHD_HTTP_FORBIDDEN, NULL,
+                                                "pages from origin %s may not use this server",
+                                                http_request_header(req, "Origin"));
+                return;
+        }
+        if (streq(http_request_method(req), "OPTIONS")) {
+                reply_options(req);
+                return;
+        }
         if (streq(http_request_path(req), "/submit") && streq(http_request_method(req), "POST"))
-                submit_begin(userdata, req);
+                submit_begin(a, req);
 }
 
 void api_decorate_response(HttpRequest *req, void *response, void *userdata) {
@@ -309,6 +340,15 @@ void api_decorate_response(HttpRequest *req, void *response, void *userdata) {
         request_client(a, req, &client);
         snprintf(budget, sizeof(budget), "%.1f", job_manager_budget_remaining(a->jobs, &client) / 1e6);
         http_response_add_header(response, "X-Sandrun-Budget-Remaining", budget);
+
+        if (request_cors(a, req) == CORS_ALLOWED) {
+                http_response_add_header(response, "Access-Control-Allow-Origin",
+                                         cors_allow_origin_value(&a->config.cors, http_request_header(req, "Origin")));
+                http_response_add_header(response, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
+        }
+        /* Caches must not hand one origin's answer to another. */
+        if (a->config.cors.origins)
+                http_response_add_header(response, "Vary", "Origin");
 
         /* API answers are personal and momentary. */
         if (!web_asset_find(http_request_path(req)))

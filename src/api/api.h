@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "cors.h"
 #include "http-server.h"
 #include "job.h"
 #include "macro.h"
@@ -24,6 +25,8 @@ typedef struct ApiConfig {
         uint64_t max_timeout_usec;
         uint64_t upload_max;            /* bytes of files a /submit may upload */
         bool debug_timeline;            /* add each job's timeline to JSON answers */
+        CorsPolicy cors;                /* which other origins' pages may call the API (not owned) */
+        bool tls;                       /* served over TLS: the page's own origin is https:// */
 } ApiConfig;
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config);

@@ -43,6 +43,7 @@ typedef struct Options {
         uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
         CidrList trusted_proxies;
+        CorsPolicy cors;
         const char *node_name;
 } Options;
 
@@ -97,6 +98,8 @@ static void help(void) {
                "  --max-running-per-ip N jobs one client IP may run at once (default 2)\n"
                "  --max-queued-per-ip N  jobs one client IP may have waiting (default 16)\n"
                "  --trusted-proxy CIDR   believe X-Forwarded-For from these peers (repeatable)\n"
+               "  --cors-origin ORIGIN   only pages from this origin (and sandrun's own) may call the API,\n"
+               "                         e.g. https://docs.example.org (repeatable; default: any origin)\n"
                "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
                "  --batch-ttl DURATION   how long a finished batch job is kept (default 60s)\n"
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
@@ -112,6 +115,7 @@ static int parse_options(int argc, char **argv) {
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
                 ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD,
+                ARG_CORS_ORIGIN,
                 ARG_NODE_NAME,
         };
         static const struct option options[] = {
@@ -144,6 +148,7 @@ static int parse_options(int argc, char **argv) {
                 { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
                 { "upload-max", required_argument, NULL, ARG_UPLOAD },
                 { "held-max", required_argument, NULL, ARG_HELD },
+                { "cors-origin", required_argument, NULL, ARG_CORS_ORIGIN },
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
                 {}
         };
@@ -231,6 +236,9 @@ static int parse_options(int argc, char **argv) {
                                 r = cidr_list_add(&opts.trusted_proxies, &proxy);
                         break;
                 }
+                case ARG_CORS_ORIGIN:
+                        r = cors_policy_add(&opts.cors, optarg);
+                        break;
                 case ARG_HELD:
                         r = parse_size(optarg, &opts.held_max);
                         break;
@@ -600,6 +608,8 @@ static int run(int argc, char **argv) {
                 .max_timeout_usec = opts.timeout,
                 .upload_max = opts.upload_max,
                 .debug_timeline = opts.debug,
+                .cors = opts.cors,
+                .tls = tls != NULL,
         };
         r = api_new(&api, jobs, &ac);
         if (r < 0) {
