@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "cors.h"
 #include "http-server.h"
 #include "job.h"
 #include "macro.h"
@@ -27,6 +28,8 @@ typedef struct ApiConfig {
         uint64_t compile_timeout_usec;  /* a compile step's wall clock */
         uint64_t test_cpu_usec;         /* each test case's CPU limit, the most a request may ask */
         uint64_t tests_timeout_usec;    /* all test cases of one request, wall clock */
+        CorsPolicy cors;                /* which other origins' pages may call the API (not owned) */
+        bool tls;                       /* served over TLS: the page's own origin is https:// */
 } ApiConfig;
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config);
@@ -38,6 +41,5 @@ void api_handle_request(HttpRequest *req, void *userdata);
 /* The headers hook: takes /submit bodies as a stream. */
 void api_handle_headers(HttpRequest *req, void *userdata);
 void api_decorate_response(HttpRequest *req, void *response, void *userdata);
-
-/* The answer to a finished job, as JSON. */
-json_object *api_job_result_to_json(Job *j, bool with_timeline);
+/* For the server's unlimited_peer: a trusted proxy carries many clients, so it is not limited as one. */
+bool api_peer_is_trusted_proxy(const struct sockaddr *sa, socklen_t len, void *userdata);

@@ -14,6 +14,7 @@
 #include "scope-launcher.h"
 #include "seccomp-policy.h"
 #include "strv.h"
+#include "time-util.h"
 
 /* How often a running job's cgroup is read, so figures survive an init that dies unexpectedly. */
 #define SAMPLE_INTERVAL_USEC (250 * USEC_PER_MSEC)
@@ -116,12 +117,6 @@ const char *job_reason_to_string(JobReason r) {
         return NULL;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
 static void job_unlink(RunnerJob *j) {
         Runner *r = j->runner;
 
@@ -216,7 +211,7 @@ static void job_maybe_finish(RunnerJob *j) {
                         return;
 
         job_stop_sources(j);
-        j->timeline.finished = now_usec();
+        j->timeline.finished = now_usec(CLOCK_MONOTONIC);
 
         if (j->has_sample) {
                 res->has_cpu = j->sample.has_cpu;
@@ -360,7 +355,7 @@ static void job_maybe_release(RunnerJob *j) {
                 job_fail_launch(j, "cannot release the job's init", -r);
                 return;
         }
-        j->timeline.released = now_usec();
+        j->timeline.released = now_usec(CLOCK_MONOTONIC);
         j->state = RUNNER_JOB_RUNNING;
         /* A compile has its own wall limit, kept by the init; the run's clock starts once it is over. */
         uint64_t timeout = j->timeout_usec;
@@ -393,7 +388,7 @@ static void on_scope_started(ScopeStart *s, int error, const char *message, void
                 job_fail_launch(j, "starting the job's scope failed", -error);
                 return;
         }
-        j->timeline.scope_started = now_usec();
+        j->timeline.scope_started = now_usec(CLOCK_MONOTONIC);
         j->in_scope = true;
         job_maybe_release(j);
 }
@@ -456,7 +451,7 @@ static void job_start_run(RunnerJob *j) {
 
         if (j->kill_sent || j->state != RUNNER_JOB_RUNNING)
                 return;
-        j->timeline.run_started = now_usec();
+        j->timeline.run_started = now_usec(CLOCK_MONOTONIC);
         j->timer_source = sd_event_source_disable_unref(j->timer_source);
         r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, j->timeout_usec, 0,
                                        on_timeout, j);
@@ -512,7 +507,7 @@ static void handle_case_exited(RunnerJob *j, RunnerCase *c, const SandboxReport 
         step_result_set(j, &c->result, rep);
         if (c == &j->cases[j->n_cases - 1]) {
                 j->cases_done = true;
-                j->timeline.exited = now_usec();
+                j->timeline.exited = now_usec(CLOCK_MONOTONIC);
                 return;
         }
         job_resume(j);
@@ -523,7 +518,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
 
         switch (rep->kind) {
         case SANDBOX_REPORT_READY:
-                j->timeline.ready = now_usec();
+                j->timeline.ready = now_usec(CLOCK_MONOTONIC);
                 j->sandbox_ready = true;
                 job_maybe_release(j);
                 break;
@@ -545,7 +540,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 else if (rep->step == j->entry_step) {
                         j->entry_exited = true;
                         j->entry_status = rep->status;
-                        j->timeline.exited = now_usec();
+                        j->timeline.exited = now_usec(CLOCK_MONOTONIC);
                         /* The figures as the program left them; the pack step must not be billed to it. */
                         job_take_sample(j);
                 } else if (rep->step == j->unpack_step && !(WIFEXITED(rep->status) && WEXITSTATUS(rep->status) == 0)) {
@@ -561,7 +556,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 j->done_reported = true;
                 if (!j->entry_exited)
                         job_take_sample(j);
-                j->timeline.accounted = now_usec();
+                j->timeline.accounted = now_usec(CLOCK_MONOTONIC);
                 /* Letting the init go ends the job's last process; the scope empties and is collected. */
                 sandbox_process_release(&j->process);
                 j->timer_source = sd_event_source_disable_unref(j->timer_source);
@@ -592,7 +587,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 
         j->init_exited = true;
         if (!j->timeline.exited)
-                j->timeline.exited = now_usec();
+                j->timeline.exited = now_usec(CLOCK_MONOTONIC);
         sandbox_process_release(&j->process);
         job_maybe_finish(j);
         return 0;
@@ -681,10 +676,14 @@ static int add_cases(RunnerJob *j, SandboxPlan *plan, const RunnerJobSpec *spec)
         return 0;
 }
 
-static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret) {
+/* Takes the spec's fds (left -EBADF there): each ends up in the plan or is closed, on every path. */
+static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
         Runner *r = j->runner;
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
-        int err, k;
+        _cleanup_close_ int code_fd = TAKE_FD(spec->code_fd), stdin_fd = TAKE_FD(spec->stdin_fd),
+                            bundle_fd = TAKE_FD(spec->bundle_fd);
+        _cleanup_close_ int out = -EBADF, err = -EBADF, archive = -EBADF, listing = -EBADF;
+        int k;
 
         k = sandbox_plan_new(&plan, r->layout, r->seccomp);
         if (k < 0)
@@ -700,18 +699,19 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                 if (k < 0)
                         return k;
         }
-        if (spec->code_fd >= 0) {
-                k = sandbox_plan_set_code(plan, spec->code_fd, spec->code_name);
+        if (code_fd >= 0) {
+                k = sandbox_plan_set_code(plan, TAKE_FD(code_fd), spec->code_name);
                 if (k < 0)
                         return k;
         }
 
-        if (spec->bundle_fd >= 0) {
+        /* sandbox_plan_add_step() takes the fds it is given, failing or not. */
+        if (bundle_fd >= 0) {
                 char *argv[] = { r->stage_path, (char *) "unpack", NULL };
                 k = add_pipe(j, PIPE_STAGE_ERR, &j->stage_err, &err);
                 if (k < 0)
                         return k;
-                k = sandbox_plan_add_step(plan, argv, -EBADF, -EBADF, err, spec->bundle_fd, false);
+                k = sandbox_plan_add_step(plan, argv, -EBADF, -EBADF, TAKE_FD(err), TAKE_FD(bundle_fd), false);
                 if (k < 0)
                         return k;
                 j->unpack_step = k;
@@ -737,7 +737,7 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                         return k;
         } else {
                 SandboxStepOptions o = {};
-                k = add_captured_step(j, plan, spec->argv, spec->stdin_fd, &j->pipes[PIPE_STDOUT], &j->out,
+                k = add_captured_step(j, plan, spec->argv, TAKE_FD(stdin_fd), &j->pipes[PIPE_STDOUT], &j->out,
                                       &j->pipes[PIPE_STDERR], &j->err, &o);
                 if (k < 0)
                         return k;
@@ -746,7 +746,6 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
 
         if (spec->output_patterns) {
                 _cleanup_strv_free_ char **argv = strv_new(r->stage_path, "pack", NULL);
-                int archive, listing;
                 if (!argv)
                         return -ENOMEM;
                 for (char **p = spec->output_patterns; *p; p++)
@@ -756,21 +755,16 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                 if (k < 0)
                         return k;
                 k = add_pipe(j, PIPE_LISTING, &j->listing, &listing);
-                if (k < 0) {
-                        safe_close(archive);
+                if (k < 0)
                         return k;
-                }
                 /* The pack step's own complaints share the stage-error buffer with unpack's. */
                 if (j->pipes[PIPE_STAGE_ERR].fd < 0) {
                         k = add_pipe(j, PIPE_STAGE_ERR, &j->stage_err, &err);
-                        if (k < 0) {
-                                safe_close(archive);
-                                safe_close(listing);
+                        if (k < 0)
                                 return k;
-                        }
-                } else
-                        err = -EBADF;
-                k = sandbox_plan_add_step(plan, argv, -EBADF, archive, err, listing, false);
+                }
+                k = sandbox_plan_add_step(plan, argv, -EBADF, TAKE_FD(archive), TAKE_FD(err), TAKE_FD(listing),
+                                          false);
                 if (k < 0)
                         return k;
                 j->pack_step = k;
@@ -834,7 +828,7 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         if (k < 0)
                 return k;
 
-        j->timeline.spawned = now_usec();
+        j->timeline.spawned = now_usec(CLOCK_MONOTONIC);
         k = sandbox_spawn(plan, &j->process);
         if (k < 0)
                 return k;
@@ -936,7 +930,7 @@ int runner_job_cpu_usec(RunnerJob *j, uint64_t *ret) {
 uint64_t runner_job_wall_usec(const RunnerJob *j) {
         if (j->timeline.released == 0)
                 return 0;
-        return (j->timeline.exited ?: now_usec()) - j->timeline.released;
+        return (j->timeline.exited ?: now_usec(CLOCK_MONOTONIC)) - j->timeline.released;
 }
 
 int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec) {
@@ -949,6 +943,10 @@ int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec) {
 
 unsigned runner_n_jobs(const Runner *r) {
         return r->n_jobs;
+}
+
+bool runner_is_usable(Runner *r) {
+        return scope_launcher_is_connected(r->launcher);
 }
 
 Runner *runner_free(Runner *r) {

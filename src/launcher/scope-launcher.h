@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <stdbool.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -49,6 +50,9 @@ int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cp
 /* Changes a running scope's MemoryMax (between a job's compile and its run); handler gets systemd's reply. */
 int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
                                   sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot);
+
+/* Whether the bus connection is still open. */
+bool scope_launcher_is_connected(ScopeLauncher *l);
 
 /* Scope unit names: [A-Za-z0-9:_.-], at most 255 bytes, ending in ".scope". */
 bool scope_unit_name_is_valid(const char *name);
