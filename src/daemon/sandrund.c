@@ -582,6 +582,7 @@ static int run(int argc, char **argv) {
         }
 
         interpreters_detect(NULL);
+        interpreters_detect_versions();
         RunnerConfig rc = {
                 .sandbox = {
                         .work_size = opts.work_size,
@@ -653,6 +654,7 @@ static int run(int argc, char **argv) {
                 .compile_timeout_usec = opts.compile_timeout,
                 .test_cpu_usec = opts.test_cpu,
                 .tests_timeout_usec = opts.tests_timeout,
+                .cpus = (unsigned) MAX(opts.cpu_quota / USEC_PER_SEC, (uint64_t) 1),
                 .cors = opts.cors,
                 .tls = tls != NULL,
         };

@@ -538,6 +538,13 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 } else if ((c = find_case(j, rep->step)))
                         handle_case_exited(j, c, rep);
                 else if (rep->step == j->entry_step) {
+                        j->result.run = (RunnerStepResult) {
+                                .ran = true,
+                                .status = rep->status,
+                                .cpu_usec = rep->cpu_usec,
+                                .maxrss_kb = rep->maxrss_kb,
+                                .wall_usec = rep->wall_usec,
+                        };
                         j->entry_exited = true;
                         j->entry_status = rep->status;
                         j->timeline.exited = now_usec(CLOCK_MONOTONIC);

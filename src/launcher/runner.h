@@ -89,6 +89,7 @@ typedef struct RunnerResult {
         int error_errno;
         bool has_compile;
         RunnerStepResult compile;       /* cpu_usec above includes it: the whole job is billed */
+        RunnerStepResult run;           /* the program's own figures (rusage), when it exited */
 } RunnerResult;
 
 typedef struct RunnerJobSpec {

@@ -20,7 +20,8 @@
  */
 static const char *const etc_entries[] = {
         "alternatives", "bash.bashrc", "ca-certificates", "ca-certificates.conf", "debian_version",
-        "environment", "gai.conf", "host.conf", "hosts", "inputrc", "ld.so.cache", "ld.so.conf",
+        "environment", "gai.conf", "host.conf", "hosts", "inputrc", "java-17-openjdk", "java-21-openjdk",
+        "ld.so.cache", "ld.so.conf",
         "ld.so.conf.d", "locale.alias", "localtime", "magic", "magic.mime", "mime.types",
         "nsswitch.conf", "os-release", "perl", "profile", "protocols", "python3", "python3.11",
         "python3.12", "python3.13", "rpc", "services", "ssl", "timezone", "xdg",

@@ -25,6 +25,8 @@ SR_DEB_PACKAGES=(
         systemd systemd-container dbus polkitd util-linux passwd procps iproute2
         # tests and the interpreters sandrun offers
         python3 curl ca-certificates bash dash perl nodejs bubblewrap
+        # the compilers the language tests use (Java's JDK is large, but its tests need it)
+        g++ openjdk-17-jdk-headless
 )
 
 sr_say()  { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
