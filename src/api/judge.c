@@ -169,13 +169,14 @@ JudgeVerdict judge_verdict(const RunnerStepResult *r, bool output_truncated, con
                 return JUDGE_SKIPPED;
         if (r->oom)
                 return JUDGE_MEMORY_LIMIT;
+        /* Past the cap first: a program that writes forever is stopped by a limit only later. */
+        if (output_truncated)
+                return JUDGE_OUTPUT_LIMIT;
         /* SIGXCPU at the CPU limit, SIGKILL a second later if it was caught, or the wall limit. */
         if (r->timed_out || (WIFSIGNALED(r->status) && WTERMSIG(r->status) == SIGXCPU))
                 return JUDGE_TIME_LIMIT;
         if (WIFSIGNALED(r->status))
                 return JUDGE_RUNTIME_ERROR;
-        if (output_truncated)
-                return JUDGE_OUTPUT_LIMIT;
         if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
                 return JUDGE_RUNTIME_ERROR;
         if (c->expected && !judge_output_matches(out, out_len, c->expected, c->expected_len, compare))
