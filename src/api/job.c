@@ -23,6 +23,7 @@ struct Job {
         char *interpreter;
         JobStatus status;
         bool kept;
+        bool evicting;                  /* chosen by memory enforcement, freed after its scan */
         ClientKey client;
         FairJob fair;
 
@@ -54,6 +55,7 @@ struct JobManager {
         unsigned n_running, n_queued;
         bool shutting_down, draining;
         sd_event_source *billing_source, *wakeup_source, *evict_source;
+        sd_event_source *run_queue_source;      /* deferred: starts queued jobs as capacity allows */
         job_handler_t finished_hook;
         void *finished_userdata;
 };
@@ -102,7 +104,20 @@ static void spec_done(Job *j) {
         j->spec.bundle_fd = safe_close(j->spec.bundle_fd);
 }
 
-static void manager_start_queued(JobManager *m);
+/*
+ * Starting queued jobs is a step of its own in the event loop, as systemd's job_add_to_run_queue()
+ * does it: freeing or finishing a job only asks for it, so neither recurses into starting (and maybe
+ * failing and finishing) other jobs while its caller still holds pointers into the job list.
+ */
+static void manager_add_to_run_queue(JobManager *m) {
+        int r;
+
+        if (!m->run_queue_source)
+                return;
+        r = sd_event_source_set_enabled(m->run_queue_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_debug_errno(r, "Cannot schedule starting queued jobs, ignoring (the next billing tick does)");
+}
 
 /* CPU the job used that its client has not been billed for yet. */
 static uint64_t job_unbilled_cpu(Job *j) {
@@ -148,7 +163,7 @@ Job *job_free(Job *j) {
         free(j);
         /* A slot opened. */
         if (m && was_running)
-                manager_start_queued(m);
+                manager_add_to_run_queue(m);
         return NULL;
 }
 
@@ -177,15 +192,17 @@ static Job *oldest_kept(JobManager *m, bool finished) {
 
         for (Job *j = m->jobs; j; j = j->next) {
                 bool done = j->status == JOB_COMPLETED || j->status == JOB_FAILED;
-                if (j->kept && (finished ? done : j->status == JOB_QUEUED))
+                if (j->kept && !j->evicting && (finished ? done : j->status == JOB_QUEUED))
                         found = j;
         }
         return found;
 }
 
-/* Past 80% of the memory budget, finished batch jobs go first, oldest first, then queued ones. */
+/* Past 80% of the memory budget, finished batch jobs go first, oldest first, then queued ones. The victims
+ * are chosen first and freed after, so that no job is freed while the list is being walked. */
 static void manager_enforce_memory(JobManager *m) {
         uint64_t limit = m->config.memory_max / 10 * 8, held = 0;
+        bool any = false;
 
         if (m->config.memory_max == 0)
                 return;
@@ -196,8 +213,17 @@ static void manager_enforce_memory(JobManager *m) {
                 if (!victim)
                         break;
                 uint64_t freed = job_held_bytes(victim);
-                job_free(victim);
+                victim->evicting = any = true;
                 held = held > freed ? held - freed : 0;
+        }
+        while (any) {
+                any = false;
+                for (Job *j = m->jobs; j; j = j->next)
+                        if (j->evicting) {
+                                job_free(j);
+                                any = true;
+                                break;
+                        }
         }
 }
 
@@ -236,7 +262,7 @@ static void job_finish(Job *j, JobStatus status) {
         if (h)
                 h(j, j->done_userdata);
         manager_enforce_memory(m);
-        manager_start_queued(m);
+        manager_add_to_run_queue(m);
 }
 
 static void on_runner_change(RunnerJob *rj, void *userdata) {
@@ -281,7 +307,14 @@ static void job_start(Job *j) {
         }
 }
 
+static void manager_start_queued(JobManager *m);
+
 static int on_wakeup(sd_event_source *s, uint64_t usec, void *userdata) {
+        manager_start_queued(userdata);
+        return 0;
+}
+
+static int on_run_queue(sd_event_source *s, void *userdata) {
         manager_start_queued(userdata);
         return 0;
 }
@@ -539,6 +572,7 @@ JobManager *job_manager_free(JobManager *m) {
         sd_event_source_disable_unref(m->billing_source);
         sd_event_source_disable_unref(m->wakeup_source);
         sd_event_source_disable_unref(m->evict_source);
+        sd_event_source_disable_unref(m->run_queue_source);
         fair_scheduler_free(m->fair);
         sd_event_unref(m->event);
         free(m);
@@ -584,6 +618,12 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
         if (r < 0)
                 return r;
         r = sd_event_source_set_enabled(m->evict_source, SD_EVENT_ON);
+        if (r < 0)
+                return r;
+        r = sd_event_add_defer(event, &m->run_queue_source, on_run_queue, m);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(m->run_queue_source, SD_EVENT_OFF);
         if (r < 0)
                 return r;
 
