@@ -13,6 +13,7 @@
 #include "cors.h"
 #include "http-server.h"
 #include "job.h"
+#include "job-receipt.h"
 #include "macro.h"
 #include "run-request.h"
 
@@ -31,6 +32,7 @@ typedef struct ApiConfig {
         unsigned cpus;                  /* a job's CPU quota in whole cores, at least 1: sizes JVM threads */
         CorsPolicy cors;                /* which other origins' pages may call the API (not owned) */
         bool tls;                       /* served over TLS: the page's own origin is https:// */
+        ReceiptConfig receipts;         /* how finished jobs' receipts are signed (key not owned) */
 } ApiConfig;
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config);

@@ -12,6 +12,7 @@
 #include "list.h"
 #include "log-sink.h"
 #include "peer-limit.h"
+#include "url-unescape.h"
 
 struct HttpServer {
         sd_event *event;
@@ -382,31 +383,8 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
                 peer_limit_release(s->peers, sa, len);
 }
 
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-/* MHD's own unescaping turns %00 into a NUL, which silently cuts a path short ("/%00x" would be "/"); we
- * leave %00 as it is, so such a path matches nothing. */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
-        char *w = s;
-
-        for (const char *p = s; *p; p++) {
-                int hi, lo;
-                if (p[0] == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0 && (hi | lo) != 0) {
-                        *w++ = (char) (hi * 16 + lo);
-                        p += 2;
-                } else
-                        *w++ = *p;
-        }
-        *w = 0;
-        return w - s;
+        return url_unescape_inplace(s);
 }
 
 _printf_(2, 0) static void on_mhd_log(void *cls, const char *fmt, va_list ap) {

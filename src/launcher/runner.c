@@ -9,6 +9,7 @@
 
 #include "cgroup-stat.h"
 #include "list.h"
+#include "runner-result.h"
 #include "runner.h"
 #include "sandbox.h"
 #include "scope-launcher.h"
@@ -96,26 +97,6 @@ struct RunnerJob {
         int entry_status;
         RunnerTimeline timeline;
 };
-
-const char *job_reason_to_string(JobReason r) {
-        switch (r) {
-        case JOB_REASON_NONE:
-                return NULL;
-        case JOB_REASON_TIMEOUT:
-                return "timeout";
-        case JOB_REASON_MEMORY:
-                return "memory";
-        case JOB_REASON_SIGNAL:
-                return "signal";
-        case JOB_REASON_LAUNCH:
-                return "launch";
-        case JOB_REASON_UPLOAD:
-                return "upload";
-        case JOB_REASON_COMPILE:
-                return "compile";
-        }
-        return NULL;
-}
 
 static void job_unlink(RunnerJob *j) {
         Runner *r = j->runner;
@@ -225,34 +206,15 @@ static void job_maybe_finish(RunnerJob *j) {
                 res->wall_usec = j->timeline.finished - j->timeline.run_started;
         res->has_compile = j->compile_step >= 0;
 
-        bool oom = j->has_sample && j->sample.oom_kills > j->oom_base;
-        if (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD) {
-                /* Decided already. */
-        } else if (j->compile_failed) {
-                res->reason = JOB_REASON_COMPILE;
-        } else if (j->kill_sent) {
-                res->reason = j->kill_reason;
-                if (j->entry_exited && WIFSIGNALED(j->entry_status))
-                        res->signal = WTERMSIG(j->entry_status);
-                else
-                        res->signal = SIGKILL;
-        } else if (j->cases_done) {
-                /* Every case ran; how each went is in its own result. */
-                res->completed = true;
-                res->exit_code = 0;
-        } else if (j->entry_exited && WIFEXITED(j->entry_status)) {
-                res->completed = true;
-                res->exit_code = WEXITSTATUS(j->entry_status);
-        } else if (j->entry_exited && WIFSIGNALED(j->entry_status)) {
-                res->signal = WTERMSIG(j->entry_status);
-                res->reason = oom && res->signal == SIGKILL ? JOB_REASON_MEMORY : JOB_REASON_SIGNAL;
-        } else {
-                /* The init itself died: the OOM killer may pick it, or something killed the scope. */
-                res->reason = oom ? JOB_REASON_MEMORY : JOB_REASON_SIGNAL;
-                res->signal = SIGKILL;
-                if (!res->error)
-                        res->error = "the job's init ended unexpectedly";
-        }
+        runner_result_decide(res, &(RunnerOutcome) {
+                .kill_sent = j->kill_sent,
+                .kill_reason = j->kill_reason,
+                .entry_exited = j->entry_exited,
+                .entry_status = j->entry_status,
+                .oom = j->has_sample && j->sample.oom_kills > j->oom_base,
+                .compile_failed = j->compile_failed,
+                .cases_done = j->cases_done,
+        });
 
         j->state = RUNNER_JOB_FINISHED;
         job_notify(j);
