@@ -181,7 +181,7 @@ rm -f t.tmpl ca.key
 '''
 
 
-def host_units(n, service_text):
+def host_units(n, service_text, options=None):
     """The units of host n: its two sockets, and sandrun.service as installed, renamed and given its
     node name, slice, runtime directory and certificate."""
     sockets = {
@@ -199,7 +199,8 @@ def host_units(n, service_text):
         (exec_start.group(0) if exec_start else 'ExecStart=',
          'ExecStart=%s --node-name %s --slice sandrun-%s.slice %s\n'
          'LoadCredential=tls.crt:%s/%s.crt\nLoadCredential=tls.key:%s/%s.key'
-         % (exec_start.group(1) if exec_start else '', n, n, ' '.join(HOST_OPTIONS), STATE, n, STATE, n)),
+         % (exec_start.group(1) if exec_start else '', n, n, ' '.join(options or HOST_OPTIONS),
+            STATE, n, STATE, n)),
     ]
     for old, new in edits:
         if old not in text:
@@ -223,14 +224,15 @@ def stop_host(n):
               'sandrun-%s.service' % n)
 
 
-def up():
+def up(options=None):
+    """Brings the cluster up afresh; options: sandrund's options instead of HOST_OPTIONS."""
     down()
     container('sh', '-c', 'mkdir -p %s && chmod 700 %s' % (STATE, STATE))
     container('sh', '-s', STATE, ' '.join(NODES), input=CERTS)
     fragment = container_out('systemctl', 'show', '-p', 'FragmentPath', '--value', 'sandrun.service')
     service_text = container_out('cat', fragment) + '\n'
     for n in NODES:
-        for name, text in host_units(n, service_text).items():
+        for name, text in host_units(n, service_text, options).items():
             container('sh', '-c', 'cat > /run/systemd/system/%s' % name, input=text)
     container('systemctl', 'daemon-reload')
     for n in NODES:

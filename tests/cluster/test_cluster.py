@@ -101,7 +101,7 @@ class ClusterTest(unittest.TestCase):
             self.assertEqual(request('GET', '/outputs/' + job, source=OTHER).json()['files'][0]['path'],
                              'out/result.txt')
             r = request('GET', '/download/' + job, source=OTHER)
-            self.assertEqual((r.status, r.content_type), (200, what='application/gzip'), r)
+            self.assertEqual((r.status, r.content_type), (200, 'application/gzip'), r)
             # Downloads are one-shot: the job is gone, on its host, for everyone.
             self.assertEqual(request('GET', '/status/' + job, source=source).status, 404)
 
@@ -139,14 +139,14 @@ class ClusterTest(unittest.TestCase):
                                          .headers['X-Sandrun-Budget-Remaining']) < 0.5,
                            20, what='the budget spent')
         note('one address, %d submissions: %s, accepted on %s', len(statuses), statuses, sorted(nodes))
-        self.assertEqual(len(nodes), 1, what='jobs of one address landed on several hosts')
+        self.assertEqual(len(nodes), 1, 'jobs of one address landed on several hosts')
         self.assertEqual(statuses[:1 + ct.QUEUED_PER_IP], [202] * (1 + ct.QUEUED_PER_IP))
         self.assertEqual(statuses[1 + ct.QUEUED_PER_IP:], [429] * 6)
         # Meanwhile others, on the same host or not, run.
         same = next(a for a in CLIENTS if self.placement[a] in nodes)
         for other in (same, client(31), client(32)):
             r = run('echo ok', source=other)
-            self.assertEqual((r.status, r.json()['stdout']), (200, what='ok\n'), (other, r))
+            self.assertEqual((r.status, r.json()['stdout']), (200, 'ok\n'), (other, r))
 
     def test_4_a_trusted_proxy_is_not_limited_as_one_client(self):
         import socket
