@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@
 #include "log.h"
 #include "parse-util.h"
 #include "runner.h"
+#include "io-util.h"
+#include "receipt-key.h"
 #include "strv.h"
 #include "tls-cert.h"
 
@@ -43,7 +46,9 @@ typedef struct Options {
         uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
         CidrList trusted_proxies;
+        CorsPolicy cors;
         const char *node_name;
+        const char *receipt_key;
 } Options;
 
 static Options opts = {
@@ -97,6 +102,10 @@ static void help(void) {
                "  --max-running-per-ip N jobs one client IP may run at once (default 2)\n"
                "  --max-queued-per-ip N  jobs one client IP may have waiting (default 16)\n"
                "  --trusted-proxy CIDR   believe X-Forwarded-For from these peers (repeatable)\n"
+               "  --cors-origin ORIGIN   only pages from this origin (and sandrun's own) may call the API,\n"
+               "                         e.g. https://docs.example.org (repeatable; default: any origin)\n"
+               "  --receipt-key FILE     sign receipts with this Ed25519 private key (PEM); default: the\n"
+               "                         credential receipt.key, else a key made at start\n"
                "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
                "  --batch-ttl DURATION   how long a finished batch job is kept (default 60s)\n"
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
@@ -112,6 +121,8 @@ static int parse_options(int argc, char **argv) {
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
                 ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD,
+                ARG_CORS_ORIGIN,
+                ARG_RECEIPT_KEY,
                 ARG_NODE_NAME,
         };
         static const struct option options[] = {
@@ -144,6 +155,8 @@ static int parse_options(int argc, char **argv) {
                 { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
                 { "upload-max", required_argument, NULL, ARG_UPLOAD },
                 { "held-max", required_argument, NULL, ARG_HELD },
+                { "cors-origin", required_argument, NULL, ARG_CORS_ORIGIN },
+                { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
                 {}
         };
@@ -231,6 +244,12 @@ static int parse_options(int argc, char **argv) {
                                 r = cidr_list_add(&opts.trusted_proxies, &proxy);
                         break;
                 }
+                case ARG_RECEIPT_KEY:
+                        opts.receipt_key = optarg;
+                        break;
+                case ARG_CORS_ORIGIN:
+                        r = cors_policy_add(&opts.cors, optarg);
+                        break;
                 case ARG_HELD:
                         r = parse_size(optarg, &opts.held_max);
                         break;
@@ -362,6 +381,40 @@ static int load_tls(TlsIdentity **ret) {
         return 0;
 }
 
+/* The receipt signing key: --receipt-key, else the credential receipt.key (so that receipts outlive
+ * restarts and a cluster's hosts share one key), else one made now. */
+static int load_receipt_key(ReceiptKey **ret) {
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        char path[4096], pem[RECEIPT_KEY_PEM_MAX + 1];
+        const char *file = opts.receipt_key;
+        int r;
+
+        if (!file && creds) {
+                snprintf(path, sizeof(path), "%s/receipt.key", creds);
+                if (access(path, F_OK) == 0)
+                        file = path;
+        }
+        if (!file) {
+                r = receipt_key_generate(ret);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "Cannot make a receipt signing key");
+                return 0;
+        }
+        _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_errno(LOG_ERR, errno, "Cannot open the receipt key %s", file);
+        ssize_t n = loop_pread(fd, pem, sizeof(pem), 0);
+        if (n < 0)
+                return log_errno(LOG_ERR, (int) -n, "Cannot read the receipt key %s", file);
+        if ((size_t) n > RECEIPT_KEY_PEM_MAX)
+                return log_errno(LOG_ERR, EFBIG, "The receipt key %s is too large", file);
+        r = receipt_key_load(ret, pem, (size_t) n);
+        explicit_bzero(pem, sizeof(pem));
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "The receipt key %s is not an Ed25519 private key in PEM", file);
+        return 0;
+}
+
 static void publish_pin(const TlsIdentity *tls) {
         const char *rt = getenv("RUNTIME_DIRECTORY");
         char path[4096], field[128];
@@ -465,6 +518,7 @@ static int run(int argc, char **argv) {
         _cleanup_(api_freep) Api *api = NULL;
         _cleanup_(http_server_freep) HttpServer *server = NULL;
         _cleanup_(tls_identity_freep) TlsIdentity *tls = NULL;
+        _cleanup_(receipt_key_freep) ReceiptKey *receipt_key = NULL;
         _cleanup_(agent_check_freep) AgentCheck *agent = NULL;
         sigset_t mask;
         bool loopback = false;
@@ -493,9 +547,16 @@ static int run(int argc, char **argv) {
         r = sd_event_default(&event);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Cannot create the event loop");
-        (void) sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, NULL);
-        (void) sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
-        (void) sd_event_set_watchdog(event, true);
+        /* SIGTERM and SIGINT are blocked now: without their sources nothing could stop us but SIGKILL. */
+        r = sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, NULL);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Cannot watch SIGTERM");
+        r = sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Cannot watch SIGINT");
+        r = sd_event_set_watchdog(event, true);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "Cannot enable the watchdog, ignoring");
 
         r = take_listen_fds(&systemd_fd, &agent_fd);
         if (r < 0)
@@ -586,6 +647,20 @@ static int run(int argc, char **argv) {
                 }
         }
 
+        r = load_receipt_key(&receipt_key);
+        if (r < 0) {
+                safe_close(listen_fd);
+                return r;
+        }
+        char node[HOST_NAME_MAX + 1] = "";
+        if (!opts.node_name && gethostname(node, sizeof(node) - 1) < 0)
+                log_errno(LOG_WARNING, errno, "Cannot get the host name, ignoring");
+        char key_field[64];
+        snprintf(key_field, sizeof(key_field), "SANDRUN_RECEIPT_KEY_ID=%s", receipt_key_id(receipt_key));
+        log_struct(LOG_NOTICE, receipt_key_ephemeral(receipt_key) ? "Signing receipts with a key made at start"
+                                                                  : "Signing receipts with the configured key",
+                   (const char *const[]) { key_field, NULL });
+
         ApiConfig ac = {
                 .run_limits = { .max_args = 64, .max_arg_len = 4096, .max_name_len = 32 },
                 .trusted_proxies = opts.trusted_proxies,
@@ -593,6 +668,16 @@ static int run(int argc, char **argv) {
                 .max_timeout_usec = opts.timeout,
                 .upload_max = opts.upload_max,
                 .debug_timeline = opts.debug,
+                .cors = opts.cors,
+                .tls = tls != NULL,
+                .receipts = {
+                        .key = receipt_key,
+                        .node = opts.node_name ?: node,
+                        .memory_max = opts.memory_max,
+                        .tasks_max = opts.tasks_max,
+                        .cpu_quota_per_sec_usec = opts.cpu_quota,
+                        .output_max = opts.output_max,
+                },
         };
         r = api_new(&api, jobs, &ac);
         if (r < 0) {

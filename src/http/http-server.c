@@ -10,7 +10,9 @@
 
 #include "http-server.h"
 #include "list.h"
+#include "log-sink.h"
 #include "peer-limit.h"
+#include "url-unescape.h"
 
 struct HttpServer {
         sd_event *event;
@@ -84,6 +86,7 @@ static void request_free(HttpRequest *r) {
 static void arm_timer(HttpServer *s) {
         MHD_UNSIGNED_LONG_LONG ms;
         bool have = MHD_get_timeout(s->daemon, &ms) == MHD_YES;
+        int r;
 
         if (!s->timer_source)
                 return;
@@ -99,15 +102,21 @@ static void arm_timer(HttpServer *s) {
                 have = true;
         }
         if (!have) {
-                (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
+                r = sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot disarm the HTTP timer, ignoring");
                 return;
         }
-        (void) sd_event_source_set_time_relative(s->timer_source, ms * USEC_PER_MSEC);
-        (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_ONESHOT);
+        r = sd_event_source_set_time_relative(s->timer_source, ms * USEC_PER_MSEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->timer_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_debug_errno(r, "Cannot arm the HTTP timer, ignoring");
 }
 
 static void run_mhd(HttpServer *s) {
-        (void) MHD_run(s->daemon);
+        if (MHD_run(s->daemon) != MHD_YES)
+                log_debug("libmicrohttpd could not process its connections, ignoring");
         arm_timer(s);
 }
 
@@ -129,8 +138,13 @@ static int on_resume(sd_event_source *source, void *userdata) {
 /* MHD learns of resumed connections only in MHD_run(), and in external-epoll mode nothing else
  * guarantees that one happens soon; so we run it once more from the event loop. */
 static void schedule_run(HttpServer *s) {
-        if (s->resume_source)
-                (void) sd_event_source_set_enabled(s->resume_source, SD_EVENT_ONESHOT);
+        int r;
+
+        if (!s->resume_source)
+                return;
+        r = sd_event_source_set_enabled(s->resume_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_debug_errno(r, "Cannot schedule a run for a resumed connection, ignoring");
 }
 
 void http_response_add_header(void *response, const char *name, const char *value) {
@@ -190,7 +204,7 @@ int http_request_reply(HttpRequest *r, unsigned status, const char *content_type
         enum MHD_Result ok = MHD_queue_response(r->connection, status, resp);
         MHD_destroy_response(resp);
         if (ok != MHD_YES)
-                return -EIO;
+                return log_debug_errno(EIO, "libmicrohttpd refused a %u response", status);
         mark_sending(r);
         return 0;
 }
@@ -369,36 +383,17 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
                 peer_limit_release(s->peers, sa, len);
 }
 
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-/* MHD's own unescaping turns %00 into a NUL, which silently cuts a path short ("/%00x" would be "/"); we
- * leave %00 as it is, so such a path matches nothing. */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
-        char *w = s;
-
-        for (const char *p = s; *p; p++) {
-                int hi, lo;
-                if (p[0] == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0 && (hi | lo) != 0) {
-                        *w++ = (char) (hi * 16 + lo);
-                        p += 2;
-                } else
-                        *w++ = *p;
-        }
-        *w = 0;
-        return w - s;
+        return url_unescape_inplace(s);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
-        /* MHD's own messages are about connections and TLS, never request content; they are dropped
-         * here because the daemon logs its own metrics and errors. */
+_printf_(2, 0) static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+        char msg[256];
+
+        /* MHD's own messages are about connections and TLS; they name no request content. */
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        msg[strcspn(msg, "\n")] = 0;
+        log_debug("libmicrohttpd: %s", msg);
 }
 
 const char *http_request_method(const HttpRequest *r) {
