@@ -19,9 +19,12 @@
 #include "archive-sniff.h"
 #include "bundle.h"
 #include "interpreters.h"
+#include "job-json.h"
 #include "manifest.h"
+#include "memfd-util.h"
 #include "multipart.h"
 #include "strv.h"
+#include "submit.h"
 
 #define MANIFEST_PART_MAX (256U * 1024)
 
@@ -251,14 +254,9 @@ static const Interpreter *pick_interpreter(const Manifest *m) {
         if (m->interpreter)
                 return interpreter_find(m->interpreter);
         const char *dot = m->entrypoint ? strrchr(m->entrypoint, '.') : NULL;
-        static const char *const by_extension[][2] = {
-                { ".py", "python" }, { ".sh", "bash" }, { ".bash", "bash" },
-                { ".js", "node" },   { ".mjs", "node" }, { ".pl", "perl" },
-        };
-        for (size_t i = 0; dot && i < ELEMENTSOF(by_extension); i++)
-                if (streq(dot, by_extension[i][0]))
-                        return interpreter_find(by_extension[i][1]);
-        return NULL;
+        /* The first language of an extension runs it: bash, for a .sh file. */
+        const Interpreter *by_extension = dot ? interpreter_from_extension(dot, false) : NULL;
+        return by_extension ? interpreter_find(by_extension->name) : NULL;
 }
 
 void submit_finish(Api *a, HttpRequest *req) {
@@ -304,7 +302,7 @@ void submit_finish(Api *a, HttpRequest *req) {
 
         int stdin_fd = -EBADF;
         if (m->stdin_data) {
-                stdin_fd = memfd_with("stdin", m->stdin_data, m->stdin_size);
+                stdin_fd = memfd_new_sealed("stdin", m->stdin_data, m->stdin_size);
                 if (stdin_fd < 0)
                         goto oom;
         }
@@ -329,9 +327,7 @@ void submit_finish(Api *a, HttpRequest *req) {
                 return;
         }
 
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "job_id", json_object_new_string(job_id(job)));
-        json_object_object_add(o, "status", json_object_new_string(job_status_to_string(job_status(job))));
+        json_object *o = job_to_json(job, 0);
         char location[64];
         snprintf(location, sizeof(location), "/status/%s", job_id(job));
         (void) http_request_reply_json(req, MHD_HTTP_ACCEPTED, o, (const char *const[]) { "Location", location, NULL });

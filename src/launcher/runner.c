@@ -9,11 +9,13 @@
 
 #include "cgroup-stat.h"
 #include "list.h"
+#include "runner-result.h"
 #include "runner.h"
 #include "sandbox.h"
 #include "scope-launcher.h"
 #include "seccomp-policy.h"
 #include "strv.h"
+#include "time-util.h"
 
 /* How often a running job's cgroup is read, so figures survive an init that dies unexpectedly. */
 #define SAMPLE_INTERVAL_USEC (250 * USEC_PER_MSEC)
@@ -71,30 +73,6 @@ struct RunnerJob {
         int entry_status;
         RunnerTimeline timeline;
 };
-
-const char *job_reason_to_string(JobReason r) {
-        switch (r) {
-        case JOB_REASON_NONE:
-                return NULL;
-        case JOB_REASON_TIMEOUT:
-                return "timeout";
-        case JOB_REASON_MEMORY:
-                return "memory";
-        case JOB_REASON_SIGNAL:
-                return "signal";
-        case JOB_REASON_LAUNCH:
-                return "launch";
-        case JOB_REASON_UPLOAD:
-                return "upload";
-        }
-        return NULL;
-}
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
-}
 
 static void job_unlink(RunnerJob *j) {
         Runner *r = j->runner;
@@ -175,7 +153,7 @@ static void job_maybe_finish(RunnerJob *j) {
                         return;
 
         job_stop_sources(j);
-        j->timeline.finished = now_usec();
+        j->timeline.finished = now_usec(CLOCK_MONOTONIC);
 
         if (j->has_sample) {
                 res->has_cpu = j->sample.has_cpu;
@@ -186,28 +164,13 @@ static void job_maybe_finish(RunnerJob *j) {
         if (j->timeline.released > 0)
                 res->wall_usec = (j->timeline.exited ?: j->timeline.finished) - j->timeline.released;
 
-        bool oom = j->has_sample && j->sample.oom_kills > 0;
-        if (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD) {
-                /* Decided already. */
-        } else if (j->kill_sent) {
-                res->reason = j->kill_reason;
-                if (j->entry_exited && WIFSIGNALED(j->entry_status))
-                        res->signal = WTERMSIG(j->entry_status);
-                else
-                        res->signal = SIGKILL;
-        } else if (j->entry_exited && WIFEXITED(j->entry_status)) {
-                res->completed = true;
-                res->exit_code = WEXITSTATUS(j->entry_status);
-        } else if (j->entry_exited && WIFSIGNALED(j->entry_status)) {
-                res->signal = WTERMSIG(j->entry_status);
-                res->reason = oom && res->signal == SIGKILL ? JOB_REASON_MEMORY : JOB_REASON_SIGNAL;
-        } else {
-                /* The init itself died: the OOM killer may pick it, or something killed the scope. */
-                res->reason = oom ? JOB_REASON_MEMORY : JOB_REASON_SIGNAL;
-                res->signal = SIGKILL;
-                if (!res->error)
-                        res->error = "the job's init ended unexpectedly";
-        }
+        runner_result_decide(res, &(RunnerOutcome) {
+                .kill_sent = j->kill_sent,
+                .kill_reason = j->kill_reason,
+                .entry_exited = j->entry_exited,
+                .entry_status = j->entry_status,
+                .oom = j->has_sample && j->sample.oom_kills > 0,
+        });
 
         j->state = RUNNER_JOB_FINISHED;
         job_notify(j);
@@ -310,7 +273,7 @@ static void job_maybe_release(RunnerJob *j) {
                 job_fail_launch(j, "cannot release the job's init", -r);
                 return;
         }
-        j->timeline.released = now_usec();
+        j->timeline.released = now_usec(CLOCK_MONOTONIC);
         j->state = RUNNER_JOB_RUNNING;
 
         r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, j->timeout_usec, 0,
@@ -337,7 +300,7 @@ static void on_scope_started(ScopeStart *s, int error, const char *message, void
                 job_fail_launch(j, "starting the job's scope failed", -error);
                 return;
         }
-        j->timeline.scope_started = now_usec();
+        j->timeline.scope_started = now_usec(CLOCK_MONOTONIC);
         j->in_scope = true;
         job_maybe_release(j);
 }
@@ -364,7 +327,7 @@ static void start_scope(RunnerJob *j) {
 static void handle_report(RunnerJob *j, const SandboxReport *rep) {
         switch (rep->kind) {
         case SANDBOX_REPORT_READY:
-                j->timeline.ready = now_usec();
+                j->timeline.ready = now_usec(CLOCK_MONOTONIC);
                 j->sandbox_ready = true;
                 job_maybe_release(j);
                 break;
@@ -378,7 +341,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 if (rep->step == j->entry_step) {
                         j->entry_exited = true;
                         j->entry_status = rep->status;
-                        j->timeline.exited = now_usec();
+                        j->timeline.exited = now_usec(CLOCK_MONOTONIC);
                         /* The figures as the program left them; the pack step must not be billed to it. */
                         job_take_sample(j);
                 } else if (rep->step == j->unpack_step && !(WIFEXITED(rep->status) && WEXITSTATUS(rep->status) == 0)) {
@@ -394,7 +357,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 j->done_reported = true;
                 if (!j->entry_exited)
                         job_take_sample(j);
-                j->timeline.accounted = now_usec();
+                j->timeline.accounted = now_usec(CLOCK_MONOTONIC);
                 /* Letting the init go ends the job's last process; the scope empties and is collected. */
                 sandbox_process_release(&j->process);
                 j->timer_source = sd_event_source_disable_unref(j->timer_source);
@@ -425,7 +388,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 
         j->init_exited = true;
         if (!j->timeline.exited)
-                j->timeline.exited = now_usec();
+                j->timeline.exited = now_usec(CLOCK_MONOTONIC);
         sandbox_process_release(&j->process);
         job_maybe_finish(j);
         return 0;
@@ -456,10 +419,14 @@ static int add_pipe(RunnerJob *j, size_t which, CappedBuffer *buffer, int *ret_c
         return 0;
 }
 
-static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret) {
+/* Takes the spec's fds (left -EBADF there): each ends up in the plan or is closed, on every path. */
+static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
         Runner *r = j->runner;
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
-        int out, err, k;
+        _cleanup_close_ int code_fd = TAKE_FD(spec->code_fd), stdin_fd = TAKE_FD(spec->stdin_fd),
+                            bundle_fd = TAKE_FD(spec->bundle_fd);
+        _cleanup_close_ int out = -EBADF, err = -EBADF, archive = -EBADF, listing = -EBADF;
+        int k;
 
         k = sandbox_plan_new(&plan, r->layout, r->seccomp);
         if (k < 0)
@@ -475,18 +442,19 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                 if (k < 0)
                         return k;
         }
-        if (spec->code_fd >= 0) {
-                k = sandbox_plan_set_code(plan, spec->code_fd, spec->code_name);
+        if (code_fd >= 0) {
+                k = sandbox_plan_set_code(plan, TAKE_FD(code_fd), spec->code_name);
                 if (k < 0)
                         return k;
         }
 
-        if (spec->bundle_fd >= 0) {
+        /* sandbox_plan_add_step() takes the fds it is given, failing or not. */
+        if (bundle_fd >= 0) {
                 char *argv[] = { r->stage_path, (char *) "unpack", NULL };
                 k = add_pipe(j, PIPE_STAGE_ERR, &j->stage_err, &err);
                 if (k < 0)
                         return k;
-                k = sandbox_plan_add_step(plan, argv, -EBADF, -EBADF, err, spec->bundle_fd, false);
+                k = sandbox_plan_add_step(plan, argv, -EBADF, -EBADF, TAKE_FD(err), TAKE_FD(bundle_fd), false);
                 if (k < 0)
                         return k;
                 j->unpack_step = k;
@@ -496,18 +464,15 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
         if (k < 0)
                 return k;
         k = add_pipe(j, PIPE_STDERR, &j->err, &err);
-        if (k < 0) {
-                safe_close(out);
+        if (k < 0)
                 return k;
-        }
-        k = sandbox_plan_add_step(plan, spec->argv, spec->stdin_fd, out, err, -EBADF, true);
+        k = sandbox_plan_add_step(plan, spec->argv, TAKE_FD(stdin_fd), TAKE_FD(out), TAKE_FD(err), -EBADF, true);
         if (k < 0)
                 return k;
         j->entry_step = k;
 
         if (spec->output_patterns) {
                 _cleanup_strv_free_ char **argv = strv_new(r->stage_path, "pack", NULL);
-                int archive, listing;
                 if (!argv)
                         return -ENOMEM;
                 for (char **p = spec->output_patterns; *p; p++)
@@ -517,21 +482,16 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                 if (k < 0)
                         return k;
                 k = add_pipe(j, PIPE_LISTING, &j->listing, &listing);
-                if (k < 0) {
-                        safe_close(archive);
+                if (k < 0)
                         return k;
-                }
                 /* The pack step's own complaints share the stage-error buffer with unpack's. */
                 if (j->pipes[PIPE_STAGE_ERR].fd < 0) {
                         k = add_pipe(j, PIPE_STAGE_ERR, &j->stage_err, &err);
-                        if (k < 0) {
-                                safe_close(archive);
-                                safe_close(listing);
+                        if (k < 0)
                                 return k;
-                        }
-                } else
-                        err = -EBADF;
-                k = sandbox_plan_add_step(plan, argv, -EBADF, archive, err, listing, false);
+                }
+                k = sandbox_plan_add_step(plan, argv, -EBADF, TAKE_FD(archive), TAKE_FD(err), TAKE_FD(listing),
+                                          false);
                 if (k < 0)
                         return k;
                 j->pack_step = k;
@@ -582,7 +542,7 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         if (k < 0)
                 return k;
 
-        j->timeline.spawned = now_usec();
+        j->timeline.spawned = now_usec(CLOCK_MONOTONIC);
         k = sandbox_spawn(plan, r->init_path, &j->process);
         if (k < 0)
                 return k;
@@ -660,7 +620,7 @@ int runner_job_cpu_usec(RunnerJob *j, uint64_t *ret) {
 uint64_t runner_job_wall_usec(const RunnerJob *j) {
         if (j->timeline.released == 0)
                 return 0;
-        return (j->timeline.exited ?: now_usec()) - j->timeline.released;
+        return (j->timeline.exited ?: now_usec(CLOCK_MONOTONIC)) - j->timeline.released;
 }
 
 int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec) {
@@ -673,6 +633,10 @@ int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec) {
 
 unsigned runner_n_jobs(const Runner *r) {
         return r->n_jobs;
+}
+
+bool runner_is_usable(Runner *r) {
+        return scope_launcher_is_connected(r->launcher);
 }
 
 Runner *runner_free(Runner *r) {

@@ -15,6 +15,7 @@
  * whose exit ends every process of the job and its RAM-only filesystems, and reports the result.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -94,6 +95,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Runner *, runner_free);
 int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t handler, void *userdata,
                  RunnerJob **ret);
 unsigned runner_n_jobs(const Runner *r);
+/* Whether jobs can be started now: today, whether the bus connection is up. Health checks ask this. */
+bool runner_is_usable(Runner *r);
 
 /* Kills and forgets the job; no more callbacks. */
 RunnerJob *runner_job_free(RunnerJob *j);
