@@ -58,7 +58,9 @@ codes = [os.waitstatus_to_exitcode(os.waitpid(k, 0)[1]) for k in kids]
 print(json.dumps({"children": codes, "init": os.path.exists("/proc/1"), "me": os.getpid()}))
 '''
 
-PS = 'sleep 30 & ps -e -o pid=,ppid=,comm=; kill $!'
+# ps only once the background shell has become sleep, or it may list it as a second sh.
+PS = ('sleep 30 & while [ "$(cat /proc/$!/comm)" != sleep ]; do :; done; '
+      'ps -e -o pid=,ppid=,comm=; kill $!')
 
 
 class Processes(EscapeTestCase):
