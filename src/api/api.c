@@ -20,6 +20,7 @@
 
 /* A /run request waiting for its job. Freed with the request, which kills the job if still running. */
 typedef struct RunWait {
+        Api *api;
         HttpRequest *request;
         Job *job;
         bool json;
@@ -40,9 +41,14 @@ static void reply_run_result(RunWait *w) {
         const RunnerResult *res = job_result(j);
         RunnerJob *rj = job_runner_job(j);
 
+        json_object *receipt = job_receipt_get(&w->api->config.receipts, j);
         if (w->json) {
                 json_object *o = job_to_json(j, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED | JOB_JSON_METRICS |
                                                         (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+                if (o && receipt)
+                        json_object_object_add(o, "receipt", receipt);
+                else
+                        json_object_put(receipt);
                 (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
                 json_object_put(o);
                 return;
@@ -83,6 +89,12 @@ static void reply_run_result(RunWait *w) {
         snprintf(wall, sizeof(wall), "%.3f", res ? res->wall_usec / 1e6 : 0.0);
         headers[n++] = "X-Sandrun-Wall-Seconds";
         headers[n++] = wall;
+        /* The receipt is base64, hex and JSON punctuation: one header line as it is. */
+        if (receipt) {
+                headers[n++] = "X-Sandrun-Receipt";
+                headers[n++] = json_object_to_json_string_ext(receipt, JSON_C_TO_STRING_PLAIN |
+                                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
+        }
         headers[n] = NULL;
 
         const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
@@ -90,15 +102,17 @@ static void reply_run_result(RunWait *w) {
         _cleanup_free_ char *body = malloc(out_len + err_len + 256);
         if (!body) {
                 (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                json_object_put(receipt);
                 return;
         }
-        memcpy(body, out ? out->data : "", out_len);
-        memcpy(body + out_len, err ? err->data : "", err_len);
+        memcpy(body, out && out->data ? out->data : "", out_len);
+        memcpy(body + out_len, err && err->data ? err->data : "", err_len);
         size_t len = out_len + err_len;
         if (res && res->reason == JOB_REASON_LAUNCH)
                 len += snprintf(body + len, 256, "sandrun: the job could not be started (%s)\n",
                                 res->error ?: "unknown error");
         (void) http_request_reply(w->request, MHD_HTTP_OK, "text/plain; charset=utf-8", body, len, headers);
+        json_object_put(receipt);
 }
 
 static void on_run_done(Job *j, void *userdata) {
@@ -110,8 +124,41 @@ static bool wants_json(HttpRequest *req, const RunRequest *rr) {
         return rr->json || (accept && strstr(accept, "application/json"));
 }
 
+/* The digests a /run receipt gives of what the client sent: code, stdin if any, and the arguments,
+ * each followed by a NUL. */
+static int make_run_receipt(const RunRequest *rr, uint64_t timeout_usec, JobReceipt **ret) {
+        _cleanup_(job_receipt_freep) JobReceipt *receipt = NULL;
+        _cleanup_free_ char *args = NULL;
+        size_t args_len = 0;
+        int r;
+
+        r = job_receipt_new(&receipt);
+        if (r < 0)
+                return r;
+        job_receipt_set_timeout(receipt, timeout_usec);
+        r = job_receipt_add_input(receipt, "code", rr->code, rr->code_len);
+        if (r >= 0 && rr->stdin_data)
+                r = job_receipt_add_input(receipt, "stdin", rr->stdin_data, rr->stdin_len);
+        if (r < 0)
+                return r;
+        for (char **arg = rr->args; *arg; arg++)
+                args_len += strlen(*arg) + 1;
+        args = malloc(args_len + 1);
+        if (!args)
+                return -ENOMEM;
+        char *p = args;
+        for (char **arg = rr->args; *arg; arg++)
+                p = stpcpy(p, *arg) + 1;
+        r = job_receipt_add_input(receipt, "args", args, args_len);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(receipt);
+        return 0;
+}
+
 static void handle_run(Api *a, HttpRequest *req) {
         _cleanup_(run_request_freep) RunRequest *rr = NULL;
+        _cleanup_(job_receipt_freep) JobReceipt *receipt = NULL;
         const char *error = NULL, *body;
         size_t len;
         int r;
@@ -156,6 +203,11 @@ static void handle_run(Api *a, HttpRequest *req) {
         }
 
         uint64_t timeout = rr->timeout_usec ?: a->config.default_timeout_usec;
+        if (make_run_receipt(rr, MIN(timeout, a->config.max_timeout_usec), &receipt) < 0) {
+                safe_close(code_fd);
+                safe_close(stdin_fd);
+                goto oom;
+        }
         RunnerJobSpec spec = {
                 .argv = argv,
                 .code_fd = code_fd,
@@ -171,6 +223,7 @@ static void handle_run(Api *a, HttpRequest *req) {
                 safe_close(stdin_fd);
                 goto oom;
         }
+        w->api = a;
         w->request = req;
         w->json = wants_json(req, rr);
         w->with_timeline = a->config.debug_timeline;
@@ -188,6 +241,7 @@ static void handle_run(Api *a, HttpRequest *req) {
                 (void) http_request_reply_error(req, 500, NULL, "cannot create the job: %s", strerror(-r));
                 return;
         }
+        job_receipt_attach(w->job, TAKE_PTR(receipt));
         if (job_result(w->job)) {
                 reply_run_result(w);
                 return;
@@ -197,6 +251,19 @@ static void handle_run(Api *a, HttpRequest *req) {
         return;
 oom:
         (void) http_request_reply_error(req, 500, NULL, "out of memory");
+}
+
+/* GET /receipt-key/{key_id}: the public key receipts are signed with, as PEM. Only this daemon's key is
+ * known; a cluster that shares one key (a credential) answers for it on every host. */
+static void handle_receipt_key(Api *a, HttpRequest *req, const char *key_id) {
+        const ReceiptKey *k = a->config.receipts.key;
+
+        if (!k || !streq(key_id, receipt_key_id(k))) {
+                (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such receipt key");
+                return;
+        }
+        const char *pem = receipt_key_public_pem(k);
+        (void) http_request_reply(req, MHD_HTTP_OK, "application/x-pem-file", pem, strlen(pem), NULL);
 }
 
 static void handle_languages(Api *a, HttpRequest *req) {
@@ -275,6 +342,13 @@ void api_handle_request(HttpRequest *req, void *userdata) {
         if (streq(path, "/healthz")) {
                 if (get)
                         handle_health(a, req);
+                else
+                        reply_method_not_allowed(req, "GET");
+                return;
+        }
+        if (strncmp(path, "/receipt-key/", 13) == 0) {
+                if (get)
+                        handle_receipt_key(a, req, path + 13);
                 else
                         reply_method_not_allowed(req, "GET");
                 return;

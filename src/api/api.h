@@ -13,6 +13,7 @@
 #include "cors.h"
 #include "http-server.h"
 #include "job.h"
+#include "job-receipt.h"
 #include "macro.h"
 #include "run-request.h"
 
@@ -27,6 +28,7 @@ typedef struct ApiConfig {
         bool debug_timeline;            /* add each job's timeline to JSON answers */
         CorsPolicy cors;                /* which other origins' pages may call the API (not owned) */
         bool tls;                       /* served over TLS: the page's own origin is https:// */
+        ReceiptConfig receipts;         /* how finished jobs' receipts are signed (key not owned) */
 } ApiConfig;
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config);

@@ -30,14 +30,20 @@ int parse_job_path(const char *path, const char *prefix, char ret_id[static JOB_
         return 0;
 }
 
-static void handle_status(HttpRequest *req, Job *j) {
+static void handle_status(Api *a, HttpRequest *req, Job *j) {
         json_object *o = job_to_json(j, JOB_JSON_QUEUE | JOB_JSON_OUTCOME | JOB_JSON_METRICS);
+        json_object *receipt = job_receipt_get(&a->config.receipts, j);
+
+        if (o && receipt)
+                json_object_object_add(o, "receipt", receipt);
+        else
+                json_object_put(receipt);
 
         (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
         json_object_put(o);
 }
 
-static void handle_logs(HttpRequest *req, Job *j) {
+static void handle_logs(Api *a, HttpRequest *req, Job *j) {
         json_object *o = job_to_json(j, JOB_JSON_STREAMS);
 
         (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
@@ -71,7 +77,7 @@ static bool outputs_ready(HttpRequest *req, Job *j) {
         return true;
 }
 
-static void handle_outputs(HttpRequest *req, Job *j) {
+static void handle_outputs(Api *a, HttpRequest *req, Job *j) {
         if (!outputs_ready(req, j))
                 return;
 
@@ -97,7 +103,7 @@ static void handle_outputs(HttpRequest *req, Job *j) {
         json_object_put(o);
 }
 
-static void handle_download(HttpRequest *req, Job *j) {
+static void handle_download(Api *api, HttpRequest *req, Job *j) {
         /* HEAD gets the same headers, and leaves the one-shot download for the GET that fetches it. */
         bool head = streq(http_request_method(req), "HEAD");
 
@@ -107,9 +113,18 @@ static void handle_download(HttpRequest *req, Job *j) {
         const CappedBuffer *a = runner_job_archive(job_runner_job(j));
         char disposition[96];
         snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz\"", job_id(j));
+        /* The job is gone after this, so its receipt travels with the archive. */
+        json_object *receipt = job_receipt_get(&api->config.receipts, j);
+        const char *headers[] = {
+                "Content-Disposition", disposition,
+                receipt ? "X-Sandrun-Receipt" : NULL,
+                receipt ? json_object_to_json_string_ext(receipt, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                        : NULL,
+                NULL,
+        };
         /* The body is copied into the response, so the job can go now: a download is one-shot. */
-        (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len,
-                                  (const char *const[]) { "Content-Disposition", disposition, NULL });
+        (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len, headers);
+        json_object_put(receipt);
         if (!head)
                 job_free(j);
 }
@@ -117,7 +132,7 @@ static void handle_download(HttpRequest *req, Job *j) {
 bool batch_endpoint_handle(Api *a, HttpRequest *req) {
         static const struct {
                 const char *prefix;
-                void (*handle)(HttpRequest *req, Job *j);
+                void (*handle)(Api *a, HttpRequest *req, Job *j);
         } routes[] = {
                 { "/status/", handle_status },
                 { "/logs/", handle_logs },
@@ -139,7 +154,7 @@ bool batch_endpoint_handle(Api *a, HttpRequest *req) {
                         (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such job");
                         return true;
                 }
-                routes[i].handle(req, j);
+                routes[i].handle(a, req, j);
                 return true;
         }
         return false;

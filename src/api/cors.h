@@ -34,7 +34,7 @@ typedef enum CorsVerdict {
 #define CORS_EXPOSE_HEADERS                                                                             \
         "Retry-After, X-Sandrun-Budget-Remaining, X-Sandrun-Job-Id, X-Sandrun-Status, X-Sandrun-Exit-Code, " \
         "X-Sandrun-Reason, X-Sandrun-Signal, X-Sandrun-CPU-Seconds, X-Sandrun-Memory-MB, "             \
-        "X-Sandrun-Wall-Seconds"
+        "X-Sandrun-Wall-Seconds, X-Sandrun-Receipt"
 #define CORS_MAX_AGE "600"
 
 /*

@@ -41,6 +41,9 @@ struct Job {
 
         job_handler_t done_handler;
         void *done_userdata;
+
+        void *attachment;               /* the API's own data about the job (its receipt) */
+        void (*free_attachment)(void *data);
 };
 
 struct JobManager {
@@ -149,6 +152,8 @@ Job *job_free(Job *j) {
         }
         runner_job_free(j->runner_job);
         sd_event_source_disable_unref(j->expire_source);
+        if (j->free_attachment)
+                j->free_attachment(j->attachment);
         spec_done(j);
         strv_free(j->argv);
         strv_free(j->envp);
@@ -486,6 +491,17 @@ const RunnerResult *job_result(const Job *j) {
         if (j->status != JOB_COMPLETED && j->status != JOB_FAILED)
                 return NULL;
         return j->runner_job ? runner_job_result(j->runner_job) : &j->launch_failure;
+}
+
+void job_set_attachment(Job *j, void *data, void (*free_func)(void *data)) {
+        if (j->free_attachment)
+                j->free_attachment(j->attachment);
+        j->attachment = data;
+        j->free_attachment = free_func;
+}
+
+void *job_attachment(const Job *j) {
+        return j->attachment;
 }
 
 uint64_t job_finished_usec(const Job *j) {

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@
 #include "log.h"
 #include "parse-util.h"
 #include "runner.h"
+#include "io-util.h"
+#include "receipt-key.h"
 #include "strv.h"
 #include "tls-cert.h"
 
@@ -46,6 +49,7 @@ typedef struct Options {
         CidrList trusted_proxies;
         CorsPolicy cors;
         const char *node_name;
+        const char *receipt_key;
 } Options;
 
 static Options opts = {
@@ -102,6 +106,8 @@ static void help(void) {
                "  --trusted-proxy CIDR   believe X-Forwarded-For from these peers (repeatable)\n"
                "  --cors-origin ORIGIN   only pages from this origin (and sandrun's own) may call the API,\n"
                "                         e.g. https://docs.example.org (repeatable; default: any origin)\n"
+               "  --receipt-key FILE     sign receipts with this Ed25519 private key (PEM); default: the\n"
+               "                         credential receipt.key, else a key made at start\n"
                "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
                "  --batch-ttl DURATION   how long a finished batch job is kept (default 60s)\n"
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
@@ -119,6 +125,7 @@ static int parse_options(int argc, char **argv) {
                 ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
                 ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT,
                 ARG_CORS_ORIGIN,
+                ARG_RECEIPT_KEY,
                 ARG_NODE_NAME,
         };
         static const struct option options[] = {
@@ -153,6 +160,7 @@ static int parse_options(int argc, char **argv) {
                 { "upload-max", required_argument, NULL, ARG_UPLOAD },
                 { "held-max", required_argument, NULL, ARG_HELD },
                 { "cors-origin", required_argument, NULL, ARG_CORS_ORIGIN },
+                { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
                 {}
         };
@@ -243,6 +251,9 @@ static int parse_options(int argc, char **argv) {
                                 r = cidr_list_add(&opts.trusted_proxies, &proxy);
                         break;
                 }
+                case ARG_RECEIPT_KEY:
+                        opts.receipt_key = optarg;
+                        break;
                 case ARG_CORS_ORIGIN:
                         r = cors_policy_add(&opts.cors, optarg);
                         break;
@@ -377,6 +388,40 @@ static int load_tls(TlsIdentity **ret) {
         return 0;
 }
 
+/* The receipt signing key: --receipt-key, else the credential receipt.key (so that receipts outlive
+ * restarts and a cluster's hosts share one key), else one made now. */
+static int load_receipt_key(ReceiptKey **ret) {
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        char path[4096], pem[RECEIPT_KEY_PEM_MAX + 1];
+        const char *file = opts.receipt_key;
+        int r;
+
+        if (!file && creds) {
+                snprintf(path, sizeof(path), "%s/receipt.key", creds);
+                if (access(path, F_OK) == 0)
+                        file = path;
+        }
+        if (!file) {
+                r = receipt_key_generate(ret);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "Cannot make a receipt signing key");
+                return 0;
+        }
+        _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_errno(LOG_ERR, errno, "Cannot open the receipt key %s", file);
+        ssize_t n = loop_pread(fd, pem, sizeof(pem), 0);
+        if (n < 0)
+                return log_errno(LOG_ERR, (int) -n, "Cannot read the receipt key %s", file);
+        if ((size_t) n > RECEIPT_KEY_PEM_MAX)
+                return log_errno(LOG_ERR, EFBIG, "The receipt key %s is too large", file);
+        r = receipt_key_load(ret, pem, (size_t) n);
+        explicit_bzero(pem, sizeof(pem));
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "The receipt key %s is not an Ed25519 private key in PEM", file);
+        return 0;
+}
+
 static void publish_pin(const TlsIdentity *tls) {
         const char *rt = getenv("RUNTIME_DIRECTORY");
         char path[4096], field[128];
@@ -480,6 +525,7 @@ static int run(int argc, char **argv) {
         _cleanup_(api_freep) Api *api = NULL;
         _cleanup_(http_server_freep) HttpServer *server = NULL;
         _cleanup_(tls_identity_freep) TlsIdentity *tls = NULL;
+        _cleanup_(receipt_key_freep) ReceiptKey *receipt_key = NULL;
         _cleanup_(agent_check_freep) AgentCheck *agent = NULL;
         sigset_t mask;
         bool loopback = false;
@@ -609,6 +655,20 @@ static int run(int argc, char **argv) {
                 }
         }
 
+        r = load_receipt_key(&receipt_key);
+        if (r < 0) {
+                safe_close(listen_fd);
+                return r;
+        }
+        char node[HOST_NAME_MAX + 1] = "";
+        if (!opts.node_name && gethostname(node, sizeof(node) - 1) < 0)
+                log_errno(LOG_WARNING, errno, "Cannot get the host name, ignoring");
+        char key_field[64];
+        snprintf(key_field, sizeof(key_field), "SANDRUN_RECEIPT_KEY_ID=%s", receipt_key_id(receipt_key));
+        log_struct(LOG_NOTICE, receipt_key_ephemeral(receipt_key) ? "Signing receipts with a key made at start"
+                                                                  : "Signing receipts with the configured key",
+                   (const char *const[]) { key_field, NULL });
+
         ApiConfig ac = {
                 .run_limits = { .max_args = 64, .max_arg_len = 4096, .max_name_len = 32 },
                 .trusted_proxies = opts.trusted_proxies,
@@ -618,6 +678,14 @@ static int run(int argc, char **argv) {
                 .debug_timeline = opts.debug,
                 .cors = opts.cors,
                 .tls = tls != NULL,
+                .receipts = {
+                        .key = receipt_key,
+                        .node = opts.node_name ?: node,
+                        .memory_max = opts.memory_max,
+                        .tasks_max = opts.tasks_max,
+                        .cpu_quota_per_sec_usec = opts.cpu_quota,
+                        .output_max = opts.output_max,
+                },
         };
         r = api_new(&api, jobs, &ac);
         if (r < 0) {
