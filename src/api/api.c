@@ -105,8 +105,8 @@ static void reply_run_result(RunWait *w) {
                 json_object_put(receipt);
                 return;
         }
-        memcpy(body, out ? out->data : "", out_len);
-        memcpy(body + out_len, err ? err->data : "", err_len);
+        memcpy(body, out && out->data ? out->data : "", out_len);
+        memcpy(body + out_len, err && err->data ? err->data : "", err_len);
         size_t len = out_len + err_len;
         if (res && res->reason == JOB_REASON_LAUNCH)
                 len += snprintf(body + len, 256, "sandrun: the job could not be started (%s)\n",

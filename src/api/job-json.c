@@ -72,13 +72,13 @@ static void add_streams(json_object *o, Job *j, bool combined) {
         const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
         size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
 
-        json_object_object_add(o, "stdout", json_string_from_bytes(out ? out->data : "", out_len));
-        json_object_object_add(o, "stderr", json_string_from_bytes(err ? err->data : "", err_len));
+        json_object_object_add(o, "stdout", json_string_from_bytes(out && out->data ? out->data : "", out_len));
+        json_object_object_add(o, "stderr", json_string_from_bytes(err && err->data ? err->data : "", err_len));
         if (combined) {
                 _cleanup_free_ char *both = malloc(out_len + err_len + 1);
                 if (both) {
-                        memcpy(both, out ? out->data : "", out_len);
-                        memcpy(both + out_len, err ? err->data : "", err_len);
+                        memcpy(both, out && out->data ? out->data : "", out_len);
+                        memcpy(both + out_len, err && err->data ? err->data : "", err_len);
                         json_object_object_add(o, "output", json_string_from_bytes(both, out_len + err_len));
                 }
         }
