@@ -27,6 +27,8 @@ SR_DEB_PACKAGES=(
         python3 curl ca-certificates bash dash perl nodejs bubblewrap
         # the compilers the language tests use (Java's JDK is large, but its tests need it)
         g++ openjdk-17-jdk-headless
+        # the cluster test: the load balancer and the private CA's tool
+        haproxy gnutls-bin
 )
 
 sr_say()  { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
