@@ -42,6 +42,7 @@ typedef struct Options {
         bool debug;
         const char *slice;
         const char *stage_path;
+        const char *init_path;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size, tmp_size;
         uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
@@ -54,6 +55,7 @@ typedef struct Options {
 static Options opts = {
         .slice = "sandrun.slice",
         .stage_path = SANDRUN_LIBEXECDIR "/sandrun-stage",
+        .init_path = SANDRUN_LIBEXECDIR "/sandrun-init",
         .memory_max = 512ULL << 20,
         .tasks_max = 64,
         .cpu_quota = 1000000,
@@ -110,6 +112,7 @@ static void help(void) {
                "  --batch-ttl DURATION   how long a finished batch job is kept (default 60s)\n"
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
                "  --stage-path PATH      the sandrun-stage helper\n"
+               "  --init-path PATH       the sandrun-init helper, every job's PID 1\n"
                "  --debug                add each job's timeline to JSON answers\n"
                "  -h --help              this help\n"
                "  --version              print the version\n");
@@ -120,7 +123,7 @@ static int parse_options(int argc, char **argv) {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
-                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT,
                 ARG_CORS_ORIGIN,
                 ARG_RECEIPT_KEY,
                 ARG_NODE_NAME,
@@ -144,6 +147,7 @@ static int parse_options(int argc, char **argv) {
                 { "max-queued", required_argument, NULL, ARG_QUEUED },
                 { "connection-timeout", required_argument, NULL, ARG_CONN_TIMEOUT },
                 { "stage-path", required_argument, NULL, ARG_STAGE },
+                { "init-path", required_argument, NULL, ARG_INIT },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -221,6 +225,9 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_STAGE:
                         opts.stage_path = optarg;
+                        break;
+                case ARG_INIT:
+                        opts.init_path = optarg;
                         break;
                 case ARG_DEBUG:
                         opts.debug = true;
@@ -604,6 +611,7 @@ static int run(int argc, char **argv) {
                 .scope_timeout_usec = 10 * USEC_PER_SEC,
                 .cgroup_root = "/sys/fs/cgroup",
                 .stage_path = opts.stage_path,
+                .init_path = opts.init_path,
         };
         r = runner_new(&runner, event, bus, &rc);
         if (r < 0) {

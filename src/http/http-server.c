@@ -553,16 +553,15 @@ void http_server_quiesce(HttpServer *s) {
 HttpServer *http_server_free(HttpServer *s) {
         if (!s)
                 return NULL;
-        /* MHD aborts if stopped with suspended connections: answer them first, and let MHD queue that. */
-        bool resumed = false;
+        /* MHD aborts if stopped with suspended connections: answer them first, and let MHD queue that.
+         * Run MHD even if none was suspended here: a connection answered just before the loop ended is
+         * still suspended for MHD until its next run sees the resume. */
         for (HttpRequest *r = s->requests; r; r = r->next)
-                if (r->suspended) {
+                if (r->suspended)
                         (void) http_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                                         (const char *const[]) { "Retry-After", "5", NULL },
                                                         "the server is shutting down");
-                        resumed = true;
-                }
-        if (resumed && s->daemon)
+        if (s->daemon)
                 (void) MHD_run(s->daemon);
         sd_event_source_disable_unref(s->io_source);
         sd_event_source_disable_unref(s->timer_source);

@@ -26,7 +26,7 @@
 struct Runner {
         sd_event *event;
         RunnerConfig config;
-        char *slice, *cgroup_root, *stage_path;
+        char *slice, *cgroup_root, *stage_path, *init_path;
         SandboxLayout *layout;
         SeccompProgram *seccomp;
         ScopeLauncher *launcher;
@@ -543,7 +543,7 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
                 return k;
 
         j->timeline.spawned = now_usec(CLOCK_MONOTONIC);
-        k = sandbox_spawn(plan, &j->process);
+        k = sandbox_spawn(plan, r->init_path, &j->process);
         if (k < 0)
                 return k;
 
@@ -655,6 +655,7 @@ Runner *runner_free(Runner *r) {
         free(r->slice);
         free(r->cgroup_root);
         free(r->stage_path);
+        free(r->init_path);
         free(r);
         return NULL;
 }
@@ -671,10 +672,15 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
         r->slice = strdup(config->slice);
         r->cgroup_root = strdup(config->cgroup_root ?: "/sys/fs/cgroup");
         r->stage_path = strdup(config->stage_path ?: "/usr/libexec/sandrun-stage");
-        if (!r->slice || !r->cgroup_root || !r->stage_path)
+        r->init_path = strdup(config->init_path ?: "/usr/libexec/sandrun-init");
+        if (!r->slice || !r->cgroup_root || !r->stage_path || !r->init_path)
                 return -ENOMEM;
 
-        /* Compiled and laid out once, in the parent: each job's child only replays them. */
+        /*
+         * Compiled and laid out once, here: each job's init only replays them. Compiling the filter in
+         * the init instead would cost every job libseccomp's work (about as much as the rest of the
+         * sandbox setup) and map libseccomp into it; the compiled program is plain data it gets in its plan.
+         */
         k = seccomp_program_compile(&r->seccomp);
         if (k < 0)
                 return k;

@@ -8,7 +8,7 @@
  * fds, so the interface can later become a protocol between two processes, with the HTTP side having no
  * bus access at all.
  *
- * A job's life: the runner forks the sandbox init (which builds the sandbox while systemd works), starts
+ * A job's life: the runner execs the sandbox init (which builds the sandbox while systemd works), starts
  * the scope `sandrun-job-<id>.scope` with the init as its process, and once systemd has put it there lets
  * the init run the steps: unpack uploads (batch jobs), the program, pack outputs (batch jobs). When the
  * last step is over the runner reads the final accounting from the scope's cgroup, releases the init,
@@ -38,6 +38,7 @@ typedef struct RunnerConfig {
         uint64_t scope_timeout_usec;    /* how long systemd may take to start a scope */
         const char *cgroup_root;        /* /sys/fs/cgroup */
         const char *stage_path;         /* the sandrun-stage helper, for batch jobs */
+        const char *init_path;          /* sandrun-init, every job's PID 1 */
 } RunnerConfig;
 
 typedef enum RunnerJobState {
