@@ -19,10 +19,15 @@ static Runner *runner;
 static JobManager *jobs;
 static Api *api;
 static FakeHttpHooks hooks;
+static const char *node_name;   /* the host's --node-name in setup(), or NULL */
 
 /* Each test gets a fresh manager and API; its requests (cleanup variables) end before they go. */
 static void setup(void) {
-        JobManagerConfig jc = { .finished_ttl_usec = 60 * USEC_PER_SEC, .default_cpu_quota = USEC_PER_SEC };
+        JobManagerConfig jc = {
+                .finished_ttl_usec = 60 * USEC_PER_SEC,
+                .default_cpu_quota = USEC_PER_SEC,
+                .node_name = node_name,
+        };
         ApiConfig ac = {
                 .run_limits = { .max_args = 8, .max_arg_len = 64, .max_name_len = 32 },
                 .default_timeout_usec = 10 * USEC_PER_SEC,
@@ -259,6 +264,65 @@ TEST(submit_refuses_a_bad_upload) {
         ASSERT_EQ(fake_runner_n_started(runner), 0);
 }
 
+/* A cluster host: ids carry its node name, the runner (and so the scope) gets the hex part, and any
+ * other shape of id, another host's included, is the same 404 as an unknown one. */
+TEST(node_names_in_ids) {
+        char path[128], hex[33];
+
+        if (!interpreter_find("bash"))
+                return;
+        _cleanup_(fake_http_request_freep) HttpRequest *r =
+                request("POST", "/submit", NULL,
+                        (const char *const[]) { "Content-Type", "multipart/form-data; boundary=XyZ", NULL },
+                        submit_body);
+        json_object *o = reply_json(r, 202);
+        const char *id = field(o, "job_id");
+        ASSERT_TRUE(id && strlen(id) == 35 && strspn(id, "0123456789abcdef") == 32 && streq(id + 32, "-n1"));
+        snprintf(hex, sizeof(hex), "%.32s", id);
+        ASSERT_TRUE(fake_runner_find(runner, hex));
+
+        snprintf(path, sizeof(path), "/status/%s", id);
+        _cleanup_(fake_http_request_freep) HttpRequest *mine = request("GET", path, NULL, NULL, NULL);
+        json_object_put(reply_json(mine, 200));
+
+        const char *const others[] = { "", "-n2", "-", "-N1", "-n1-", "-n1/", "-abcdefghijklmnopq", "n1" };
+        for (size_t i = 0; i < ELEMENTSOF(others); i++) {
+                snprintf(path, sizeof(path), "/logs/%s%s", hex, others[i]);
+                _cleanup_(fake_http_request_freep) HttpRequest *other = request("GET", path, NULL, NULL, NULL);
+                assert_error(other, 404);
+        }
+        json_object_put(o);
+        /* Node names: what HAProxy server names and URLs take without escaping. */
+        ASSERT_TRUE(job_node_name_is_valid("a") && job_node_name_is_valid("abcdefghijklmnop"));
+        ASSERT_TRUE(!job_node_name_is_valid("") && !job_node_name_is_valid("abcdefghijklmnopq"));
+        ASSERT_TRUE(!job_node_name_is_valid("A") && !job_node_name_is_valid("a-b"));
+        ASSERT_TRUE(!job_node_name_is_valid("a.b") && !job_node_name_is_valid("a/b"));
+}
+
+TEST(health) {
+        _cleanup_(fake_http_request_freep) HttpRequest *ok = request("GET", "/healthz", NULL, NULL, NULL);
+        json_object *o = reply_json(ok, 200);
+        ASSERT_STREQ(field(o, "status"), "ok");
+        json_object_put(o);
+
+        /* Draining is not a failure: held jobs must stay reachable. The agent check says it. */
+        job_manager_set_draining(jobs, true);
+        _cleanup_(fake_http_request_freep) HttpRequest *draining = request("GET", "/healthz", NULL, NULL, NULL);
+        o = reply_json(draining, 200);
+        ASSERT_STREQ(field(o, "status"), "draining");
+        json_object_put(o);
+        _cleanup_(fake_http_request_freep) HttpRequest *refused =
+                request("POST", "/run", (const char *const[]) { "lang", "sh", NULL }, NULL, "true");
+        assert_error(refused, 503);
+
+        fake_runner_set_usable(runner, false);
+        _cleanup_(fake_http_request_freep) HttpRequest *down = request("GET", "/healthz", NULL, NULL, NULL);
+        assert_error(down, 503);
+        _cleanup_(fake_http_request_freep) HttpRequest *post = request("POST", "/healthz", NULL, NULL, NULL);
+        assert_error(post, 405);
+        ASSERT_EQ(fake_runner_n_started(runner), 0);
+}
+
 #define RUN_WITH_API(name)                      \
         do {                                    \
                 setup();                        \
@@ -280,5 +344,9 @@ int main(void) {
         RUN_WITH_API(client_going_away_kills_the_job);
         RUN_WITH_API(submit_and_status);
         RUN_WITH_API(submit_refuses_a_bad_upload);
+        RUN_WITH_API(health);
+        node_name = "n1";
+        RUN_WITH_API(node_names_in_ids);
+        node_name = NULL;
         return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,6 +45,10 @@ int agent_check_new(AgentCheck **ret, sd_event *event, int listen_fd, agent_chec
         AgentCheck *a;
         int r;
 
+        /* Sockets from systemd block unless NonBlocking=; the accept loop must not. */
+        int flags = fcntl(fd, F_GETFL);
+        if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+                return -errno;
         a = calloc(1, sizeof(AgentCheck));
         if (!a)
                 return -ENOMEM;

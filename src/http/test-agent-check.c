@@ -32,7 +32,8 @@ static bool is_draining(void *userdata) {
 }
 
 int main(void) {
-        _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        /* Blocking, as systemd passes sockets: the listener must not hang on its second accept(). */
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t len = sizeof(sa);
         sd_event *e = NULL;
