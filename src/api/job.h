@@ -38,6 +38,7 @@ typedef struct JobManagerConfig {
         uint64_t default_cpu_quota;     /* a job's own CPUQuotaPerSecUSec, restored after throttling */
         uint64_t memory_max;            /* bytes of uploads and results held; at 80% the oldest go */
         const char *node_name;          /* appended to job ids as "-<name>" so a proxy can route; or NULL */
+        uint64_t memlock_reserve;       /* refuse new work (503) with less lockable memory left; 0: never */
 } JobManagerConfig;
 
 /* 32 hex digits, "-", a node name of up to JOB_NODE_NAME_MAX characters, NUL. */

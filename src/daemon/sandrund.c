@@ -28,6 +28,7 @@
 #include "job.h"
 #include "listen-fds.h"
 #include "log.h"
+#include "memlock.h"
 #include "parse-util.h"
 #include "runner.h"
 #include "io-util.h"
@@ -517,6 +518,62 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+/* What one more request can make us hold: its body, a job's outputs and packed results, and slack for the
+ * stack and the libraries' own buffers. Below this much lockable memory, new work gets 503. */
+static uint64_t memlock_reserve(void) {
+        return opts.body_max + 2 * opts.output_max + 2 * opts.work_size + (8ULL << 20);
+}
+
+/*
+ * What the configuration can make us hold at most, beyond what is locked at start: batch results held,
+ * every running job's outputs and packed results, every queued request's body, every connection's
+ * buffers (libmicrohttpd's pool and GnuTLS's records, about 64 KiB), and the reserve.
+ */
+static uint64_t memlock_config_need(void) {
+        return opts.held_max + opts.max_running * (2 * opts.output_max + 2 * opts.work_size) +
+               opts.max_queued * opts.body_max + 1024 * (64ULL << 10) + memlock_reserve();
+}
+
+/*
+ * Locks all our memory (memlock.h) and says, with the numbers, whether the limit fits the configuration.
+ * A limit that cannot hold the start and one request leaves the memory unlocked, loudly: some hosts cannot
+ * raise it (a container without CAP_SYS_RESOURCE keeps its hard limit, 8 MiB by default). Returns whether
+ * the memory is locked.
+ */
+static bool lock_memory(void) {
+        MemlockStatus s = {};
+        uint64_t need = memlock_config_need(), reserve = memlock_reserve();
+        const char *why = NULL;
+        int r;
+
+        r = memlock_lock_all();
+        if (memlock_status_read(&s) < 0)
+                s = (MemlockStatus) {};
+        if (r < 0)
+                why = strerror(-r);
+        else
+                switch (memlock_judge(&s, reserve, need)) {
+                case MEMLOCK_FITS:
+                        return true;
+                case MEMLOCK_SHORT:
+                        log_message(LOG_WARNING, "Memory locked, but RLIMIT_MEMLOCK is %" PRIu64 " MiB with %" PRIu64
+                                    " MiB locked at start, and this configuration can hold %" PRIu64 " MiB more: "
+                                    "past the limit new work gets 503; LimitMEMLOCK=%" PRIu64 "M would hold it all",
+                                    s.limit >> 20, s.locked >> 20, need >> 20, ((s.locked + need) >> 20) + 1);
+                        return true;
+                case MEMLOCK_TOO_LOW:
+                        memlock_unlock_all();
+                        why = "the limit cannot hold one request more";
+                        break;
+                }
+        log_message(LOG_WARNING, "Memory NOT locked (%s): RLIMIT_MEMLOCK is %" PRIu64 " MiB, %" PRIu64 " MiB are "
+                    "mapped at start and one request may need %" PRIu64 " MiB more; requests and keys may reach "
+                    "swap. LimitMEMLOCK=%" PRIu64 "M would hold this configuration",
+                    why, s.limit == MEMLOCK_UNLIMITED ? 0 : s.limit >> 20, s.mapped >> 20, reserve >> 20,
+                    ((s.mapped + need) >> 20) + 1);
+        return false;
+}
+
 static int run(int argc, char **argv) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -539,6 +596,7 @@ static int run(int argc, char **argv) {
         /* Jobs run with our uid outside their user namespace; root would make that uid 0. */
         if (geteuid() == 0)
                 return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
+        bool memory_locked = lock_memory();
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -624,6 +682,7 @@ static int run(int argc, char **argv) {
                 .finished_ttl_usec = opts.batch_ttl,
                 .default_cpu_quota = opts.cpu_quota,
                 .memory_max = opts.held_max,
+                .memlock_reserve = memory_locked ? memlock_reserve() : 0,
         };
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         fair_config_init(&jc.fair, (unsigned) MAX(ncpu, 1L));
