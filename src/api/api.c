@@ -220,7 +220,7 @@ static void handle_run(Api *a, HttpRequest *req) {
         };
         r = program_job_submit(a, &p, &client, &w->job, &refusal);
         if (r == 1) {
-                reply_refusal(req, &refusal);
+                reply_refusal(a, req, &refusal);
                 return;
         }
         if (r < 0) {

@@ -8,6 +8,7 @@
 #include "job.h"
 #include "list.h"
 #include "log-sink.h"
+#include "memlock.h"
 #include "strv.h"
 
 /* How often running jobs' CPU is billed to their clients and their quotas revised. */
@@ -37,6 +38,7 @@ struct Job {
         RunnerResult launch_failure;    /* when the runner refused to start it at all */
         uint64_t cpu_billed_usec;       /* CPU already charged to the client */
         uint64_t quota_applied;         /* the CPUQuota last asked of systemd */
+        uint64_t submitted_usec;
         uint64_t finished_usec;
         sd_event_source *expire_source;
 
@@ -71,10 +73,19 @@ const char *job_status_to_string(JobStatus s) {
         return (size_t) s < ELEMENTSOF(names) ? names[s] : "unknown";
 }
 
-/* A draining host refuses as a full one does: 503 and a retry, which a proxy sends elsewhere. */
-static int refuse_draining(FairRefusal *ret_refusal) {
-        *ret_refusal = (FairRefusal) { .http_status = 503, .retry_after_sec = 5, .reason = "this host is draining" };
+/* A draining host refuses as a full one does: 503 and a retry, which a proxy sends elsewhere. So does a
+ * host about to run out of lockable memory (memlock.h), rather than fail an allocation halfway. */
+static int refuse_unavailable(const char *reason, FairRefusal *ret_refusal) {
+        *ret_refusal = (FairRefusal) { .http_status = 503, .retry_after_sec = 5, .reason = reason };
         return 1;
+}
+
+static int refuse_if_unavailable(JobManager *m, FairRefusal *ret_refusal) {
+        if (m->draining)
+                return refuse_unavailable("this host is draining", ret_refusal);
+        if (m->config.memlock_reserve > 0 && memlock_short_of(m->config.memlock_reserve))
+                return refuse_unavailable("this host is out of lockable memory", ret_refusal);
+        return 0;
 }
 
 int job_id_generate(char ret[static 33]) {
@@ -405,10 +416,12 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
                         spec->test_stdin_fds[i] = safe_close(spec->test_stdin_fds[i]);
         j->status = JOB_QUEUED; /* not yet known to the manager: job_free leaves it alone */
         j->kept = kept;
+        j->submitted_usec = manager_now(m);
         j->client = *client;
 
-        if (m->draining)
-                return refuse_draining(ret_refusal);
+        r = refuse_if_unavailable(m, ret_refusal);
+        if (r != 0)
+                return r;
         r = job_id_generate(j->hex_id);
         if (r < 0)
                 return r;
@@ -509,6 +522,18 @@ const RunnerResult *job_result(const Job *j) {
         return j->runner_job ? runner_job_result(j->runner_job) : &j->launch_failure;
 }
 
+uint64_t job_submitted_usec(const Job *j) {
+        return j->submitted_usec;
+}
+
+uint64_t job_manager_held_bytes(JobManager *m) {
+        uint64_t held = 0;
+
+        for (Job *j = m->jobs; j; j = j->next)
+                held += job_held_bytes(j);
+        return held;
+}
+
 void job_set_attachment(Job *j, void *data, void (*free_func)(void *data)) {
         if (j->free_attachment)
                 j->free_attachment(j->attachment);
@@ -557,8 +582,9 @@ bool job_manager_can_run(JobManager *m) {
 }
 
 int job_manager_admit(JobManager *m, const ClientKey *client, FairRefusal *ret_refusal) {
-        if (m->draining)
-                return refuse_draining(ret_refusal);
+        int r = refuse_if_unavailable(m, ret_refusal);
+        if (r != 0)
+                return r;
         return fair_scheduler_admit(m->fair, client, manager_now(m), ret_refusal);
 }
 

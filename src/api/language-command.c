@@ -73,8 +73,9 @@ static char *expand(const Interpreter *in, const char *arg, const char *source, 
         if (streq(arg, "{src}"))
                 return strdup(source);
         if (streq(arg, "{class}")) {
-                const char *dot = strrchr(source, '.');
-                return strndup(source, dot ? (size_t) (dot - source) : strlen(source));
+                const char *base = strrchr(source, '/') ? strrchr(source, '/') + 1 : source;
+                const char *dot = strrchr(base, '.');
+                return strndup(base, dot ? (size_t) (dot - base) : strlen(base));
         }
         if (streq(arg, "{run}"))
                 return in->run_path ? strdup(in->run_path) : NULL;
@@ -107,7 +108,8 @@ int language_commands(const Interpreter *in, const char *source_name, unsigned c
         _cleanup_strv_free_ char **compile = NULL, **run = NULL;
         int r;
 
-        if (!in->path || !source_name || !*source_name || strchr(source_name, '/'))
+        /* A path in the work dir: a batch job's entrypoint may sit in a subdirectory. */
+        if (!in->path || !source_name || !*source_name || source_name[0] == '/')
                 return -EINVAL;
         if (in->compile_args) {
                 r = expand_all(in, in->path, in->compile_args, source_name, cpus, &compile);

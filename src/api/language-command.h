@@ -17,7 +17,7 @@ void language_source_name(const Interpreter *in, const char *code, size_t len, c
 
 /*
  * Builds the argv of the compile step (NULL for an interpreter) and of the run, `args` appended to the run.
- * `cpus` is the job's CPU quota in whole cores, at least 1.
+ * `source_name` is relative to the work dir. `cpus` is the job's CPU quota in whole cores, at least 1.
  */
 int language_commands(const Interpreter *in, const char *source_name, unsigned cpus, char *const *args,
                       char ***ret_compile, char ***ret_run);

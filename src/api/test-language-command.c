@@ -76,7 +76,14 @@ TEST(commands) {
         ASSERT_STREQ(joined(run), "/usr/bin/python3 main.py x y z");
         run = strv_free(run);
 
-        ASSERT_EQ(language_commands(&py, "../x.py", 1, NULL, &compile, &run), -EINVAL);
+        ASSERT_EQ(language_commands(&py, "/x.py", 1, NULL, &compile, &run), -EINVAL);
+        ASSERT_EQ(language_commands(&py, "", 1, NULL, &compile, &run), -EINVAL);
+        /* A batch job's entrypoint in a subdirectory: Java's class is the file's base name. */
+        ASSERT_OK(language_commands(&java, "src/Hello.java", 1, NULL, &compile, &run));
+        ASSERT_TRUE(strstr(joined(compile), " src/Hello.java") != NULL);
+        ASSERT_TRUE(strstr(joined(run), " -cp /work Hello") != NULL);
+        compile = strv_free(compile);
+        run = strv_free(run);
         py.path = NULL;
         ASSERT_EQ(language_commands(&py, "main.py", 1, NULL, &compile, &run), -EINVAL);
 }
