@@ -683,6 +683,7 @@ static int run(int argc, char **argv) {
                 .stage_path = opts.stage_path,
                 .init_path = opts.init_path,
                 .job_uids = opts.job_uids,
+                .max_jobs = opts.max_running,
         };
         r = runner_new(&runner, event, bus, &rc);
         if (r < 0) {

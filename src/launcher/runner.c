@@ -715,6 +715,11 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
                 return k;
         /* Only root can map a job to a uid other than its own. */
         if (geteuid() == 0 && config->job_uids.count > 0) {
+                const char *what;
+                uid_t at;
+                k = uid_range_check_for_jobs(&config->job_uids, config->max_jobs, &what, &at);
+                if (k < 0)
+                        return log_debug_errno(-k, "The job uid range collides with %s at %u", what, (unsigned) at);
                 k = uid_pool_new(&r->uids, &config->job_uids);
                 if (k < 0)
                         return k;

@@ -43,6 +43,7 @@ typedef struct RunnerConfig {
         /* Outer uids for jobs, one each (uid-pool.h), checked by the caller. Used only when we are root,
          * the only way to map another uid; unprivileged, every job maps to our own uid. */
         UidRange job_uids;
+        unsigned max_jobs;              /* the most jobs that can exist at once: the range must hold them */
 } RunnerConfig;
 
 typedef enum RunnerJobState {

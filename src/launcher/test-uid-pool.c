@@ -162,6 +162,11 @@ TEST(system_files) {
         ASSERT_ERROR(uid_range_check_system(&r, root, &what, &at), EADDRINUSE);
         ASSERT_STREQ(what, "systemd's dynamic users");
 
+        /* Too small for the jobs that can exist at once. */
+        r = (UidRange) { 70000, 8 };
+        ASSERT_ERROR(uid_range_check_for_jobs(&r, 9, &what, &at), ERANGE);
+        ASSERT_EQ(at, 8);
+
         snprintf(path, sizeof(path), "%s/etc", root);
         rmdir(path);
         rmdir(root);

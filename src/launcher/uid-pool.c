@@ -220,6 +220,15 @@ int uid_range_check_system(const UidRange *r, const char *root, const char **ret
         return 0;
 }
 
+int uid_range_check_for_jobs(const UidRange *r, unsigned max_jobs, const char **ret_what, uid_t *ret_uid) {
+        if (r->count < max_jobs) {
+                *ret_what = "the most jobs that can exist at once";
+                *ret_uid = r->count;
+                return -ERANGE;
+        }
+        return uid_range_check_system(r, "", ret_what, ret_uid);
+}
+
 UidPool *uid_pool_free(UidPool *p) {
         if (!p)
                 return NULL;

@@ -47,6 +47,10 @@ int uid_range_check_subids(const UidRange *r, const char *text, size_t len, uid_
  * (debug) and returns -EADDRINUSE with the file and the id in *ret_what and *ret_uid. */
 int uid_range_check_system(const UidRange *r, const char *root, const char **ret_what, uid_t *ret_uid);
 
+/* What a runner checks at start: all of the above on the host, and room for `max_jobs` at once
+ * (-ERANGE, with the range's size in *ret_uid). */
+int uid_range_check_for_jobs(const UidRange *r, unsigned max_jobs, const char **ret_what, uid_t *ret_uid);
+
 typedef struct UidPool UidPool;
 
 int uid_pool_new(UidPool **ret, const UidRange *r);
