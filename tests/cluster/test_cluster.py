@@ -6,7 +6,9 @@ takes down; a job of more than 60 s runs through HAProxy meanwhile and is checke
 """
 import collections
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -265,6 +267,21 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual((d['status'], d['stdout'], node_of(d['job_id'])), ('completed', 'done\n', 'a'))
         self.assertGreater(res['elapsed'], 60)
         note('a %d s job through HAProxy: %.1f s, through two reloads', LONG_JOB_SECONDS, res['elapsed'])
+
+    def test_8_cli_submit_through_haproxy(self):
+        cli = os.environ.get('SANDRUN_CLI')
+        if not cli:
+            self.skipTest('SANDRUN_CLI not set (built without libcurl?)')
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, 'main.sh'), 'w') as f:
+                f.write('mkdir -p out; echo cluster > out/r.txt; echo hi\n')
+            p = subprocess.run([cli, 'submit', '-k', '-q', '-s', 'https://127.0.0.1:%d' % ct.PROXY_PORT,
+                                '-O', 'out/*', '-o', os.path.join(d, 'got'), os.path.join(d, 'main.sh')],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout, 'hi\n')
+            with open(os.path.join(d, 'got', 'out', 'r.txt')) as f:
+                self.assertEqual(f.read(), 'cluster\n')
 
 
 if __name__ == '__main__':
