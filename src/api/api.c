@@ -234,7 +234,7 @@ static void handle_run(Api *a, HttpRequest *req) {
         request_client(a, req, &client);
         r = job_submit(a->jobs, &spec, interp->name, &client, false, &w->job, &refusal);
         if (r == 1) {
-                reply_refusal(req, &refusal);
+                reply_refusal(a, req, &refusal);
                 return;
         }
         if (r < 0) {

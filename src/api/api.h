@@ -14,6 +14,7 @@
 #include "http-server.h"
 #include "job.h"
 #include "job-receipt.h"
+#include "metrics.h"
 #include "macro.h"
 #include "run-request.h"
 
@@ -29,6 +30,7 @@ typedef struct ApiConfig {
         CorsPolicy cors;                /* which other origins' pages may call the API (not owned) */
         bool tls;                       /* served over TLS: the page's own origin is https:// */
         ReceiptConfig receipts;         /* how finished jobs' receipts are signed (key not owned) */
+        Metrics *metrics;               /* counts refusals, if set (not owned) */
 } ApiConfig;
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config);

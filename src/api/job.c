@@ -37,6 +37,7 @@ struct Job {
         RunnerResult launch_failure;    /* when the runner refused to start it at all */
         uint64_t cpu_billed_usec;       /* CPU already charged to the client */
         uint64_t quota_applied;         /* the CPUQuota last asked of systemd */
+        uint64_t submitted_usec;
         uint64_t finished_usec;
         sd_event_source *expire_source;
 
@@ -401,6 +402,7 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         j->spec.argv = j->spec.envp = j->spec.output_patterns = NULL;
         j->status = JOB_QUEUED; /* not yet known to the manager: job_free leaves it alone */
         j->kept = kept;
+        j->submitted_usec = manager_now(m);
         j->client = *client;
 
         r = refuse_if_unavailable(m, ret_refusal);
@@ -502,6 +504,18 @@ const RunnerResult *job_result(const Job *j) {
         if (j->status != JOB_COMPLETED && j->status != JOB_FAILED)
                 return NULL;
         return j->runner_job ? runner_job_result(j->runner_job) : &j->launch_failure;
+}
+
+uint64_t job_submitted_usec(const Job *j) {
+        return j->submitted_usec;
+}
+
+uint64_t job_manager_held_bytes(JobManager *m) {
+        uint64_t held = 0;
+
+        for (Job *j = m->jobs; j; j = j->next)
+                held += job_held_bytes(j);
+        return held;
 }
 
 void job_set_attachment(Job *j, void *data, void (*free_func)(void *data)) {

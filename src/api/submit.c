@@ -239,7 +239,7 @@ void submit_begin(Api *a, HttpRequest *req) {
         /* Refuse before reading megabytes that could not run anyway. */
         request_client(a, req, &s->client);
         if (job_manager_admit(a->jobs, &s->client, &refusal) == 1) {
-                reply_refusal(req, &refusal);
+                reply_refusal(a, req, &refusal);
                 return;
         }
 
@@ -335,7 +335,7 @@ void submit_finish(Api *a, HttpRequest *req) {
                 goto oom;
         r = job_submit(a->jobs, &spec, interp->name, &s->client, true, &job, &refusal);
         if (r == 1) {
-                reply_refusal(req, &refusal);
+                reply_refusal(a, req, &refusal);
                 return;
         }
         if (r < 0) {

@@ -29,6 +29,7 @@
 #include "listen-fds.h"
 #include "log.h"
 #include "memlock.h"
+#include "metrics.h"
 #include "parse-util.h"
 #include "runner.h"
 #include "io-util.h"
@@ -51,6 +52,7 @@ typedef struct Options {
         CorsPolicy cors;
         const char *node_name;
         const char *receipt_key;
+        const char *metrics_listen;
 } Options;
 
 static Options opts = {
@@ -107,6 +109,8 @@ static void help(void) {
                "  --trusted-proxy CIDR   believe X-Forwarded-For from these peers (repeatable)\n"
                "  --cors-origin ORIGIN   only pages from this origin (and sandrun's own) may call the API,\n"
                "                         e.g. https://docs.example.org (repeatable; default: any origin)\n"
+               "  --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics here, not on the public port\n"
+               "                         (default: off, or the socket systemd passes named \"metrics\")\n"
                "  --receipt-key FILE     sign receipts with this Ed25519 private key (PEM); default: the\n"
                "                         credential receipt.key, else a key made at start\n"
                "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
@@ -127,6 +131,7 @@ static int parse_options(int argc, char **argv) {
                 ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT,
                 ARG_CORS_ORIGIN,
                 ARG_RECEIPT_KEY,
+                ARG_METRICS_LISTEN,
                 ARG_NODE_NAME,
         };
         static const struct option options[] = {
@@ -162,6 +167,7 @@ static int parse_options(int argc, char **argv) {
                 { "held-max", required_argument, NULL, ARG_HELD },
                 { "cors-origin", required_argument, NULL, ARG_CORS_ORIGIN },
                 { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
+                { "metrics-listen", required_argument, NULL, ARG_METRICS_LISTEN },
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
                 {}
         };
@@ -252,6 +258,9 @@ static int parse_options(int argc, char **argv) {
                                 r = cidr_list_add(&opts.trusted_proxies, &proxy);
                         break;
                 }
+                case ARG_METRICS_LISTEN:
+                        opts.metrics_listen = optarg;
+                        break;
                 case ARG_RECEIPT_KEY:
                         opts.receipt_key = optarg;
                         break;
@@ -304,10 +313,10 @@ static int parse_options(int argc, char **argv) {
 
 /* The sockets systemd passes, sorted by FileDescriptorName=: the public port, and HAProxy's agent
  * check (-EBADF when not configured). Sockets of other roles stay for whoever takes them. */
-static int take_listen_fds(int *ret_public, int *ret_agent) {
+static int take_listen_fds(int *ret_public, int *ret_agent, int *ret_metrics) {
         static const char *const side_names[] = { LISTEN_FD_NAME_AGENT, LISTEN_FD_NAME_METRICS, NULL };
         _cleanup_strv_free_ char **names = NULL;
-        int n, pub, agent;
+        int n, pub, agent, metrics;
 
         n = sd_listen_fds_with_names(true, &names);
         if (n < 0)
@@ -318,13 +327,49 @@ static int take_listen_fds(int *ret_public, int *ret_agent) {
         agent = listen_fds_find(names, n, LISTEN_FD_NAME_AGENT, side_names);
         if (agent == -ENOTUNIQ)
                 return log_errno(LOG_ERR, EINVAL, "Expected one socket named \"agent\" from systemd, got more");
+        metrics = listen_fds_find(names, n, LISTEN_FD_NAME_METRICS, side_names);
+        if (metrics == -ENOTUNIQ)
+                return log_errno(LOG_ERR, EINVAL, "Expected one socket named \"metrics\" from systemd, got more");
         for (int i = 0; i < n; i++)
                 (void) fcntl(SD_LISTEN_FDS_START + i, F_SETFD, FD_CLOEXEC);
         if (agent >= 0 && sd_is_socket(SD_LISTEN_FDS_START + agent, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
                 return log_errno(LOG_ERR, EINVAL, "The agent socket from systemd is not a listening stream");
+        if (metrics >= 0 && sd_is_socket(SD_LISTEN_FDS_START + metrics, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
+                return log_errno(LOG_ERR, EINVAL, "The metrics socket from systemd is not a listening stream");
         *ret_public = pub >= 0 ? SD_LISTEN_FDS_START + pub : -EBADF;
         *ret_agent = agent >= 0 ? SD_LISTEN_FDS_START + agent : -EBADF;
+        *ret_metrics = metrics >= 0 ? SD_LISTEN_FDS_START + metrics : -EBADF;
         return 0;
+}
+
+/* A listening socket of our own on ADDR:PORT (--listen, --metrics-listen), for running by hand. */
+static int bind_listen_address(const char *option, const char *address, int backlog, int *ret_fd,
+                               bool *ret_loopback) {
+        struct sockaddr_storage ss;
+        socklen_t len;
+
+        if (parse_listen_address(address, &ss, &len) < 0)
+                return log_errno(LOG_ERR, EINVAL, "Invalid --%s address %s", option, address);
+        _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_errno(LOG_ERR, errno, "socket");
+        int one = 1;
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (struct sockaddr *) &ss, len) < 0)
+                return log_errno(LOG_ERR, errno, "Cannot bind %s", address);
+        if (listen(fd, backlog) < 0)
+                return log_errno(LOG_ERR, errno, "listen");
+        if (ret_loopback)
+                *ret_loopback = sockaddr_is_loopback((struct sockaddr *) &ss);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* --metrics-listen: a plain HTTP listener of our own, which must not be the public one. */
+static int open_metrics_socket(int *ret_fd) {
+        if (opts.listen && streq(opts.listen, opts.metrics_listen))
+                return log_errno(LOG_ERR, EINVAL, "--metrics-listen must not be the public --listen address");
+        return bind_listen_address("metrics-listen", opts.metrics_listen, 64, ret_fd, NULL);
 }
 
 static int open_listen_socket(int systemd_fd, int *ret_fd, bool *ret_loopback) {
@@ -342,23 +387,7 @@ static int open_listen_socket(int systemd_fd, int *ret_fd, bool *ret_loopback) {
         }
         if (!opts.listen)
                 return log_errno(LOG_ERR, EINVAL, "No socket from systemd and no --listen ADDR:PORT given");
-
-        struct sockaddr_storage ss;
-        socklen_t len;
-        if (parse_listen_address(opts.listen, &ss, &len) < 0)
-                return log_errno(LOG_ERR, EINVAL, "Invalid --listen address %s", opts.listen);
-        _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return log_errno(LOG_ERR, errno, "socket");
-        int one = 1;
-        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, (struct sockaddr *) &ss, len) < 0)
-                return log_errno(LOG_ERR, errno, "Cannot bind %s", opts.listen);
-        if (listen(fd, SOMAXCONN) < 0)
-                return log_errno(LOG_ERR, errno, "listen");
-        *ret_loopback = sockaddr_is_loopback((struct sockaddr *) &ss);
-        *ret_fd = TAKE_FD(fd);
-        return 0;
+        return bind_listen_address("listen", opts.listen, SOMAXCONN, ret_fd, ret_loopback);
 }
 
 static int load_tls(TlsIdentity **ret) {
@@ -445,6 +474,7 @@ static void publish_pin(const TlsIdentity *tls) {
 typedef struct Daemon {
         sd_event *event;
         JobManager *jobs;
+        Metrics *metrics;
         uint64_t finished, failed;
 } Daemon;
 
@@ -473,6 +503,32 @@ static int on_drain_signal(sd_event_source *s, const struct signalfd_siginfo *si
 }
 
 /* One journal entry per job: metrics only. */
+/* GET /metrics on the metrics listener. */
+static void on_metrics_request(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+
+        if (!streq(http_request_path(req), "/metrics")) {
+                (void) http_request_reply_error(req, 404, NULL, "only /metrics here");
+                return;
+        }
+        if (!streq(http_request_method(req), "GET") && !streq(http_request_method(req), "HEAD")) {
+                (void) http_request_reply_error(req, 405, (const char *const[]) { "Allow", "GET", NULL }, "use GET");
+                return;
+        }
+        MetricsGauges g = {
+                .running = job_manager_n_running(d->jobs),
+                .queued = job_manager_n_queued(d->jobs),
+                .held_bytes = job_manager_held_bytes(d->jobs),
+        };
+        if (metrics_format(d->metrics, &g, &text, &len) < 0) {
+                (void) http_request_reply_error(req, 500, NULL, "out of memory");
+                return;
+        }
+        (void) http_request_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL);
+}
+
 static void on_job_finished(Job *j, void *userdata) {
         Daemon *d = userdata;
         const RunnerResult *res = job_result(j);
@@ -483,6 +539,14 @@ static void on_job_finished(Job *j, void *userdata) {
         d->finished++;
         if (job_status(j) == JOB_FAILED)
                 d->failed++;
+        if (d->metrics) {
+                RunnerJob *started = job_runner_job(j);
+                uint64_t released = started ? runner_job_timeline(started)->released : 0;
+                double latency = released > job_submitted_usec(j) ? (released - job_submitted_usec(j)) / 1e6 : -1;
+                metrics_job_finished(d->metrics, job_status_to_string(job_status(j)),
+                                     res ? job_reason_to_string(res->reason) : "launch", res ? res->wall_usec / 1e6 : 0,
+                                     job_cpu_usec(j) / 1e6, latency);
+        }
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_JOB_ID=%s", job_id(j));
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_INTERPRETER=%s", job_interpreter(j));
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_STATUS=%s", job_status_to_string(job_status(j)));
@@ -575,6 +639,8 @@ static bool lock_memory(void) {
 }
 
 static int run(int argc, char **argv) {
+        /* First, so that it goes last: the job manager's hooks count into it until the manager is gone. */
+        _cleanup_(metrics_freep) Metrics *metrics = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(runner_freep) Runner *runner = NULL;
@@ -587,6 +653,8 @@ static int run(int argc, char **argv) {
         sigset_t mask;
         bool loopback = false;
         int listen_fd = -EBADF, systemd_fd = -EBADF, agent_fd = -EBADF, r;
+        _cleanup_close_ int metrics_fd = -EBADF;
+        _cleanup_(http_server_freep) HttpServer *metrics_server = NULL;
 
         log_setup();
         r = parse_options(argc, argv);
@@ -623,9 +691,15 @@ static int run(int argc, char **argv) {
         if (r < 0)
                 log_errno(LOG_WARNING, r, "Cannot enable the watchdog, ignoring");
 
-        r = take_listen_fds(&systemd_fd, &agent_fd);
+        r = take_listen_fds(&systemd_fd, &agent_fd, &metrics_fd);
         if (r < 0)
                 return r;
+        if (opts.metrics_listen) {
+                metrics_fd = safe_close(metrics_fd);
+                r = open_metrics_socket(&metrics_fd);
+                if (r < 0)
+                        return r;
+        }
         r = open_listen_socket(systemd_fd, &listen_fd, &loopback);
         if (r < 0)
                 return r;
@@ -702,7 +776,14 @@ static int run(int argc, char **argv) {
                 safe_close(listen_fd);
                 return log_errno(LOG_ERR, r, "Cannot set up the job manager");
         }
-        Daemon daemon = { .event = event, .jobs = jobs };
+        if (metrics_fd >= 0) {
+                r = metrics_new(&metrics);
+                if (r < 0) {
+                        safe_close(listen_fd);
+                        return log_errno(LOG_ERR, r, "Cannot set up the metrics");
+                }
+        }
+        Daemon daemon = { .event = event, .jobs = jobs, .metrics = metrics };
         job_manager_set_finished_hook(jobs, on_job_finished, &daemon);
         (void) sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
         (void) sd_event_add_signal(event, NULL, SIGUSR2, on_drain_signal, &daemon);
@@ -736,6 +817,7 @@ static int run(int argc, char **argv) {
                 .upload_max = opts.upload_max,
                 .debug_timeline = opts.debug,
                 .cors = opts.cors,
+                .metrics = metrics,
                 .tls = tls != NULL,
                 .receipts = {
                         .key = receipt_key,
@@ -766,6 +848,19 @@ static int run(int argc, char **argv) {
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Cannot start the HTTP server");
         http_server_set_headers_hook(server, api_handle_headers);
+        if (metrics_fd >= 0) {
+                /* Plain HTTP on its own socket, for the operator's Prometheus only. */
+                HttpServerConfig mc = {
+                        .listen_fd = TAKE_FD(metrics_fd),
+                        .max_body = 0,
+                        .connection_timeout_sec = 10,
+                        .max_connections = 16,
+                        .max_connections_per_ip = 16,
+                };
+                r = http_server_new(&metrics_server, event, &mc, on_metrics_request, NULL, &daemon);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "Cannot start the metrics listener");
+        }
         if (tls)
                 publish_pin(tls);
 
@@ -785,6 +880,7 @@ static int run(int argc, char **argv) {
         job_manager_shutdown(jobs);
         http_server_quiesce(server);
         agent = agent_check_free(agent);
+        metrics_server = http_server_free(metrics_server);
         server = http_server_free(server);
         jobs = job_manager_free(jobs);
         runner = runner_free(runner);
