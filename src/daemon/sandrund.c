@@ -45,6 +45,7 @@ typedef struct Options {
         const char *slice;
         const char *stage_path;
         const char *init_path;
+        UidRange job_uids;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size, tmp_size;
         uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
@@ -59,6 +60,7 @@ static Options opts = {
         .slice = "sandrun.slice",
         .stage_path = SANDRUN_LIBEXECDIR "/sandrun-stage",
         .init_path = SANDRUN_LIBEXECDIR "/sandrun-init",
+        .job_uids = { .first = UID_POOL_DEFAULT_FIRST, .count = UID_POOL_DEFAULT_COUNT },
         .memory_max = 512ULL << 20,
         .tasks_max = 64,
         .cpu_quota = 1000000,
@@ -118,6 +120,8 @@ static void help(void) {
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
                "  --stage-path PATH      the sandrun-stage helper\n"
                "  --init-path PATH       the sandrun-init helper, every job's PID 1\n"
+               "  --job-uid-range A-B    host uids for jobs, one each, under a root runner\n"
+               "                         (default " UID_POOL_DEFAULT_RANGE ")\n"
                "  --debug                add each job's timeline to JSON answers\n"
                "  -h --help              this help\n"
                "  --version              print the version\n");
@@ -128,7 +132,7 @@ static int parse_options(int argc, char **argv) {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
-                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT, ARG_JOB_UIDS,
                 ARG_CORS_ORIGIN,
                 ARG_RECEIPT_KEY,
                 ARG_METRICS_LISTEN,
@@ -154,6 +158,7 @@ static int parse_options(int argc, char **argv) {
                 { "connection-timeout", required_argument, NULL, ARG_CONN_TIMEOUT },
                 { "stage-path", required_argument, NULL, ARG_STAGE },
                 { "init-path", required_argument, NULL, ARG_INIT },
+                { "job-uid-range", required_argument, NULL, ARG_JOB_UIDS },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -235,6 +240,9 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_INIT:
                         opts.init_path = optarg;
+                        break;
+                case ARG_JOB_UIDS:
+                        r = uid_range_parse(optarg, &opts.job_uids);
                         break;
                 case ARG_DEBUG:
                         opts.debug = true;
@@ -665,6 +673,10 @@ static int run(int argc, char **argv) {
         if (geteuid() == 0)
                 return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
         bool memory_locked = lock_memory();
+        /* Mapping a job to a uid of its own takes root, which only a separate runner may hold. */
+        log_message(LOG_INFO, "Jobs run as our own uid %u outside their namespaces; a root runner would give each "
+                    "its own uid from %u-%u", (unsigned) getuid(), (unsigned) opts.job_uids.first,
+                    (unsigned) (opts.job_uids.first + opts.job_uids.count - 1));
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -744,6 +756,8 @@ static int run(int argc, char **argv) {
                 .cgroup_root = "/sys/fs/cgroup",
                 .stage_path = opts.stage_path,
                 .init_path = opts.init_path,
+                .job_uids = opts.job_uids,
+                .max_jobs = opts.max_running,
         };
         r = runner_new(&runner, event, bus, &rc);
         if (r < 0) {

@@ -9,6 +9,7 @@
 
 #include "cgroup-stat.h"
 #include "list.h"
+#include "log-sink.h"
 #include "runner-result.h"
 #include "runner.h"
 #include "sandbox.h"
@@ -30,6 +31,7 @@ struct Runner {
         SandboxLayout *layout;
         SeccompProgram *seccomp;
         ScopeLauncher *launcher;
+        UidPool *uids;                  /* NULL: every job maps to our own uid */
         RunnerJob *jobs;
         unsigned n_jobs;
 };
@@ -53,6 +55,8 @@ struct RunnerJob {
         void *userdata;
 
         SandboxProcess process;
+        UidPool *uid_pool;              /* the runner's, while this job holds `outer_uid` from it */
+        uid_t outer_uid;
         int entry_step, unpack_step, pack_step;
         uint64_t timeout_usec;
         sd_event_source *child_source, *report_source, *timer_source, *sample_source;
@@ -98,6 +102,14 @@ static void job_stop_sources(RunnerJob *j) {
                 pipe_close(&j->pipes[i]);
 }
 
+/* Only once the job's last process is gone: the init is, and it was the PID namespace's last. */
+static void job_release_uid(RunnerJob *j) {
+        if (!j->uid_pool)
+                return;
+        uid_pool_release(j->uid_pool, j->outer_uid);
+        j->uid_pool = NULL;
+}
+
 RunnerJob *runner_job_free(RunnerJob *j) {
         if (!j)
                 return NULL;
@@ -108,6 +120,8 @@ RunnerJob *runner_job_free(RunnerJob *j) {
                 /* Owned: freeing it SIGKILLs the init if still alive, which ends the whole job, and reaps it. */
                 j->child_source = sd_event_source_disable_unref(j->child_source);
         }
+        /* No init left: it was never started, or it was reaped above or before. */
+        job_release_uid(j);
         sandbox_process_done(&j->process);
         cgroup_job_free(j->cgroup);
         capped_buffer_done(&j->out);
@@ -387,6 +401,8 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         RunnerJob *j = userdata;
 
         j->init_exited = true;
+        /* A PID namespace's init exits last: every process of the job is gone now. */
+        job_release_uid(j);
         if (!j->timeline.exited)
                 j->timeline.exited = now_usec(CLOCK_MONOTONIC);
         sandbox_process_release(&j->process);
@@ -542,6 +558,15 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         if (k < 0)
                 return k;
 
+        if (r->uids) {
+                k = uid_pool_acquire(r->uids, &j->outer_uid);
+                if (k < 0)
+                        return log_debug_errno(-k, "No job uid is free (%u in use)", uid_pool_n_used(r->uids));
+                j->uid_pool = r->uids;
+                plan->outer_uid = j->outer_uid;
+                plan->outer_gid = (gid_t) j->outer_uid;
+        }
+
         j->timeline.spawned = now_usec(CLOCK_MONOTONIC);
         k = sandbox_spawn(plan, r->init_path, &j->process);
         if (k < 0)
@@ -649,6 +674,7 @@ Runner *runner_free(Runner *r) {
                 runner_job_free(j);
         }
         scope_launcher_free(r->launcher);
+        uid_pool_free(r->uids);
         seccomp_program_free(r->seccomp);
         sandbox_layout_free(r->layout);
         sd_event_unref(r->event);
@@ -687,6 +713,17 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
         k = sandbox_layout_new(&r->layout, &config->sandbox, getuid(), getgid());
         if (k < 0)
                 return k;
+        /* Only root can map a job to a uid other than its own. */
+        if (geteuid() == 0 && config->job_uids.count > 0) {
+                const char *what;
+                uid_t at;
+                k = uid_range_check_for_jobs(&config->job_uids, config->max_jobs, &what, &at);
+                if (k < 0)
+                        return log_debug_errno(-k, "The job uid range collides with %s at %u", what, (unsigned) at);
+                k = uid_pool_new(&r->uids, &config->job_uids);
+                if (k < 0)
+                        return k;
+        }
         k = scope_launcher_new(&r->launcher, event, bus, config->scope_timeout_usec);
         if (k < 0)
                 return k;

@@ -23,6 +23,7 @@
 #include "capped-buffer.h"
 #include "macro.h"
 #include "sandbox-layout.h"
+#include "uid-pool.h"
 
 typedef struct Runner Runner;
 typedef struct RunnerJob RunnerJob;
@@ -39,6 +40,10 @@ typedef struct RunnerConfig {
         const char *cgroup_root;        /* /sys/fs/cgroup */
         const char *stage_path;         /* the sandrun-stage helper, for batch jobs */
         const char *init_path;          /* sandrun-init, every job's PID 1 */
+        /* Outer uids for jobs, one each (uid-pool.h), checked by the caller. Used only when we are root,
+         * the only way to map another uid; unprivileged, every job maps to our own uid. */
+        UidRange job_uids;
+        unsigned max_jobs;              /* the most jobs that can exist at once: the range must hold them */
 } RunnerConfig;
 
 typedef enum RunnerJobState {
