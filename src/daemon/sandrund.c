@@ -29,6 +29,7 @@
 #include "listen-fds.h"
 #include "log.h"
 #include "memlock.h"
+#include "metrics.h"
 #include "parse-util.h"
 #include "runner.h"
 #include "io-util.h"
@@ -44,19 +45,23 @@ typedef struct Options {
         const char *slice;
         const char *stage_path;
         const char *init_path;
+        UidRange job_uids;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size, tmp_size;
         uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
+        uint64_t compile_memory_max, compile_timeout, test_cpu, tests_timeout, test_output_max;
         CidrList trusted_proxies;
         CorsPolicy cors;
         const char *node_name;
         const char *receipt_key;
+        const char *metrics_listen;
 } Options;
 
 static Options opts = {
         .slice = "sandrun.slice",
         .stage_path = SANDRUN_LIBEXECDIR "/sandrun-stage",
         .init_path = SANDRUN_LIBEXECDIR "/sandrun-init",
+        .job_uids = { .first = UID_POOL_DEFAULT_FIRST, .count = UID_POOL_DEFAULT_COUNT },
         .memory_max = 512ULL << 20,
         .tasks_max = 64,
         .cpu_quota = 1000000,
@@ -76,6 +81,11 @@ static Options opts = {
         .max_queued_per_ip = 16,
         .upload_max = 64 << 20,
         .held_max = 1ULL << 30,
+        .compile_memory_max = 1ULL << 30,
+        .compile_timeout = 60 * USEC_PER_SEC,
+        .test_cpu = 5 * USEC_PER_SEC,
+        .tests_timeout = 120 * USEC_PER_SEC,
+        .test_output_max = 64 << 10,
 };
 
 static void help(void) {
@@ -95,6 +105,11 @@ static void help(void) {
                "  --upload-max SIZE      largest upload to /submit, all files together (default 64M)\n"
                "  --held-max SIZE        uploads and results kept in RAM; past 80%% the oldest batch jobs\n"
                "                         are dropped, finished ones first (default 1G)\n"
+               "  --compile-memory-max SIZE  memory of a compile step; the run gets --memory-max (default 1G)\n"
+               "  --compile-timeout DURATION wall-clock limit of a compile step (default 60s)\n"
+               "  --test-timeout DURATION    CPU limit of each test case, the most a request may ask (default 5s)\n"
+               "  --tests-timeout DURATION   wall-clock limit of all test cases of a request (default 120s)\n"
+               "  --test-output-max SIZE     stdout and stderr kept per test case and compile, each (default 64K)\n"
                "  --work-size SIZE       size of a job's /work tmpfs (default 64M)\n"
                "  --tmp-size SIZE        size of a job's /tmp and /dev/shm tmpfs, each (default 64M)\n"
                "  --open-files N         open files per job process (default 256)\n"
@@ -107,6 +122,8 @@ static void help(void) {
                "  --trusted-proxy CIDR   believe X-Forwarded-For from these peers (repeatable)\n"
                "  --cors-origin ORIGIN   only pages from this origin (and sandrun's own) may call the API,\n"
                "                         e.g. https://docs.example.org (repeatable; default: any origin)\n"
+               "  --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics here, not on the public port\n"
+               "                         (default: off, or the socket systemd passes named \"metrics\")\n"
                "  --receipt-key FILE     sign receipts with this Ed25519 private key (PEM); default: the\n"
                "                         credential receipt.key, else a key made at start\n"
                "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
@@ -114,6 +131,8 @@ static void help(void) {
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
                "  --stage-path PATH      the sandrun-stage helper\n"
                "  --init-path PATH       the sandrun-init helper, every job's PID 1\n"
+               "  --job-uid-range A-B    host uids for jobs, one each, under a root runner\n"
+               "                         (default " UID_POOL_DEFAULT_RANGE ")\n"
                "  --debug                add each job's timeline to JSON answers\n"
                "  -h --help              this help\n"
                "  --version              print the version\n");
@@ -124,9 +143,11 @@ static int parse_options(int argc, char **argv) {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
-                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT, ARG_JOB_UIDS,
+                ARG_COMPILE_MEMORY, ARG_COMPILE_TIMEOUT, ARG_TEST_TIMEOUT, ARG_TESTS_TIMEOUT, ARG_TEST_OUTPUT,
                 ARG_CORS_ORIGIN,
                 ARG_RECEIPT_KEY,
+                ARG_METRICS_LISTEN,
                 ARG_NODE_NAME,
         };
         static const struct option options[] = {
@@ -149,6 +170,7 @@ static int parse_options(int argc, char **argv) {
                 { "connection-timeout", required_argument, NULL, ARG_CONN_TIMEOUT },
                 { "stage-path", required_argument, NULL, ARG_STAGE },
                 { "init-path", required_argument, NULL, ARG_INIT },
+                { "job-uid-range", required_argument, NULL, ARG_JOB_UIDS },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -160,8 +182,14 @@ static int parse_options(int argc, char **argv) {
                 { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
                 { "upload-max", required_argument, NULL, ARG_UPLOAD },
                 { "held-max", required_argument, NULL, ARG_HELD },
+                { "compile-memory-max", required_argument, NULL, ARG_COMPILE_MEMORY },
+                { "compile-timeout", required_argument, NULL, ARG_COMPILE_TIMEOUT },
+                { "test-timeout", required_argument, NULL, ARG_TEST_TIMEOUT },
+                { "tests-timeout", required_argument, NULL, ARG_TESTS_TIMEOUT },
+                { "test-output-max", required_argument, NULL, ARG_TEST_OUTPUT },
                 { "cors-origin", required_argument, NULL, ARG_CORS_ORIGIN },
                 { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
+                { "metrics-listen", required_argument, NULL, ARG_METRICS_LISTEN },
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
                 {}
         };
@@ -230,6 +258,9 @@ static int parse_options(int argc, char **argv) {
                 case ARG_INIT:
                         opts.init_path = optarg;
                         break;
+                case ARG_JOB_UIDS:
+                        r = uid_range_parse(optarg, &opts.job_uids);
+                        break;
                 case ARG_DEBUG:
                         opts.debug = true;
                         break;
@@ -252,6 +283,9 @@ static int parse_options(int argc, char **argv) {
                                 r = cidr_list_add(&opts.trusted_proxies, &proxy);
                         break;
                 }
+                case ARG_METRICS_LISTEN:
+                        opts.metrics_listen = optarg;
+                        break;
                 case ARG_RECEIPT_KEY:
                         opts.receipt_key = optarg;
                         break;
@@ -266,6 +300,29 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_BATCH_TTL:
                         r = parse_duration(optarg, &opts.batch_ttl);
+                        break;
+                case ARG_COMPILE_MEMORY:
+                        r = parse_size(optarg, &opts.compile_memory_max);
+                        if (r >= 0 && opts.compile_memory_max < (8 << 20))
+                                r = -ERANGE;
+                        break;
+                case ARG_COMPILE_TIMEOUT:
+                        r = parse_duration(optarg, &opts.compile_timeout);
+                        if (r >= 0 && opts.compile_timeout < USEC_PER_SEC)
+                                r = -ERANGE;
+                        break;
+                case ARG_TEST_TIMEOUT:
+                        r = parse_duration(optarg, &opts.test_cpu);
+                        if (r >= 0 && opts.test_cpu < USEC_PER_SEC)
+                                r = -ERANGE;
+                        break;
+                case ARG_TESTS_TIMEOUT:
+                        r = parse_duration(optarg, &opts.tests_timeout);
+                        if (r >= 0 && opts.tests_timeout < USEC_PER_SEC)
+                                r = -ERANGE;
+                        break;
+                case ARG_TEST_OUTPUT:
+                        r = parse_size(optarg, &opts.test_output_max);
                         break;
                 case ARG_NODE_NAME:
                         opts.node_name = optarg;
@@ -304,10 +361,10 @@ static int parse_options(int argc, char **argv) {
 
 /* The sockets systemd passes, sorted by FileDescriptorName=: the public port, and HAProxy's agent
  * check (-EBADF when not configured). Sockets of other roles stay for whoever takes them. */
-static int take_listen_fds(int *ret_public, int *ret_agent) {
+static int take_listen_fds(int *ret_public, int *ret_agent, int *ret_metrics) {
         static const char *const side_names[] = { LISTEN_FD_NAME_AGENT, LISTEN_FD_NAME_METRICS, NULL };
         _cleanup_strv_free_ char **names = NULL;
-        int n, pub, agent;
+        int n, pub, agent, metrics;
 
         n = sd_listen_fds_with_names(true, &names);
         if (n < 0)
@@ -318,13 +375,49 @@ static int take_listen_fds(int *ret_public, int *ret_agent) {
         agent = listen_fds_find(names, n, LISTEN_FD_NAME_AGENT, side_names);
         if (agent == -ENOTUNIQ)
                 return log_errno(LOG_ERR, EINVAL, "Expected one socket named \"agent\" from systemd, got more");
+        metrics = listen_fds_find(names, n, LISTEN_FD_NAME_METRICS, side_names);
+        if (metrics == -ENOTUNIQ)
+                return log_errno(LOG_ERR, EINVAL, "Expected one socket named \"metrics\" from systemd, got more");
         for (int i = 0; i < n; i++)
                 (void) fcntl(SD_LISTEN_FDS_START + i, F_SETFD, FD_CLOEXEC);
         if (agent >= 0 && sd_is_socket(SD_LISTEN_FDS_START + agent, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
                 return log_errno(LOG_ERR, EINVAL, "The agent socket from systemd is not a listening stream");
+        if (metrics >= 0 && sd_is_socket(SD_LISTEN_FDS_START + metrics, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
+                return log_errno(LOG_ERR, EINVAL, "The metrics socket from systemd is not a listening stream");
         *ret_public = pub >= 0 ? SD_LISTEN_FDS_START + pub : -EBADF;
         *ret_agent = agent >= 0 ? SD_LISTEN_FDS_START + agent : -EBADF;
+        *ret_metrics = metrics >= 0 ? SD_LISTEN_FDS_START + metrics : -EBADF;
         return 0;
+}
+
+/* A listening socket of our own on ADDR:PORT (--listen, --metrics-listen), for running by hand. */
+static int bind_listen_address(const char *option, const char *address, int backlog, int *ret_fd,
+                               bool *ret_loopback) {
+        struct sockaddr_storage ss;
+        socklen_t len;
+
+        if (parse_listen_address(address, &ss, &len) < 0)
+                return log_errno(LOG_ERR, EINVAL, "Invalid --%s address %s", option, address);
+        _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_errno(LOG_ERR, errno, "socket");
+        int one = 1;
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (struct sockaddr *) &ss, len) < 0)
+                return log_errno(LOG_ERR, errno, "Cannot bind %s", address);
+        if (listen(fd, backlog) < 0)
+                return log_errno(LOG_ERR, errno, "listen");
+        if (ret_loopback)
+                *ret_loopback = sockaddr_is_loopback((struct sockaddr *) &ss);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* --metrics-listen: a plain HTTP listener of our own, which must not be the public one. */
+static int open_metrics_socket(int *ret_fd) {
+        if (opts.listen && streq(opts.listen, opts.metrics_listen))
+                return log_errno(LOG_ERR, EINVAL, "--metrics-listen must not be the public --listen address");
+        return bind_listen_address("metrics-listen", opts.metrics_listen, 64, ret_fd, NULL);
 }
 
 static int open_listen_socket(int systemd_fd, int *ret_fd, bool *ret_loopback) {
@@ -342,23 +435,7 @@ static int open_listen_socket(int systemd_fd, int *ret_fd, bool *ret_loopback) {
         }
         if (!opts.listen)
                 return log_errno(LOG_ERR, EINVAL, "No socket from systemd and no --listen ADDR:PORT given");
-
-        struct sockaddr_storage ss;
-        socklen_t len;
-        if (parse_listen_address(opts.listen, &ss, &len) < 0)
-                return log_errno(LOG_ERR, EINVAL, "Invalid --listen address %s", opts.listen);
-        _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return log_errno(LOG_ERR, errno, "socket");
-        int one = 1;
-        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, (struct sockaddr *) &ss, len) < 0)
-                return log_errno(LOG_ERR, errno, "Cannot bind %s", opts.listen);
-        if (listen(fd, SOMAXCONN) < 0)
-                return log_errno(LOG_ERR, errno, "listen");
-        *ret_loopback = sockaddr_is_loopback((struct sockaddr *) &ss);
-        *ret_fd = TAKE_FD(fd);
-        return 0;
+        return bind_listen_address("listen", opts.listen, SOMAXCONN, ret_fd, ret_loopback);
 }
 
 static int load_tls(TlsIdentity **ret) {
@@ -445,6 +522,7 @@ static void publish_pin(const TlsIdentity *tls) {
 typedef struct Daemon {
         sd_event *event;
         JobManager *jobs;
+        Metrics *metrics;
         uint64_t finished, failed;
 } Daemon;
 
@@ -473,6 +551,32 @@ static int on_drain_signal(sd_event_source *s, const struct signalfd_siginfo *si
 }
 
 /* One journal entry per job: metrics only. */
+/* GET /metrics on the metrics listener. */
+static void on_metrics_request(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+
+        if (!streq(http_request_path(req), "/metrics")) {
+                (void) http_request_reply_error(req, 404, NULL, "only /metrics here");
+                return;
+        }
+        if (!streq(http_request_method(req), "GET") && !streq(http_request_method(req), "HEAD")) {
+                (void) http_request_reply_error(req, 405, (const char *const[]) { "Allow", "GET", NULL }, "use GET");
+                return;
+        }
+        MetricsGauges g = {
+                .running = job_manager_n_running(d->jobs),
+                .queued = job_manager_n_queued(d->jobs),
+                .held_bytes = job_manager_held_bytes(d->jobs),
+        };
+        if (metrics_format(d->metrics, &g, &text, &len) < 0) {
+                (void) http_request_reply_error(req, 500, NULL, "out of memory");
+                return;
+        }
+        (void) http_request_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL);
+}
+
 static void on_job_finished(Job *j, void *userdata) {
         Daemon *d = userdata;
         const RunnerResult *res = job_result(j);
@@ -483,6 +587,14 @@ static void on_job_finished(Job *j, void *userdata) {
         d->finished++;
         if (job_status(j) == JOB_FAILED)
                 d->failed++;
+        if (d->metrics) {
+                RunnerJob *started = job_runner_job(j);
+                uint64_t released = started ? runner_job_timeline(started)->released : 0;
+                double latency = released > job_submitted_usec(j) ? (released - job_submitted_usec(j)) / 1e6 : -1;
+                metrics_job_finished(d->metrics, job_status_to_string(job_status(j)),
+                                     res ? job_reason_to_string(res->reason) : "launch", res ? res->wall_usec / 1e6 : 0,
+                                     job_cpu_usec(j) / 1e6, latency);
+        }
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_JOB_ID=%s", job_id(j));
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_INTERPRETER=%s", job_interpreter(j));
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_STATUS=%s", job_status_to_string(job_status(j)));
@@ -575,6 +687,8 @@ static bool lock_memory(void) {
 }
 
 static int run(int argc, char **argv) {
+        /* First, so that it goes last: the job manager's hooks count into it until the manager is gone. */
+        _cleanup_(metrics_freep) Metrics *metrics = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(runner_freep) Runner *runner = NULL;
@@ -587,6 +701,8 @@ static int run(int argc, char **argv) {
         sigset_t mask;
         bool loopback = false;
         int listen_fd = -EBADF, systemd_fd = -EBADF, agent_fd = -EBADF, r;
+        _cleanup_close_ int metrics_fd = -EBADF;
+        _cleanup_(http_server_freep) HttpServer *metrics_server = NULL;
 
         log_setup();
         r = parse_options(argc, argv);
@@ -597,6 +713,10 @@ static int run(int argc, char **argv) {
         if (geteuid() == 0)
                 return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
         bool memory_locked = lock_memory();
+        /* Mapping a job to a uid of its own takes root, which only a separate runner may hold. */
+        log_message(LOG_INFO, "Jobs run as our own uid %u outside their namespaces; a root runner would give each "
+                    "its own uid from %u-%u", (unsigned) getuid(), (unsigned) opts.job_uids.first,
+                    (unsigned) (opts.job_uids.first + opts.job_uids.count - 1));
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -623,9 +743,15 @@ static int run(int argc, char **argv) {
         if (r < 0)
                 log_errno(LOG_WARNING, r, "Cannot enable the watchdog, ignoring");
 
-        r = take_listen_fds(&systemd_fd, &agent_fd);
+        r = take_listen_fds(&systemd_fd, &agent_fd, &metrics_fd);
         if (r < 0)
                 return r;
+        if (opts.metrics_listen) {
+                metrics_fd = safe_close(metrics_fd);
+                r = open_metrics_socket(&metrics_fd);
+                if (r < 0)
+                        return r;
+        }
         r = open_listen_socket(systemd_fd, &listen_fd, &loopback);
         if (r < 0)
                 return r;
@@ -653,6 +779,7 @@ static int run(int argc, char **argv) {
         }
 
         interpreters_detect(NULL);
+        interpreters_detect_versions();
         RunnerConfig rc = {
                 .sandbox = {
                         .work_size = opts.work_size,
@@ -662,14 +789,18 @@ static int run(int argc, char **argv) {
                 },
                 .slice = opts.slice,
                 .memory_max = opts.memory_max,
+                .compile_memory_max = opts.compile_memory_max,
                 .tasks_max = opts.tasks_max,
                 .cpu_quota_per_sec_usec = opts.cpu_quota,
                 .output_limit = opts.output_max,
+                .case_output_limit = MIN(opts.test_output_max, opts.output_max),
                 .archive_limit = opts.work_size,
                 .scope_timeout_usec = 10 * USEC_PER_SEC,
                 .cgroup_root = "/sys/fs/cgroup",
                 .stage_path = opts.stage_path,
                 .init_path = opts.init_path,
+                .job_uids = opts.job_uids,
+                .max_jobs = opts.max_running,
         };
         r = runner_new(&runner, event, bus, &rc);
         if (r < 0) {
@@ -702,7 +833,14 @@ static int run(int argc, char **argv) {
                 safe_close(listen_fd);
                 return log_errno(LOG_ERR, r, "Cannot set up the job manager");
         }
-        Daemon daemon = { .event = event, .jobs = jobs };
+        if (metrics_fd >= 0) {
+                r = metrics_new(&metrics);
+                if (r < 0) {
+                        safe_close(listen_fd);
+                        return log_errno(LOG_ERR, r, "Cannot set up the metrics");
+                }
+        }
+        Daemon daemon = { .event = event, .jobs = jobs, .metrics = metrics };
         job_manager_set_finished_hook(jobs, on_job_finished, &daemon);
         /* Blocked above: without their sources they stay pending and only draining is lost. */
         r = sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
@@ -740,7 +878,12 @@ static int run(int argc, char **argv) {
                 .max_timeout_usec = opts.timeout,
                 .upload_max = opts.upload_max,
                 .debug_timeline = opts.debug,
+                .compile_timeout_usec = opts.compile_timeout,
+                .test_cpu_usec = opts.test_cpu,
+                .tests_timeout_usec = opts.tests_timeout,
+                .cpus = (unsigned) MAX(opts.cpu_quota / USEC_PER_SEC, (uint64_t) 1),
                 .cors = opts.cors,
+                .metrics = metrics,
                 .tls = tls != NULL,
                 .receipts = {
                         .key = receipt_key,
@@ -771,6 +914,19 @@ static int run(int argc, char **argv) {
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Cannot start the HTTP server");
         http_server_set_headers_hook(server, api_handle_headers);
+        if (metrics_fd >= 0) {
+                /* Plain HTTP on its own socket, for the operator's Prometheus only. */
+                HttpServerConfig mc = {
+                        .listen_fd = TAKE_FD(metrics_fd),
+                        .max_body = 0,
+                        .connection_timeout_sec = 10,
+                        .max_connections = 16,
+                        .max_connections_per_ip = 16,
+                };
+                r = http_server_new(&metrics_server, event, &mc, on_metrics_request, NULL, &daemon);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "Cannot start the metrics listener");
+        }
         if (tls)
                 publish_pin(tls);
 
@@ -790,6 +946,7 @@ static int run(int argc, char **argv) {
         job_manager_shutdown(jobs);
         http_server_quiesce(server);
         agent = agent_check_free(agent);
+        metrics_server = http_server_free(metrics_server);
         server = http_server_free(server);
         jobs = job_manager_free(jobs);
         runner = runner_free(runner);
