@@ -842,8 +842,13 @@ static int run(int argc, char **argv) {
         }
         Daemon daemon = { .event = event, .jobs = jobs, .metrics = metrics };
         job_manager_set_finished_hook(jobs, on_job_finished, &daemon);
-        (void) sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
-        (void) sd_event_add_signal(event, NULL, SIGUSR2, on_drain_signal, &daemon);
+        /* Blocked above: without their sources they stay pending and only draining is lost. */
+        r = sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "Cannot watch SIGUSR1 (drain), ignoring");
+        r = sd_event_add_signal(event, NULL, SIGUSR2, on_drain_signal, &daemon);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "Cannot watch SIGUSR2 (undrain), ignoring");
         if (agent_fd >= 0) {
                 r = agent_check_new(&agent, event, agent_fd, daemon_is_draining, &daemon);
                 if (r < 0) {
