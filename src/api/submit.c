@@ -20,6 +20,7 @@
 #include "bundle.h"
 #include "interpreters.h"
 #include "language-command.h"
+#include "program-job.h"
 #include "job-json.h"
 #include "manifest.h"
 #include "memfd-util.h"
@@ -347,6 +348,17 @@ void submit_finish(Api *a, HttpRequest *req) {
                 .compile_argv = compile,
                 .compile_timeout_usec = a->config.compile_timeout_usec,
         };
+        int test_fds[RUNNER_TESTS_MAX];
+        if (m->judge) {
+                /* Nothing to pack: the manifest has no outputs with tests, and each case's /work is gone. */
+                spec.output_patterns = NULL;
+                r = program_job_set_tests(a, m->judge, m->timeout_sec * USEC_PER_SEC, &spec, test_fds);
+                if (r < 0) {
+                        safe_close(stdin_fd);
+                        safe_close(spec.bundle_fd);
+                        goto oom;
+                }
+        }
         job_receipt_set_timeout(s->receipt, spec.timeout_usec);
         if (job_receipt_add_input(s->receipt, "manifest", s->manifest ?: "", s->manifest_len) < 0)
                 goto oom;
@@ -362,6 +374,7 @@ void submit_finish(Api *a, HttpRequest *req) {
         }
 
         job_receipt_attach(job, TAKE_PTR(s->receipt));
+        job_set_judge(job, TAKE_PTR(m->judge));
         json_object *o = job_to_json(job, 0);
         char location[64];
         snprintf(location, sizeof(location), "/status/%s", job_id(job));
