@@ -105,6 +105,12 @@ class OpenApi(SandrunTestCase):
         self.check(request('POST', '/run', b'', {'Content-Type': 'text/plain'}), '/run', 'post', 400)
         self.check(request('POST', '/run', '{"code":', {'Content-Type': 'application/json'}), '/run', 'post', 400)
         self.check(announced(PORT, '/run', (1 << 20) + 1, 'text/plain'), '/run', 'post', 413)
+        # Live output, as server-sent events: the content type is listed, and its result event is a RunResult.
+        r = request('POST', '/run?lang=python&stream=1', 'print(4)', {'Content-Type': 'text/plain'})
+        self.assertEqual((r.status, r.content_type), (200, 'text/event-stream'))
+        self.schema_of('/run', 'post', 200, 'text/event-stream')
+        result = r.text.split('event: result\ndata: ', 1)[1].split('\n', 1)[0]
+        self.validator(self.schema_of('/run', 'post', 200)).validate(json.loads(result))
         # Another method: listed under the one operation, POST.
         self.check(request('GET', '/run'), '/run', 'post', 405)
 
