@@ -30,7 +30,8 @@ struct Job {
 
         /* What to run; handed to the runner when the job starts. */
         RunnerJobSpec spec;
-        char **argv, **envp, **output_patterns;
+        char **argv, **envp, **output_patterns, **compile_argv;
+        int test_stdin_fds[RUNNER_TESTS_MAX];
         char *code_name;
 
         RunnerJob *runner_job;
@@ -116,6 +117,8 @@ static void spec_done(Job *j) {
         j->spec.code_fd = safe_close(j->spec.code_fd);
         j->spec.stdin_fd = safe_close(j->spec.stdin_fd);
         j->spec.bundle_fd = safe_close(j->spec.bundle_fd);
+        for (size_t i = 0; i < j->spec.n_tests; i++)
+                j->test_stdin_fds[i] = safe_close(j->test_stdin_fds[i]);
 }
 
 /*
@@ -172,6 +175,7 @@ Job *job_free(Job *j) {
         strv_free(j->argv);
         strv_free(j->envp);
         strv_free(j->output_patterns);
+        strv_free(j->compile_argv);
         free(j->code_name);
         free(j->interpreter);
         free(j);
@@ -311,6 +315,8 @@ static void job_start(Job *j) {
         j->spec.argv = j->argv;
         j->spec.envp = j->envp;
         j->spec.output_patterns = j->output_patterns;
+        j->spec.compile_argv = j->compile_argv;
+        j->spec.test_stdin_fds = j->test_stdin_fds;
         j->spec.code_name = j->code_name;
         j->spec.id = j->hex_id;
 
@@ -411,7 +417,15 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         if (!j)
                 return -ENOMEM;
         j->spec = *spec;
-        j->spec.argv = j->spec.envp = j->spec.output_patterns = NULL;
+        j->spec.argv = j->spec.envp = j->spec.output_patterns = j->spec.compile_argv = NULL;
+        /* The test cases' stdin fds are taken along with the others. */
+        j->spec.test_stdin_fds = NULL;
+        j->spec.n_tests = MIN(spec->n_tests, (size_t) RUNNER_TESTS_MAX);
+        for (size_t i = 0; i < spec->n_tests; i++)
+                if (i < RUNNER_TESTS_MAX)
+                        j->test_stdin_fds[i] = TAKE_FD(spec->test_stdin_fds[i]);
+                else
+                        spec->test_stdin_fds[i] = safe_close(spec->test_stdin_fds[i]);
         j->status = JOB_QUEUED; /* not yet known to the manager: job_free leaves it alone */
         j->kept = kept;
         j->submitted_usec = manager_now(m);
@@ -435,6 +449,8 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         if (spec->envp && !(j->envp = strv_copy(spec->envp)))
                 return -ENOMEM;
         if (spec->output_patterns && !(j->output_patterns = strv_copy(spec->output_patterns)))
+                return -ENOMEM;
+        if (spec->compile_argv && !(j->compile_argv = strv_copy(spec->compile_argv)))
                 return -ENOMEM;
 
         /* Room first, and never at the expense of the job the caller is about to hold. */

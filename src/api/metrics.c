@@ -8,7 +8,7 @@
 #include "metrics.h"
 
 static const char *const statuses[] = { "completed", "failed" };
-static const char *const reasons[] = { "none", "timeout", "memory", "signal", "launch", "upload", "other" };
+static const char *const reasons[] = { "none", "timeout", "memory", "signal", "launch", "upload", "compile", "other" };
 static const double duration_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300 };
 static const double latency_buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
 

@@ -45,9 +45,11 @@ typedef struct Options {
         const char *slice;
         const char *stage_path;
         const char *init_path;
+        UidRange job_uids;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size, tmp_size;
         uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
+        uint64_t compile_memory_max, compile_timeout, test_cpu, tests_timeout, test_output_max;
         CidrList trusted_proxies;
         CorsPolicy cors;
         const char *node_name;
@@ -59,6 +61,7 @@ static Options opts = {
         .slice = "sandrun.slice",
         .stage_path = SANDRUN_LIBEXECDIR "/sandrun-stage",
         .init_path = SANDRUN_LIBEXECDIR "/sandrun-init",
+        .job_uids = { .first = UID_POOL_DEFAULT_FIRST, .count = UID_POOL_DEFAULT_COUNT },
         .memory_max = 512ULL << 20,
         .tasks_max = 64,
         .cpu_quota = 1000000,
@@ -78,6 +81,11 @@ static Options opts = {
         .max_queued_per_ip = 16,
         .upload_max = 64 << 20,
         .held_max = 1ULL << 30,
+        .compile_memory_max = 1ULL << 30,
+        .compile_timeout = 60 * USEC_PER_SEC,
+        .test_cpu = 5 * USEC_PER_SEC,
+        .tests_timeout = 120 * USEC_PER_SEC,
+        .test_output_max = 64 << 10,
 };
 
 static void help(void) {
@@ -97,6 +105,11 @@ static void help(void) {
                "  --upload-max SIZE      largest upload to /submit, all files together (default 64M)\n"
                "  --held-max SIZE        uploads and results kept in RAM; past 80%% the oldest batch jobs\n"
                "                         are dropped, finished ones first (default 1G)\n"
+               "  --compile-memory-max SIZE  memory of a compile step; the run gets --memory-max (default 1G)\n"
+               "  --compile-timeout DURATION wall-clock limit of a compile step (default 60s)\n"
+               "  --test-timeout DURATION    CPU limit of each test case, the most a request may ask (default 5s)\n"
+               "  --tests-timeout DURATION   wall-clock limit of all test cases of a request (default 120s)\n"
+               "  --test-output-max SIZE     stdout and stderr kept per test case and compile, each (default 64K)\n"
                "  --work-size SIZE       size of a job's /work tmpfs (default 64M)\n"
                "  --tmp-size SIZE        size of a job's /tmp and /dev/shm tmpfs, each (default 64M)\n"
                "  --open-files N         open files per job process (default 256)\n"
@@ -118,6 +131,8 @@ static void help(void) {
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
                "  --stage-path PATH      the sandrun-stage helper\n"
                "  --init-path PATH       the sandrun-init helper, every job's PID 1\n"
+               "  --job-uid-range A-B    host uids for jobs, one each, under a root runner\n"
+               "                         (default " UID_POOL_DEFAULT_RANGE ")\n"
                "  --debug                add each job's timeline to JSON answers\n"
                "  -h --help              this help\n"
                "  --version              print the version\n");
@@ -128,7 +143,8 @@ static int parse_options(int argc, char **argv) {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
-                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT, ARG_JOB_UIDS,
+                ARG_COMPILE_MEMORY, ARG_COMPILE_TIMEOUT, ARG_TEST_TIMEOUT, ARG_TESTS_TIMEOUT, ARG_TEST_OUTPUT,
                 ARG_CORS_ORIGIN,
                 ARG_RECEIPT_KEY,
                 ARG_METRICS_LISTEN,
@@ -154,6 +170,7 @@ static int parse_options(int argc, char **argv) {
                 { "connection-timeout", required_argument, NULL, ARG_CONN_TIMEOUT },
                 { "stage-path", required_argument, NULL, ARG_STAGE },
                 { "init-path", required_argument, NULL, ARG_INIT },
+                { "job-uid-range", required_argument, NULL, ARG_JOB_UIDS },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -165,6 +182,11 @@ static int parse_options(int argc, char **argv) {
                 { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
                 { "upload-max", required_argument, NULL, ARG_UPLOAD },
                 { "held-max", required_argument, NULL, ARG_HELD },
+                { "compile-memory-max", required_argument, NULL, ARG_COMPILE_MEMORY },
+                { "compile-timeout", required_argument, NULL, ARG_COMPILE_TIMEOUT },
+                { "test-timeout", required_argument, NULL, ARG_TEST_TIMEOUT },
+                { "tests-timeout", required_argument, NULL, ARG_TESTS_TIMEOUT },
+                { "test-output-max", required_argument, NULL, ARG_TEST_OUTPUT },
                 { "cors-origin", required_argument, NULL, ARG_CORS_ORIGIN },
                 { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
                 { "metrics-listen", required_argument, NULL, ARG_METRICS_LISTEN },
@@ -236,6 +258,9 @@ static int parse_options(int argc, char **argv) {
                 case ARG_INIT:
                         opts.init_path = optarg;
                         break;
+                case ARG_JOB_UIDS:
+                        r = uid_range_parse(optarg, &opts.job_uids);
+                        break;
                 case ARG_DEBUG:
                         opts.debug = true;
                         break;
@@ -275,6 +300,29 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_BATCH_TTL:
                         r = parse_duration(optarg, &opts.batch_ttl);
+                        break;
+                case ARG_COMPILE_MEMORY:
+                        r = parse_size(optarg, &opts.compile_memory_max);
+                        if (r >= 0 && opts.compile_memory_max < (8 << 20))
+                                r = -ERANGE;
+                        break;
+                case ARG_COMPILE_TIMEOUT:
+                        r = parse_duration(optarg, &opts.compile_timeout);
+                        if (r >= 0 && opts.compile_timeout < USEC_PER_SEC)
+                                r = -ERANGE;
+                        break;
+                case ARG_TEST_TIMEOUT:
+                        r = parse_duration(optarg, &opts.test_cpu);
+                        if (r >= 0 && opts.test_cpu < USEC_PER_SEC)
+                                r = -ERANGE;
+                        break;
+                case ARG_TESTS_TIMEOUT:
+                        r = parse_duration(optarg, &opts.tests_timeout);
+                        if (r >= 0 && opts.tests_timeout < USEC_PER_SEC)
+                                r = -ERANGE;
+                        break;
+                case ARG_TEST_OUTPUT:
+                        r = parse_size(optarg, &opts.test_output_max);
                         break;
                 case ARG_NODE_NAME:
                         opts.node_name = optarg;
@@ -665,6 +713,10 @@ static int run(int argc, char **argv) {
         if (geteuid() == 0)
                 return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
         bool memory_locked = lock_memory();
+        /* Mapping a job to a uid of its own takes root, which only a separate runner may hold. */
+        log_message(LOG_INFO, "Jobs run as our own uid %u outside their namespaces; a root runner would give each "
+                    "its own uid from %u-%u", (unsigned) getuid(), (unsigned) opts.job_uids.first,
+                    (unsigned) (opts.job_uids.first + opts.job_uids.count - 1));
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -727,6 +779,7 @@ static int run(int argc, char **argv) {
         }
 
         interpreters_detect(NULL);
+        interpreters_detect_versions();
         RunnerConfig rc = {
                 .sandbox = {
                         .work_size = opts.work_size,
@@ -736,14 +789,18 @@ static int run(int argc, char **argv) {
                 },
                 .slice = opts.slice,
                 .memory_max = opts.memory_max,
+                .compile_memory_max = opts.compile_memory_max,
                 .tasks_max = opts.tasks_max,
                 .cpu_quota_per_sec_usec = opts.cpu_quota,
                 .output_limit = opts.output_max,
+                .case_output_limit = MIN(opts.test_output_max, opts.output_max),
                 .archive_limit = opts.work_size,
                 .scope_timeout_usec = 10 * USEC_PER_SEC,
                 .cgroup_root = "/sys/fs/cgroup",
                 .stage_path = opts.stage_path,
                 .init_path = opts.init_path,
+                .job_uids = opts.job_uids,
+                .max_jobs = opts.max_running,
         };
         r = runner_new(&runner, event, bus, &rc);
         if (r < 0) {
@@ -785,8 +842,13 @@ static int run(int argc, char **argv) {
         }
         Daemon daemon = { .event = event, .jobs = jobs, .metrics = metrics };
         job_manager_set_finished_hook(jobs, on_job_finished, &daemon);
-        (void) sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
-        (void) sd_event_add_signal(event, NULL, SIGUSR2, on_drain_signal, &daemon);
+        /* Blocked above: without their sources they stay pending and only draining is lost. */
+        r = sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "Cannot watch SIGUSR1 (drain), ignoring");
+        r = sd_event_add_signal(event, NULL, SIGUSR2, on_drain_signal, &daemon);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "Cannot watch SIGUSR2 (undrain), ignoring");
         if (agent_fd >= 0) {
                 r = agent_check_new(&agent, event, agent_fd, daemon_is_draining, &daemon);
                 if (r < 0) {
@@ -816,6 +878,10 @@ static int run(int argc, char **argv) {
                 .max_timeout_usec = opts.timeout,
                 .upload_max = opts.upload_max,
                 .debug_timeline = opts.debug,
+                .compile_timeout_usec = opts.compile_timeout,
+                .test_cpu_usec = opts.test_cpu,
+                .tests_timeout_usec = opts.tests_timeout,
+                .cpus = (unsigned) MAX(opts.cpu_quota / USEC_PER_SEC, (uint64_t) 1),
                 .cors = opts.cors,
                 .metrics = metrics,
                 .tls = tls != NULL,

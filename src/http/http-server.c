@@ -427,6 +427,7 @@ static void reply_too_large(HttpRequest *r, uint64_t max) {
 typedef struct FieldList {
         HttpField fields[HTTP_FRAMING_FIELDS_MAX + 1];
         size_t n;
+        const char *last_value;
         bool bad_line_end;
 } FieldList;
 
@@ -435,8 +436,10 @@ typedef struct FieldList {
  * it, both of which RFC 9112 forbids a server to accept quietly, and it offers no stricter mode for
  * them. It parses the head in place, each CR and LF becoming a NUL: after a value, a line that ended in
  * CRLF leaves two NULs and then the next line, one that ended in a bare LF leaves one NUL and the next
- * line, and a folded continuation line leaves its leading whitespace. An empty value is not looked at
- * (it need not point into the head).
+ * line, and a folded continuation line leaves its leading whitespace. The blank line that ends the head
+ * adds two more NULs after the last line's, or one if it is a bare LF (then whatever follows is seen only
+ * if it has arrived, which is when it matters: a request pipelined behind). An empty value is not looked
+ * at (it need not point into the head).
  */
 static bool line_end_is_crlf(const char *s) {
         size_t n = strlen(s);
@@ -446,11 +449,20 @@ static bool line_end_is_crlf(const char *s) {
         return s[n + 1] == 0 && s[n + 2] != ' ' && s[n + 2] != '\t';
 }
 
+static bool head_end_is_crlf(const char *last_line) {
+        size_t n = strlen(last_line);
+
+        if (n == 0)
+                return true;
+        return last_line[n + 1] == 0 && last_line[n + 2] == 0 && last_line[n + 3] == 0;
+}
+
 static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
         FieldList *l = cls;
 
         if (value && !line_end_is_crlf(value))
                 l->bad_line_end = true;
+        l->last_value = value;
         if (l->n == ELEMENTSOF(l->fields))
                 return MHD_NO;
         l->fields[l->n++] = (HttpField) { key, value };
@@ -462,7 +474,8 @@ static const char *framing_error(struct MHD_Connection *connection, const char *
         FieldList l = { .n = 0 };
 
         (void) MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_field, &l);
-        if (l.bad_line_end || (version && !line_end_is_crlf(version)))
+        const char *last_line = l.n > 0 ? l.last_value : version;
+        if (l.bad_line_end || (version && !line_end_is_crlf(version)) || (last_line && !head_end_is_crlf(last_line)))
                 return "header lines must end in CRLF and must not be folded";
         return http_framing_check(version, l.fields, l.n);
 }

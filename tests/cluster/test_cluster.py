@@ -30,6 +30,11 @@ def note(fmt, *args):
     sys.stderr.flush()
 
 
+def budget(source):
+    """The budget left to source on the host HAProxy sends it to, in CPU-s."""
+    return float(request('GET', '/healthz', source=source).headers['X-Sandrun-Budget-Remaining'])
+
+
 def errors(results):
     return [r for r in results if r[2] != 200]
 
@@ -211,6 +216,12 @@ class ClusterTest(unittest.TestCase):
     def test_6_losing_a_host_fails_only_its_jobs(self):
         victim = 'c'
         before = dict(self.placement)
+        # One of its clients spends part of its budget there first.
+        mover = self.clients_of(victim)[0]
+        r = run('import time\nt = time.process_time()\nwhile time.process_time() - t < 1.0: pass\n',
+                interpreter='python', source=mover)
+        self.assertEqual(r.status, 200, r)
+        spent_budget = budget(mover)
         load = ct.Load(CLIENTS).start()
         time.sleep(4)
         t_stop = time.monotonic()
@@ -235,6 +246,12 @@ class ClusterTest(unittest.TestCase):
         note('host %s left: %d of 16 addresses moved (all of them its own: %s)', victim, len(moved),
              all(before[a] == victim for a in moved))
         self.assertEqual(moved, sorted(self.clients_of(victim)))
+        # What a move costs in fairness: the client starts afresh on its new host, up to one budget.
+        fresh_budget = budget(mover)
+        note('a client of %s had %.1f CPU-s of budget left there, %.1f on its new host %s (budget %.1f)',
+             victim, spent_budget, fresh_budget, after[mover], ct.CPU_BUDGET)
+        self.assertLess(spent_budget, ct.CPU_BUDGET - 0.5)
+        self.assertGreater(fresh_budget, spent_budget + 0.5)
 
         # It joins again: exactly its clients come back.
         ct.start_host(victim)

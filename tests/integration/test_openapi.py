@@ -105,6 +105,15 @@ class OpenApi(SandrunTestCase):
         self.check(request('POST', '/run', b'', {'Content-Type': 'text/plain'}), '/run', 'post', 400)
         self.check(request('POST', '/run', '{"code":', {'Content-Type': 'application/json'}), '/run', 'post', 400)
         self.check(announced(PORT, '/run', (1 << 20) + 1, 'text/plain'), '/run', 'post', 413)
+        # A compiled language with test cases, where the server has one.
+        if any(l['name'] == 'c' for l in request('GET', '/languages').json()['languages']):
+            code = '#include <stdio.h>\nint main(void) { int a, b; scanf("%d %d", &a, &b); printf("%d\\n", a + b); }\n'
+            r = self.check(request('POST', '/run', json.dumps({'lang': 'c', 'code': code, 'tests': [
+                {'stdin': '1 2', 'expected_output': '3'}, {'stdin': '1 1', 'expected_output': '3'}]}),
+                {'Content-Type': 'application/json'}), '/run', 'post', 200)
+            self.assertEqual([t['verdict'] for t in r.json()['tests']], ['accepted', 'wrong_answer'])
+            self.validator({'$ref': '#/components/schemas/ReceiptPayload'}).validate(
+                json.loads(base64.b64decode(r.json()['receipt']['payload'])))
         # Live output, as server-sent events: the content type is listed, and its result event is a RunResult.
         r = request('POST', '/run?lang=python&stream=1', 'print(4)', {'Content-Type': 'text/plain'})
         self.assertEqual((r.status, r.content_type), (200, 'text/event-stream'))
