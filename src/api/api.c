@@ -14,6 +14,7 @@
 #include "interpreters.h"
 #include "job-json.h"
 #include "memfd-util.h"
+#include "piston.h"
 #include "program-job.h"
 #include "sse.h"
 #include "strv.h"
@@ -279,6 +280,7 @@ static void handle_run(Api *a, HttpRequest *req) {
                 .args = rr->args,
                 .timeout_usec = rr->timeout_usec,
                 .judge = w->judge,
+                .bundle_fd = -EBADF,
         };
         r = program_job_submit(a, &p, &client, &w->job, &refusal);
         if (r == 1) {
@@ -415,6 +417,8 @@ void api_handle_request(HttpRequest *req, void *userdata) {
                         reply_method_not_allowed(req, "GET");
                 return;
         }
+        if (piston_handle(a, req))
+                return;
         if (streq(path, "/languages")) {
                 if (get)
                         handle_languages(a, req);

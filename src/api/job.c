@@ -414,8 +414,15 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         int r;
 
         j = calloc(1, sizeof(Job));
-        if (!j)
+        if (!j) {
+                /* The fds are ours whatever happens. */
+                safe_close(spec->code_fd);
+                safe_close(spec->stdin_fd);
+                safe_close(spec->bundle_fd);
+                for (size_t i = 0; i < spec->n_tests; i++)
+                        spec->test_stdin_fds[i] = safe_close(spec->test_stdin_fds[i]);
                 return -ENOMEM;
+        }
         j->spec = *spec;
         j->spec.argv = j->spec.envp = j->spec.output_patterns = j->spec.compile_argv = NULL;
         /* The test cases' stdin fds are taken along with the others. */

@@ -83,6 +83,7 @@ struct RunnerJob {
         RunnerCase *cases;
         size_t n_cases;
         uint64_t oom_base;              /* the scope's OOM kills when the current step started */
+        uint64_t memory_max, compile_memory_max;
         bool compile_failed, cases_done;
         sd_bus_slot *memory_slot;
         sd_event_source *child_source, *report_source, *timer_source, *sample_source;
@@ -383,8 +384,7 @@ static void start_scope(RunnerJob *j) {
                 .description = "sandrun job",
                 .pid = j->process.pid,
                 .pidfd = j->process.pidfd,
-                .memory_max = j->compile_step >= 0 ? MAX(r->config.compile_memory_max, r->config.memory_max)
-                                                    : r->config.memory_max,
+                .memory_max = j->compile_step >= 0 ? MAX(j->compile_memory_max, j->memory_max) : j->memory_max,
                 .tasks_max = r->config.tasks_max,
                 .cpu_quota_per_sec_usec = r->config.cpu_quota_per_sec_usec,
         };
@@ -467,12 +467,12 @@ static void job_after_compile(RunnerJob *j) {
         Runner *r = j->runner;
         int k;
 
-        if (r->config.compile_memory_max == r->config.memory_max) {
+        if (j->compile_memory_max <= j->memory_max) {
                 job_start_run(j);
                 return;
         }
         j->memory_slot = sd_bus_slot_unref(j->memory_slot);
-        k = scope_launcher_set_memory_max(r->launcher, j->unit, r->config.memory_max, on_memory_set, j,
+        k = scope_launcher_set_memory_max(r->launcher, j->unit, j->memory_max, on_memory_set, j,
                                           &j->memory_slot);
         if (k < 0)
                 job_fail_launch(j, "cannot set the run's memory limit", -k);
@@ -798,6 +798,10 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         j->userdata = userdata;
         j->timeout_usec = spec->timeout_usec;
         j->compile_timeout_usec = spec->compile_timeout_usec;
+        /* A job may ask for less memory than the server gives, never more. */
+        j->memory_max = spec->memory_max > 0 ? MIN(spec->memory_max, r->config.memory_max) : r->config.memory_max;
+        j->compile_memory_max = spec->compile_memory_max > 0 ? MIN(spec->compile_memory_max, r->config.compile_memory_max)
+                                                             : r->config.compile_memory_max;
         j->entry_step = j->unpack_step = j->pack_step = j->compile_step = -1;
         j->result.exit_code = -1;
         j->process = (SandboxProcess) { .pid = 0, .pidfd = -EBADF, .control_fd = -EBADF, .report_fd = -EBADF };

@@ -114,6 +114,8 @@ typedef struct RunnerJobSpec {
         size_t n_tests;                 /* then timeout_usec caps all cases together */
         uint64_t test_cpu_limit_sec;    /* each case's CPU limit (RLIMIT_CPU) */
         uint64_t test_wall_limit_usec;  /* each case's wall clock limit */
+        uint64_t memory_max;            /* lowers the run's MemoryMax; 0: the runner's */
+        uint64_t compile_memory_max;    /* lowers the compile's; 0: the runner's */
 } RunnerJobSpec;
 
 /* Called when a job becomes RUNNING and when it is FINISHED. The handler may free the job. */

@@ -222,6 +222,7 @@ class ClusterTest(unittest.TestCase):
                 interpreter='python', source=mover)
         self.assertEqual(r.status, 200, r)
         spent_budget = budget(mover)
+        held = self.batch_job(mover)
         load = ct.Load(CLIENTS).start()
         time.sleep(4)
         t_stop = time.monotonic()
@@ -246,6 +247,9 @@ class ClusterTest(unittest.TestCase):
         note('host %s left: %d of 16 addresses moved (all of them its own: %s)', victim, len(moved),
              all(before[a] == victim for a in moved))
         self.assertEqual(moved, sorted(self.clients_of(victim)))
+        # Its jobs are lost; their ids now lead nowhere in particular and get the usual 404.
+        r = request('GET', '/status/' + held, source=OTHER)
+        self.assertEqual((r.status, r.json()), (404, {'error': 'no such job'}))
         # What a move costs in fairness: the client starts afresh on its new host, up to one budget.
         fresh_budget = budget(mover)
         note('a client of %s had %.1f CPU-s of budget left there, %.1f on its new host %s (budget %.1f)',
