@@ -72,6 +72,8 @@ struct RunnerJob {
         RunnerJobState state;
         runner_job_handler_t handler;
         void *userdata;
+        runner_output_handler_t output_handler;
+        void *output_userdata;
 
         SandboxProcess process;
         UidPool *uid_pool;              /* the runner's, while this job holds `outer_uid` from it */
@@ -261,6 +263,10 @@ static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 /* Past the cap we keep reading and dropping, so a chatty job is never blocked by us. */
                 if (capped_buffer_append(p->buffer, buf, n) < 0)
                         break;
+                RunnerJob *j = p->job;
+                if (j->output_handler && (p == &j->pipes[PIPE_STDOUT] || p == &j->pipes[PIPE_STDERR]))
+                        j->output_handler(j, p == &j->pipes[PIPE_STDOUT] ? STDOUT_FILENO : STDERR_FILENO, buf,
+                                          (size_t) n, j->output_userdata);
                 if ((size_t) n < sizeof(buf))
                         return 0;
         }
@@ -866,6 +872,11 @@ const char *runner_job_id(const RunnerJob *j) {
 
 const RunnerResult *runner_job_result(const RunnerJob *j) {
         return j->state == RUNNER_JOB_FINISHED ? &j->result : NULL;
+}
+
+void runner_job_set_output_handler(RunnerJob *j, runner_output_handler_t handler, void *userdata) {
+        j->output_handler = handler;
+        j->output_userdata = userdata;
 }
 
 const CappedBuffer *runner_job_stdout(const RunnerJob *j) {

@@ -162,6 +162,12 @@ uint64_t runner_job_wall_usec(const RunnerJob *j);
 int runner_job_kill(RunnerJob *j, JobReason reason);
 int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec);
 
+/* Live output: called with what the job writes to stdout (fd 1) or stderr (fd 2) as it arrives, also past
+ * output_limit (the buffers above stop there; the handler sees everything). The handler must not free the
+ * job. NULL stops it. */
+typedef void (*runner_output_handler_t)(RunnerJob *j, int fd, const void *data, size_t len, void *userdata);
+void runner_job_set_output_handler(RunnerJob *j, runner_output_handler_t handler, void *userdata);
+
 /* Monotonic timestamps of a job's milestones, for the debug timeline. */
 typedef struct RunnerTimeline {
         uint64_t spawned, ready, scope_started, released, run_started, exited, accounted, finished;
