@@ -43,7 +43,7 @@ int program_job_set_tests(Api *a, const JudgeSpec *judge, uint64_t timeout_usec,
 
 int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client, Job **ret,
                        FairRefusal *ret_refusal) {
-        _cleanup_strv_free_ char **compile = NULL, **run = NULL;
+        _cleanup_strv_free_ char **compile = NULL, **run = NULL, **env = NULL;
         _cleanup_close_ int code_fd = -EBADF, stdin_fd = -EBADF, bundle_fd = p->bundle_fd;
         int test_fds[RUNNER_TESTS_MAX];
         char source[SOURCE_NAME_MAX];
@@ -59,6 +59,9 @@ int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client,
         r = language_commands(p->interp, source, a->config.cpus, p->args, &compile, &run);
         if (r < 0)
                 return r;
+        r = language_env(p->interp, a->config.cpus, &env);
+        if (r < 0)
+                return r;
 
         code_fd = memfd_new_sealed("code", p->code, p->code_len);
         if (code_fd < 0)
@@ -71,6 +74,7 @@ int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client,
 
         RunnerJobSpec spec = {
                 .argv = run,
+                .envp = env,
                 .code_fd = TAKE_FD(code_fd),
                 .code_name = source,
                 .stdin_fd = TAKE_FD(stdin_fd),

@@ -309,7 +309,7 @@ void submit_finish(Api *a, HttpRequest *req) {
                 return;
         }
 
-        _cleanup_strv_free_ char **argv = NULL, **compile = NULL;
+        _cleanup_strv_free_ char **argv = NULL, **compile = NULL, **lang_env = NULL;
         if (interp->compile_args) {
                 /* A compiled language: its entrypoint is compiled in /work first, then what it made runs. */
                 if (!m->entrypoint) {
@@ -321,6 +321,13 @@ void submit_finish(Api *a, HttpRequest *req) {
                 r = language_commands(interp, m->entrypoint, a->config.cpus, m->args, &compile, &argv);
                 if (r < 0)
                         goto oom;
+                r = language_env(interp, a->config.cpus, &lang_env);
+                if (r < 0)
+                        goto oom;
+                /* The manifest's own names come after, and cannot be the toolchain's (see manifest.c). */
+                for (char **e = m->env; *e; e++)
+                        if (strv_extend(&lang_env, *e) < 0)
+                                goto oom;
         } else {
                 argv = strv_new(interp->path, NULL);
                 if (!argv || (m->entrypoint && strv_extend(&argv, m->entrypoint) < 0))
@@ -339,7 +346,7 @@ void submit_finish(Api *a, HttpRequest *req) {
         uint64_t timeout = m->timeout_sec > 0 ? m->timeout_sec * USEC_PER_SEC : a->config.default_timeout_usec;
         RunnerJobSpec spec = {
                 .argv = argv,
-                .envp = m->env,
+                .envp = lang_env ?: m->env,
                 .code_fd = -EBADF,
                 .stdin_fd = stdin_fd,
                 .timeout_usec = MIN(timeout, a->config.max_timeout_usec),

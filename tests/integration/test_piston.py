@@ -97,13 +97,15 @@ class Piston(SandrunTestCase):
             'c': '#include <stdio.h>\nint main(void) { puts("hello"); }',
             'c++': '#include <iostream>\nint main() { std::cout << "hello" << std::endl; }',
             'java': 'public class Main { public static void main(String[] a) { System.out.println("hello"); } }',
+            'go': 'package main\nimport "fmt"\nfunc main() { fmt.Println("hello") }',
+            'rust': 'fn main() { println!("hello"); }',
         }
         for rt in runtimes:
             with self.subTest(runtime=rt['language']):
                 d = execute({'language': rt['language'], 'version': rt['version'],
                              'files': [{'content': hello[rt['language']]}]})
                 self.assertEqual((d['run']['stdout'], d['run']['code']), ('hello\n', 0), d)
-                self.assertEqual(('compile' in d), rt['language'] in ('c', 'c++', 'java'), d)
+                self.assertEqual(('compile' in d), rt['language'] in ('c', 'c++', 'java', 'go', 'rust'), d)
                 # Version prefixes and aliases find the same runtime.
                 major = rt['version'].split('.')[0]
                 for name in [rt['language']] + rt['aliases'][:2]:
