@@ -346,6 +346,16 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         if (spec->output_patterns && !(j->output_patterns = strv_copy(spec->output_patterns)))
                 return -ENOMEM;
 
+        /* Without sandrun-runnerd (restarting) nothing can run: ask the client to come back shortly. */
+        if (!runner_is_usable(m->runner)) {
+                *ret_refusal = (FairRefusal) {
+                        .http_status = 503,
+                        .reason = "the job runner is not available",
+                        .retry_after_sec = RUNNER_RETRY_AFTER_SEC,
+                };
+                return 1;
+        }
+
         /* Room first, and never at the expense of the job the caller is about to hold. */
         manager_enforce_memory(m);
         r = fair_scheduler_enqueue(m->fair, &j->client, &j->fair, j, now_usec(m), ret_refusal);

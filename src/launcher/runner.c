@@ -9,6 +9,7 @@
 
 #include "cgroup-stat.h"
 #include "list.h"
+#include "runner-bus.h"
 #include "runner.h"
 #include "sandbox.h"
 #include "scope-launcher.h"
@@ -53,6 +54,7 @@ struct RunnerJob {
         SandboxProcess process;
         int entry_step, unpack_step, pack_step;
         uint64_t timeout_usec;
+        uint64_t memory_max, tasks_max, cpu_quota_per_sec_usec;
         sd_event_source *child_source, *report_source, *timer_source, *sample_source;
         ScopeStart *scope_start;
         sd_bus_slot *quota_slot;
@@ -71,24 +73,6 @@ struct RunnerJob {
         int entry_status;
         RunnerTimeline timeline;
 };
-
-const char *job_reason_to_string(JobReason r) {
-        switch (r) {
-        case JOB_REASON_NONE:
-                return NULL;
-        case JOB_REASON_TIMEOUT:
-                return "timeout";
-        case JOB_REASON_MEMORY:
-                return "memory";
-        case JOB_REASON_SIGNAL:
-                return "signal";
-        case JOB_REASON_LAUNCH:
-                return "launch";
-        case JOB_REASON_UPLOAD:
-                return "upload";
-        }
-        return NULL;
-}
 
 static uint64_t now_usec(void) {
         struct timespec ts;
@@ -350,9 +334,9 @@ static void start_scope(RunnerJob *j) {
                 .description = "sandrun job",
                 .pid = j->process.pid,
                 .pidfd = j->process.pidfd,
-                .memory_max = r->config.memory_max,
-                .tasks_max = r->config.tasks_max,
-                .cpu_quota_per_sec_usec = r->config.cpu_quota_per_sec_usec,
+                .memory_max = j->memory_max,
+                .tasks_max = j->tasks_max,
+                .cpu_quota_per_sec_usec = j->cpu_quota_per_sec_usec,
         };
         int k;
 
@@ -564,6 +548,9 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         j->handler = handler;
         j->userdata = userdata;
         j->timeout_usec = spec->timeout_usec;
+        j->memory_max = MIN(spec->memory_max ?: UINT64_MAX, r->config.memory_max);
+        j->tasks_max = MIN(spec->tasks_max ?: UINT64_MAX, r->config.tasks_max);
+        j->cpu_quota_per_sec_usec = MIN(spec->cpu_quota_per_sec_usec ?: UINT64_MAX, r->config.cpu_quota_per_sec_usec);
         j->entry_step = j->unpack_step = j->pack_step = -1;
         j->result.exit_code = -1;
         j->process = (SandboxProcess) { .pid = 0, .pidfd = -EBADF, .control_fd = -EBADF, .report_fd = -EBADF };
@@ -669,6 +656,14 @@ int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec) {
         /* A newer quota supersedes one still in flight. */
         j->quota_slot = sd_bus_slot_unref(j->quota_slot);
         return scope_launcher_set_cpu_quota(j->runner->launcher, j->unit, cpu_quota_per_sec_usec, &j->quota_slot);
+}
+
+int runner_set_bus(Runner *r, sd_bus *bus) {
+        return scope_launcher_set_bus(r->launcher, bus);
+}
+
+bool runner_is_usable(const Runner *r) {
+        return true;
 }
 
 unsigned runner_n_jobs(const Runner *r) {

@@ -2,11 +2,13 @@
 #pragma once
 
 /*
- * The runner: the one part of sandrund that holds the system bus and starts jobs. Everything the
+ * The runner: the one part of sandrun that talks to systemd and starts jobs. Everything the
  * internet-facing part needs goes through this interface: start a job from a spec, watch its state, read
  * its output and figures, kill it, change its CPU quota, free it. Specs and results are plain data and
- * fds, so the interface can later become a protocol between two processes, with the HTTP side having no
- * bus access at all.
+ * fds. There are two implementations, built into separate libraries so that no program holds both:
+ * runner.c does the work (linked into sandrun-runnerd, which alone talks to PID 1), and runner-client.c
+ * speaks the runner protocol (runner-protocol.h) to sandrun-runnerd (linked into sandrund, which has no
+ * bus at all).
  *
  * A job's life: the runner forks the sandbox init (which builds the sandbox while systemd works), starts
  * the scope `sandrun-job-<id>.scope` with the init as its process, and once systemd has put it there lets
@@ -37,6 +39,7 @@ typedef struct RunnerConfig {
         uint64_t scope_timeout_usec;    /* how long systemd may take to start a scope */
         const char *cgroup_root;        /* /sys/fs/cgroup */
         const char *stage_path;         /* the sandrun-stage helper, for batch jobs */
+        const char *socket_path;        /* runner-client: sandrun-runnerd's socket */
 } RunnerConfig;
 
 typedef enum RunnerJobState {
@@ -80,6 +83,8 @@ typedef struct RunnerJobSpec {
         uint64_t timeout_usec;
         int bundle_fd;                  /* taken; uploads to unpack first, or -EBADF */
         char **output_patterns;         /* packed after the program ends, if not NULL */
+        /* 0: the runner's own limits. A request may lower them, never raise them. */
+        uint64_t memory_max, tasks_max, cpu_quota_per_sec_usec;
 } RunnerJobSpec;
 
 /* Called when a job becomes RUNNING and when it is FINISHED. The handler may free the job. */
@@ -89,6 +94,10 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
 /* Kills every job still running. */
 Runner *runner_free(Runner *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Runner *, runner_free);
+
+/* Whether jobs can be started now; when not (the runner daemon is gone), retry in a few seconds. */
+bool runner_is_usable(const Runner *r);
+#define RUNNER_RETRY_AFTER_SEC 2
 
 int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t handler, void *userdata,
                  RunnerJob **ret);
