@@ -2,12 +2,15 @@
 #pragma once
 
 /*
- * For the runner daemon only (runner.c implements it, the front's runner-client.c does not): the
- * connection to systemd is replaced when PID 1 re-executes. NULL while there is none; starts then wait.
+ * For the runner daemon only (runner.c implements these, the front's runner-client.c does not).
  */
 
 #include <systemd/sd-bus.h>
 
 #include "runner.h"
 
+/* Replaces the connection to systemd when PID 1 re-executes. NULL while there is none; starts then wait. */
 int runner_set_bus(Runner *r, sd_bus *bus);
+
+/* The job's live CPU counter (cpu.stat, or cpuacct.usage on v1), still owned by the job; -ENODATA until RUNNING. */
+int runner_job_cpu_fd(const RunnerJob *j, bool *ret_is_v1);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "cgroup-stat.h"
 #include "list.h"
 #include "runner-socket.h"
 #include "runner.h"
@@ -24,6 +25,7 @@
 /* How long a send may wait for the runner to read; longer means it is stuck, and it is dropped. */
 #define SEND_TIMEOUT_USEC (2 * USEC_PER_SEC)
 #define MESSAGES_PER_WAKEUP 64
+#define STARTUP_WAIT_USEC (10 * USEC_PER_SEC)
 
 struct Runner {
         sd_event *event;
@@ -45,8 +47,12 @@ struct RunnerJob {
         RunnerJobState state;
         runner_job_handler_t handler;
         void *userdata;
-        bool kill_sent, cpu_query_sent, has_cpu;
+        bool kill_sent, cpu_query_sent, has_cpu, finished_pending;
         uint64_t cpu_usec;
+        CgroupJob *cgroup;              /* the job's CPU counter, from the runner, read live */
+        /* The program's stdout and stderr, read here as it writes them. */
+        int pipe_fd[2];
+        sd_event_source *pipe_source[2];
         RunnerResult result;
         char error[RUNNER_ERROR_MAX + 1];
         CappedBuffer out, err, archive, listing, stage_err;
@@ -94,8 +100,51 @@ static void job_set_error(RunnerJob *j, const char *error) {
         j->result.error = j->error;
 }
 
+static void job_close_pipe(RunnerJob *j, size_t i) {
+        j->pipe_source[i] = sd_event_source_disable_unref(j->pipe_source[i]);
+        j->pipe_fd[i] = safe_close(j->pipe_fd[i]);
+}
+
+/* Finished once the runner said so and the output is all read. */
+static void job_maybe_finish(RunnerJob *j) {
+        if (!j->finished_pending || j->pipe_fd[0] >= 0 || j->pipe_fd[1] >= 0)
+                return;
+        j->finished_pending = false;
+        j->cgroup = cgroup_job_free(j->cgroup);
+        j->state = RUNNER_JOB_FINISHED;
+        job_notify(j);
+}
+
+static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        RunnerJob *j = userdata;
+        size_t i = fd == j->pipe_fd[0] ? 0 : 1;
+        CappedBuffer *b = i == 0 ? &j->out : &j->err;
+        char buf[65536];
+
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return 0;
+                if (n <= 0)
+                        break;
+                /* Past the cap we keep reading and dropping, so a chatty job is never blocked by us. */
+                if (capped_buffer_append(b, buf, n) < 0)
+                        break;
+                if ((size_t) n < sizeof(buf))
+                        return 0;
+        }
+        job_close_pipe(j, i);
+        job_maybe_finish(j);
+        return 0;
+}
+
 /* Finishes a job the runner will say nothing more about. */
 static void job_fail(RunnerJob *j, JobReason reason, const char *error, int error_errno) {
+        job_close_pipe(j, 0);
+        job_close_pipe(j, 1);
+        j->finished_pending = false;
         j->result.reason = reason;
         j->result.exit_code = -1;
         j->result.error_errno = error_errno;
@@ -209,11 +258,24 @@ static void on_finished(RunnerJob *j, const RunnerMessage *m, int fd) {
                 res->error_errno = -k;
                 job_set_error(j, "cannot read the job's output from the runner");
         }
-        j->state = RUNNER_JOB_FINISHED;
+        j->finished_pending = true;
+        job_maybe_finish(j);
+}
+
+static void on_running(RunnerJob *j, const RunnerMessage *m, int *fd) {
+        read_timeline(j, m);
+        if (*fd >= 0) {
+                j->cgroup = cgroup_job_free(j->cgroup);
+                j->cgroup = calloc(1, sizeof(CgroupJob));
+                if (j->cgroup)
+                        *j->cgroup = (CgroupJob) { .cpu_fd = TAKE_FD(*fd), .cpu_is_v1 = m->u64[RUNNER_FIELD_CPU_V1],
+                                                   .memory_peak_fd = -EBADF, .oom_fd = -EBADF };
+        }
+        j->state = RUNNER_JOB_RUNNING;
         job_notify(j);
 }
 
-static void dispatch(Runner *r, const RunnerMessage *m, int fd) {
+static void dispatch(Runner *r, const RunnerMessage *m, int *fd) {
         RunnerJob *j = m->job_id ? job_find(r, m->job_id) : NULL;
 
         switch (m->type) {
@@ -222,15 +284,12 @@ static void dispatch(Runner *r, const RunnerMessage *m, int fd) {
                 r->welcomed = true;
                 return;
         case RUNNER_MSG_RUNNING:
-                if (!j || j->state != RUNNER_JOB_STARTING)
-                        return;
-                read_timeline(j, m);
-                j->state = RUNNER_JOB_RUNNING;
-                job_notify(j);
+                if (j && j->state == RUNNER_JOB_STARTING)
+                        on_running(j, m, fd);
                 return;
         case RUNNER_MSG_FINISHED:
-                if (j && j->state != RUNNER_JOB_FINISHED)
-                        on_finished(j, m, fd);
+                if (j && j->state != RUNNER_JOB_FINISHED && !j->finished_pending)
+                        on_finished(j, m, *fd);
                 return;
         case RUNNER_MSG_CPU:
                 if (!j)
@@ -265,7 +324,9 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                         runner_disconnect(r);
                         return 0;
                 }
-                dispatch(r, &m, n_fds > 0 ? fds[0] : -EBADF);
+                int first = n_fds > 0 ? TAKE_FD(fds[0]) : -EBADF;
+                dispatch(r, &m, &first);
+                safe_close(first);
                 for (unsigned f = 0; f < n_fds; f++)
                         safe_close(fds[f]);
                 runner_message_done(&m);
@@ -311,6 +372,7 @@ static void runner_disconnect(Runner *r) {
         for (;;) {
                 for (j = r->jobs; j && j->state == RUNNER_JOB_FINISHED; j = j->next)
                         ;
+                /* (One waiting only for its output to drain has its result; the pipes end soon.) */
                 if (!j)
                         break;
                 if (j->state == RUNNER_JOB_STARTING)
@@ -373,6 +435,7 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
                  RunnerJob **ret) {
         _cleanup_close_ int code_fd = spec->code_fd, stdin_fd = spec->stdin_fd, bundle_fd = spec->bundle_fd;
         _cleanup_(runner_job_freep) RunnerJob *j = NULL;
+        _cleanup_close_pair_ int out[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF };
         int fds[RUNNER_FDS_MAX];
         unsigned n_fds = 0;
         uint64_t mask = 0;
@@ -424,11 +487,26 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
                 mask |= RUNNER_FD_BUNDLE;
                 fds[n_fds++] = bundle_fd;
         }
-        runner_message_set(&m, RUNNER_FIELD_FDS, mask);
 
         j = calloc(1, sizeof(RunnerJob));
         if (!j)
                 return -ENOMEM;
+        j->pipe_fd[0] = j->pipe_fd[1] = -EBADF;
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+                return -errno;
+        mask |= RUNNER_FD_STDOUT | RUNNER_FD_STDERR;
+        fds[n_fds++] = out[1];
+        fds[n_fds++] = err[1];
+        runner_message_set(&m, RUNNER_FIELD_FDS, mask);
+        for (size_t i = 0; i < 2; i++) {
+                int *p = i == 0 ? out : err;
+                if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
+                        return -errno;
+                k = sd_event_add_io(r->event, &j->pipe_source[i], p[0], EPOLLIN, on_pipe, j);
+                if (k < 0)
+                        return k;
+                j->pipe_fd[i] = TAKE_FD(p[0]);
+        }
         snprintf(j->id, sizeof(j->id), "%s", spec->id);
         j->handler = handler;
         j->userdata = userdata;
@@ -456,6 +534,9 @@ RunnerJob *runner_job_free(RunnerJob *j) {
         if (j->runner && j->state != RUNNER_JOB_FINISHED)
                 (void) send_job_message(j, RUNNER_MSG_FREE, 0, 0);
         job_unlink(j);
+        job_close_pipe(j, 0);
+        job_close_pipe(j, 1);
+        cgroup_job_free(j->cgroup);
         capped_buffer_done(&j->out);
         capped_buffer_done(&j->err);
         capped_buffer_done(&j->archive);
@@ -509,8 +590,13 @@ int runner_job_cpu_usec(RunnerJob *j, uint64_t *ret) {
                 *ret = j->result.cpu_usec;
                 return 0;
         }
-        if (j->state == RUNNER_JOB_RUNNING && !j->cpu_query_sent && j->runner &&
-            send_job_message(j, RUNNER_MSG_CPU_QUERY, 0, 0) >= 0)
+        /* Live from the cgroup while there is one; a runner that sent no counter is asked instead. */
+        uint64_t v;
+        if (j->cgroup && cgroup_job_cpu_usec(j->cgroup, &v) >= 0) {
+                j->cpu_usec = MAX(j->cpu_usec, v);
+                j->has_cpu = true;
+        } else if (j->state == RUNNER_JOB_RUNNING && !j->cpu_query_sent && j->runner &&
+                   send_job_message(j, RUNNER_MSG_CPU_QUERY, 0, 0) >= 0)
                 j->cpu_query_sent = true;
         if (!j->has_cpu)
                 return -ENODATA;
@@ -579,9 +665,20 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
         r->buf = malloc(RUNNER_MESSAGE_MAX);
         if (!r->socket_path || !r->buf)
                 return -ENOMEM;
-        /* Not there yet (the runner's socket unit starts later, or it restarts): keep trying. */
+        /*
+         * The runner is socket-activated with us: wait a little for its WELCOME, so the first requests
+         * find it there. Not there yet (its socket unit starts later, or it restarts): keep trying.
+         */
         if (runner_connect(r) < 0)
                 arm_retry(r);
+        for (uint64_t deadline = now_usec() + STARTUP_WAIT_USEC; r->fd >= 0 && !r->welcomed;) {
+                uint64_t now = now_usec();
+                if (now >= deadline)
+                        break;
+                struct pollfd p = { .fd = r->fd, .events = POLLIN };
+                if (poll(&p, 1, (int) ((deadline - now) / USEC_PER_MSEC) + 1) > 0)
+                        (void) on_io(r->io_source, r->fd, p.revents, r);
+        }
         *ret = TAKE_PTR(r);
         return 0;
 }

@@ -43,7 +43,9 @@ static const Schema *schema_of(uint16_t type) {
         };
         static const Schema runner[] = {
                 [RUNNER_MSG_WELCOME - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_VERSION), LIMIT_FIELDS },
-                [RUNNER_MSG_RUNNING - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID), TIMELINE_FIELDS },
+                [RUNNER_MSG_RUNNING - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID),
+                                                              TIMELINE_FIELDS | F(RUNNER_FIELD_FDS) |
+                                                                      F(RUNNER_FIELD_CPU_V1) },
                 [RUNNER_MSG_FINISHED - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID) | F(RUNNER_FIELD_FDS),
                                                                RESULT_FIELDS | TIMELINE_FIELDS | BUFFER_FIELDS },
                 [RUNNER_MSG_CPU - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID) | F(RUNNER_FIELD_CPU_USEC), 0 },
@@ -122,7 +124,7 @@ static int validate(const RunnerMessage *m) {
                 uint64_t fds = m->u64[RUNNER_FIELD_FDS];
                 if (m->args[0][0] != '/')
                         return -EBADMSG;
-                if (fds & ~(uint64_t) (RUNNER_FD_CODE | RUNNER_FD_STDIN | RUNNER_FD_BUNDLE))
+                if (fds & ~(uint64_t) RUNNER_FDS_START)
                         return -EBADMSG;
                 if (!!(fds & RUNNER_FD_CODE) != !!m->code_name)
                         return -EBADMSG;
@@ -145,6 +147,10 @@ static int validate(const RunnerMessage *m) {
                 break;
         case RUNNER_MSG_FINISHED:
                 if (m->u64[RUNNER_FIELD_FDS] & ~(uint64_t) RUNNER_FD_RESULT)
+                        return -EBADMSG;
+                break;
+        case RUNNER_MSG_RUNNING:
+                if (m->u64[RUNNER_FIELD_FDS] & ~(uint64_t) RUNNER_FD_CPU || m->u64[RUNNER_FIELD_CPU_V1] > 1)
                         return -EBADMSG;
                 break;
         default:

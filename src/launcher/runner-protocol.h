@@ -28,7 +28,7 @@
 #define RUNNER_ERROR_MAX 256U
 #define RUNNER_NODE_MAX 16U
 #define RUNNER_JOB_ID_MAX (32U + 1U + RUNNER_NODE_MAX)
-#define RUNNER_FDS_MAX 3U                       /* most descriptors one message carries */
+#define RUNNER_FDS_MAX 5U                       /* most descriptors one message carries */
 
 typedef enum RunnerMessageType {
         /* front -> runner */
@@ -91,16 +91,24 @@ typedef enum RunnerField {
         RUNNER_FIELD_ARCHIVE_DROPPED,
         RUNNER_FIELD_LISTING_DROPPED,
         RUNNER_FIELD_STAGE_ERR_DROPPED,
+        RUNNER_FIELD_CPU_V1,            /* the CPU fd is cpuacct.usage (ns), else cpu.stat */
         _RUNNER_FIELD_MAX,
 } RunnerField;
 
-/* START: code, stdin, bundle; FINISHED: the result buffers (a sealed memfd). */
+/*
+ * START: code, stdin, uploads (readable files), the program's stdout and stderr (pipes the front reads
+ * live); FINISHED: the result buffers (a sealed memfd); RUNNING: the job's CPU counter (read-only).
+ */
 enum {
         RUNNER_FD_CODE = 1 << 0,
         RUNNER_FD_STDIN = 1 << 1,
         RUNNER_FD_BUNDLE = 1 << 2,
         RUNNER_FD_RESULT = 1 << 3,
+        RUNNER_FD_STDOUT = 1 << 4,
+        RUNNER_FD_STDERR = 1 << 5,
+        RUNNER_FD_CPU = 1 << 6,
 };
+#define RUNNER_FDS_START (RUNNER_FD_CODE | RUNNER_FD_STDIN | RUNNER_FD_BUNDLE | RUNNER_FD_STDOUT | RUNNER_FD_STDERR)
 
 typedef struct RunnerMessage {
         RunnerMessageType type;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "list.h"
+#include "runner-bus.h"
 #include "runner-server.h"
 #include "runner-socket.h"
 
@@ -189,9 +191,14 @@ static void on_job_change(RunnerJob *job, void *userdata) {
         const RunnerResult *res = runner_job_result(job);
 
         if (!res) {
+                /* With a read-only handle on the job's CPU counter, so the front bills it live. */
+                bool v1 = false;
+                int cpu_fd = runner_job_cpu_fd(job, &v1);
                 m.type = RUNNER_MSG_RUNNING;
                 put_timeline(&m, runner_job_timeline(job));
-                send_or_fail(c, &m, NULL, 0);
+                runner_message_set(&m, RUNNER_FIELD_FDS, cpu_fd >= 0 ? RUNNER_FD_CPU : 0);
+                runner_message_set(&m, RUNNER_FIELD_CPU_V1, v1);
+                send_or_fail(c, &m, &cpu_fd, cpu_fd >= 0 ? 1 : 0);
                 return;
         }
 
@@ -222,13 +229,19 @@ static void on_job_change(RunnerJob *job, void *userdata) {
         server_job_free(sj);
 }
 
-/* A descriptor from the front must be something to read, not a directory, socket, device or O_PATH. */
-static bool fd_is_readable_file(int fd) {
+/*
+ * What the front may pass: files to read (code, stdin, uploads) and pipes to write (the program's output);
+ * never a directory, socket, device or O_PATH handle.
+ */
+static bool fd_is_valid(int fd, bool output) {
         struct stat st;
         int flags = fcntl(fd, F_GETFL);
 
-        return flags >= 0 && (flags & O_ACCMODE) != O_WRONLY && !(flags & O_PATH) && fstat(fd, &st) >= 0 &&
-               S_ISREG(st.st_mode);
+        if (flags < 0 || (flags & O_PATH) || fstat(fd, &st) < 0)
+                return false;
+        if (output)
+                return S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) != O_RDONLY;
+        return S_ISREG(st.st_mode) && (flags & O_ACCMODE) != O_WRONLY;
 }
 
 static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsigned n_fds) {
@@ -250,9 +263,23 @@ static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsign
             (runner_message_has(m, RUNNER_FIELD_CPU_QUOTA) &&
              m->u64[RUNNER_FIELD_CPU_QUOTA] > cf->cpu_quota_per_sec_usec))
                 return refuse(c, m->job_id, EPERM, "a limit above the runner's");
-        for (unsigned i = 0; i < n_fds; i++)
-                if (!fd_is_readable_file(fds[i]))
-                        return refuse(c, m->job_id, EBADF, "a descriptor that is not a readable file");
+        /* In the order of their bits; the caller closes whatever is left in fds[]. */
+        uint64_t mask = m->u64[RUNNER_FIELD_FDS];
+        int *by_bit[7] = {}, code_fd = -EBADF, stdin_fd = -EBADF, bundle_fd = -EBADF, stdout_fd = -EBADF,
+            stderr_fd = -EBADF;
+        by_bit[0] = &code_fd;
+        by_bit[1] = &stdin_fd;
+        by_bit[2] = &bundle_fd;
+        by_bit[4] = &stdout_fd;
+        by_bit[5] = &stderr_fd;
+        for (unsigned bit = 0, next = 0; bit < ELEMENTSOF(by_bit); bit++) {
+                if (!(mask & (UINT64_C(1) << bit)))
+                        continue;
+                assert(by_bit[bit] && next < n_fds);   /* the parser and the receiver checked */
+                if (!fd_is_valid(fds[next], bit >= 4))
+                        return refuse(c, m->job_id, EBADF, "a descriptor of the wrong kind");
+                *by_bit[bit] = fds[next++];
+        }
 
         ServerJob *sj = calloc(1, sizeof(ServerJob));
         if (!sj)
@@ -260,11 +287,9 @@ static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsign
         snprintf(sj->id, sizeof(sj->id), "%s", m->job_id);
         memcpy(sj->hex, hex, sizeof(hex));
 
-        uint64_t mask = m->u64[RUNNER_FIELD_FDS];
-        unsigned next = 0;
-        int code_fd = mask & RUNNER_FD_CODE ? TAKE_FD(fds[next++]) : -EBADF;
-        int stdin_fd = mask & RUNNER_FD_STDIN ? TAKE_FD(fds[next++]) : -EBADF;
-        int bundle_fd = mask & RUNNER_FD_BUNDLE ? TAKE_FD(fds[next++]) : -EBADF;
+        /* From here on the runner owns them. */
+        for (unsigned i = 0; i < n_fds; i++)
+                fds[i] = -EBADF;
         RunnerJobSpec spec = {
                 .id = hex,
                 .argv = m->args,
@@ -274,6 +299,8 @@ static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsign
                 .stdin_fd = stdin_fd,
                 .timeout_usec = m->u64[RUNNER_FIELD_TIMEOUT_USEC],
                 .bundle_fd = bundle_fd,
+                .stdout_fd = stdout_fd,
+                .stderr_fd = stderr_fd,
                 .output_patterns = m->u64[RUNNER_FIELD_PACK] ? m->output_patterns ?: no_patterns : NULL,
                 .memory_max = m->u64[RUNNER_FIELD_MEMORY_MAX],
                 .tasks_max = m->u64[RUNNER_FIELD_TASKS_MAX],

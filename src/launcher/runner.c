@@ -476,13 +476,22 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                 j->unpack_step = k;
         }
 
-        k = add_pipe(j, PIPE_STDOUT, &j->out, &out);
-        if (k < 0)
-                return k;
-        k = add_pipe(j, PIPE_STDERR, &j->err, &err);
-        if (k < 0) {
-                safe_close(out);
-                return k;
+        /* The output goes where the caller says (the front reads it live), else into our own pipes. */
+        out = spec->stdout_fd;
+        err = spec->stderr_fd;
+        if (out < 0) {
+                k = add_pipe(j, PIPE_STDOUT, &j->out, &out);
+                if (k < 0) {
+                        safe_close(err);
+                        return k;
+                }
+        }
+        if (err < 0) {
+                k = add_pipe(j, PIPE_STDERR, &j->err, &err);
+                if (k < 0) {
+                        safe_close(out);
+                        return k;
+                }
         }
         k = sandbox_plan_add_step(plan, spec->argv, spec->stdin_fd, out, err, -EBADF, true);
         if (k < 0)
@@ -529,7 +538,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
                  RunnerJob **ret) {
         _cleanup_(runner_job_freep) RunnerJob *j = NULL;
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
-        _cleanup_close_ int code_fd = spec->code_fd, stdin_fd = spec->stdin_fd, bundle_fd = spec->bundle_fd;
+        _cleanup_close_ int code_fd = spec->code_fd, stdin_fd = spec->stdin_fd, bundle_fd = spec->bundle_fd,
+                            stdout_fd = spec->stdout_fd, stderr_fd = spec->stderr_fd;
         RunnerJobSpec s = *spec;
         int k;
 
@@ -565,6 +575,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         s.code_fd = TAKE_FD(code_fd);
         s.stdin_fd = TAKE_FD(stdin_fd);
         s.bundle_fd = TAKE_FD(bundle_fd);
+        s.stdout_fd = TAKE_FD(stdout_fd);
+        s.stderr_fd = TAKE_FD(stderr_fd);
         k = build_plan(j, &s, &plan);
         if (k < 0)
                 return k;
@@ -656,6 +668,13 @@ int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec) {
         /* A newer quota supersedes one still in flight. */
         j->quota_slot = sd_bus_slot_unref(j->quota_slot);
         return scope_launcher_set_cpu_quota(j->runner->launcher, j->unit, cpu_quota_per_sec_usec, &j->quota_slot);
+}
+
+int runner_job_cpu_fd(const RunnerJob *j, bool *ret_is_v1) {
+        if (!j->cgroup || j->cgroup->cpu_fd < 0)
+                return -ENODATA;
+        *ret_is_v1 = j->cgroup->cpu_is_v1;
+        return j->cgroup->cpu_fd;
 }
 
 int runner_set_bus(Runner *r, sd_bus *bus) {

@@ -83,6 +83,9 @@ typedef struct RunnerJobSpec {
         uint64_t timeout_usec;
         int bundle_fd;                  /* taken; uploads to unpack first, or -EBADF */
         char **output_patterns;         /* packed after the program ends, if not NULL */
+        /* runner.c only (runner-client.c makes its own): where the program's stdout and stderr go,
+         * taken; -EBADF for pipes the runner reads itself. */
+        int stdout_fd, stderr_fd;
         /* 0: the runner's own limits. A request may lower them, never raise them. */
         uint64_t memory_max, tasks_max, cpu_quota_per_sec_usec;
 } RunnerJobSpec;

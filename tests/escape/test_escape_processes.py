@@ -99,9 +99,9 @@ class Processes(EscapeTestCase):
         self.assertEqual(d['exit_code'], 0, fmt(d))
         rows = [line.split() for line in d['stdout'].splitlines()]
         comms = sorted(row[2] for row in rows)
-        # The job's init (a copy of sandrund, PID 1), the shell, its sleep and ps: nothing else, no canary.
-        self.assertEqual(comms, sorted(['sandrund', 'sh', 'sleep', 'ps']), d['stdout'])
-        self.assertEqual([row[0] for row in rows if row[2] == 'sandrund'], ['1'], d['stdout'])
+        # The job's init (a copy of sandrun-runnerd, PID 1), the shell, its sleep and ps: nothing else, no canary.
+        self.assertEqual(comms, sorted(['sandrun-runnerd', 'sh', 'sleep', 'ps']), d['stdout'])
+        self.assertEqual([row[0] for row in rows if row[2] == 'sandrun-runnerd'], ['1'], d['stdout'])
         self.assertNotIn('canary', d['stdout'])
 
 
