@@ -7,19 +7,20 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "api-internal.h"
 #include "api.h"
+#include "batch-endpoints.h"
 #include "interpreters.h"
-#include "io-util.h"
-#include "json-util.h"
+#include "job-json.h"
+#include "memfd-util.h"
 #include "strv.h"
+#include "submit.h"
 #include "web-assets.h"
-
 
 /* A /run request waiting for its job. Freed with the request, which kills the job if still running. */
 typedef struct RunWait {
+        Api *api;
         HttpRequest *request;
         Job *job;
         bool json;
@@ -35,77 +36,19 @@ static void run_wait_free(void *p) {
         free(w);
 }
 
-static json_object *timeline_to_json(const RunnerTimeline *t) {
-        json_object *o = json_object_new_object();
-        const struct {
-                const char *name;
-                uint64_t v;
-        } marks[] = {
-                { "sandbox_ready", t->ready }, { "scope_started", t->scope_started },
-                { "released", t->released },   { "exited", t->exited },
-                { "accounted", t->accounted }, { "finished", t->finished },
-        };
-
-        /* Milliseconds since the child was forked. */
-        for (size_t i = 0; i < ELEMENTSOF(marks); i++)
-                if (marks[i].v >= t->spawned && t->spawned > 0)
-                        json_object_object_add(o, marks[i].name,
-                                               json_fixed3((marks[i].v - t->spawned) / 1000.0));
-        return o;
-}
-
-json_object *api_job_result_to_json(Job *j, bool with_timeline) {
-        const RunnerResult *res = job_result(j);
-        RunnerJob *rj = job_runner_job(j);
-        json_object *o = json_object_new_object(), *m = json_object_new_object();
-        const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
-        size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
-
-        json_object_object_add(o, "job_id", json_object_new_string(job_id(j)));
-        json_object_object_add(o, "status", json_object_new_string(job_status_to_string(job_status(j))));
-        json_object_object_add(o, "exit_code", res && res->completed ? json_object_new_int(res->exit_code) : NULL);
-        json_object_object_add(o, "signal", res && res->signal ? json_object_new_int(res->signal) : NULL);
-        const char *reason = res ? job_reason_to_string(res->reason) : NULL;
-        json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
-        if (res && (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD) && res->error) {
-                char msg[256];
-                snprintf(msg, sizeof(msg), "%s%s%s", res->error, res->error_errno ? ": " : "",
-                         res->error_errno ? strerror(res->error_errno) : "");
-                json_object_object_add(o, "error", json_object_new_string(msg));
-        }
-
-        json_object_object_add(o, "stdout", json_string_from_bytes(out ? out->data : "", out_len));
-        json_object_object_add(o, "stderr", json_string_from_bytes(err ? err->data : "", err_len));
-        _cleanup_free_ char *both = malloc(out_len + err_len + 1);
-        if (both) {
-                memcpy(both, out ? out->data : "", out_len);
-                memcpy(both + out_len, err ? err->data : "", err_len);
-                json_object_object_add(o, "output", json_string_from_bytes(both, out_len + err_len));
-        }
-        bool truncated = (out && capped_buffer_truncated(out)) || (err && capped_buffer_truncated(err));
-        json_object_object_add(o, "truncated", json_object_new_boolean(truncated));
-
-        json_object_object_add(m, "cpu_seconds",
-                               res && res->has_cpu ? json_fixed3(res->cpu_usec / 1e6) : NULL);
-        json_object_object_add(m, "memory_mb",
-                               res && res->has_memory
-                                       ? json_fixed3(res->memory_peak_bytes / (1024.0 * 1024.0))
-                                       : NULL);
-        json_object_object_add(m, "wall_seconds", json_fixed3(res ? res->wall_usec / 1e6 : 0));
-        json_object_object_add(o, "metrics", m);
-
-        if (with_timeline && rj)
-                json_object_object_add(o, "timeline", timeline_to_json(runner_job_timeline(rj)));
-        return o;
-}
-
 static void reply_run_result(RunWait *w) {
         Job *j = w->job;
         const RunnerResult *res = job_result(j);
         RunnerJob *rj = job_runner_job(j);
 
+        json_object *receipt = job_receipt_get(&w->api->config.receipts, j);
         if (w->json) {
-                json_object *o = api_job_result_to_json(j, w->with_timeline);
+                json_object *o = job_to_json(j, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED | JOB_JSON_METRICS |
+                                                        (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+                if (o && receipt)
+                        json_object_object_add(o, "receipt", receipt);
+                else
+                        json_object_put(receipt);
                 (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
                 json_object_put(o);
                 return;
@@ -146,6 +89,12 @@ static void reply_run_result(RunWait *w) {
         snprintf(wall, sizeof(wall), "%.3f", res ? res->wall_usec / 1e6 : 0.0);
         headers[n++] = "X-Sandrun-Wall-Seconds";
         headers[n++] = wall;
+        /* The receipt is base64, hex and JSON punctuation: one header line as it is. */
+        if (receipt) {
+                headers[n++] = "X-Sandrun-Receipt";
+                headers[n++] = json_object_to_json_string_ext(receipt, JSON_C_TO_STRING_PLAIN |
+                                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
+        }
         headers[n] = NULL;
 
         const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
@@ -153,58 +102,21 @@ static void reply_run_result(RunWait *w) {
         _cleanup_free_ char *body = malloc(out_len + err_len + 256);
         if (!body) {
                 (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                json_object_put(receipt);
                 return;
         }
-        memcpy(body, out ? out->data : "", out_len);
-        memcpy(body + out_len, err ? err->data : "", err_len);
+        memcpy(body, out && out->data ? out->data : "", out_len);
+        memcpy(body + out_len, err && err->data ? err->data : "", err_len);
         size_t len = out_len + err_len;
         if (res && res->reason == JOB_REASON_LAUNCH)
                 len += snprintf(body + len, 256, "sandrun: the job could not be started (%s)\n",
                                 res->error ?: "unknown error");
         (void) http_request_reply(w->request, MHD_HTTP_OK, "text/plain; charset=utf-8", body, len, headers);
+        json_object_put(receipt);
 }
 
 static void on_run_done(Job *j, void *userdata) {
         reply_run_result(userdata);
-}
-
-int memfd_with(const char *name, const void *data, size_t len) {
-        _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        int r;
-
-        if (fd < 0)
-                return -errno;
-        r = loop_write(fd, data, len);
-        if (r < 0)
-                return r;
-        /* The job gets a view it cannot change under anyone else's feet. */
-        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                return -errno;
-        /* Read as stdin from the current offset, which must be the start. */
-        if (lseek(fd, 0, SEEK_SET) < 0)
-                return -errno;
-        return TAKE_FD(fd);
-}
-
-/* Who the request is billed to. Requests from outside IP (e.g. a Unix socket) count as one client. */
-void request_client(Api *a, HttpRequest *req, ClientKey *ret) {
-        socklen_t len = 0;
-        const struct sockaddr *peer = http_request_peer(req, &len);
-        _cleanup_free_ char *xff = NULL;
-
-        if (a->config.trusted_proxies.n_entries > 0)
-                xff = http_request_header_join(req, "X-Forwarded-For");
-        if (!peer || client_key_from_request(peer, len, xff, xff ? strlen(xff) : 0, &a->config.trusted_proxies,
-                                             ret) < 0)
-                *ret = (ClientKey) { .family = AF_UNSPEC };
-}
-
-void reply_refusal(HttpRequest *req, const FairRefusal *f) {
-        char retry[32];
-
-        snprintf(retry, sizeof(retry), "%" PRIu64, f->retry_after_sec);
-        (void) http_request_reply_error(req, f->http_status, (const char *const[]) { "Retry-After", retry, NULL },
-                                        "%s; retry in %" PRIu64 " s", f->reason, f->retry_after_sec);
 }
 
 static bool wants_json(HttpRequest *req, const RunRequest *rr) {
@@ -212,8 +124,41 @@ static bool wants_json(HttpRequest *req, const RunRequest *rr) {
         return rr->json || (accept && strstr(accept, "application/json"));
 }
 
+/* The digests a /run receipt gives of what the client sent: code, stdin if any, and the arguments,
+ * each followed by a NUL. */
+static int make_run_receipt(const RunRequest *rr, uint64_t timeout_usec, JobReceipt **ret) {
+        _cleanup_(job_receipt_freep) JobReceipt *receipt = NULL;
+        _cleanup_free_ char *args = NULL;
+        size_t args_len = 0;
+        int r;
+
+        r = job_receipt_new(&receipt);
+        if (r < 0)
+                return r;
+        job_receipt_set_timeout(receipt, timeout_usec);
+        r = job_receipt_add_input(receipt, "code", rr->code, rr->code_len);
+        if (r >= 0 && rr->stdin_data)
+                r = job_receipt_add_input(receipt, "stdin", rr->stdin_data, rr->stdin_len);
+        if (r < 0)
+                return r;
+        for (char **arg = rr->args; *arg; arg++)
+                args_len += strlen(*arg) + 1;
+        args = malloc(args_len + 1);
+        if (!args)
+                return -ENOMEM;
+        char *p = args;
+        for (char **arg = rr->args; *arg; arg++)
+                p = stpcpy(p, *arg) + 1;
+        r = job_receipt_add_input(receipt, "args", args, args_len);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(receipt);
+        return 0;
+}
+
 static void handle_run(Api *a, HttpRequest *req) {
         _cleanup_(run_request_freep) RunRequest *rr = NULL;
+        _cleanup_(job_receipt_freep) JobReceipt *receipt = NULL;
         const char *error = NULL, *body;
         size_t len;
         int r;
@@ -245,12 +190,12 @@ static void handle_run(Api *a, HttpRequest *req) {
                 if (strv_extend(&argv, *arg) < 0)
                         goto oom;
 
-        int code_fd = memfd_with("code", rr->code, rr->code_len);
+        int code_fd = memfd_new_sealed("code", rr->code, rr->code_len);
         if (code_fd < 0)
                 goto oom;
         int stdin_fd = -EBADF;
         if (rr->stdin_data) {
-                stdin_fd = memfd_with("stdin", rr->stdin_data, rr->stdin_len);
+                stdin_fd = memfd_new_sealed("stdin", rr->stdin_data, rr->stdin_len);
                 if (stdin_fd < 0) {
                         safe_close(code_fd);
                         goto oom;
@@ -258,6 +203,11 @@ static void handle_run(Api *a, HttpRequest *req) {
         }
 
         uint64_t timeout = rr->timeout_usec ?: a->config.default_timeout_usec;
+        if (make_run_receipt(rr, MIN(timeout, a->config.max_timeout_usec), &receipt) < 0) {
+                safe_close(code_fd);
+                safe_close(stdin_fd);
+                goto oom;
+        }
         RunnerJobSpec spec = {
                 .argv = argv,
                 .code_fd = code_fd,
@@ -273,6 +223,7 @@ static void handle_run(Api *a, HttpRequest *req) {
                 safe_close(stdin_fd);
                 goto oom;
         }
+        w->api = a;
         w->request = req;
         w->json = wants_json(req, rr);
         w->with_timeline = a->config.debug_timeline;
@@ -290,6 +241,7 @@ static void handle_run(Api *a, HttpRequest *req) {
                 (void) http_request_reply_error(req, 500, NULL, "cannot create the job: %s", strerror(-r));
                 return;
         }
+        job_receipt_attach(w->job, TAKE_PTR(receipt));
         if (job_result(w->job)) {
                 reply_run_result(w);
                 return;
@@ -299,6 +251,19 @@ static void handle_run(Api *a, HttpRequest *req) {
         return;
 oom:
         (void) http_request_reply_error(req, 500, NULL, "out of memory");
+}
+
+/* GET /receipt-key/{key_id}: the public key receipts are signed with, as PEM. Only this daemon's key is
+ * known; a cluster that shares one key (a credential) answers for it on every host. */
+static void handle_receipt_key(Api *a, HttpRequest *req, const char *key_id) {
+        const ReceiptKey *k = a->config.receipts.key;
+
+        if (!k || !streq(key_id, receipt_key_id(k))) {
+                (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such receipt key");
+                return;
+        }
+        const char *pem = receipt_key_public_pem(k);
+        (void) http_request_reply(req, MHD_HTTP_OK, "application/x-pem-file", pem, strlen(pem), NULL);
 }
 
 static void handle_languages(Api *a, HttpRequest *req) {
@@ -313,12 +278,27 @@ static void handle_languages(Api *a, HttpRequest *req) {
                 for (const char *const *al = l[i]->aliases; *al; al++)
                         json_object_array_add(aliases, json_object_new_string(*al));
                 json_object_object_add(e, "aliases", aliases);
-                json_object_array_add(ext, json_object_new_string(l[i]->extension));
+                for (const char *const *x = l[i]->extensions; *x; x++)
+                        json_object_array_add(ext, json_object_new_string(*x));
                 json_object_object_add(e, "extensions", ext);
                 json_object_object_add(e, "default", json_object_new_boolean(strcmp(l[i]->name, DEFAULT_INTERPRETER) == 0));
                 json_object_array_add(arr, e);
         }
         json_object_object_add(o, "languages", arr);
+        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
+        json_object_put(o);
+}
+
+/* For load balancers: cheap, touches no job; fails when jobs cannot be started at all. Draining is
+ * not a failure here: the agent check says it, so that held jobs stay reachable. */
+static void handle_health(Api *a, HttpRequest *req) {
+        if (!job_manager_can_run(a->jobs)) {
+                (void) http_request_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "the runner is not usable");
+                return;
+        }
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "status",
+                               json_object_new_string(job_manager_is_draining(a->jobs) ? "draining" : "ok"));
         (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
         json_object_put(o);
 }
@@ -336,11 +316,6 @@ static bool handle_asset(HttpRequest *req) {
         else
                 (void) http_request_reply(req, MHD_HTTP_OK, asset->content_type, asset->data, asset->size, headers);
         return true;
-}
-
-void reply_method_not_allowed(HttpRequest *req, const char *allow) {
-        (void) http_request_reply_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, (const char *const[]) { "Allow", allow, NULL },
-                                        "method %s not allowed here; use %s", http_request_method(req), allow);
 }
 
 void api_handle_request(HttpRequest *req, void *userdata) {
@@ -364,6 +339,20 @@ void api_handle_request(HttpRequest *req, void *userdata) {
         }
         if (batch_endpoint_handle(a, req))
                 return;
+        if (streq(path, "/healthz")) {
+                if (get)
+                        handle_health(a, req);
+                else
+                        reply_method_not_allowed(req, "GET");
+                return;
+        }
+        if (strncmp(path, "/receipt-key/", 13) == 0) {
+                if (get)
+                        handle_receipt_key(a, req, path + 13);
+                else
+                        reply_method_not_allowed(req, "GET");
+                return;
+        }
         if (streq(path, "/languages")) {
                 if (get)
                         handle_languages(a, req);
@@ -381,9 +370,40 @@ void api_handle_request(HttpRequest *req, void *userdata) {
         (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such endpoint: %s", path);
 }
 
+static CorsVerdict request_cors(Api *a, HttpRequest *req) {
+        return cors_check(&a->config.cors, http_request_header(req, "Origin"), http_request_header(req, "Host"),
+                          a->config.tls);
+}
+
+/* Answers a preflight, or any OPTIONS: what a page may send. */
+static void reply_options(HttpRequest *req) {
+        const char *const headers[] = {
+                "Allow", CORS_ALLOW_METHODS,
+                "Access-Control-Allow-Methods", CORS_ALLOW_METHODS,
+                "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS,
+                "Access-Control-Max-Age", CORS_MAX_AGE,
+                NULL,
+        };
+        (void) http_request_reply(req, MHD_HTTP_NO_CONTENT, NULL, "", 0, headers);
+}
+
 void api_handle_headers(HttpRequest *req, void *userdata) {
+        Api *a = userdata;
+
+        /* A page's simple POST needs no preflight, so the browser would send it and only hide the answer:
+         * refuse a disallowed origin here, before the body is read or anything runs or is billed. */
+        if (request_cors(a, req) == CORS_REFUSED) {
+                (void) http_request_reply_error(req, MHD_HTTP_FORBIDDEN, NULL,
+                                                "pages from origin %s may not use this server",
+                                                http_request_header(req, "Origin"));
+                return;
+        }
+        if (streq(http_request_method(req), "OPTIONS")) {
+                reply_options(req);
+                return;
+        }
         if (streq(http_request_path(req), "/submit") && streq(http_request_method(req), "POST"))
-                submit_begin(userdata, req);
+                submit_begin(a, req);
 }
 
 void api_decorate_response(HttpRequest *req, void *response, void *userdata) {
@@ -395,9 +415,26 @@ void api_decorate_response(HttpRequest *req, void *response, void *userdata) {
         snprintf(budget, sizeof(budget), "%.1f", job_manager_budget_remaining(a->jobs, &client) / 1e6);
         http_response_add_header(response, "X-Sandrun-Budget-Remaining", budget);
 
+        if (request_cors(a, req) == CORS_ALLOWED) {
+                http_response_add_header(response, "Access-Control-Allow-Origin",
+                                         cors_allow_origin_value(&a->config.cors, http_request_header(req, "Origin")));
+                http_response_add_header(response, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
+        }
+        /* Caches must not hand one origin's answer to another. */
+        if (a->config.cors.origins)
+                http_response_add_header(response, "Vary", "Origin");
+
         /* API answers are personal and momentary. */
         if (!web_asset_find(http_request_path(req)))
                 http_response_add_header(response, "Cache-Control", "no-store");
+}
+
+bool api_peer_is_trusted_proxy(const struct sockaddr *sa, socklen_t len, void *userdata) {
+        Api *a = userdata;
+        IpAddress ip;
+
+        return a->config.trusted_proxies.n_entries > 0 && ip_address_from_sockaddr(sa, len, &ip) >= 0 &&
+               cidr_list_contains(&a->config.trusted_proxies, &ip);
 }
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config) {

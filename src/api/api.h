@@ -10,8 +10,10 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "cors.h"
 #include "http-server.h"
 #include "job.h"
+#include "job-receipt.h"
 #include "macro.h"
 #include "run-request.h"
 
@@ -24,6 +26,9 @@ typedef struct ApiConfig {
         uint64_t max_timeout_usec;
         uint64_t upload_max;            /* bytes of files a /submit may upload */
         bool debug_timeline;            /* add each job's timeline to JSON answers */
+        CorsPolicy cors;                /* which other origins' pages may call the API (not owned) */
+        bool tls;                       /* served over TLS: the page's own origin is https:// */
+        ReceiptConfig receipts;         /* how finished jobs' receipts are signed (key not owned) */
 } ApiConfig;
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config);
@@ -35,6 +40,5 @@ void api_handle_request(HttpRequest *req, void *userdata);
 /* The headers hook: takes /submit bodies as a stream. */
 void api_handle_headers(HttpRequest *req, void *userdata);
 void api_decorate_response(HttpRequest *req, void *response, void *userdata);
-
-/* The answer to a finished job, as JSON. */
-json_object *api_job_result_to_json(Job *j, bool with_timeline);
+/* For the server's unlimited_peer: a trusted proxy carries many clients, so it is not limited as one. */
+bool api_peer_is_trusted_proxy(const struct sockaddr *sa, socklen_t len, void *userdata);

@@ -2,88 +2,50 @@
 
 /*
  * What a client asks about a job it submitted: GET /status/ID, /logs/ID, /outputs/ID and /download/ID.
- * Ids are 128 random bits, so knowing one is the only credential. An unknown id, an expired job and a
- * job already downloaded all get the same 404.
+ * Ids are 128 random bits, so knowing one is the only credential. An unknown id, an expired job, a
+ * job already downloaded and an id naming another host all get the same 404.
  */
 
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "api-internal.h"
-#include "json-util.h"
+#include "batch-endpoints.h"
+#include "job-json.h"
 #include "listing.h"
 
-int parse_job_path(const char *path, const char *prefix, char ret_id[static 33]) {
-        size_t n = strlen(prefix);
+int parse_job_path(const char *path, const char *prefix, char ret_id[static JOB_ID_MAX]) {
+        size_t n = strlen(prefix), len;
 
         if (strncmp(path, prefix, n) != 0)
                 return -EINVAL;
         path += n;
-        if (strlen(path) != 32 || strspn(path, "0123456789abcdef") != 32)
+        len = strlen(path);
+        if (len < 32 || strspn(path, "0123456789abcdef") != 32)
                 return -EINVAL;
-        memcpy(ret_id, path, 33);
+        /* The node suffix names the host that holds the job; the proxy routes on it. */
+        if (len > 32 && (path[32] != '-' || !job_node_name_is_valid(path + 33)))
+                return -EINVAL;
+        memcpy(ret_id, path, len + 1);
         return 0;
 }
 
-static json_object *metrics_json(Job *j) {
-        const RunnerResult *res = job_result(j);
-        RunnerJob *rj = job_runner_job(j);
-        json_object *m = json_object_new_object();
+static void handle_status(Api *a, HttpRequest *req, Job *j) {
+        json_object *o = job_to_json(j, JOB_JSON_QUEUE | JOB_JSON_OUTCOME | JOB_JSON_METRICS);
+        json_object *receipt = job_receipt_get(&a->config.receipts, j);
 
-        json_object_object_add(m, "cpu_seconds", rj ? json_fixed3(job_cpu_usec(j) / 1e6) : NULL);
-        json_object_object_add(m, "memory_mb",
-                               res && res->has_memory ? json_fixed3(res->memory_peak_bytes / (1024.0 * 1024.0)) : NULL);
-        json_object_object_add(m, "wall_seconds",
-                               json_fixed3((res ? res->wall_usec : rj ? runner_job_wall_usec(rj) : 0) / 1e6));
-        return m;
-}
+        if (o && receipt)
+                json_object_object_add(o, "receipt", receipt);
+        else
+                json_object_put(receipt);
 
-static void handle_status(HttpRequest *req, Job *j) {
-        const RunnerResult *res = job_result(j);
-        json_object *o = json_object_new_object();
-        unsigned position;
-        uint64_t eta;
-
-        json_object_object_add(o, "job_id", json_object_new_string(job_id(j)));
-        json_object_object_add(o, "status", json_object_new_string(job_status_to_string(job_status(j))));
-        if (job_queue_status(j, &position, &eta) >= 0) {
-                char when[64];
-                time_t t = (time_t) (eta / USEC_PER_SEC);
-                struct tm tm;
-                strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-                /* 1-based for people: "you are next" is position 1. */
-                json_object_object_add(o, "queue_position", json_object_new_int((int) position + 1));
-                json_object_object_add(o, "estimated_start", json_object_new_string(when));
-        }
-        json_object_object_add(o, "exit_code", res && res->completed ? json_object_new_int(res->exit_code) : NULL);
-        json_object_object_add(o, "signal", res && res->signal ? json_object_new_int(res->signal) : NULL);
-        const char *reason = res ? job_reason_to_string(res->reason) : NULL;
-        json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
-        if (res && res->error && (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD)) {
-                const CappedBuffer *why = job_runner_job(j) ? runner_job_stage_error(job_runner_job(j)) : NULL;
-                /* The stage's one line, without its newline, as /outputs quotes it. */
-                size_t len = why ? strcspn(why->data ?: "", "\n") : 0;
-                json_object_object_add(o, "error", len > 0 ? json_string_from_bytes(why->data, MIN(len, why->len))
-                                                           : json_object_new_string(res->error));
-        }
-        json_object_object_add(o, "metrics", metrics_json(j));
         (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
         json_object_put(o);
 }
 
-static void handle_logs(HttpRequest *req, Job *j) {
-        RunnerJob *rj = job_runner_job(j);
-        const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
-        json_object *o = json_object_new_object();
+static void handle_logs(Api *a, HttpRequest *req, Job *j) {
+        json_object *o = job_to_json(j, JOB_JSON_STREAMS);
 
-        json_object_object_add(o, "job_id", json_object_new_string(job_id(j)));
-        json_object_object_add(o, "status", json_object_new_string(job_status_to_string(job_status(j))));
-        json_object_object_add(o, "stdout", json_string_from_bytes(out ? out->data : "", out ? out->len : 0));
-        json_object_object_add(o, "stderr", json_string_from_bytes(err ? err->data : "", err ? err->len : 0));
-        json_object_object_add(o, "truncated", json_object_new_boolean((out && capped_buffer_truncated(out)) ||
-                                                                       (err && capped_buffer_truncated(err))));
         (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
         json_object_put(o);
 }
@@ -115,7 +77,7 @@ static bool outputs_ready(HttpRequest *req, Job *j) {
         return true;
 }
 
-static void handle_outputs(HttpRequest *req, Job *j) {
+static void handle_outputs(Api *a, HttpRequest *req, Job *j) {
         if (!outputs_ready(req, j))
                 return;
 
@@ -141,7 +103,7 @@ static void handle_outputs(HttpRequest *req, Job *j) {
         json_object_put(o);
 }
 
-static void handle_download(HttpRequest *req, Job *j) {
+static void handle_download(Api *api, HttpRequest *req, Job *j) {
         /* HEAD gets the same headers, and leaves the one-shot download for the GET that fetches it. */
         bool head = streq(http_request_method(req), "HEAD");
 
@@ -151,9 +113,18 @@ static void handle_download(HttpRequest *req, Job *j) {
         const CappedBuffer *a = runner_job_archive(job_runner_job(j));
         char disposition[96];
         snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz\"", job_id(j));
+        /* The job is gone after this, so its receipt travels with the archive. */
+        json_object *receipt = job_receipt_get(&api->config.receipts, j);
+        const char *headers[] = {
+                "Content-Disposition", disposition,
+                receipt ? "X-Sandrun-Receipt" : NULL,
+                receipt ? json_object_to_json_string_ext(receipt, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                        : NULL,
+                NULL,
+        };
         /* The body is copied into the response, so the job can go now: a download is one-shot. */
-        (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len,
-                                  (const char *const[]) { "Content-Disposition", disposition, NULL });
+        (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len, headers);
+        json_object_put(receipt);
         if (!head)
                 job_free(j);
 }
@@ -161,7 +132,7 @@ static void handle_download(HttpRequest *req, Job *j) {
 bool batch_endpoint_handle(Api *a, HttpRequest *req) {
         static const struct {
                 const char *prefix;
-                void (*handle)(HttpRequest *req, Job *j);
+                void (*handle)(Api *a, HttpRequest *req, Job *j);
         } routes[] = {
                 { "/status/", handle_status },
                 { "/logs/", handle_logs },
@@ -169,7 +140,7 @@ bool batch_endpoint_handle(Api *a, HttpRequest *req) {
                 { "/download/", handle_download },
         };
         const char *path = http_request_path(req), *method = http_request_method(req);
-        char id[33];
+        char id[JOB_ID_MAX];
 
         for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
                 if (strncmp(path, routes[i].prefix, strlen(routes[i].prefix)) != 0)
@@ -183,7 +154,7 @@ bool batch_endpoint_handle(Api *a, HttpRequest *req) {
                         (void) http_request_reply_error(req, MHD_HTTP_NOT_FOUND, NULL, "no such job");
                         return true;
                 }
-                routes[i].handle(req, j);
+                routes[i].handle(a, req, j);
                 return true;
         }
         return false;

@@ -2,11 +2,12 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
+#include <systemd/sd-id128.h>
 
 #include "job.h"
 #include "list.h"
+#include "log-sink.h"
 #include "strv.h"
 
 /* How often running jobs' CPU is billed to their clients and their quotas revised. */
@@ -17,10 +18,12 @@
 struct Job {
         JobManager *manager;
         Job *prev, *next;               /* in the manager's list of all jobs, newest first */
-        char id[33];
+        char id[JOB_ID_MAX];            /* hex, then "-<node>" if the host has a node name */
+        char hex_id[33];                /* what the runner names the scope after */
         char *interpreter;
         JobStatus status;
         bool kept;
+        bool evicting;                  /* chosen by memory enforcement, freed after its scan */
         ClientKey client;
         FairJob fair;
 
@@ -38,6 +41,9 @@ struct Job {
 
         job_handler_t done_handler;
         void *done_userdata;
+
+        void *attachment;               /* the API's own data about the job (its receipt) */
+        void (*free_attachment)(void *data);
 };
 
 struct JobManager {
@@ -47,8 +53,9 @@ struct JobManager {
         FairScheduler *fair;
         Job *jobs;
         unsigned n_running, n_queued;
-        bool shutting_down;
+        bool shutting_down, draining;
         sd_event_source *billing_source, *wakeup_source, *evict_source;
+        sd_event_source *run_queue_source;      /* deferred: starts queued jobs as capacity allows */
         job_handler_t finished_hook;
         void *finished_userdata;
 };
@@ -63,34 +70,41 @@ const char *job_status_to_string(JobStatus s) {
         return (size_t) s < ELEMENTSOF(names) ? names[s] : "unknown";
 }
 
-static int random_bytes(void *p, size_t n) {
-        size_t got = 0;
+/* A draining host refuses as a full one does: 503 and a retry, which a proxy sends elsewhere. */
+static int refuse_draining(FairRefusal *ret_refusal) {
+        *ret_refusal = (FairRefusal) { .http_status = 503, .retry_after_sec = 5, .reason = "this host is draining" };
+        return 1;
+}
 
-        while (got < n) {
-                ssize_t k = getrandom((uint8_t *) p + got, n - got, 0);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                got += k;
-        }
-        return 0;
+/* Without sandrun-runnerd (it is restarting) nothing can run: the client comes back shortly. */
+static int refuse_no_runner(FairRefusal *ret_refusal) {
+        *ret_refusal = (FairRefusal) {
+                .http_status = 503,
+                .retry_after_sec = RUNNER_RETRY_AFTER_SEC,
+                .reason = "the job runner is not available",
+        };
+        return 1;
 }
 
 int job_id_generate(char ret[static 33]) {
-        uint8_t b[16];
-        int r = random_bytes(b, sizeof(b));
+        sd_id128_t id;
+        int r;
 
+        r = sd_id128_randomize(&id);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < sizeof(b); i++)
-                snprintf(ret + 2 * i, 3, "%02x", b[i]);
+        sd_id128_to_string(id, ret);
         return 0;
 }
 
-static uint64_t now_usec(JobManager *m) {
+/* The event loop's time: the same for everything one wake-up does. */
+static uint64_t manager_now(JobManager *m) {
         uint64_t t = 0;
-        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &t);
+        int r;
+
+        r = sd_event_now(m->event, CLOCK_MONOTONIC, &t);
+        if (r < 0)
+                log_debug_errno(r, "Cannot read the event loop's clock, ignoring");
         return t;
 }
 
@@ -100,7 +114,20 @@ static void spec_done(Job *j) {
         j->spec.bundle_fd = safe_close(j->spec.bundle_fd);
 }
 
-static void manager_start_queued(JobManager *m);
+/*
+ * Starting queued jobs is a step of its own in the event loop, as systemd's job_add_to_run_queue()
+ * does it: freeing or finishing a job only asks for it, so neither recurses into starting (and maybe
+ * failing and finishing) other jobs while its caller still holds pointers into the job list.
+ */
+static void manager_add_to_run_queue(JobManager *m) {
+        int r;
+
+        if (!m->run_queue_source)
+                return;
+        r = sd_event_source_set_enabled(m->run_queue_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_debug_errno(r, "Cannot schedule starting queued jobs, ignoring (the next billing tick does)");
+}
 
 /* CPU the job used that its client has not been billed for yet. */
 static uint64_t job_unbilled_cpu(Job *j) {
@@ -110,26 +137,33 @@ static uint64_t job_unbilled_cpu(Job *j) {
 
 Job *job_free(Job *j) {
         bool was_running;
+        int r;
 
         if (!j)
                 return NULL;
         JobManager *m = j->manager;
         was_running = j->status == JOB_RUNNING;
         if (m) {
-                uint64_t now = now_usec(m);
+                uint64_t now = manager_now(m);
                 if (j->status == JOB_QUEUED) {
-                        (void) fair_scheduler_cancel(m->fair, &j->fair, now);
+                        r = fair_scheduler_cancel(m->fair, &j->fair, now);
+                        if (r < 0)
+                                log_debug_errno(r, "Cannot take job %s out of the queue, ignoring", j->id);
                         m->n_queued--;
                 }
                 if (was_running) {
                         /* Killed because its client went away: bill what it used all the same. */
-                        (void) fair_scheduler_finish(m->fair, &j->fair, job_unbilled_cpu(j), now);
+                        r = fair_scheduler_finish(m->fair, &j->fair, job_unbilled_cpu(j), now);
+                        if (r < 0)
+                                log_debug_errno(r, "Cannot bill job %s's last CPU, ignoring", j->id);
                         m->n_running--;
                 }
                 LIST_REMOVE(m->jobs, j);
         }
         runner_job_free(j->runner_job);
         sd_event_source_disable_unref(j->expire_source);
+        if (j->free_attachment)
+                j->free_attachment(j->attachment);
         spec_done(j);
         strv_free(j->argv);
         strv_free(j->envp);
@@ -139,7 +173,7 @@ Job *job_free(Job *j) {
         free(j);
         /* A slot opened. */
         if (m && was_running)
-                manager_start_queued(m);
+                manager_add_to_run_queue(m);
         return NULL;
 }
 
@@ -168,15 +202,17 @@ static Job *oldest_kept(JobManager *m, bool finished) {
 
         for (Job *j = m->jobs; j; j = j->next) {
                 bool done = j->status == JOB_COMPLETED || j->status == JOB_FAILED;
-                if (j->kept && (finished ? done : j->status == JOB_QUEUED))
+                if (j->kept && !j->evicting && (finished ? done : j->status == JOB_QUEUED))
                         found = j;
         }
         return found;
 }
 
-/* Past 80% of the memory budget, finished batch jobs go first, oldest first, then queued ones. */
+/* Past 80% of the memory budget, finished batch jobs go first, oldest first, then queued ones. The victims
+ * are chosen first and freed after, so that no job is freed while the list is being walked. */
 static void manager_enforce_memory(JobManager *m) {
         uint64_t limit = m->config.memory_max / 10 * 8, held = 0;
+        bool any = false;
 
         if (m->config.memory_max == 0)
                 return;
@@ -187,8 +223,17 @@ static void manager_enforce_memory(JobManager *m) {
                 if (!victim)
                         break;
                 uint64_t freed = job_held_bytes(victim);
-                job_free(victim);
+                victim->evicting = any = true;
                 held = held > freed ? held - freed : 0;
+        }
+        while (any) {
+                any = false;
+                for (Job *j = m->jobs; j; j = j->next)
+                        if (j->evicting) {
+                                job_free(j);
+                                any = true;
+                                break;
+                        }
         }
 }
 
@@ -199,20 +244,27 @@ static int on_expire(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static void job_finish(Job *j, JobStatus status) {
         JobManager *m = j->manager;
+        int r;
 
         if (j->status == JOB_RUNNING) {
-                (void) fair_scheduler_finish(m->fair, &j->fair, job_unbilled_cpu(j), now_usec(m));
+                r = fair_scheduler_finish(m->fair, &j->fair, job_unbilled_cpu(j), manager_now(m));
+                if (r < 0)
+                        log_debug_errno(r, "Cannot bill job %s's last CPU, ignoring", j->id);
                 j->cpu_billed_usec += job_unbilled_cpu(j);
                 m->n_running--;
         }
         j->status = status;
-        j->finished_usec = now_usec(m);
+        j->finished_usec = manager_now(m);
 
         if (m->finished_hook)
                 m->finished_hook(j, m->finished_userdata);
-        if (j->kept && m->config.finished_ttl_usec > 0)
-                (void) sd_event_add_time_relative(m->event, &j->expire_source, CLOCK_MONOTONIC,
-                                                  m->config.finished_ttl_usec, 0, on_expire, j);
+        if (j->kept && m->config.finished_ttl_usec > 0) {
+                r = sd_event_add_time_relative(m->event, &j->expire_source, CLOCK_MONOTONIC,
+                                               m->config.finished_ttl_usec, 0, on_expire, j);
+                /* Memory enforcement still removes it in the end. */
+                if (r < 0)
+                        log_debug_errno(r, "Cannot arm job %s's expiry timer, ignoring", j->id);
+        }
 
         job_handler_t h = j->done_handler;
         j->done_handler = NULL;
@@ -220,7 +272,7 @@ static void job_finish(Job *j, JobStatus status) {
         if (h)
                 h(j, j->done_userdata);
         manager_enforce_memory(m);
-        manager_start_queued(m);
+        manager_add_to_run_queue(m);
 }
 
 static void on_runner_change(RunnerJob *rj, void *userdata) {
@@ -237,7 +289,9 @@ static void job_start(Job *j) {
         int r;
 
         /* Billing ticks only while something runs; an idle daemon sleeps. */
-        (void) sd_event_source_set_enabled(m->billing_source, SD_EVENT_ON);
+        r = sd_event_source_set_enabled(m->billing_source, SD_EVENT_ON);
+        if (r < 0)
+                log_debug_errno(r, "Cannot enable CPU billing, ignoring");
 
         m->n_queued--;
         m->n_running++;
@@ -247,7 +301,7 @@ static void job_start(Job *j) {
         j->spec.envp = j->envp;
         j->spec.output_patterns = j->output_patterns;
         j->spec.code_name = j->code_name;
-        j->spec.id = j->id;
+        j->spec.id = j->hex_id;
 
         r = runner_start(m->runner, &j->spec, on_runner_change, j, &j->runner_job);
         /* The runner took the fds, whether it started or not. */
@@ -263,14 +317,22 @@ static void job_start(Job *j) {
         }
 }
 
+static void manager_start_queued(JobManager *m);
+
 static int on_wakeup(sd_event_source *s, uint64_t usec, void *userdata) {
         manager_start_queued(userdata);
         return 0;
 }
 
+static int on_run_queue(sd_event_source *s, void *userdata) {
+        manager_start_queued(userdata);
+        return 0;
+}
+
 static void manager_start_queued(JobManager *m) {
-        uint64_t now = now_usec(m);
+        uint64_t now = manager_now(m);
         FairJob *fj;
+        int r;
 
         if (m->shutting_down)
                 return;
@@ -278,19 +340,23 @@ static void manager_start_queued(JobManager *m) {
                 job_start(fj->userdata);
 
         /* A client waiting only for its budget to refill needs a nudge when it has. */
-        uint64_t wake = fair_scheduler_next_wakeup(m->fair, now_usec(m));
+        uint64_t wake = fair_scheduler_next_wakeup(m->fair, manager_now(m));
         if (wake == UINT64_MAX)
-                (void) sd_event_source_set_enabled(m->wakeup_source, SD_EVENT_OFF);
+                r = sd_event_source_set_enabled(m->wakeup_source, SD_EVENT_OFF);
         else {
-                (void) sd_event_source_set_time(m->wakeup_source, wake);
-                (void) sd_event_source_set_enabled(m->wakeup_source, SD_EVENT_ONESHOT);
+                r = sd_event_source_set_time(m->wakeup_source, wake);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->wakeup_source, SD_EVENT_ONESHOT);
         }
+        if (r < 0)
+                log_debug_errno(r, "Cannot arm the budget wake-up, ignoring");
 }
 
 /* Bills running jobs' CPU as it is used and throttles or restores them as their clients' budgets say. */
 static int on_billing(sd_event_source *s, uint64_t usec, void *userdata) {
         JobManager *m = userdata;
-        uint64_t now = now_usec(m), quota;
+        uint64_t now = manager_now(m), quota;
+        int r;
 
         for (Job *j = m->jobs; j; j = j->next) {
                 if (j->status != JOB_RUNNING || !j->runner_job)
@@ -302,8 +368,12 @@ static int on_billing(sd_event_source *s, uint64_t usec, void *userdata) {
                         continue;
                 if (quota == FAIR_QUOTA_UNLIMITED || quota > m->config.default_cpu_quota)
                         quota = m->config.default_cpu_quota;
-                if (quota != j->quota_applied && runner_job_state(j->runner_job) == RUNNER_JOB_RUNNING &&
-                    runner_job_set_cpu_quota(j->runner_job, quota) >= 0)
+                if (quota == j->quota_applied || runner_job_state(j->runner_job) != RUNNER_JOB_RUNNING)
+                        continue;
+                r = runner_job_set_cpu_quota(j->runner_job, quota);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot set job %s's CPU quota, trying again next tick", j->id);
+                else
                         j->quota_applied = quota;
         }
         manager_start_queued(m);
@@ -315,7 +385,7 @@ static int on_billing(sd_event_source *s, uint64_t usec, void *userdata) {
 static int on_evict(sd_event_source *s, uint64_t usec, void *userdata) {
         JobManager *m = userdata;
 
-        (void) fair_scheduler_evict_idle(m->fair, now_usec(m));
+        (void) fair_scheduler_evict_idle(m->fair, manager_now(m));
         return sd_event_source_set_time_relative(s, EVICT_INTERVAL_USEC);
 }
 
@@ -333,9 +403,15 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         j->kept = kept;
         j->client = *client;
 
-        r = job_id_generate(j->id);
+        if (m->draining)
+                return refuse_draining(ret_refusal);
+        r = job_id_generate(j->hex_id);
         if (r < 0)
                 return r;
+        if (m->config.node_name)
+                snprintf(j->id, sizeof(j->id), "%s-%s", j->hex_id, m->config.node_name);
+        else
+                memcpy(j->id, j->hex_id, sizeof(j->hex_id));
         j->argv = strv_copy(spec->argv);
         j->interpreter = strdup(interpreter ?: "");
         j->code_name = spec->code_name ? strdup(spec->code_name) : NULL;
@@ -346,19 +422,12 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         if (spec->output_patterns && !(j->output_patterns = strv_copy(spec->output_patterns)))
                 return -ENOMEM;
 
-        /* Without sandrun-runnerd (restarting) nothing can run: ask the client to come back shortly. */
-        if (!runner_is_usable(m->runner)) {
-                *ret_refusal = (FairRefusal) {
-                        .http_status = 503,
-                        .reason = "the job runner is not available",
-                        .retry_after_sec = RUNNER_RETRY_AFTER_SEC,
-                };
-                return 1;
-        }
+        if (!runner_is_usable(m->runner))
+                return refuse_no_runner(ret_refusal);
 
         /* Room first, and never at the expense of the job the caller is about to hold. */
         manager_enforce_memory(m);
-        r = fair_scheduler_enqueue(m->fair, &j->client, &j->fair, j, now_usec(m), ret_refusal);
+        r = fair_scheduler_enqueue(m->fair, &j->client, &j->fair, j, manager_now(m), ret_refusal);
         if (r != 0)
                 return r;
 
@@ -404,7 +473,7 @@ int job_queue_status(Job *j, unsigned *ret_position, uint64_t *ret_eta_realtime_
 
         if (j->status != JOB_QUEUED || !j->manager)
                 return -ENOENT;
-        now = now_usec(j->manager);
+        now = manager_now(j->manager);
         r = fair_scheduler_job_status(j->manager->fair, &j->fair, now, &st);
         if (r < 0)
                 return r;
@@ -437,6 +506,17 @@ const RunnerResult *job_result(const Job *j) {
         return j->runner_job ? runner_job_result(j->runner_job) : &j->launch_failure;
 }
 
+void job_set_attachment(Job *j, void *data, void (*free_func)(void *data)) {
+        if (j->free_attachment)
+                j->free_attachment(j->attachment);
+        j->attachment = data;
+        j->free_attachment = free_func;
+}
+
+void *job_attachment(const Job *j) {
+        return j->attachment;
+}
+
 uint64_t job_finished_usec(const Job *j) {
         return j->finished_usec;
 }
@@ -456,12 +536,33 @@ unsigned job_manager_n_queued(const JobManager *m) {
         return m->n_queued;
 }
 
+bool job_node_name_is_valid(const char *name) {
+        size_t n = strlen(name);
+        return n >= 1 && n <= JOB_NODE_NAME_MAX && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789") == n;
+}
+
+void job_manager_set_draining(JobManager *m, bool draining) {
+        m->draining = draining;
+}
+
+bool job_manager_is_draining(const JobManager *m) {
+        return m->draining;
+}
+
+bool job_manager_can_run(JobManager *m) {
+        return !m->shutting_down && runner_is_usable(m->runner);
+}
+
 int job_manager_admit(JobManager *m, const ClientKey *client, FairRefusal *ret_refusal) {
-        return fair_scheduler_admit(m->fair, client, now_usec(m), ret_refusal);
+        if (m->draining)
+                return refuse_draining(ret_refusal);
+        if (!runner_is_usable(m->runner))
+                return refuse_no_runner(ret_refusal);
+        return fair_scheduler_admit(m->fair, client, manager_now(m), ret_refusal);
 }
 
 int64_t job_manager_budget_remaining(JobManager *m, const ClientKey *client) {
-        return fair_scheduler_budget_remaining(m->fair, client, now_usec(m));
+        return fair_scheduler_budget_remaining(m->fair, client, manager_now(m));
 }
 
 void job_manager_shutdown(JobManager *m) {
@@ -486,6 +587,7 @@ JobManager *job_manager_free(JobManager *m) {
         sd_event_source_disable_unref(m->billing_source);
         sd_event_source_disable_unref(m->wakeup_source);
         sd_event_source_disable_unref(m->evict_source);
+        sd_event_source_disable_unref(m->run_queue_source);
         fair_scheduler_free(m->fair);
         sd_event_unref(m->event);
         free(m);
@@ -494,9 +596,11 @@ JobManager *job_manager_free(JobManager *m) {
 
 int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const JobManagerConfig *config) {
         _cleanup_(job_manager_freep) JobManager *m = NULL;
-        uint8_t key[SIPHASH24_KEY_SIZE];
+        sd_id128_t key;
         int r;
 
+        if (config->node_name && !job_node_name_is_valid(config->node_name))
+                return -EINVAL;
         m = calloc(1, sizeof(JobManager));
         if (!m)
                 return -ENOMEM;
@@ -505,10 +609,11 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
         m->config = *config;
 
         /* A secret hash key, so that nobody can pick addresses that collide in the client table. */
-        r = random_bytes(key, sizeof(key));
+        _Static_assert(sizeof(key.bytes) == SIPHASH24_KEY_SIZE, "a 128-bit id is a siphash key");
+        r = sd_id128_randomize(&key);
         if (r < 0)
                 return r;
-        r = fair_scheduler_new(&m->fair, &config->fair, key);
+        r = fair_scheduler_new(&m->fair, &config->fair, key.bytes);
         if (r < 0)
                 return r;
         r = sd_event_add_time_relative(event, &m->billing_source, CLOCK_MONOTONIC, BILLING_INTERVAL_USEC, 0,
@@ -528,6 +633,12 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
         if (r < 0)
                 return r;
         r = sd_event_source_set_enabled(m->evict_source, SD_EVENT_ON);
+        if (r < 0)
+                return r;
+        r = sd_event_add_defer(event, &m->run_queue_source, on_run_queue, m);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(m->run_queue_source, SD_EVENT_OFF);
         if (r < 0)
                 return r;
 

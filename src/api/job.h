@@ -2,7 +2,8 @@
 #pragma once
 
 /*
- * Jobs as the API sees them: queued, running, completed or failed, each with a random 128-bit id. The
+ * Jobs as the API sees them: queued, running, completed or failed, each with a random 128-bit id, suffixed
+ * with "-<node>" when the host has a node name (the scope is named after the hex part only). The
  * JobManager owns every job, starts queued ones through the runner as capacity allows, and expires
  * finished ones. Short jobs (/run) are owned by the request waiting on them; batch jobs (/submit) live
  * on until downloaded or expired.
@@ -36,7 +37,15 @@ typedef struct JobManagerConfig {
         uint64_t finished_ttl_usec;     /* how long a finished batch job is kept */
         uint64_t default_cpu_quota;     /* a job's own CPUQuotaPerSecUSec, restored after throttling */
         uint64_t memory_max;            /* bytes of uploads and results held; at 80% the oldest go */
+        const char *node_name;          /* appended to job ids as "-<name>" so a proxy can route; or NULL */
 } JobManagerConfig;
+
+/* 32 hex digits, "-", a node name of up to JOB_NODE_NAME_MAX characters, NUL. */
+#define JOB_NODE_NAME_MAX 16
+#define JOB_ID_MAX (32 + 1 + JOB_NODE_NAME_MAX + 1)
+
+/* [a-z0-9]{1,16}: safe in URLs, HAProxy server names and unit names. */
+bool job_node_name_is_valid(const char *name);
 
 int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const JobManagerConfig *config);
 /* Kills and frees every job. */
@@ -45,6 +54,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(JobManager *, job_manager_free);
 
 /* Starts no more jobs: the daemon is going away. */
 void job_manager_shutdown(JobManager *m);
+/* A draining manager refuses new jobs with 503 and keeps serving the ones it holds. */
+void job_manager_set_draining(JobManager *m, bool draining);
+bool job_manager_is_draining(const JobManager *m);
+/* Whether jobs can be started at all (the runner is reachable). */
+bool job_manager_can_run(JobManager *m);
 /* Called for every job that finishes, for the daemon's log. */
 void job_manager_set_finished_hook(JobManager *m, job_handler_t hook, void *userdata);
 Job *job_manager_find(JobManager *m, const char *id);
@@ -85,4 +99,7 @@ bool job_is_kept(const Job *j);
 uint64_t job_cpu_usec(Job *j);
 RunnerJob *job_runner_job(Job *j);              /* NULL while queued, or when it could not start */
 const RunnerResult *job_result(const Job *j);   /* once COMPLETED or FAILED */
-uint64_t job_finished_usec(const Job *j);
+uint64_t job_finished_usec(const Job *j);      /* CLOCK_MONOTONIC */
+/* Data the API keeps with a job (e.g. what its receipt needs), freed with the job by free_func. */
+void job_set_attachment(Job *j, void *data, void (*free_func)(void *data));
+void *job_attachment(const Job *j);

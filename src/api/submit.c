@@ -19,9 +19,12 @@
 #include "archive-sniff.h"
 #include "bundle.h"
 #include "interpreters.h"
+#include "job-json.h"
 #include "manifest.h"
+#include "memfd-util.h"
 #include "multipart.h"
 #include "strv.h"
+#include "submit.h"
 
 #define MANIFEST_PART_MAX (256U * 1024)
 
@@ -48,6 +51,7 @@ typedef struct Submission {
         size_t sniff_len;
         unsigned error_status;
         const char *error;
+        JobReceipt *receipt;            /* digests of each uploaded file and archive */
 } Submission;
 
 static void submission_free(void *p) {
@@ -59,6 +63,7 @@ static void submission_free(void *p) {
         bundle_writer_free(s->bundle);
         safe_close(s->bundle_fd);
         free(s->manifest);
+        job_receipt_free(s->receipt);
         free(s);
 }
 
@@ -89,6 +94,8 @@ static int on_part_begin(const MultipartPart *part, void *userdata) {
                 return 0;
         }
         if (streq(part->name, "archive")) {
+                if (job_receipt_upload_begin(s->receipt, "archives") < 0)
+                        return fail(s, MHD_HTTP_BAD_REQUEST, "too many uploaded parts");
                 s->part = PART_ARCHIVE_SNIFF;
                 s->sniff_len = 0;
                 return 0;
@@ -102,6 +109,8 @@ static int on_part_begin(const MultipartPart *part, void *userdata) {
                 return fail(s, MHD_HTTP_BAD_REQUEST, error ?: "invalid file name");
         if (r < 0)
                 return bundle_error(s, r);
+        if (job_receipt_upload_begin(s->receipt, "files") < 0)
+                return fail(s, MHD_HTTP_BAD_REQUEST, "too many uploaded parts");
         s->part = PART_FILE;
         return 0;
 }
@@ -123,6 +132,10 @@ static int start_archive(Submission *s) {
 static int on_part_data(const void *buf, size_t len, void *userdata) {
         Submission *s = userdata;
         int r;
+
+        if ((s->part == PART_FILE || s->part == PART_ARCHIVE_SNIFF || s->part == PART_ARCHIVE) &&
+            job_receipt_upload_update(s->receipt, buf, len) < 0)
+                return fail(s, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot digest the upload");
 
         switch (s->part) {
         case PART_MANIFEST: {
@@ -174,6 +187,8 @@ static int on_part_end(void *userdata) {
                 r = bundle_writer_end(s->bundle);
                 if (r < 0)
                         return bundle_error(s, r);
+                if (job_receipt_upload_end(s->receipt) < 0)
+                        return fail(s, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot digest the upload");
         }
         s->part = PART_NONE;
         return 0;
@@ -228,6 +243,8 @@ void submit_begin(Api *a, HttpRequest *req) {
                 return;
         }
 
+        if (job_receipt_new(&s->receipt) < 0)
+                goto oom;
         s->bundle_fd = memfd_create("upload", MFD_CLOEXEC);
         if (s->bundle_fd < 0)
                 goto oom;
@@ -251,14 +268,9 @@ static const Interpreter *pick_interpreter(const Manifest *m) {
         if (m->interpreter)
                 return interpreter_find(m->interpreter);
         const char *dot = m->entrypoint ? strrchr(m->entrypoint, '.') : NULL;
-        static const char *const by_extension[][2] = {
-                { ".py", "python" }, { ".sh", "bash" }, { ".bash", "bash" },
-                { ".js", "node" },   { ".mjs", "node" }, { ".pl", "perl" },
-        };
-        for (size_t i = 0; dot && i < ELEMENTSOF(by_extension); i++)
-                if (streq(dot, by_extension[i][0]))
-                        return interpreter_find(by_extension[i][1]);
-        return NULL;
+        /* The first language of an extension runs it: bash, for a .sh file. */
+        const Interpreter *by_extension = dot ? interpreter_from_extension(dot, false) : NULL;
+        return by_extension ? interpreter_find(by_extension->name) : NULL;
 }
 
 void submit_finish(Api *a, HttpRequest *req) {
@@ -304,7 +316,7 @@ void submit_finish(Api *a, HttpRequest *req) {
 
         int stdin_fd = -EBADF;
         if (m->stdin_data) {
-                stdin_fd = memfd_with("stdin", m->stdin_data, m->stdin_size);
+                stdin_fd = memfd_new_sealed("stdin", m->stdin_data, m->stdin_size);
                 if (stdin_fd < 0)
                         goto oom;
         }
@@ -318,6 +330,9 @@ void submit_finish(Api *a, HttpRequest *req) {
                 .bundle_fd = TAKE_FD(s->bundle_fd),
                 .output_patterns = m->outputs,
         };
+        job_receipt_set_timeout(s->receipt, spec.timeout_usec);
+        if (job_receipt_add_input(s->receipt, "manifest", s->manifest ?: "", s->manifest_len) < 0)
+                goto oom;
         r = job_submit(a->jobs, &spec, interp->name, &s->client, true, &job, &refusal);
         if (r == 1) {
                 reply_refusal(req, &refusal);
@@ -329,9 +344,8 @@ void submit_finish(Api *a, HttpRequest *req) {
                 return;
         }
 
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "job_id", json_object_new_string(job_id(job)));
-        json_object_object_add(o, "status", json_object_new_string(job_status_to_string(job_status(job))));
+        job_receipt_attach(job, TAKE_PTR(s->receipt));
+        json_object *o = job_to_json(job, 0);
         char location[64];
         snprintf(location, sizeof(location), "/status/%s", job_id(job));
         (void) http_request_reply_json(req, MHD_HTTP_ACCEPTED, o, (const char *const[]) { "Location", location, NULL });

@@ -12,6 +12,8 @@
 enum {
         ARG_PIN = 0x100,
         ARG_LIST_LANGUAGES,
+        ARG_RECEIPT,
+        ARG_KEY,
 };
 
 static const struct option options[] = {
@@ -31,6 +33,8 @@ static const struct option options[] = {
         { "outputs",        required_argument, NULL, 'O'               },
         { "output-dir",     required_argument, NULL, 'o'               },
         { "env",            required_argument, NULL, 'E'               },
+        { "receipt",        required_argument, NULL, ARG_RECEIPT       },
+        { "key",            required_argument, NULL, ARG_KEY           },
         {}
 };
 #define SHORT_OPTIONS ":l:i:t:s:kwmqhVe:O:o:E:"
@@ -132,6 +136,12 @@ static int parse_options(int argc, char **argv, bool permute, bool submit_option
                 case ARG_LIST_LANGUAGES:
                         a->command = CLI_LANGUAGES;
                         break;
+                case ARG_RECEIPT:
+                        a->receipt_file = optarg;
+                        break;
+                case ARG_KEY:
+                        a->key_file = optarg;
+                        break;
                 case 'e':
                         a->entrypoint = optarg;
                         break;
@@ -190,6 +200,23 @@ static int parse_submit(int argc, char **argv, CliArgs *a, char **ret_error) {
         return 0;
 }
 
+/* sandrun verify [OPTIONS] RECEIPT.json [FILE...] */
+static int parse_verify(int argc, char **argv, CliArgs *a, char **ret_error) {
+        int r = parse_options(argc, argv, true, false, a, ret_error);
+        if (r < 0 || a->command != CLI_RUN)
+                return r;
+        a->command = CLI_VERIFY;
+        if (optind >= argc)
+                return fail(ret_error, "verify needs a receipt file (from --receipt)");
+        if (a->receipt_file || a->watch || a->lang || a->stdin_file || a->timeout)
+                return fail(ret_error, "verify takes only --server, --pin, --insecure, --key and --quiet");
+        a->receipt = argv[optind];
+        for (int i = optind + 1; i < argc; i++)
+                if ((r = push(&a->args, &a->n_args, argv[i])) < 0)
+                        return r;
+        return 0;
+}
+
 int cli_args_parse(int argc, char **argv, CliArgs *ret, char **ret_error) {
         CliArgs a = {};
         *ret_error = NULL;
@@ -200,6 +227,14 @@ int cli_args_parse(int argc, char **argv, CliArgs *ret, char **ret_error) {
 
         if (optind < argc && streq(argv[optind], "submit") && !streq(argv[optind - 1], "--")) {
                 r = parse_submit(argc - optind, argv + optind, &a, ret_error);
+                goto finish;
+        }
+        if (optind < argc && streq(argv[optind], "verify") && !streq(argv[optind - 1], "--")) {
+                r = parse_verify(argc - optind, argv + optind, &a, ret_error);
+                goto finish;
+        }
+        if (a.key_file) {
+                r = fail(ret_error, "--key is only for 'sandrun verify'");
                 goto finish;
         }
 

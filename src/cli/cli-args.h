@@ -10,6 +10,7 @@ typedef enum CliCommand {
         CLI_RUN,                        /* run one program, from a file or stdin */
         CLI_SUBMIT,                     /* upload a project as a batch job */
         CLI_LANGUAGES,                  /* list the server's languages */
+        CLI_VERIFY,                     /* check a receipt, and files against it */
         CLI_HELP,
         CLI_VERSION,
 } CliCommand;
@@ -35,7 +36,10 @@ typedef struct CliArgs {
         char **env;                     /* NAME=VALUE */
         size_t n_env;
         const char *output_dir;
-        char **args;                    /* the program's own arguments */
+        const char *receipt_file;       /* where to save the job's receipt */
+        const char *receipt;            /* CLI_VERIFY: the receipt to check */
+        const char *key_file;           /* CLI_VERIFY: its public key, instead of asking the server */
+        char **args;                    /* the program's own arguments; CLI_VERIFY: the files */
         size_t n_args;
 } CliArgs;
 

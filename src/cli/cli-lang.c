@@ -4,42 +4,12 @@
 #include <strings.h>
 
 #include "cli-lang.h"
+#include "interpreters.h"
 #include "macro.h"
 
 /* Only the first line matters, and no sane interpreter line is longer than this. */
 #define SHEBANG_MAX 256
 #define INTERPRETER_NAME_MAX 32
-
-static const struct {
-        const char *extension;
-        const char *lang;
-} extension_table[] = {
-        { ".py",   "python" },
-        { ".pyw",  "python" },
-        { ".sh",   "sh"     },
-        { ".bash", "bash"   },
-        { ".js",   "node"   },
-        { ".mjs",  "node"   },
-        { ".cjs",  "node"   },
-        { ".pl",   "perl"   },
-        { ".pm",   "perl"   },
-};
-
-static const struct {
-        const char *interpreter;
-        const char *lang;
-} interpreter_table[] = {
-        { "python",  "python" },
-        { "python3", "python" },
-        { "pypy3",   "python" },
-        { "bash",    "bash"   },
-        { "sh",      "sh"     },
-        { "dash",    "sh"     },
-        { "ash",     "sh"     },
-        { "node",    "node"   },
-        { "nodejs",  "node"   },
-        { "perl",    "perl"   },
-};
 
 const char *lang_from_extension(const char *filename) {
         if (!filename)
@@ -53,10 +23,9 @@ const char *lang_from_extension(const char *filename) {
         if (!dot || dot == base)
                 return NULL;
 
-        for (size_t i = 0; i < ELEMENTSOF(extension_table); i++)
-                if (strcasecmp(dot, extension_table[i].extension) == 0)
-                        return extension_table[i].lang;
-        return NULL;
+        /* What the file is written in: a .sh file is plain sh, though the server would run it with bash. */
+        const Interpreter *i = interpreter_from_extension(dot, true);
+        return i ? i->name : NULL;
 }
 
 const char *lang_from_interpreter(const char *name, size_t len) {
@@ -65,10 +34,9 @@ const char *lang_from_interpreter(const char *name, size_t len) {
 
         /* "python3.11" and "perl5.36" are versioned names of the plain ones; retry without the suffix. */
         for (size_t n = len; n > 0; n--) {
-                for (size_t i = 0; i < ELEMENTSOF(interpreter_table); i++)
-                        if (strlen(interpreter_table[i].interpreter) == n &&
-                            strneq(name, interpreter_table[i].interpreter, n))
-                                return interpreter_table[i].lang;
+                const Interpreter *i = interpreter_from_command(name, n);
+                if (i)
+                        return i->name;
                 if (!strchr("0123456789.", name[n - 1]))
                         break;
         }

@@ -189,6 +189,7 @@ JobReply *job_reply_free(JobReply *r) {
         free(r->error);
         free(r->stdout_data);
         free(r->stderr_data);
+        free(r->receipt);
         free(r);
         return NULL;
 }
@@ -228,6 +229,23 @@ int job_reply_parse(const char *buf, size_t len, JobReply **ret) {
                     (r = get_metric(m, "wall_seconds", &j->wall_seconds)) < 0)
                         return r;
                 j->has_metrics = true;
+        }
+
+        /* Kept as the server wrote it, for `sandrun verify`; only its shape is checked here. */
+        struct json_object *receipt = get_field(o, "receipt");
+        if (receipt) {
+                size_t n;
+                const char *s = json_object_is_type(receipt, json_type_object)
+                                        ? json_object_to_json_string_length(receipt,
+                                                                            JSON_C_TO_STRING_PLAIN |
+                                                                                    JSON_C_TO_STRING_NOSLASHESCAPE,
+                                                                            &n)
+                                        : NULL;
+                if (!s || n > REPLY_RECEIPT_MAX)
+                        return -EBADMSG;
+                j->receipt = strndup(s, n);
+                if (!j->receipt)
+                        return -ENOMEM;
         }
 
         *ret = TAKE_PTR(j);

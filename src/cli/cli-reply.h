@@ -25,6 +25,7 @@
 #define REPLY_FILES_MAX 100000
 #define REPLY_LANGUAGES_MAX 64
 #define REPLY_NAMES_MAX 16
+#define REPLY_RECEIPT_MAX ((size_t) 256 << 10)
 
 /* The answer of POST /run, POST /submit, GET /status/{id} and GET /logs/{id}; absent fields stay unset. */
 typedef struct JobReply {
@@ -44,6 +45,7 @@ typedef struct JobReply {
         double cpu_seconds;
         double memory_mb;
         double wall_seconds;
+        char *receipt;                  /* the signed receipt as compact JSON, once finished */
 } JobReply;
 
 int job_reply_parse(const char *buf, size_t len, JobReply **ret);

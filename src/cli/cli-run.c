@@ -10,6 +10,7 @@
 #include "cli-outcome.h"
 #include "cli-read.h"
 #include "cli-report.h"
+#include "cli-verify.h"
 #include "cli-run.h"
 
 int run_request_to_json(const RunRequest *req, char **ret) {
@@ -93,6 +94,9 @@ int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_re
         write_all(stderr, j->stderr_data, j->stderr_size);
         report_job_end(j, response, a->metrics);
 
+        int saved = cli_save_receipt(a->receipt_file, j->receipt);
+        if (saved != 0)
+                return saved;
         r = job_exit_code(j);
         if (r == SANDRUN_EXIT_SERVER)
                 fprintf(stderr, "sandrun: the server did not say how the program ended\n");

@@ -21,6 +21,7 @@
 #include "cli-submit.h"
 #include "cli-tarball.h"
 #include "cli-unpack.h"
+#include "cli-verify.h"
 
 typedef struct Follow {
         HttpClient *client;
@@ -310,6 +311,9 @@ int cli_submit(HttpClient *c, const CliArgs *a) {
                 return r;
 
         report_job_end(final, NULL, a->metrics);
+        r = cli_save_receipt(a->receipt_file, final->receipt);
+        if (r != 0)
+                return r;
         if (!a->quiet)
                 fprintf(stderr, "sandrun: job %s %s after %.1f s\n", f.job_id, final->status,
                         now_seconds() - f.started);

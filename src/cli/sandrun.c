@@ -17,6 +17,7 @@
 #include "cli-read.h"
 #include "cli-run.h"
 #include "cli-submit.h"
+#include "cli-verify.h"
 #include "cli-watch.h"
 #include "config.h"
 
@@ -31,6 +32,9 @@ static void help(void) {
                "  sandrun [OPTIONS] --watch FILE [ARGS...] run it again on every save\n"
                "  sandrun submit [OPTIONS] DIR|FILE... [-- ARGS...]\n"
                "                                           run a whole project as a batch job\n"
+               "  sandrun verify [OPTIONS] RECEIPT [FILE...]\n"
+               "                                           check a job's signed receipt, and that each\n"
+               "                                           FILE is one it names (code, output, ...)\n"
                "  sandrun --list-languages                 show the languages the server has\n"
                "\n"
                "Runs code in a sandbox on a sandrun server. The program's stdout and stderr become\n"
@@ -50,6 +54,8 @@ static void help(void) {
                "                         local server, " PIN_FILE " when readable)\n"
                "  -k, --insecure         do not check the server's certificate at all\n"
                "      --list-languages   list the server's languages, aliases and extensions\n"
+               "      --receipt=FILE     save the job's signed receipt (JSON) in FILE\n"
+               "      --key=PEM          verify: check against this public key, not the server's\n"
                "  -h, --help             show this help\n"
                "  -V, --version          show the version\n"
                "\n"
@@ -142,6 +148,8 @@ static int run(const CliArgs *a) {
                 return cli_list_languages(c);
         case CLI_SUBMIT:
                 return cli_submit(c, a);
+        case CLI_VERIFY:
+                return cli_verify(c, a);
         default:
                 if (a->watch)
                         return cli_watch(c, a);

@@ -107,6 +107,30 @@ TEST(commands) {
         cli_args_done(&a);
 }
 
+TEST(verify_and_receipt) {
+        CliArgs a;
+        _cleanup_free_ char *error = NULL;
+        ASSERT_OK(parse(&a, &error, ARGV("-k", "verify", "r.json", "out.txt", "--key", "k.pem", "code.py")));
+        ASSERT_EQ(a.command, CLI_VERIFY);
+        ASSERT_TRUE(a.insecure);
+        ASSERT_STREQ(a.receipt, "r.json");
+        ASSERT_STREQ(a.key_file, "k.pem");
+        ASSERT_EQ(a.n_args, 2);
+        ASSERT_STREQ(a.args[0], "out.txt");
+        ASSERT_STREQ(a.args[1], "code.py");
+        cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("--receipt", "r.json", "x.py", "arg")));
+        ASSERT_EQ(a.command, CLI_RUN);
+        ASSERT_STREQ(a.receipt_file, "r.json");
+        ASSERT_STREQ(a.program, "x.py");
+        cli_args_done(&a);
+        /* "verify" after the program is one of its arguments. */
+        ASSERT_OK(parse(&a, &error, ARGV("x.py", "verify")));
+        ASSERT_EQ(a.command, CLI_RUN);
+        ASSERT_STREQ(a.args[0], "verify");
+        cli_args_done(&a);
+}
+
 static void check_usage_error(char **argv, const char *needle) {
         CliArgs a = { .lang = "untouched" };
         _cleanup_free_ char *error = NULL;
@@ -143,6 +167,9 @@ TEST(usage_errors) {
         check_usage_error(ARGV("submit", "a", "-E", "=x"), "NAME=VALUE");
         check_usage_error(ARGV("submit", "a", "-E", "1A=x"), "NAME=VALUE");
         check_usage_error(ARGV("submit", "a", "-E", "A-B=x"), "NAME=VALUE");
+        check_usage_error(ARGV("verify"), "needs a receipt");
+        check_usage_error(ARGV("verify", "-t", "5", "r.json"), "verify takes only");
+        check_usage_error(ARGV("--key", "k.pem", "x.py"), "only for 'sandrun verify'");
 }
 
 int main(void) {
@@ -150,6 +177,7 @@ int main(void) {
         RUN(run_stdin);
         RUN(submit);
         RUN(commands);
+        RUN(verify_and_receipt);
         RUN(usage_errors);
         return 0;
 }

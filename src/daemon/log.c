@@ -7,15 +7,32 @@
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
+#include "log-sink.h"
 #include "log.h"
 
 #define FIELDS_MAX 32
 
 static bool to_stderr;
+static int max_priority = LOG_INFO;
+
+/* The core library's messages (debug level), when asked for with SYSTEMD_LOG_LEVEL=debug. */
+static void core_sink(int priority, int error, const char *message, void *userdata) {
+        if (priority > max_priority)
+                return;
+        if (error > 0)
+                (void) log_errno(priority, error, "%s", message);
+        else
+                log_message(priority, "%s", message);
+}
 
 void log_setup(void) {
+        const char *level = getenv("SYSTEMD_LOG_LEVEL");
+
         /* Under systemd our stderr is the journal already; by hand we want to see what happens. */
         to_stderr = !getenv("JOURNAL_STREAM");
+        if (level && (streq(level, "debug") || streq(level, "7")))
+                max_priority = LOG_DEBUG;
+        log_sink_set(core_sink, NULL);
 }
 
 void log_struct(int priority, const char *message, const char *const *fields) {

@@ -10,6 +10,8 @@
 
 #include "macro.h"
 
+/* Also installs the core library's log sink (log-sink.h): its debug messages are written with
+ * SYSTEMD_LOG_LEVEL=debug. */
 void log_setup(void);
 /* A message about the daemon itself. */
 void log_message(int priority, const char *format, ...) _printf_(2, 3);

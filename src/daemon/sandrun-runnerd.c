@@ -45,7 +45,7 @@ typedef struct Options {
         const char *bus_address;
         const char *front_user, *job_user;
         const char *slice;
-        const char *stage_path;
+        const char *stage_path, *init_path;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, work_size, tmp_size, open_files;
         uint64_t max_jobs, max_connections;
 } Options;
@@ -56,6 +56,7 @@ static Options opts = {
         .job_user = "sandrun-job",
         .slice = "sandrun.slice",
         .stage_path = SANDRUN_LIBEXECDIR "/sandrun-stage",
+        .init_path = SANDRUN_LIBEXECDIR "/sandrun-init",
         .memory_max = 512ULL << 20,
         .tasks_max = 64,
         .cpu_quota = 1000000,
@@ -86,6 +87,7 @@ static void help(void) {
                "  --open-files N         open files per job process (default 256)\n"
                "  --max-jobs N           jobs at once, over all connections (default 256)\n"
                "  --stage-path PATH      the sandrun-stage helper (default " SANDRUN_LIBEXECDIR "/sandrun-stage)\n"
+               "  --init-path PATH       the sandrun-init helper, every job's PID 1 (default " SANDRUN_LIBEXECDIR "/sandrun-init)\n"
                "  -h --help              this help\n"
                "  --version              print the version\n\n"
                "The front may only lower these limits for a job, never raise them.\n");
@@ -94,7 +96,7 @@ static void help(void) {
 static int parse_options(int argc, char **argv) {
         enum {
                 ARG_LISTEN = 0x100, ARG_BUS, ARG_FRONT, ARG_JOB_USER, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
-                ARG_TIMEOUT, ARG_OUTPUT, ARG_WORK, ARG_TMP, ARG_FILES, ARG_JOBS, ARG_STAGE, ARG_VERSION,
+                ARG_TIMEOUT, ARG_OUTPUT, ARG_WORK, ARG_TMP, ARG_FILES, ARG_JOBS, ARG_STAGE, ARG_INIT, ARG_VERSION,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
@@ -112,6 +114,7 @@ static int parse_options(int argc, char **argv) {
                 { "open-files", required_argument, NULL, ARG_FILES },
                 { "max-jobs", required_argument, NULL, ARG_JOBS },
                 { "stage-path", required_argument, NULL, ARG_STAGE },
+                { "init-path", required_argument, NULL, ARG_INIT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -169,6 +172,9 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_STAGE:
                         opts.stage_path = optarg;
+                        break;
+                case ARG_INIT:
+                        opts.init_path = optarg;
                         break;
                 case 'h':
                         help();
@@ -436,6 +442,7 @@ static int run(int argc, char **argv) {
                 .scope_timeout_usec = 10 * USEC_PER_SEC,
                 .cgroup_root = "/sys/fs/cgroup",
                 .stage_path = opts.stage_path,
+                .init_path = opts.init_path,
         };
         r = runner_new(&runner, event, d.bus, &rc);
         if (r < 0) {

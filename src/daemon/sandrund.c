@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,15 +19,20 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "agent-check.h"
 #include "api.h"
 #include "cidr.h"
 #include "config.h"
 #include "http-server.h"
 #include "interpreters.h"
 #include "job.h"
+#include "listen-fds.h"
 #include "log.h"
 #include "parse-util.h"
 #include "runner.h"
+#include "io-util.h"
+#include "receipt-key.h"
+#include "strv.h"
 #include "tls-cert.h"
 
 typedef struct Options {
@@ -36,9 +42,12 @@ typedef struct Options {
         bool debug;
         const char *runner_socket;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size;
-        uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
+        uint64_t max_running, max_queued, batch_ttl, connection_timeout;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
         CidrList trusted_proxies;
+        CorsPolicy cors;
+        const char *node_name;
+        const char *receipt_key;
 } Options;
 
 static Options opts = {
@@ -87,6 +96,11 @@ static void help(void) {
                "  --max-running-per-ip N jobs one client IP may run at once (default 2)\n"
                "  --max-queued-per-ip N  jobs one client IP may have waiting (default 16)\n"
                "  --trusted-proxy CIDR   believe X-Forwarded-For from these peers (repeatable)\n"
+               "  --cors-origin ORIGIN   only pages from this origin (and sandrun's own) may call the API,\n"
+               "                         e.g. https://docs.example.org (repeatable; default: any origin)\n"
+               "  --receipt-key FILE     sign receipts with this Ed25519 private key (PEM); default: the\n"
+               "                         credential receipt.key, else a key made at start\n"
+               "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
                "  --batch-ttl DURATION   how long a finished batch job is kept (default 60s)\n"
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
                "  --debug                add each job's timeline to JSON answers\n"
@@ -99,7 +113,8 @@ static int parse_options(int argc, char **argv) {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_RUNNER, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
-                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_CORS_ORIGIN, ARG_RECEIPT_KEY,
+                ARG_NODE_NAME,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
@@ -128,6 +143,9 @@ static int parse_options(int argc, char **argv) {
                 { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
                 { "upload-max", required_argument, NULL, ARG_UPLOAD },
                 { "held-max", required_argument, NULL, ARG_HELD },
+                { "cors-origin", required_argument, NULL, ARG_CORS_ORIGIN },
+                { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
+                { "node-name", required_argument, NULL, ARG_NODE_NAME },
                 {}
         };
         int c, r = 0;
@@ -205,6 +223,12 @@ static int parse_options(int argc, char **argv) {
                                 r = cidr_list_add(&opts.trusted_proxies, &proxy);
                         break;
                 }
+                case ARG_RECEIPT_KEY:
+                        opts.receipt_key = optarg;
+                        break;
+                case ARG_CORS_ORIGIN:
+                        r = cors_policy_add(&opts.cors, optarg);
+                        break;
                 case ARG_HELD:
                         r = parse_size(optarg, &opts.held_max);
                         break;
@@ -213,6 +237,10 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_BATCH_TTL:
                         r = parse_duration(optarg, &opts.batch_ttl);
+                        break;
+                case ARG_NODE_NAME:
+                        opts.node_name = optarg;
+                        r = job_node_name_is_valid(optarg) ? 0 : -EINVAL;
                         break;
                 case 'h':
                         help();
@@ -245,22 +273,40 @@ static int parse_options(int argc, char **argv) {
         return 1;
 }
 
-static int open_listen_socket(int *ret_fd, bool *ret_loopback) {
-        int n = sd_listen_fds(true);
+/* The sockets systemd passes, sorted by FileDescriptorName=: the public port, and HAProxy's agent
+ * check (-EBADF when not configured). Sockets of other roles stay for whoever takes them. */
+static int take_listen_fds(int *ret_public, int *ret_agent) {
+        static const char *const side_names[] = { LISTEN_FD_NAME_AGENT, LISTEN_FD_NAME_METRICS, NULL };
+        _cleanup_strv_free_ char **names = NULL;
+        int n, pub, agent;
 
+        n = sd_listen_fds_with_names(true, &names);
         if (n < 0)
                 return log_errno(LOG_ERR, n, "Cannot take sockets from systemd");
-        if (n > 1)
-                return log_errno(LOG_ERR, EINVAL, "Expected one listening socket from systemd, got %d", n);
-        if (n == 1 && !opts.listen) {
-                int fd = SD_LISTEN_FDS_START;
+        pub = listen_fds_find(names, n, NULL, side_names);
+        if (pub == -ENOTUNIQ)
+                return log_errno(LOG_ERR, EINVAL, "Expected one public listening socket from systemd, got more");
+        agent = listen_fds_find(names, n, LISTEN_FD_NAME_AGENT, side_names);
+        if (agent == -ENOTUNIQ)
+                return log_errno(LOG_ERR, EINVAL, "Expected one socket named \"agent\" from systemd, got more");
+        for (int i = 0; i < n; i++)
+                (void) fcntl(SD_LISTEN_FDS_START + i, F_SETFD, FD_CLOEXEC);
+        if (agent >= 0 && sd_is_socket(SD_LISTEN_FDS_START + agent, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
+                return log_errno(LOG_ERR, EINVAL, "The agent socket from systemd is not a listening stream");
+        *ret_public = pub >= 0 ? SD_LISTEN_FDS_START + pub : -EBADF;
+        *ret_agent = agent >= 0 ? SD_LISTEN_FDS_START + agent : -EBADF;
+        return 0;
+}
+
+static int open_listen_socket(int systemd_fd, int *ret_fd, bool *ret_loopback) {
+        if (systemd_fd >= 0 && !opts.listen) {
+                int fd = systemd_fd;
                 if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
                         return log_errno(LOG_ERR, EINVAL, "The socket from systemd is not a listening stream");
                 struct sockaddr_storage ss;
                 socklen_t len = sizeof(ss);
                 if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
                         return log_errno(LOG_ERR, errno, "getsockname");
-                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
                 *ret_loopback = sockaddr_is_loopback((struct sockaddr *) &ss);
                 *ret_fd = fd;
                 return 0;
@@ -314,6 +360,40 @@ static int load_tls(TlsIdentity **ret) {
         return 0;
 }
 
+/* The receipt signing key: --receipt-key, else the credential receipt.key (so that receipts outlive
+ * restarts and a cluster's hosts share one key), else one made now. */
+static int load_receipt_key(ReceiptKey **ret) {
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        char path[4096], pem[RECEIPT_KEY_PEM_MAX + 1];
+        const char *file = opts.receipt_key;
+        int r;
+
+        if (!file && creds) {
+                snprintf(path, sizeof(path), "%s/receipt.key", creds);
+                if (access(path, F_OK) == 0)
+                        file = path;
+        }
+        if (!file) {
+                r = receipt_key_generate(ret);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "Cannot make a receipt signing key");
+                return 0;
+        }
+        _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_errno(LOG_ERR, errno, "Cannot open the receipt key %s", file);
+        ssize_t n = loop_pread(fd, pem, sizeof(pem), 0);
+        if (n < 0)
+                return log_errno(LOG_ERR, (int) -n, "Cannot read the receipt key %s", file);
+        if ((size_t) n > RECEIPT_KEY_PEM_MAX)
+                return log_errno(LOG_ERR, EFBIG, "The receipt key %s is too large", file);
+        r = receipt_key_load(ret, pem, (size_t) n);
+        explicit_bzero(pem, sizeof(pem));
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "The receipt key %s is not an Ed25519 private key in PEM", file);
+        return 0;
+}
+
 static void publish_pin(const TlsIdentity *tls) {
         const char *rt = getenv("RUNTIME_DIRECTORY");
         char path[4096], field[128];
@@ -340,8 +420,27 @@ typedef struct Daemon {
 } Daemon;
 
 static void update_status(Daemon *d) {
-        (void) sd_notifyf(false, "STATUS=%u running, %u queued, %" PRIu64 " finished (%" PRIu64 " failed)",
+        (void) sd_notifyf(false, "STATUS=%s%u running, %u queued, %" PRIu64 " finished (%" PRIu64 " failed)",
+                          job_manager_is_draining(d->jobs) ? "Draining: " : "",
                           job_manager_n_running(d->jobs), job_manager_n_queued(d->jobs), d->finished, d->failed);
+}
+
+static bool daemon_is_draining(void *userdata) {
+        Daemon *d = userdata;
+        return job_manager_is_draining(d->jobs);
+}
+
+/* SIGUSR1 drains this host (no new jobs; held ones are still served until they expire), SIGUSR2 ends
+ * that. Not SIGTERM, which still stops the daemon and wipes every job. */
+static int on_drain_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Daemon *d = userdata;
+        bool drain = si->ssi_signo == SIGUSR1;
+
+        if (drain != job_manager_is_draining(d->jobs))
+                log_message(LOG_INFO, drain ? "Draining: starting no new jobs" : "Taking new jobs again");
+        job_manager_set_draining(d->jobs, drain);
+        update_status(d);
+        return 0;
 }
 
 /* One journal entry per job: metrics only. */
@@ -397,9 +496,11 @@ static int run(int argc, char **argv) {
         _cleanup_(api_freep) Api *api = NULL;
         _cleanup_(http_server_freep) HttpServer *server = NULL;
         _cleanup_(tls_identity_freep) TlsIdentity *tls = NULL;
+        _cleanup_(receipt_key_freep) ReceiptKey *receipt_key = NULL;
+        _cleanup_(agent_check_freep) AgentCheck *agent = NULL;
         sigset_t mask;
         bool loopback = false;
-        int listen_fd = -EBADF, r;
+        int listen_fd = -EBADF, systemd_fd = -EBADF, agent_fd = -EBADF, r;
 
         log_setup();
         r = parse_options(argc, argv);
@@ -414,6 +515,8 @@ static int run(int argc, char **argv) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGUSR2);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_errno(LOG_ERR, errno, "sigprocmask");
         /* Writes to a job that has gone, or a client that has, must fail with EPIPE, not kill us. */
@@ -422,11 +525,21 @@ static int run(int argc, char **argv) {
         r = sd_event_default(&event);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Cannot create the event loop");
-        (void) sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, NULL);
-        (void) sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
-        (void) sd_event_set_watchdog(event, true);
+        /* SIGTERM and SIGINT are blocked now: without their sources nothing could stop us but SIGKILL. */
+        r = sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, NULL);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Cannot watch SIGTERM");
+        r = sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "Cannot watch SIGINT");
+        r = sd_event_set_watchdog(event, true);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "Cannot enable the watchdog, ignoring");
 
-        r = open_listen_socket(&listen_fd, &loopback);
+        r = take_listen_fds(&systemd_fd, &agent_fd);
+        if (r < 0)
+                return r;
+        r = open_listen_socket(systemd_fd, &listen_fd, &loopback);
         if (r < 0)
                 return r;
         if (opts.plain_http && !loopback) {
@@ -458,6 +571,7 @@ static int run(int argc, char **argv) {
         }
 
         JobManagerConfig jc = {
+                .node_name = opts.node_name,
                 .finished_ttl_usec = opts.batch_ttl,
                 .default_cpu_quota = opts.cpu_quota,
                 .memory_max = opts.held_max,
@@ -482,6 +596,29 @@ static int run(int argc, char **argv) {
         }
         Daemon daemon = { .event = event, .jobs = jobs };
         job_manager_set_finished_hook(jobs, on_job_finished, &daemon);
+        (void) sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
+        (void) sd_event_add_signal(event, NULL, SIGUSR2, on_drain_signal, &daemon);
+        if (agent_fd >= 0) {
+                r = agent_check_new(&agent, event, agent_fd, daemon_is_draining, &daemon);
+                if (r < 0) {
+                        safe_close(listen_fd);
+                        return log_errno(LOG_ERR, r, "Cannot set up the agent check listener");
+                }
+        }
+
+        r = load_receipt_key(&receipt_key);
+        if (r < 0) {
+                safe_close(listen_fd);
+                return r;
+        }
+        char node[HOST_NAME_MAX + 1] = "";
+        if (!opts.node_name && gethostname(node, sizeof(node) - 1) < 0)
+                log_errno(LOG_WARNING, errno, "Cannot get the host name, ignoring");
+        char key_field[64];
+        snprintf(key_field, sizeof(key_field), "SANDRUN_RECEIPT_KEY_ID=%s", receipt_key_id(receipt_key));
+        log_struct(LOG_NOTICE, receipt_key_ephemeral(receipt_key) ? "Signing receipts with a key made at start"
+                                                                  : "Signing receipts with the configured key",
+                   (const char *const[]) { key_field, NULL });
 
         ApiConfig ac = {
                 .run_limits = { .max_args = 64, .max_arg_len = 4096, .max_name_len = 32 },
@@ -490,6 +627,16 @@ static int run(int argc, char **argv) {
                 .max_timeout_usec = opts.timeout,
                 .upload_max = opts.upload_max,
                 .debug_timeline = opts.debug,
+                .cors = opts.cors,
+                .tls = tls != NULL,
+                .receipts = {
+                        .key = receipt_key,
+                        .node = opts.node_name ?: node,
+                        .memory_max = opts.memory_max,
+                        .tasks_max = opts.tasks_max,
+                        .cpu_quota_per_sec_usec = opts.cpu_quota,
+                        .output_max = opts.output_max,
+                },
         };
         r = api_new(&api, jobs, &ac);
         if (r < 0) {
@@ -505,6 +652,7 @@ static int run(int argc, char **argv) {
                 .connection_timeout_sec = opts.connection_timeout,
                 .max_connections = 1024,
                 .max_connections_per_ip = 64,
+                .unlimited_peer = api_peer_is_trusted_proxy,
         };
         r = http_server_new(&server, event, &hc, api_handle_request, api_decorate_response, api);
         if (r < 0)
@@ -515,8 +663,9 @@ static int run(int argc, char **argv) {
 
         char list[256];
         interpreters_format_list(list, sizeof(list));
-        log_message(LOG_INFO, "sandrund %s ready: %s, interpreters: %s, up to %" PRIu64 " jobs at once",
-                    PACKAGE_VERSION, tls ? "https" : "plain http", list, opts.max_running);
+        log_message(LOG_INFO, "sandrund %s ready: %s, interpreters: %s, up to %" PRIu64 " jobs at once%s%s%s",
+                    PACKAGE_VERSION, tls ? "https" : "plain http", list, opts.max_running,
+                    opts.node_name ? ", node " : "", opts.node_name ?: "", agent ? ", agent check on" : "");
         (void) sd_notify(false, "READY=1");
         update_status(&daemon);
 
@@ -527,6 +676,7 @@ static int run(int argc, char **argv) {
         /* Stop taking requests and starting jobs, answer whoever waits, then kill and wipe every job. */
         job_manager_shutdown(jobs);
         http_server_quiesce(server);
+        agent = agent_check_free(agent);
         server = http_server_free(server);
         jobs = job_manager_free(jobs);
         runner = runner_free(runner);

@@ -10,6 +10,9 @@
 
 #include "http-server.h"
 #include "list.h"
+#include "log-sink.h"
+#include "peer-limit.h"
+#include "url-unescape.h"
 
 struct HttpServer {
         sd_event *event;
@@ -20,6 +23,8 @@ struct HttpServer {
         http_handler_t headers_hook;
         void *userdata;
         size_t max_body;
+        PeerLimit *peers;
+        bool (*unlimited_peer)(const struct sockaddr *sa, socklen_t len, void *userdata);
         unsigned n_requests;
         unsigned n_sending;             /* responses queued and not yet fully sent */
         HttpRequest *requests;
@@ -81,6 +86,7 @@ static void request_free(HttpRequest *r) {
 static void arm_timer(HttpServer *s) {
         MHD_UNSIGNED_LONG_LONG ms;
         bool have = MHD_get_timeout(s->daemon, &ms) == MHD_YES;
+        int r;
 
         if (!s->timer_source)
                 return;
@@ -96,15 +102,21 @@ static void arm_timer(HttpServer *s) {
                 have = true;
         }
         if (!have) {
-                (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
+                r = sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot disarm the HTTP timer, ignoring");
                 return;
         }
-        (void) sd_event_source_set_time_relative(s->timer_source, ms * USEC_PER_MSEC);
-        (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_ONESHOT);
+        r = sd_event_source_set_time_relative(s->timer_source, ms * USEC_PER_MSEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->timer_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_debug_errno(r, "Cannot arm the HTTP timer, ignoring");
 }
 
 static void run_mhd(HttpServer *s) {
-        (void) MHD_run(s->daemon);
+        if (MHD_run(s->daemon) != MHD_YES)
+                log_debug("libmicrohttpd could not process its connections, ignoring");
         arm_timer(s);
 }
 
@@ -126,8 +138,13 @@ static int on_resume(sd_event_source *source, void *userdata) {
 /* MHD learns of resumed connections only in MHD_run(), and in external-epoll mode nothing else
  * guarantees that one happens soon; so we run it once more from the event loop. */
 static void schedule_run(HttpServer *s) {
-        if (s->resume_source)
-                (void) sd_event_source_set_enabled(s->resume_source, SD_EVENT_ONESHOT);
+        int r;
+
+        if (!s->resume_source)
+                return;
+        r = sd_event_source_set_enabled(s->resume_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_debug_errno(r, "Cannot schedule a run for a resumed connection, ignoring");
 }
 
 void http_response_add_header(void *response, const char *name, const char *value) {
@@ -187,7 +204,7 @@ int http_request_reply(HttpRequest *r, unsigned status, const char *content_type
         enum MHD_Result ok = MHD_queue_response(r->connection, status, resp);
         MHD_destroy_response(resp);
         if (ok != MHD_YES)
-                return -EIO;
+                return log_debug_errno(EIO, "libmicrohttpd refused a %u response", status);
         mark_sending(r);
         return 0;
 }
@@ -337,36 +354,46 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         *con_cls = NULL;
 }
 
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
+/* Before MHD takes a connection: refuse a peer that has its share of connections open already. */
+static enum MHD_Result on_accept_policy(void *cls, const struct sockaddr *addr, socklen_t len) {
+        HttpServer *s = cls;
+
+        if (s->unlimited_peer && s->unlimited_peer(addr, len, s->userdata))
+                return MHD_YES;
+        if (!peer_limit_acquire(s->peers, addr, len))
+                return MHD_NO;
+        /* Counted from NOTIFY_CONNECTION's start on, which follows at once unless MHD fails. */
+        peer_limit_release(s->peers, addr, len);
+        return MHD_YES;
 }
 
-/* MHD's own unescaping turns %00 into a NUL, which silently cuts a path short ("/%00x" would be "/"); we
- * leave %00 as it is, so such a path matches nothing. */
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+        HttpServer *s = cls;
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection,
+                                                                      MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = info ? info->client_addr : NULL;
+        socklen_t len = !sa ? 0 : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+                bool counted = sa && !(s->unlimited_peer && s->unlimited_peer(sa, len, s->userdata)) &&
+                               peer_limit_acquire(s->peers, sa, len);
+                *socket_context = counted ? s : NULL;
+        } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context && sa)
+                peer_limit_release(s->peers, sa, len);
+}
+
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
-        char *w = s;
-
-        for (const char *p = s; *p; p++) {
-                int hi, lo;
-                if (p[0] == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0 && (hi | lo) != 0) {
-                        *w++ = (char) (hi * 16 + lo);
-                        p += 2;
-                } else
-                        *w++ = *p;
-        }
-        *w = 0;
-        return w - s;
+        return url_unescape_inplace(s);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
-        /* MHD's own messages are about connections and TLS, never request content; they are dropped
-         * here because the daemon logs its own metrics and errors. */
+_printf_(2, 0) static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+        char msg[256];
+
+        /* MHD's own messages are about connections and TLS; they name no request content. */
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        msg[strcspn(msg, "\n")] = 0;
+        log_debug("libmicrohttpd: %s", msg);
 }
 
 const char *http_request_method(const HttpRequest *r) {
@@ -471,22 +498,22 @@ void http_server_quiesce(HttpServer *s) {
 HttpServer *http_server_free(HttpServer *s) {
         if (!s)
                 return NULL;
-        /* MHD aborts if stopped with suspended connections: answer them first, and let MHD queue that. */
-        bool resumed = false;
+        /* MHD aborts if stopped with suspended connections: answer them first, and let MHD queue that.
+         * Run MHD even if none was suspended here: a connection answered just before the loop ended is
+         * still suspended for MHD until its next run sees the resume. */
         for (HttpRequest *r = s->requests; r; r = r->next)
-                if (r->suspended) {
+                if (r->suspended)
                         (void) http_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                                         (const char *const[]) { "Retry-After", "5", NULL },
                                                         "the server is shutting down");
-                        resumed = true;
-                }
-        if (resumed && s->daemon)
+        if (s->daemon)
                 (void) MHD_run(s->daemon);
         sd_event_source_disable_unref(s->io_source);
         sd_event_source_disable_unref(s->timer_source);
         sd_event_source_disable_unref(s->resume_source);
         if (s->daemon)
                 MHD_stop_daemon(s->daemon);
+        peer_limit_free(s->peers);
         sd_event_unref(s->event);
         free(s);
         return NULL;
@@ -507,6 +534,10 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         s->decorate = decorate;
         s->userdata = userdata;
         s->max_body = config->max_body;
+        s->unlimited_peer = config->unlimited_peer;
+        r = peer_limit_new(&s->peers, config->max_connections_per_ip);
+        if (r < 0)
+                return r;
 
         struct MHD_OptionItem opts[16];
         size_t n = 0;
@@ -516,8 +547,8 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t) unescape, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout_sec, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, config->max_connections, NULL };
-        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_ip,
-                                              NULL };
+        /* The per-peer limit is ours (on_accept_policy), so that trusted proxies can be exempt. */
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) on_connection, s };
         /* Caps what a client can make us hold for headers and URL. */
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
         if (config->cert_pem && config->key_pem) {
@@ -529,7 +560,8 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         }
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
 
-        s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        s->daemon = MHD_start_daemon(flags, 0, on_accept_policy, s, on_access, s, MHD_OPTION_ARRAY, opts,
+                                     MHD_OPTION_END);
         if (!s->daemon)
                 return -EINVAL;
         TAKE_FD(listen_fd);

@@ -9,6 +9,7 @@
  */
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <systemd/sd-event.h>
@@ -32,6 +33,9 @@ typedef struct HttpServerConfig {
         unsigned connection_timeout_sec;
         unsigned max_connections;
         unsigned max_connections_per_ip;
+        /* Peers not held to max_connections_per_ip (trusted proxies, which carry many clients); the
+         * server's userdata is passed. NULL: none. */
+        bool (*unlimited_peer)(const struct sockaddr *sa, socklen_t len, void *userdata);
 } HttpServerConfig;
 
 int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *config, http_handler_t handler,

@@ -65,7 +65,7 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
-bool runner_is_usable(const Runner *r) {
+bool runner_is_usable(Runner *r) {
         return r->fd >= 0 && r->welcomed;
 }
 

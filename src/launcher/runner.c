@@ -10,11 +10,13 @@
 #include "cgroup-stat.h"
 #include "list.h"
 #include "runner-bus.h"
+#include "runner-result.h"
 #include "runner.h"
 #include "sandbox.h"
 #include "scope-launcher.h"
 #include "seccomp-policy.h"
 #include "strv.h"
+#include "time-util.h"
 
 /* How often a running job's cgroup is read, so figures survive an init that dies unexpectedly. */
 #define SAMPLE_INTERVAL_USEC (250 * USEC_PER_MSEC)
@@ -25,7 +27,7 @@
 struct Runner {
         sd_event *event;
         RunnerConfig config;
-        char *slice, *cgroup_root, *stage_path;
+        char *slice, *cgroup_root, *stage_path, *init_path;
         SandboxLayout *layout;
         SeccompProgram *seccomp;
         ScopeLauncher *launcher;
@@ -73,12 +75,6 @@ struct RunnerJob {
         int entry_status;
         RunnerTimeline timeline;
 };
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
-}
 
 static void job_unlink(RunnerJob *j) {
         Runner *r = j->runner;
@@ -159,7 +155,7 @@ static void job_maybe_finish(RunnerJob *j) {
                         return;
 
         job_stop_sources(j);
-        j->timeline.finished = now_usec();
+        j->timeline.finished = now_usec(CLOCK_MONOTONIC);
 
         if (j->has_sample) {
                 res->has_cpu = j->sample.has_cpu;
@@ -170,28 +166,13 @@ static void job_maybe_finish(RunnerJob *j) {
         if (j->timeline.released > 0)
                 res->wall_usec = (j->timeline.exited ?: j->timeline.finished) - j->timeline.released;
 
-        bool oom = j->has_sample && j->sample.oom_kills > 0;
-        if (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD) {
-                /* Decided already. */
-        } else if (j->kill_sent) {
-                res->reason = j->kill_reason;
-                if (j->entry_exited && WIFSIGNALED(j->entry_status))
-                        res->signal = WTERMSIG(j->entry_status);
-                else
-                        res->signal = SIGKILL;
-        } else if (j->entry_exited && WIFEXITED(j->entry_status)) {
-                res->completed = true;
-                res->exit_code = WEXITSTATUS(j->entry_status);
-        } else if (j->entry_exited && WIFSIGNALED(j->entry_status)) {
-                res->signal = WTERMSIG(j->entry_status);
-                res->reason = oom && res->signal == SIGKILL ? JOB_REASON_MEMORY : JOB_REASON_SIGNAL;
-        } else {
-                /* The init itself died: the OOM killer may pick it, or something killed the scope. */
-                res->reason = oom ? JOB_REASON_MEMORY : JOB_REASON_SIGNAL;
-                res->signal = SIGKILL;
-                if (!res->error)
-                        res->error = "the job's init ended unexpectedly";
-        }
+        runner_result_decide(res, &(RunnerOutcome) {
+                .kill_sent = j->kill_sent,
+                .kill_reason = j->kill_reason,
+                .entry_exited = j->entry_exited,
+                .entry_status = j->entry_status,
+                .oom = j->has_sample && j->sample.oom_kills > 0,
+        });
 
         j->state = RUNNER_JOB_FINISHED;
         job_notify(j);
@@ -294,7 +275,7 @@ static void job_maybe_release(RunnerJob *j) {
                 job_fail_launch(j, "cannot release the job's init", -r);
                 return;
         }
-        j->timeline.released = now_usec();
+        j->timeline.released = now_usec(CLOCK_MONOTONIC);
         j->state = RUNNER_JOB_RUNNING;
 
         r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, j->timeout_usec, 0,
@@ -321,7 +302,7 @@ static void on_scope_started(ScopeStart *s, int error, const char *message, void
                 job_fail_launch(j, "starting the job's scope failed", -error);
                 return;
         }
-        j->timeline.scope_started = now_usec();
+        j->timeline.scope_started = now_usec(CLOCK_MONOTONIC);
         j->in_scope = true;
         job_maybe_release(j);
 }
@@ -348,7 +329,7 @@ static void start_scope(RunnerJob *j) {
 static void handle_report(RunnerJob *j, const SandboxReport *rep) {
         switch (rep->kind) {
         case SANDBOX_REPORT_READY:
-                j->timeline.ready = now_usec();
+                j->timeline.ready = now_usec(CLOCK_MONOTONIC);
                 j->sandbox_ready = true;
                 job_maybe_release(j);
                 break;
@@ -362,7 +343,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 if (rep->step == j->entry_step) {
                         j->entry_exited = true;
                         j->entry_status = rep->status;
-                        j->timeline.exited = now_usec();
+                        j->timeline.exited = now_usec(CLOCK_MONOTONIC);
                         /* The figures as the program left them; the pack step must not be billed to it. */
                         job_take_sample(j);
                 } else if (rep->step == j->unpack_step && !(WIFEXITED(rep->status) && WEXITSTATUS(rep->status) == 0)) {
@@ -378,7 +359,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 j->done_reported = true;
                 if (!j->entry_exited)
                         job_take_sample(j);
-                j->timeline.accounted = now_usec();
+                j->timeline.accounted = now_usec(CLOCK_MONOTONIC);
                 /* Letting the init go ends the job's last process; the scope empties and is collected. */
                 sandbox_process_release(&j->process);
                 j->timer_source = sd_event_source_disable_unref(j->timer_source);
@@ -409,7 +390,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 
         j->init_exited = true;
         if (!j->timeline.exited)
-                j->timeline.exited = now_usec();
+                j->timeline.exited = now_usec(CLOCK_MONOTONIC);
         sandbox_process_release(&j->process);
         job_maybe_finish(j);
         return 0;
@@ -440,10 +421,15 @@ static int add_pipe(RunnerJob *j, size_t which, CappedBuffer *buffer, int *ret_c
         return 0;
 }
 
-static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret) {
+/* Takes the spec's fds (left -EBADF there): each ends up in the plan or is closed, on every path. */
+static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
         Runner *r = j->runner;
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
-        int out, err, k;
+        _cleanup_close_ int code_fd = TAKE_FD(spec->code_fd), stdin_fd = TAKE_FD(spec->stdin_fd),
+                            bundle_fd = TAKE_FD(spec->bundle_fd);
+        _cleanup_close_ int out = TAKE_FD(spec->stdout_fd), err = -EBADF, archive = -EBADF, listing = -EBADF,
+                            prog_err = TAKE_FD(spec->stderr_fd);
+        int k;
 
         k = sandbox_plan_new(&plan, r->layout, r->seccomp);
         if (k < 0)
@@ -459,48 +445,43 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                 if (k < 0)
                         return k;
         }
-        if (spec->code_fd >= 0) {
-                k = sandbox_plan_set_code(plan, spec->code_fd, spec->code_name);
+        if (code_fd >= 0) {
+                k = sandbox_plan_set_code(plan, TAKE_FD(code_fd), spec->code_name);
                 if (k < 0)
                         return k;
         }
 
-        if (spec->bundle_fd >= 0) {
+        /* sandbox_plan_add_step() takes the fds it is given, failing or not. */
+        if (bundle_fd >= 0) {
                 char *argv[] = { r->stage_path, (char *) "unpack", NULL };
                 k = add_pipe(j, PIPE_STAGE_ERR, &j->stage_err, &err);
                 if (k < 0)
                         return k;
-                k = sandbox_plan_add_step(plan, argv, -EBADF, -EBADF, err, spec->bundle_fd, false);
+                k = sandbox_plan_add_step(plan, argv, -EBADF, -EBADF, TAKE_FD(err), TAKE_FD(bundle_fd), false);
                 if (k < 0)
                         return k;
                 j->unpack_step = k;
         }
 
-        /* The output goes where the caller says (the front reads it live), else into our own pipes. */
-        out = spec->stdout_fd;
-        err = spec->stderr_fd;
+        /* The output goes where the caller says (the front reads it live), else into pipes of ours. */
         if (out < 0) {
                 k = add_pipe(j, PIPE_STDOUT, &j->out, &out);
-                if (k < 0) {
-                        safe_close(err);
+                if (k < 0)
                         return k;
-                }
         }
-        if (err < 0) {
-                k = add_pipe(j, PIPE_STDERR, &j->err, &err);
-                if (k < 0) {
-                        safe_close(out);
+        if (prog_err < 0) {
+                k = add_pipe(j, PIPE_STDERR, &j->err, &prog_err);
+                if (k < 0)
                         return k;
-                }
         }
-        k = sandbox_plan_add_step(plan, spec->argv, spec->stdin_fd, out, err, -EBADF, true);
+        k = sandbox_plan_add_step(plan, spec->argv, TAKE_FD(stdin_fd), TAKE_FD(out), TAKE_FD(prog_err), -EBADF,
+                                  true);
         if (k < 0)
                 return k;
         j->entry_step = k;
 
         if (spec->output_patterns) {
                 _cleanup_strv_free_ char **argv = strv_new(r->stage_path, "pack", NULL);
-                int archive, listing;
                 if (!argv)
                         return -ENOMEM;
                 for (char **p = spec->output_patterns; *p; p++)
@@ -510,21 +491,16 @@ static int build_plan(RunnerJob *j, const RunnerJobSpec *spec, SandboxPlan **ret
                 if (k < 0)
                         return k;
                 k = add_pipe(j, PIPE_LISTING, &j->listing, &listing);
-                if (k < 0) {
-                        safe_close(archive);
+                if (k < 0)
                         return k;
-                }
                 /* The pack step's own complaints share the stage-error buffer with unpack's. */
                 if (j->pipes[PIPE_STAGE_ERR].fd < 0) {
                         k = add_pipe(j, PIPE_STAGE_ERR, &j->stage_err, &err);
-                        if (k < 0) {
-                                safe_close(archive);
-                                safe_close(listing);
+                        if (k < 0)
                                 return k;
-                        }
-                } else
-                        err = -EBADF;
-                k = sandbox_plan_add_step(plan, argv, -EBADF, archive, err, listing, false);
+                }
+                k = sandbox_plan_add_step(plan, argv, -EBADF, TAKE_FD(archive), TAKE_FD(err), TAKE_FD(listing),
+                                          false);
                 if (k < 0)
                         return k;
                 j->pack_step = k;
@@ -581,8 +557,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         if (k < 0)
                 return k;
 
-        j->timeline.spawned = now_usec();
-        k = sandbox_spawn(plan, &j->process);
+        j->timeline.spawned = now_usec(CLOCK_MONOTONIC);
+        k = sandbox_spawn(plan, r->init_path, &j->process);
         if (k < 0)
                 return k;
 
@@ -659,7 +635,7 @@ int runner_job_cpu_usec(RunnerJob *j, uint64_t *ret) {
 uint64_t runner_job_wall_usec(const RunnerJob *j) {
         if (j->timeline.released == 0)
                 return 0;
-        return (j->timeline.exited ?: now_usec()) - j->timeline.released;
+        return (j->timeline.exited ?: now_usec(CLOCK_MONOTONIC)) - j->timeline.released;
 }
 
 int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec) {
@@ -681,12 +657,12 @@ int runner_set_bus(Runner *r, sd_bus *bus) {
         return scope_launcher_set_bus(r->launcher, bus);
 }
 
-bool runner_is_usable(const Runner *r) {
-        return true;
-}
-
 unsigned runner_n_jobs(const Runner *r) {
         return r->n_jobs;
+}
+
+bool runner_is_usable(Runner *r) {
+        return scope_launcher_is_connected(r->launcher);
 }
 
 Runner *runner_free(Runner *r) {
@@ -705,6 +681,7 @@ Runner *runner_free(Runner *r) {
         free(r->slice);
         free(r->cgroup_root);
         free(r->stage_path);
+        free(r->init_path);
         free(r);
         return NULL;
 }
@@ -721,10 +698,15 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
         r->slice = strdup(config->slice);
         r->cgroup_root = strdup(config->cgroup_root ?: "/sys/fs/cgroup");
         r->stage_path = strdup(config->stage_path ?: "/usr/libexec/sandrun-stage");
-        if (!r->slice || !r->cgroup_root || !r->stage_path)
+        r->init_path = strdup(config->init_path ?: "/usr/libexec/sandrun-init");
+        if (!r->slice || !r->cgroup_root || !r->stage_path || !r->init_path)
                 return -ENOMEM;
 
-        /* Compiled and laid out once, in the parent: each job's child only replays them. */
+        /*
+         * Compiled and laid out once, here: each job's init only replays them. Compiling the filter in
+         * the init instead would cost every job libseccomp's work (about as much as the rest of the
+         * sandbox setup) and map libseccomp into it; the compiled program is plain data it gets in its plan.
+         */
         k = seccomp_program_compile(&r->seccomp);
         if (k < 0)
                 return k;

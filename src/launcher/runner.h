@@ -10,13 +10,14 @@
  * speaks the runner protocol (runner-protocol.h) to sandrun-runnerd (linked into sandrund, which has no
  * bus at all).
  *
- * A job's life: the runner forks the sandbox init (which builds the sandbox while systemd works), starts
+ * A job's life: the runner execs the sandbox init (which builds the sandbox while systemd works), starts
  * the scope `sandrun-job-<id>.scope` with the init as its process, and once systemd has put it there lets
  * the init run the steps: unpack uploads (batch jobs), the program, pack outputs (batch jobs). When the
  * last step is over the runner reads the final accounting from the scope's cgroup, releases the init,
  * whose exit ends every process of the job and its RAM-only filesystems, and reports the result.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -39,6 +40,7 @@ typedef struct RunnerConfig {
         uint64_t scope_timeout_usec;    /* how long systemd may take to start a scope */
         const char *cgroup_root;        /* /sys/fs/cgroup */
         const char *stage_path;         /* the sandrun-stage helper, for batch jobs */
+        const char *init_path;          /* sandrun-init, every job's PID 1 */
         const char *socket_path;        /* runner-client: sandrun-runnerd's socket */
 } RunnerConfig;
 
@@ -98,13 +100,16 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
 Runner *runner_free(Runner *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Runner *, runner_free);
 
-/* Whether jobs can be started now; when not (the runner daemon is gone), retry in a few seconds. */
-bool runner_is_usable(const Runner *r);
-#define RUNNER_RETRY_AFTER_SEC 2
-
 int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t handler, void *userdata,
                  RunnerJob **ret);
 unsigned runner_n_jobs(const Runner *r);
+/*
+ * Whether jobs can be started now: in the runner daemon, whether its connection to systemd is up; in the
+ * front, whether sandrun-runnerd is (when not, it is restarting: retry in a few seconds). Health checks
+ * ask this.
+ */
+bool runner_is_usable(Runner *r);
+#define RUNNER_RETRY_AFTER_SEC 2
 
 /* Kills and forgets the job; no more callbacks. */
 RunnerJob *runner_job_free(RunnerJob *j);

@@ -389,3 +389,7 @@ int scope_launcher_new(ScopeLauncher **ret, sd_event *event, sd_bus *bus, uint64
         *ret = TAKE_PTR(l);
         return 0;
 }
+
+bool scope_launcher_is_connected(ScopeLauncher *l) {
+        return l->bus && sd_bus_is_open(l->bus) > 0;
+}

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <stdbool.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -51,6 +52,9 @@ int scope_launcher_set_bus(ScopeLauncher *l, sd_bus *bus);
 /* Changes a running scope's CPUQuota; the reply is awaited on *ret_slot, which the caller owns. */
 int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
                                  sd_bus_slot **ret_slot);
+
+/* Whether the bus connection is still open. */
+bool scope_launcher_is_connected(ScopeLauncher *l);
 
 /* Scope unit names: [A-Za-z0-9:_.-], at most 255 bytes, ending in ".scope". */
 bool scope_unit_name_is_valid(const char *name);

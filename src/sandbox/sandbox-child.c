@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /*
- * The job's init, running in a freshly cloned child of the daemon. Everything here is a plain system
- * call on data the daemon prepared: no allocation, no logging, no stdio. Failures are reported through
- * the report pipe and end the process.
+ * The job's init, the main work of sandrun-init: a program of its own, exec'd by the runner straight
+ * into the job's new namespaces, that got its plan as bytes. Everything here is a plain system call on
+ * data the runner prepared: no allocation (a step's process is a fork of this small program), no
+ * logging, no stdio. Failures are reported through the report pipe and end the process.
  *
  * The order follows bubblewrap's: ids first (so the mounts are ours to make), then the root assembled on a
  * private tmpfs, pivot_root, and only after the daemon has moved us into the job's scope the cgroup
@@ -12,6 +13,7 @@
  */
 
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -73,24 +75,30 @@ static int write_file(const char *path, const char *data, int flags, mode_t mode
         return r;
 }
 
-static int setup_ids(const SandboxLayout *l) {
-        int r;
+static int read_control(int control_fd);
 
-        /* Denying setgroups is what lets an unprivileged process write its own gid_map. */
-        r = write_file("/proc/self/setgroups", l->setgroups, 0, 0);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        r = write_file("/proc/self/gid_map", l->gid_map, 0, 0);
-        if (r < 0)
-                return r;
-        return write_file("/proc/self/uid_map", l->uid_map, 0, 0);
+/*
+ * The runner, as the namespace's owner, has written our uid and gid maps by the time it says 'I'. Taking
+ * the ids inside makes our kernel ids the plan's outer ones: a no-op when the runner is unprivileged (its
+ * own ids are the only ones it can map, and we run as them already), the switch away from root when it
+ * is root. Capabilities in our namespace are kept: neither the old nor the new uid is root in it.
+ */
+static int take_ids(const SandboxPlan *plan, int control_fd) {
+        if (read_control(control_fd) != 'I')
+                return -ECANCELED;
+        if (plan->drop_groups && setgroups(0, NULL) < 0)
+                return -errno;
+        if (setresgid(SANDBOX_GID, SANDBOX_GID, SANDBOX_GID) < 0)
+                return -errno;
+        if (setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) < 0)
+                return -errno;
+        return 0;
 }
 
 /*
- * The clone inherited every descriptor of the daemon: client connections, its bus connection, other
- * jobs' pipes. Holding them would keep them open as long as this job runs: another job's init would not
- * see its control pipe close and could not end, a connection the daemon closed would stay up. Only the
- * plan's own descriptors stay.
+ * The spawner closed all but the plan's descriptors and our stdin, stdout and stderr before the execve;
+ * this is the belt to those braces: a descriptor held here would stay open as long as this job runs.
+ * Only the plan's own descriptors stay.
  */
 static int close_inherited_fds(const SandboxPlan *plan, int report_fd, int control_fd) {
         int keep[3 + 4 * SANDBOX_STEPS_MAX];
@@ -417,21 +425,26 @@ _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int c
         sigset_t chld;
         int signal_fd, r;
 
-        /* If the daemon dies, so does the job. */
-        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        /* The ambient set only carried our capabilities (in our namespace) across the execve. */
+        (void) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        /* The spawner blocked every signal around the clone; a step starts from an empty mask anyway. */
+        sigemptyset(&chld);
+        (void) sigprocmask(SIG_SETMASK, &chld, NULL);
         umask(022);
         r = close_inherited_fds(plan, report_fd, control_fd);
         if (r < 0)
                 fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_FDS, -1, -r);
 
-        /* A process that changed uids is not dumpable, and then /proc/self/uid_map is not ours to write. */
-        (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-        r = setup_ids(l);
+        r = take_ids(plan, control_fd);
+        if (r == -ECANCELED)
+                _exit(0);
         if (r < 0)
                 fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_IDS, -1, -r);
-        /* Keeps the job's processes from ptracing us or reading our /proc entries. Only now: a
-         * non-dumpable process cannot write its own id maps. */
+        /* Keeps the job's processes from ptracing us or reading our /proc entries. Only now: until the
+         * runner wrote our id maps, /proc/PID/uid_map had to stay ours. A change of ids also cleared the
+         * parent-death signal the spawner set: if the runner dies, so does the job. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) < 0)
                 fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_HOSTNAME, -1, errno);
         r = loopback_up();

@@ -47,9 +47,6 @@ SandboxLayout *sandbox_layout_free(SandboxLayout *l) {
                 mount_op_done(&l->ops[i]);
         free(l->ops);
         free(l->staging);
-        free(l->uid_map);
-        free(l->gid_map);
-        free(l->setgroups);
         strv_free(l->envp);
         free(l);
         return NULL;
@@ -250,12 +247,10 @@ int sandbox_layout_new(SandboxLayout **ret, const SandboxLimits *limits, uid_t o
         if (!l)
                 return -ENOMEM;
         l->staging = strdup(STAGING_DIR);
-        l->setgroups = strdup("deny");
-        if (!l->staging || !l->setgroups)
+        if (!l->staging)
                 return -ENOMEM;
-        if (asprintf(&l->uid_map, "%u %u 1\n", SANDBOX_UID, (unsigned) outer_uid) < 0 ||
-            asprintf(&l->gid_map, "%u %u 1\n", SANDBOX_GID, (unsigned) outer_gid) < 0)
-                return -ENOMEM;
+        l->outer_uid = outer_uid;
+        l->outer_gid = outer_gid;
 
         r = build_ops(l, limits);
         if (r < 0)

@@ -13,7 +13,7 @@
 
 #include "macro.h"
 
-/* The job's ids inside its user namespace; outside they map to the daemon's own uid and gid. */
+/* The job's ids inside its user namespace; outside they map to the plan's outer uid and gid. */
 #define SANDBOX_UID 1000
 #define SANDBOX_GID 1000
 #define SANDBOX_WORK_DIR "/work"
@@ -50,7 +50,8 @@ typedef struct SandboxLimits {
 
 typedef struct SandboxLayout {
         char *staging;                  /* where the new root is assembled before pivot_root */
-        char *uid_map, *gid_map, *setgroups;
+        uid_t outer_uid;                /* what the job's ids are on the host, unless a plan says otherwise */
+        gid_t outer_gid;
         MountOp *ops;
         size_t n_ops;
         char **envp;                    /* the default environment of a job */

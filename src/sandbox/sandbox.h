@@ -2,17 +2,21 @@
 #pragma once
 
 /*
- * One job's sandbox: a plan of what to run, the forked init that builds the sandbox and runs the plan,
- * and the messages that init sends back.
+ * One job's sandbox: a plan of what to run, the init that builds the sandbox and runs the plan, and the
+ * messages that init sends back.
  *
- * The daemon forks the init with sandbox_spawn(). The init enters new user, PID, network, mount, IPC and
- * UTS namespaces, assembles the job's root and reports SANDBOX_REPORT_READY, then waits. Once the daemon
- * has put it into its scope, sandbox_process_go() lets it continue: it enters a new cgroup namespace,
- * copies the program into the work dir and runs the steps one after another, each as an unprivileged
- * process with no capabilities, no_new_privs and the seccomp filter. After each step every process left
- * in the job is killed. The init reports each step's end, then SANDBOX_REPORT_DONE, and stays alive
- * (keeping the scope populated, so the daemon can read the final accounting) until the daemon releases it
- * by closing the control pipe. Writing 'K' to the control pipe kills whatever runs and ends the plan.
+ * The init is sandrun-init, a small program of its own: sandbox_spawn() starts it with a vfork-style
+ * clone (the daemon's memory is shared only until the execve, and the daemon waits meanwhile) straight
+ * into new user, PID, network, mount, IPC and UTS namespaces, and hands it the plan as bytes in a sealed
+ * memfd (sandbox-wire.h). No process of a job is ever a copy of a daemon. The spawner writes the
+ * namespace's uid and gid maps, then the init takes its ids, assembles the job's root and reports
+ * SANDBOX_REPORT_READY, then waits. Once the daemon has put it into its scope, sandbox_process_go() lets
+ * it continue: it enters a new cgroup namespace, copies the program into the work dir and runs the steps
+ * one after another, each as an unprivileged process with no capabilities, no_new_privs and the seccomp
+ * filter. After each step every process left in the job is killed. The init reports each step's end,
+ * then SANDBOX_REPORT_DONE, and stays alive (keeping the scope populated, so the daemon can read the
+ * final accounting) until the daemon releases it by closing the control pipe. Writing 'K' to the
+ * control pipe kills whatever runs and ends the plan.
  */
 
 #include <stdint.h>
@@ -39,6 +43,9 @@ typedef struct SandboxPlan {
         const SandboxLayout *layout;
         const SeccompProgram *seccomp;
         cap_t no_caps;
+        uid_t outer_uid;        /* what the job's SANDBOX_UID is on the host; the layout's by default */
+        gid_t outer_gid;
+        bool drop_groups;       /* the spawner is privileged: setgroups stays allowed, the init drops all */
         char **envp;            /* NULL: the layout's default */
         int code_fd;            /* copied to code_path in the work dir before the first step */
         char *code_path;
@@ -81,6 +88,7 @@ typedef enum SandboxStage {
         SANDBOX_STAGE_SECCOMP,
         SANDBOX_STAGE_EXEC,
         SANDBOX_STAGE_LOOPBACK,
+        SANDBOX_STAGE_PLAN,             /* sandrun-init could not read or parse its plan */
 } SandboxStage;
 
 typedef struct SandboxReport {
@@ -103,13 +111,18 @@ typedef struct SandboxProcess {
         int report_fd;          /* read end of SandboxReport messages */
 } SandboxProcess;
 
-/* Forks the init. The plan's fds are given to the child and closed here; the plan can be freed after. */
-int sandbox_spawn(SandboxPlan *plan, SandboxProcess *ret);
+/*
+ * Starts `init_path` (sandrun-init) with the plan. The plan's fds are given to the init and closed here;
+ * the plan can be freed after. As root the job's ids map to any plan->outer_uid/gid, with setgroups
+ * allowed so that the init drops the supplementary groups; otherwise only to our own uid and gid.
+ */
+int sandbox_spawn(SandboxPlan *plan, const char *init_path, SandboxProcess *ret);
 int sandbox_process_go(SandboxProcess *p);
 int sandbox_process_kill(SandboxProcess *p);
 /* Lets the init exit, which ends every process of the job. */
 void sandbox_process_release(SandboxProcess *p);
 void sandbox_process_done(SandboxProcess *p);
 
-/* Runs in the forked init; never returns. Allocates nothing, logs nothing: it reports through report_fd. */
+/* The init's main work, in sandrun-init; never returns. Logs nothing: it reports through report_fd, and
+ * allocates nothing once it forks a step. */
 _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int control_fd);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /*
- * Runs real jobs through the sandbox without systemd: spawn, go, collect output and reports. As root the
- * test first becomes `nobody`, so it exercises the same unprivileged path as the daemon.
+ * Runs real jobs through the sandbox without systemd: spawn sandrun-init (the path is the first argument),
+ * go, collect output and reports. As root the test first becomes `nobody`, so it exercises the same
+ * unprivileged path as today's daemon.
  */
 
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 
 static SandboxLayout *layout;
 static SeccompProgram *seccomp;
+static const char *init_path;
 
 typedef struct Result {
         char out[65536];
@@ -57,7 +59,7 @@ static void run_job(char *const *argv, const char *code, const char *code_name, 
         ASSERT_OK(pipe2(out, O_CLOEXEC));
         ASSERT_OK(pipe2(err, O_CLOEXEC));
         ASSERT_OK(sandbox_plan_add_step(plan, argv, -EBADF, out[1], err[1], -EBADF, true));
-        ASSERT_OK(sandbox_spawn(plan, &p));
+        ASSERT_OK(sandbox_spawn(plan, init_path, &p));
 
         bool out_open = true, err_open = true, done = false;
         SandboxReport r;
@@ -133,6 +135,18 @@ TEST(identity) {
         ASSERT_STREQ(res.out, expect);
 }
 
+TEST(init_is_exec) {
+        static Result res;
+        /* PID 1 is sandrun-init, a program of its own, not a copy of this test (or of a daemon). */
+        sh("tr '\\0' ' ' </proc/1/cmdline; echo; grep -E '^(Name|Uid|CapAmb):' /proc/1/status | tr -s '\\t' ' '",
+           &res);
+        fprintf(stderr, "%s", res.err);
+        ASSERT_TRUE(strncmp(res.out, "sandrun-init \nName: sandrun-init\n", 33) == 0);
+        ASSERT_TRUE(strstr(res.out, "Uid: 1000 1000 1000 1000\n") != NULL);
+        /* The ambient set only carried its capabilities across the execve; it is cleared at once. */
+        ASSERT_TRUE(strstr(res.out, "CapAmb: 0000000000000000\n") != NULL);
+}
+
 TEST(isolation) {
         static Result res;
         /* Only our own processes, no network but lo, read-only system dirs, writable work and tmp. */
@@ -203,7 +217,9 @@ TEST(exec_failure) {
         ASSERT_EQ(res.failure.error, ENOENT);
 }
 
-int main(void) {
+int main(int argc, char *argv[]) {
+        ASSERT_TRUE(argc == 2);
+        init_path = argv[1];
         /* Like the daemon: never as root. */
         if (getuid() == 0) {
                 struct passwd *pw = getpwnam("nobody");
@@ -220,6 +236,7 @@ int main(void) {
 
         RUN(hello);
         RUN(identity);
+        RUN(init_is_exec);
         RUN(isolation);
         RUN(no_capabilities);
         RUN(code_file_and_python);

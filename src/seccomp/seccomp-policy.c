@@ -51,13 +51,10 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <sys/syscall.h>
 
 #include "seccomp-policy.h"
-
-struct SeccompProgram {
-        struct sock_fprog fprog;
-};
 
 static const char *const syscalls_allowed[] = {
         /* file I/O */
@@ -384,7 +381,7 @@ static int export_program(scmp_filter_ctx ctx, struct sock_fprog *ret) {
 
 int seccomp_program_compile(SeccompProgram **ret) {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-        _cleanup_(seccomp_program_freep) SeccompProgram *p = NULL;
+        struct sock_fprog fprog;
         int r;
 
         if (!ret)
@@ -397,44 +394,10 @@ int seccomp_program_compile(SeccompProgram **ret) {
         if (r < 0)
                 return r;
 
-        p = calloc(1, sizeof(SeccompProgram));
-        if (!p)
-                return -ENOMEM;
-        r = export_program(ctx, &p->fprog);
+        r = export_program(ctx, &fprog);
         if (r < 0)
                 return r;
-
-        *ret = TAKE_PTR(p);
-        return 0;
-}
-
-SeccompProgram *seccomp_program_free(SeccompProgram *p) {
-        if (!p)
-                return NULL;
-        free(p->fprog.filter);
-        free(p);
-        return NULL;
-}
-
-size_t seccomp_program_size(const SeccompProgram *p) {
-        return p ? p->fprog.len : 0;
-}
-
-int seccomp_program_install(const SeccompProgram *p) {
-        struct sock_fprog prog;
-        int r;
-
-        if (!p)
-                return -EINVAL;
-
-        r = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
-        if (r < 0)
-                return negative_errno();
-        if (r != 1)
-                return -EACCES;
-
-        prog = p->fprog;        /* the kernel copies it in; a copy keeps the caller's object const */
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-                return negative_errno();
-        return 0;
+        r = seccomp_program_from_insns(fprog.filter, fprog.len, ret);
+        free(fprog.filter);
+        return r;
 }

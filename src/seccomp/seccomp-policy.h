@@ -18,6 +18,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(SeccompProgram*, seccomp_program_free)
 /* Number of BPF instructions in the compiled program. */
 size_t seccomp_program_size(const SeccompProgram *p);
 
+/* Size in bytes of one instruction (struct sock_filter) as the kernel reads it. */
+#define SECCOMP_INSN_SIZE 8
+/* The compiled instructions, seccomp_program_size() of them, to hand to the job's init in its plan. */
+const void *seccomp_program_insns(const SeccompProgram *p);
+/* A program from instructions compiled elsewhere: `n` (1..BPF_MAXINSNS) instructions are copied. */
+int seccomp_program_from_insns(const void *insns, size_t n, SeccompProgram **ret);
+
 /* Async-signal-safe and allocation-free: loads the program with seccomp(2). The caller must have set
  * PR_SET_NO_NEW_PRIVS; without it this refuses with -EACCES (as the kernel would for an unprivileged
  * caller) rather than relying on the caller's privileges. Returns 0 or -errno. */

@@ -186,7 +186,40 @@ else
         echo "quiet input" > in.txt
         sr submit single.py --stdin in.txt -q
         check "submit of a single file with --stdin, exit code passed on (4)" 4 '^QUIET INPUT$'
+
+        sr submit single.py --stdin in.txt -q --receipt batch-receipt.json
+        sr verify batch-receipt.json
+        check "submit --receipt saves a receipt that verifies" 0 '^VALID: receipt of job [0-9a-f]{32}.* \(python, completed\)'
 fi
+
+# Signed receipts: saved by --receipt, checked by `sandrun verify` against the server's key or a given one.
+printf 'import sys\nprint("receipt " + sys.argv[1])\nprint("to stderr", file=sys.stderr)\n' > rcpt.py
+"$cli" "${server[@]}" --receipt receipt.json rcpt.py arg1 >rcpt-out.txt 2>rcpt-err.txt
+rc=$?
+check "--receipt saves the receipt of a run" 0
+sr verify receipt.json rcpt-out.txt rcpt-err.txt rcpt.py
+check "verify: the receipt, its stdout, stderr and code check out" 0 '^VALID: rcpt-out.txt matches outputs.stdout$'
+grep -q '^VALID: rcpt.py matches inputs.code$' out.txt && grep -q '^VALID: rcpt-err.txt matches outputs.stderr$' out.txt &&
+        pass "verify names what each file is" || fail "verify names what each file is: $(cat out.txt)"
+echo "receipt arg2" > forged-out.txt
+sr verify receipt.json forged-out.txt
+check "verify: an output changed by one byte fails" 1 '^INVALID: forged-out.txt'
+python3 - receipt.json forged-receipt.json <<'PY'
+import base64, json, sys
+r = json.load(open(sys.argv[1]))
+p = bytearray(base64.b64decode(r["payload"]))
+p[p.index(b'"completed"') + 1] ^= 0x20     # "completed" -> "Completed"
+r["payload"] = base64.b64encode(bytes(p)).decode()
+json.dump(r, open(sys.argv[2], "w"))
+PY
+sr verify forged-receipt.json
+check "verify: a receipt changed by one byte fails" 1 '^INVALID: .*signature does not match'
+curl -sk "$SANDRUN_URL/receipt-key/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key_id"])' receipt.json)" > key.pem
+sr verify --key key.pem receipt.json rcpt-out.txt
+check "verify --key checks against a key given offline" 0 '^VALID: rcpt-out.txt matches outputs.stdout$'
+openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout > other.pem 2>/dev/null
+sr verify --key other.pem receipt.json
+check "verify: another key fails" 1 '^INVALID: .*another key'
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

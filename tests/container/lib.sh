@@ -25,6 +25,8 @@ SR_DEB_PACKAGES=(
         systemd systemd-container dbus polkitd util-linux passwd procps iproute2
         # tests and the interpreters sandrun offers
         python3 curl ca-certificates bash dash perl nodejs bubblewrap
+        # the cluster test: the load balancer and the private CA's tool
+        haproxy gnutls-bin
 )
 
 sr_say()  { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

@@ -363,4 +363,4 @@ class LatencyWatch(threading.Thread):
 
 
 def main():
-    unittest.main(verbosity=2)
+    sandrun_test.main()

@@ -58,7 +58,9 @@ codes = [os.waitstatus_to_exitcode(os.waitpid(k, 0)[1]) for k in kids]
 print(json.dumps({"children": codes, "init": os.path.exists("/proc/1"), "me": os.getpid()}))
 '''
 
-PS = 'sleep 30 & ps -e -o pid=,ppid=,comm=; kill $!'
+# ps only once the background shell has become sleep, or it may list it as a second sh.
+PS = ('sleep 30 & while [ "$(cat /proc/$!/comm)" != sleep ]; do :; done; '
+      'ps -e -o pid=,ppid=,comm=; kill $!')
 
 
 class Processes(EscapeTestCase):
@@ -99,9 +101,9 @@ class Processes(EscapeTestCase):
         self.assertEqual(d['exit_code'], 0, fmt(d))
         rows = [line.split() for line in d['stdout'].splitlines()]
         comms = sorted(row[2] for row in rows)
-        # The job's init (a copy of sandrun-runnerd, PID 1), the shell, its sleep and ps: nothing else, no canary.
-        self.assertEqual(comms, sorted(['sandrun-runnerd', 'sh', 'sleep', 'ps']), d['stdout'])
-        self.assertEqual([row[0] for row in rows if row[2] == 'sandrun-runnerd'], ['1'], d['stdout'])
+        # The job's init (sandrun-init, exec'd, PID 1), the shell, its sleep and ps: nothing else, no canary.
+        self.assertEqual(comms, sorted(['sandrun-init', 'sh', 'sleep', 'ps']), d['stdout'])
+        self.assertEqual([row[0] for row in rows if row[2] == 'sandrun-init'], ['1'], d['stdout'])
         self.assertNotIn('canary', d['stdout'])
 
 

@@ -16,6 +16,7 @@ import re
 import socket
 import ssl
 import subprocess
+import sys
 import time
 import unittest
 import urllib.parse
@@ -290,4 +291,74 @@ class SandrunTestCase(unittest.TestCase):
 
 
 def main():
-    unittest.main(verbosity=2)
+    """Runs the file's tests. Exits 77 (skipped, for meson and run-all) when every test in it skipped:
+    a file whose tests all skipped has shown nothing, and must not count as passed."""
+    result = unittest.main(verbosity=2, exit=False).result
+    if not result.wasSuccessful():
+        sys.exit(1)
+    if result.testsRun > 0 and len(result.skipped) == result.testsRun:
+        sys.exit(77)
+    sys.exit(0 if result.testsRun > 0 else 1)
+
+
+# ------------------------------------------------------------------ a second daemon with other options
+
+EXTRA_PORT = int(os.environ.get('SANDRUN_EXTRA_PORT', PORT + 30))
+
+
+class ExtraDaemon:
+    """The installed sandrund as a second unit in the container, with the installed unit's user and
+    hardening, listening by itself on 127.0.0.1:EXTRA_PORT with extra options; for settings the shared
+    daemon does not have (an origin allow-list, a metrics listener, a receipt key credential).
+    unit_lines: more [Service] lines, e.g. LoadCredential=. Use as a context manager."""
+    UNIT = 'sandrun-extra.service'
+
+    def __init__(self, *options, unit_lines=(), port=EXTRA_PORT):
+        self.options = options
+        self.unit_lines = unit_lines
+        self.port = port
+        self.url = 'https://127.0.0.1:%d' % port
+
+    def __enter__(self):
+        fragment = unit_property('sandrun.service', 'FragmentPath')
+        unit = container_out('cat', fragment)
+        lines = []
+        for line in unit.splitlines():
+            if line.startswith(('Requires=sandrun.socket', 'Restart=')):
+                continue
+            if line.startswith('After=sandrun.socket '):
+                line = 'After=' + line[len('After=sandrun.socket '):]
+            if line == 'RuntimeDirectory=sandrun':
+                line = 'RuntimeDirectory=sandrun-extra'
+            if line.startswith('ExecStart='):
+                line += ' --listen 127.0.0.1:%d %s' % (self.port, ' '.join(self.options))
+            lines.append(line)
+            if line == '[Service]':
+                lines.extend(self.unit_lines)
+        container('sh', '-c', 'systemctl stop %s 2>/dev/null; cat > /run/systemd/system/%s && '
+                  'systemctl daemon-reload && systemctl start %s' % (self.UNIT, self.UNIT, self.UNIT),
+                  input='\n'.join(lines) + '\n')
+        wait_until(self._answers, 10, what='%s on port %d' % (self.UNIT, self.port))
+        return self
+
+    def _answers(self):
+        try:
+            socket.create_connection(('127.0.0.1', self.port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        conn = http.client.HTTPSConnection('127.0.0.1', self.port, context=tls_context(), timeout=timeout)
+        t0 = time.monotonic()
+        try:
+            conn.request(method, path, body=body.encode() if isinstance(body, str) else body,
+                         headers=headers or {})
+            r = conn.getresponse()
+            return Response(r.status, r.headers, r.read(), time.monotonic() - t0)
+        finally:
+            conn.close()
+
+    def __exit__(self, *exc):
+        container('sh', '-c', 'systemctl stop %s; rm -f /run/systemd/system/%s; systemctl daemon-reload'
+                  % (self.UNIT, self.UNIT), check=False)

@@ -15,30 +15,40 @@ static Interpreter table[] = {
                 .name = "python",
                 .aliases = (const char *const[]) { "python3", "py", NULL },
                 .extension = ".py",
+                .extensions = (const char *const[]) { ".py", ".pyw", NULL },
+                .commands = (const char *const[]) { "python", "python3", "pypy3", NULL },
                 .candidates = (const char *const[]) { "/usr/bin/python3", NULL },
         },
         {
                 .name = "bash",
                 .aliases = (const char *const[]) { NULL },
                 .extension = ".sh",
+                .extensions = (const char *const[]) { ".sh", ".bash", NULL },
+                .commands = (const char *const[]) { "bash", NULL },
                 .candidates = (const char *const[]) { "/usr/bin/bash", "/bin/bash", NULL },
         },
         {
                 .name = "sh",
                 .aliases = (const char *const[]) { "shell", NULL },
                 .extension = ".sh",
+                .extensions = (const char *const[]) { ".sh", NULL },
+                .commands = (const char *const[]) { "sh", "dash", "ash", NULL },
                 .candidates = (const char *const[]) { "/usr/bin/sh", "/bin/sh", NULL },
         },
         {
                 .name = "node",
                 .aliases = (const char *const[]) { "javascript", "js", "nodejs", NULL },
                 .extension = ".js",
+                .extensions = (const char *const[]) { ".js", ".mjs", ".cjs", NULL },
+                .commands = (const char *const[]) { "node", "nodejs", NULL },
                 .candidates = (const char *const[]) { "/usr/bin/node", "/usr/bin/nodejs", NULL },
         },
         {
                 .name = "perl",
                 .aliases = (const char *const[]) { "pl", NULL },
                 .extension = ".pl",
+                .extensions = (const char *const[]) { ".pl", ".pm", NULL },
+                .commands = (const char *const[]) { "perl", NULL },
                 .candidates = (const char *const[]) { "/usr/bin/perl", NULL },
         },
 };
@@ -67,6 +77,38 @@ const Interpreter *interpreter_find(const char *name) {
                 if (match)
                         return t->path ? t : NULL;
         }
+        return NULL;
+}
+
+const Interpreter *interpreters_all(size_t *ret_n) {
+        *ret_n = ELEMENTSOF(table);
+        return table;
+}
+
+static bool listed(const char *const *l, const char *s) {
+        for (; *l; l++)
+                if (strcasecmp(*l, s) == 0)
+                        return true;
+        return false;
+}
+
+const Interpreter *interpreter_from_extension(const char *extension, bool last) {
+        const Interpreter *found = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (listed(table[i].extensions, extension)) {
+                        found = &table[i];
+                        if (!last)
+                                break;
+                }
+        return found;
+}
+
+const Interpreter *interpreter_from_command(const char *name, size_t len) {
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                for (const char *const *c = table[i].commands; *c; c++)
+                        if (strlen(*c) == len && strneq(*c, name, len))
+                                return &table[i];
         return NULL;
 }
 

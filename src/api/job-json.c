@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "job-json.h"
+#include "json-util.h"
+
+static json_object *timeline_to_json(const RunnerTimeline *t) {
+        json_object *o = json_object_new_object();
+        const struct {
+                const char *name;
+                uint64_t v;
+        } marks[] = {
+                { "sandbox_ready", t->ready }, { "scope_started", t->scope_started },
+                { "released", t->released },   { "exited", t->exited },
+                { "accounted", t->accounted }, { "finished", t->finished },
+        };
+
+        /* Milliseconds since the child was forked. */
+        for (size_t i = 0; i < ELEMENTSOF(marks); i++)
+                if (marks[i].v >= t->spawned && t->spawned > 0)
+                        json_object_object_add(o, marks[i].name,
+                                               json_fixed3((marks[i].v - t->spawned) / 1000.0));
+        return o;
+}
+
+static void add_queue(json_object *o, Job *j) {
+        unsigned position;
+        uint64_t eta;
+
+        if (job_queue_status(j, &position, &eta) < 0)
+                return;
+        char when[64];
+        time_t t = (time_t) (eta / USEC_PER_SEC);
+        struct tm tm;
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        /* 1-based for people: "you are next" is position 1. */
+        json_object_object_add(o, "queue_position", json_object_new_int((int) position + 1));
+        json_object_object_add(o, "estimated_start", json_object_new_string(when));
+}
+
+/* Why a job could not start or unpack: sandrun-stage's one line if it said one (without its newline),
+ * else the runner's words and the errno behind them. */
+static json_object *error_to_json(Job *j, const RunnerResult *res) {
+        RunnerJob *rj = job_runner_job(j);
+        const CappedBuffer *why = rj ? runner_job_stage_error(rj) : NULL;
+        size_t len = why ? strcspn(why->data ?: "", "\n") : 0;
+        char msg[256];
+
+        if (len > 0)
+                return json_string_from_bytes(why->data, MIN(len, why->len));
+        snprintf(msg, sizeof(msg), "%s%s%s", res->error, res->error_errno ? ": " : "",
+                 res->error_errno ? strerror(res->error_errno) : "");
+        return json_object_new_string(msg);
+}
+
+static void add_outcome(json_object *o, Job *j) {
+        const RunnerResult *res = job_result(j);
+
+        json_object_object_add(o, "exit_code", res && res->completed ? json_object_new_int(res->exit_code) : NULL);
+        json_object_object_add(o, "signal", res && res->signal ? json_object_new_int(res->signal) : NULL);
+        const char *reason = res ? job_reason_to_string(res->reason) : NULL;
+        json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
+        if (res && res->error && (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD))
+                json_object_object_add(o, "error", error_to_json(j, res));
+}
+
+static void add_streams(json_object *o, Job *j, bool combined) {
+        RunnerJob *rj = job_runner_job(j);
+        const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
+        size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
+
+        json_object_object_add(o, "stdout", json_string_from_bytes(out && out->data ? out->data : "", out_len));
+        json_object_object_add(o, "stderr", json_string_from_bytes(err && err->data ? err->data : "", err_len));
+        if (combined) {
+                _cleanup_free_ char *both = malloc(out_len + err_len + 1);
+                if (both) {
+                        memcpy(both, out && out->data ? out->data : "", out_len);
+                        memcpy(both + out_len, err && err->data ? err->data : "", err_len);
+                        json_object_object_add(o, "output", json_string_from_bytes(both, out_len + err_len));
+                }
+        }
+        bool truncated = (out && capped_buffer_truncated(out)) || (err && capped_buffer_truncated(err));
+        json_object_object_add(o, "truncated", json_object_new_boolean(truncated));
+}
+
+static json_object *metrics_to_json(Job *j) {
+        const RunnerResult *res = job_result(j);
+        RunnerJob *rj = job_runner_job(j);
+        json_object *m = json_object_new_object();
+        /* Final figures once finished (null when the cgroup could not be read), live ones while running. */
+        bool has_cpu = res ? res->has_cpu : rj != NULL;
+
+        json_object_object_add(m, "cpu_seconds", has_cpu ? json_fixed3(job_cpu_usec(j) / 1e6) : NULL);
+        json_object_object_add(m, "memory_mb",
+                               res && res->has_memory ? json_fixed3(res->memory_peak_bytes / (1024.0 * 1024.0)) : NULL);
+        json_object_object_add(m, "wall_seconds",
+                               json_fixed3((res ? res->wall_usec : rj ? runner_job_wall_usec(rj) : 0) / 1e6));
+        return m;
+}
+
+json_object *job_to_json(Job *j, JobJsonFlags flags) {
+        json_object *o = json_object_new_object();
+        RunnerJob *rj = job_runner_job(j);
+
+        if (!o)
+                return NULL;
+        json_object_object_add(o, "job_id", json_object_new_string(job_id(j)));
+        json_object_object_add(o, "status", json_object_new_string(job_status_to_string(job_status(j))));
+        if (flags & JOB_JSON_QUEUE)
+                add_queue(o, j);
+        if (flags & JOB_JSON_OUTCOME)
+                add_outcome(o, j);
+        if (flags & JOB_JSON_STREAMS)
+                add_streams(o, j, flags & JOB_JSON_COMBINED);
+        if (flags & JOB_JSON_METRICS)
+                json_object_object_add(o, "metrics", metrics_to_json(j));
+        if ((flags & JOB_JSON_TIMELINE) && rj)
+                json_object_object_add(o, "timeline", timeline_to_json(runner_job_timeline(rj)));
+        return o;
+}

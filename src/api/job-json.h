@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A job as the API shows it in JSON: one builder for /run, /status, /logs and /submit's answer. */
+
+#include <json-c/json.h>
+
+#include "job.h"
+
+typedef enum JobJsonFlags {
+        JOB_JSON_QUEUE    = 1 << 0,     /* queue_position and estimated_start, while queued */
+        JOB_JSON_OUTCOME  = 1 << 1,     /* exit_code, signal, reason, error */
+        JOB_JSON_STREAMS  = 1 << 2,     /* stdout, stderr, truncated */
+        JOB_JSON_COMBINED = 1 << 3,     /* output: stdout then stderr, with JOB_JSON_STREAMS */
+        JOB_JSON_METRICS  = 1 << 4,     /* cpu_seconds, memory_mb, wall_seconds: live while running */
+        JOB_JSON_TIMELINE = 1 << 5,     /* the runner's milestones, for --debug */
+} JobJsonFlags;
+
+/* Always job_id and status, then what flags ask for, in that order. NULL only when out of memory. */
+json_object *job_to_json(Job *j, JobJsonFlags flags);

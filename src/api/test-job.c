@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The job state machine (queued, running, completed, failed; kept and expired; freed) against a fake
+ * runner (fake-runner.c), driven step by step through a real sd-event loop.
+ */
+
+#include <sys/socket.h>
+
+#include "fake-runner.h"
+#include "job.h"
+#include "memfd-util.h"
+#include "tests.h"
+
+static sd_event *event;
+static Runner *runner;
+static JobManager *manager;
+static unsigned n_done;
+static bool in_handler;
+
+static void setup(unsigned max_running, uint64_t memory_max, uint64_t ttl) {
+        JobManagerConfig c = {
+                .finished_ttl_usec = ttl,
+                .default_cpu_quota = USEC_PER_SEC,
+                .memory_max = memory_max,
+        };
+
+        fair_config_init(&c.fair, 1);
+        c.fair.max_running = max_running;
+        ASSERT_OK(sd_event_new(&event));
+        ASSERT_OK(fake_runner_new(&runner));
+        ASSERT_OK(job_manager_new(&manager, event, runner, &c));
+        n_done = 0;
+}
+
+static void teardown(void) {
+        manager = job_manager_free(manager);
+        ASSERT_EQ(runner_n_jobs(runner), 0);
+        runner = runner_free(runner);
+        event = sd_event_unref(event);
+}
+
+/* Runs whatever the loop has ready now (the deferred start of queued jobs), without waiting. */
+static void run_loop(void) {
+        for (int i = 0; i < 16; i++)
+                ASSERT_OK(sd_event_run(event, 0));
+}
+
+static ClientKey client(uint8_t n) {
+        return (ClientKey) { .family = AF_INET, .bytes = { 192, 0, 2, n } };
+}
+
+static Job *submit(uint8_t c, bool kept, size_t code_size) {
+        char *argv[] = { (char *) "/bin/sh", (char *) "main.sh", NULL };
+        _cleanup_free_ char *code = calloc(1, code_size + 1);
+        FairRefusal refusal;
+        ClientKey k = client(c);
+        Job *j = NULL;
+
+        ASSERT_TRUE(code);
+        RunnerJobSpec spec = {
+                .argv = argv,
+                .code_fd = memfd_new_sealed("code", code, code_size),
+                .code_name = "main.sh",
+                .stdin_fd = -EBADF,
+                .bundle_fd = -EBADF,
+                .timeout_usec = USEC_PER_SEC,
+        };
+        ASSERT_TRUE(spec.code_fd >= 0);
+        ASSERT_EQ(job_submit(manager, &spec, "sh", &k, kept, &j, &refusal), 0);
+        return j;
+}
+
+static void on_done(Job *j, void *userdata) {
+        bool free_it = userdata != NULL;
+
+        /* Never entered from inside another job's handler: finishing does not recurse. */
+        ASSERT_TRUE(!in_handler);
+        in_handler = true;
+        ASSERT_TRUE(job_result(j) != NULL);
+        n_done++;
+        if (free_it)
+                job_free(j);
+        in_handler = false;
+}
+
+static void finish(Job *j, int exit_code, const char *out) {
+        RunnerResult res = { .completed = true, .exit_code = exit_code };
+
+        fake_runner_job_finish(job_runner_job(j), &res, out, NULL);
+}
+
+TEST(start_run_complete) {
+        setup(2, 0, 0);
+        Job *j = submit(1, false, 10);
+        job_set_done_handler(j, on_done, NULL);
+
+        /* Capacity: started at once, and the runner got the job's id. */
+        ASSERT_EQ(job_status(j), JOB_RUNNING);
+        ASSERT_TRUE(job_runner_job(j) == fake_runner_last(runner));
+        ASSERT_STREQ(runner_job_id(job_runner_job(j)), job_id(j));
+        ASSERT_EQ(job_manager_n_running(manager), 1);
+        ASSERT_TRUE(job_result(j) == NULL);
+
+        fake_runner_job_run(job_runner_job(j));
+        ASSERT_EQ(job_status(j), JOB_RUNNING);
+        ASSERT_EQ(n_done, 0);
+
+        finish(j, 3, "hi\n");
+        ASSERT_EQ(job_status(j), JOB_COMPLETED);
+        ASSERT_EQ(n_done, 1);
+        ASSERT_EQ(job_result(j)->exit_code, 3);
+        ASSERT_EQ(job_manager_n_running(manager), 0);
+        job_free(j);
+        teardown();
+}
+
+TEST(queued_jobs_start_in_a_later_step) {
+        setup(1, 0, 0);
+        Job *a = submit(1, false, 10), *b = submit(2, false, 10);
+        job_set_done_handler(a, on_done, (void *) 1);
+        job_set_done_handler(b, on_done, (void *) 1);
+
+        ASSERT_EQ(job_status(a), JOB_RUNNING);
+        ASSERT_EQ(job_status(b), JOB_QUEUED);
+        ASSERT_TRUE(job_runner_job(b) == NULL);
+        unsigned position;
+        uint64_t eta;
+        ASSERT_OK(job_queue_status(b, &position, &eta));
+        ASSERT_EQ(position, 0);
+
+        /* A finishes and its handler frees it: B does not start inside that. */
+        finish(a, 0, NULL);
+        ASSERT_EQ(n_done, 1);
+        ASSERT_EQ(job_status(b), JOB_QUEUED);
+        ASSERT_EQ(fake_runner_n_started(runner), 1);
+
+        run_loop();
+        ASSERT_EQ(job_status(b), JOB_RUNNING);
+        ASSERT_EQ(fake_runner_n_started(runner), 2);
+        finish(b, 0, NULL);
+        ASSERT_EQ(n_done, 2);
+        teardown();
+}
+
+TEST(launch_failure) {
+        setup(2, 0, 0);
+        fake_runner_fail_starts(runner, 1, -EMFILE);
+        Job *j = submit(1, false, 10);
+
+        /* Failed on the spot: the caller sees it before any handler is set. */
+        ASSERT_EQ(job_status(j), JOB_FAILED);
+        const RunnerResult *res = job_result(j);
+        ASSERT_TRUE(res && !res->completed);
+        ASSERT_EQ(res->reason, JOB_REASON_LAUNCH);
+        ASSERT_EQ(res->error_errno, EMFILE);
+        ASSERT_TRUE(job_runner_job(j) == NULL);
+        ASSERT_EQ(job_manager_n_running(manager), 0);
+        job_free(j);
+        teardown();
+}
+
+TEST(failing_starts_of_queued_jobs_do_not_recurse) {
+        setup(1, 0, 0);
+        Job *a = submit(1, false, 10), *b = submit(2, false, 10), *c = submit(3, false, 10);
+        job_set_done_handler(a, on_done, (void *) 1);
+        job_set_done_handler(b, on_done, (void *) 1);
+        job_set_done_handler(c, on_done, (void *) 1);
+        ASSERT_EQ(job_manager_n_queued(manager), 2);
+
+        fake_runner_fail_starts(runner, 2, -ENOMEM);
+        finish(a, 0, NULL);
+        /* B and C fail to start in the deferred step, each handler on its own. */
+        run_loop();
+        ASSERT_EQ(n_done, 3);
+        ASSERT_EQ(job_manager_n_queued(manager), 0);
+        ASSERT_EQ(job_manager_n_running(manager), 0);
+        teardown();
+}
+
+TEST(freeing_a_running_job_kills_it_and_frees_a_slot) {
+        setup(1, 0, 0);
+        Job *a = submit(1, false, 10), *b = submit(2, false, 10);
+        char id_b[JOB_ID_MAX];
+        snprintf(id_b, sizeof(id_b), "%s", job_id(b));
+
+        fake_runner_job_run(job_runner_job(a));
+        ASSERT_EQ(runner_n_jobs(runner), 1);
+        job_free(a);
+        /* Its runner job went with it; B waits for the next step. */
+        ASSERT_EQ(runner_n_jobs(runner), 0);
+        ASSERT_EQ(job_status(b), JOB_QUEUED);
+        run_loop();
+        ASSERT_EQ(job_status(b), JOB_RUNNING);
+        ASSERT_TRUE(job_manager_find(manager, id_b) == b);
+        job_free(b);
+        teardown();
+}
+
+TEST(kept_jobs_expire) {
+        setup(2, 0, 1000);
+        Job *j = submit(1, true, 10);
+        char id[JOB_ID_MAX];
+        snprintf(id, sizeof(id), "%s", job_id(j));
+        ASSERT_TRUE(job_is_kept(j));
+
+        finish(j, 0, "out");
+        ASSERT_EQ(job_status(j), JOB_COMPLETED);
+        ASSERT_TRUE(job_manager_find(manager, id) == j);
+        /* The expiry timer (1 ms) frees it. */
+        for (int i = 0; i < 100 && job_manager_find(manager, id); i++)
+                ASSERT_OK(sd_event_run(event, 10 * USEC_PER_MSEC));
+        ASSERT_TRUE(job_manager_find(manager, id) == NULL);
+        teardown();
+}
+
+TEST(memory_enforcement_frees_the_oldest_after_its_scan) {
+        /* 80% of 10000 bytes: two queued uploads of 3000 fit, a third does not. */
+        setup(1, 10000, 0);
+        Job *a = submit(1, true, 3000), *b = submit(2, true, 3000), *c = submit(3, true, 3000);
+        Job *d = submit(4, true, 3000);
+        char id_a[JOB_ID_MAX], id_b[JOB_ID_MAX];
+        snprintf(id_a, sizeof(id_a), "%s", job_id(a));
+        snprintf(id_b, sizeof(id_b), "%s", job_id(b));
+        job_set_done_handler(a, on_done, NULL);
+        ASSERT_EQ(job_status(a), JOB_RUNNING);
+
+        /* A finishes holding nothing; B, C and D hold 9000: A and then B, the oldest queued, go. */
+        finish(a, 0, NULL);
+        ASSERT_EQ(n_done, 1);
+        ASSERT_TRUE(job_manager_find(manager, id_a) == NULL);
+        ASSERT_TRUE(job_manager_find(manager, id_b) == NULL);
+        ASSERT_EQ(job_status(c), JOB_QUEUED);
+        ASSERT_EQ(job_status(d), JOB_QUEUED);
+        run_loop();
+        ASSERT_EQ(job_status(c), JOB_RUNNING);
+        teardown();
+}
+
+TEST(draining_refuses_new_jobs) {
+        char *argv[] = { (char *) "/bin/true", NULL };
+        RunnerJobSpec spec = { .argv = argv, .code_fd = -EBADF, .stdin_fd = -EBADF, .bundle_fd = -EBADF };
+        ClientKey k = client(1);
+        FairRefusal refusal;
+        Job *j = NULL;
+
+        setup(1, 0, 0);
+        job_manager_set_draining(manager, true);
+        ASSERT_EQ(job_manager_admit(manager, &k, &refusal), 1);
+        ASSERT_EQ(job_submit(manager, &spec, "sh", &k, false, &j, &refusal), 1);
+        ASSERT_EQ(refusal.http_status, 503);
+        ASSERT_TRUE(j == NULL);
+        teardown();
+}
+
+int main(void) {
+        RUN(start_run_complete);
+        RUN(queued_jobs_start_in_a_later_step);
+        RUN(launch_failure);
+        RUN(failing_starts_of_queued_jobs_do_not_recurse);
+        RUN(freeing_a_running_job_kills_it_and_frees_a_slot);
+        RUN(kept_jobs_expire);
+        RUN(memory_enforcement_frees_the_oldest_after_its_scan);
+        RUN(draining_refuses_new_jobs);
+        return 0;
+}
