@@ -52,8 +52,9 @@ typedef struct Options {
 
 static Options opts = {
         .runner_socket = "/run/sandrun-runner/socket",
-        .memory_max = 0, /* 0: the runner's */
-        .tasks_max = 0,
+        /* Asked of the runner for every job; it applies these or its own, whichever is lower. */
+        .memory_max = 512ULL << 20,
+        .tasks_max = 64,
         .cpu_quota = 1000000,
         .timeout = 300 * USEC_PER_SEC,
         .output_max = 1 << 20,
@@ -79,9 +80,9 @@ static void help(void) {
                "                         tls.crt/tls.key, else an ephemeral self-signed certificate\n"
                "  --plain-http           no TLS; allowed only on a loopback address\n"
                "  --runner-socket PATH   sandrun-runnerd's socket (default /run/sandrun-runner/socket)\n"
-               "  --memory-max SIZE      memory per job, tmpfs included (default: the runner's)\n"
+               "  --memory-max SIZE      memory per job, tmpfs included (default 512M; the runner's, if lower)\n"
                "  --cpu-quota QUOTA      CPU per job, e.g. 100%% or 1.5 cores (default 100%%)\n"
-               "  --tasks-max N          processes and threads per job (default: the runner's)\n"
+               "  --tasks-max N          processes and threads per job (default 64; the runner's, if lower)\n"
                "  --timeout DURATION     wall-clock limit per job, the most a request may ask (default 300s)\n"
                "  --output-max SIZE      stdout and stderr kept per job, each (default 1M)\n"
                "  --body-max SIZE        largest request body (default 1M)\n"

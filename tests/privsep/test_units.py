@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The two units as installed: who runs what, and how exposed each is by `systemd-analyze security`
+(the front at 2.0 or lower). Every socket the front listens on comes from systemd."""
+
+import re
+
+from privsep_test import FRONT, RUNNER, PrivsepTestCase, container, container_out, main, service_pid, unit_property
+
+
+def exposure(unit):
+    out = container('systemd-analyze', 'security', '--no-pager', unit, check=False).stdout
+    m = re.search(r'Overall exposure level for \S+: ([0-9.]+)', out)
+    if not m:
+        raise AssertionError('no exposure level in:\n' + out)
+    return float(m.group(1))
+
+
+class Units(PrivsepTestCase):
+    def test_identities(self):
+        self.assertServing()
+        front, runner = service_pid(FRONT), service_pid(RUNNER)
+        status = lambda pid: dict(l.split(':', 1) for l in container_out('cat', '/proc/%d/status' % pid).splitlines())
+        f, r = status(front), status(runner)
+        sandrun, job = container_out('id', '-u', 'sandrun'), container_out('id', '-u', 'sandrun-job')
+        self.assertEqual(f['Uid'].split(), [sandrun] * 4)
+        self.assertEqual(f['CapEff'].strip(), '0000000000000000')
+        # The runner: the jobs' user for real and effective ids, root only saved, no effective capability.
+        self.assertEqual(r['Uid'].split(), [job, job, '0', job])
+        self.assertEqual(r['CapEff'].strip(), '0000000000000000')
+
+    def test_front_listens_only_on_sockets_from_systemd(self):
+        self.assertServing()
+        front = service_pid(FRONT)
+        # Its own network namespace has no listener at all; the ones it serves are systemd's.
+        self.assertEqual(container_out('nsenter', '-t', str(front), '-n', 'ss', '-Hltnu'), '')
+        self.assertEqual(unit_property(FRONT, 'RestrictAddressFamilies'), 'AF_UNIX')
+
+    def test_exposure(self):
+        front, runner = exposure(FRONT), exposure(RUNNER)
+        print('systemd-analyze security: %s %.1f, %s %.1f' % (FRONT, front, RUNNER, runner))
+        self.assertLessEqual(front, 2.0)
+        self.assertLess(runner, 9.6)    # root, and honest about it; but not the 9.6 of an unhardened unit
+
+
+if __name__ == '__main__':
+    main()
