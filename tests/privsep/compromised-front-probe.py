@@ -6,6 +6,7 @@ the runner's PID, the PID of a running job's init, that job's id (a job of the r
 
 import ctypes
 import errno
+import faulthandler
 import json
 import os
 import signal
@@ -17,6 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner_proto as rp  # noqa: E402
 
 path, runner_pid, init_pid, other_job = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+# A probe that hangs says where.
+faulthandler.dump_traceback_later(90, exit=True)
 out = {}
 
 
@@ -91,7 +94,7 @@ def protocol():
     assert f.receive()[0] == rp.WELCOME
     r['hello_twice'] = refused(f, rp.message(rp.HELLO, rp.field(rp.F_VERSION, 1)))
     r['garbage'] = refused(f, b'\x00\x01\x02')
-    r['random'] = refused(f, os.urandom(1000))
+    r['random'] = refused(f, b'\x01\x00' + os.urandom(998))     # our version, then noise
     r['other_version'] = refused(f, rp.message(rp.HELLO, rp.field(rp.F_VERSION, 1), version=2))
     good = rp.message(rp.START, *rp.start_fields(ID))
     r['truncated'] = refused(f, good[:len(good) - 5])

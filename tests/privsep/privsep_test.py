@@ -18,9 +18,10 @@ def service_pid(unit):
 
 
 def job_processes():
-    """Processes of jobs: their inits and whatever runs as the jobs' user."""
+    """Processes of jobs: their inits and whatever runs as the jobs' user (but the runner, which does too)."""
     job_uid = user_uid('sandrun-job')
-    return {pid: p for pid, p in processes().items() if p[1] == 'sandrun-init' or p[0] == job_uid}
+    return {pid: p for pid, p in processes().items()
+            if p[1] == 'sandrun-init' or (p[0] == job_uid and p[1] != 'sandrun-runnerd')}
 
 
 class BackgroundJob(threading.Thread):
