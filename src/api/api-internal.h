@@ -14,5 +14,5 @@ struct Api {
 
 /* Who the request is billed to. */
 void request_client(Api *a, HttpRequest *req, ClientKey *ret);
-void reply_refusal(HttpRequest *req, const FairRefusal *f);
+void reply_refusal(Api *a, HttpRequest *req, const FairRefusal *f);
 void reply_method_not_allowed(HttpRequest *req, const char *allow);

@@ -23,9 +23,11 @@ void request_client(Api *a, HttpRequest *req, ClientKey *ret) {
                 *ret = (ClientKey) { .family = AF_UNSPEC };
 }
 
-void reply_refusal(HttpRequest *req, const FairRefusal *f) {
+void reply_refusal(Api *a, HttpRequest *req, const FairRefusal *f) {
         char retry[32];
 
+        if (a->config.metrics)
+                metrics_refused(a->config.metrics, f->http_status);
         snprintf(retry, sizeof(retry), "%" PRIu64, f->retry_after_sec);
         (void) http_request_reply_error(req, f->http_status, (const char *const[]) { "Retry-After", retry, NULL },
                                         "%s; retry in %" PRIu64 " s", f->reason, f->retry_after_sec);

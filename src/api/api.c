@@ -14,6 +14,7 @@
 #include "interpreters.h"
 #include "job-json.h"
 #include "memfd-util.h"
+#include "program-job.h"
 #include "strv.h"
 #include "submit.h"
 #include "web-assets.h"
@@ -25,6 +26,7 @@ typedef struct RunWait {
         Job *job;
         bool json;
         bool with_timeline;
+        JudgeSpec *judge;
 } RunWait;
 
 static void run_wait_free(void *p) {
@@ -33,6 +35,7 @@ static void run_wait_free(void *p) {
         if (!w)
                 return;
         job_free(w->job);
+        judge_spec_free(w->judge);
         free(w);
 }
 
@@ -44,7 +47,9 @@ static void reply_run_result(RunWait *w) {
         json_object *receipt = job_receipt_get(&w->api->config.receipts, j);
         if (w->json) {
                 json_object *o = job_to_json(j, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED | JOB_JSON_METRICS |
-                                                        (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+                                                        JOB_JSON_COMPILE | (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+                if (o && w->judge)
+                        judge_add_json(o, w->judge, rj);
                 if (o && receipt)
                         json_object_object_add(o, "receipt", receipt);
                 else
@@ -98,6 +103,11 @@ static void reply_run_result(RunWait *w) {
         headers[n] = NULL;
 
         const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
+        /* A program that did not compile has no output of its own: the compiler's messages are the answer. */
+        if (rj && res && res->reason == JOB_REASON_COMPILE) {
+                out = runner_job_compile_stdout(rj);
+                err = runner_job_compile_stderr(rj);
+        }
         size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
         _cleanup_free_ char *body = malloc(out_len + err_len + 256);
         if (!body) {
@@ -181,50 +191,16 @@ static void handle_run(Api *a, HttpRequest *req) {
                 return;
         }
 
-        char code_name[32];
-        snprintf(code_name, sizeof(code_name), "main%s", interp->extension);
-        _cleanup_strv_free_ char **argv = strv_new(interp->path, code_name, NULL);
-        if (!argv)
-                goto oom;
-        for (char **arg = rr->args; *arg; arg++)
-                if (strv_extend(&argv, *arg) < 0)
-                        goto oom;
-
-        int code_fd = memfd_new_sealed("code", rr->code, rr->code_len);
-        if (code_fd < 0)
-                goto oom;
-        int stdin_fd = -EBADF;
-        if (rr->stdin_data) {
-                stdin_fd = memfd_new_sealed("stdin", rr->stdin_data, rr->stdin_len);
-                if (stdin_fd < 0) {
-                        safe_close(code_fd);
-                        goto oom;
-                }
-        }
-
         uint64_t timeout = rr->timeout_usec ?: a->config.default_timeout_usec;
-        if (make_run_receipt(rr, MIN(timeout, a->config.max_timeout_usec), &receipt) < 0) {
-                safe_close(code_fd);
-                safe_close(stdin_fd);
+        if (make_run_receipt(rr, MIN(timeout, a->config.max_timeout_usec), &receipt) < 0)
                 goto oom;
-        }
-        RunnerJobSpec spec = {
-                .argv = argv,
-                .code_fd = code_fd,
-                .code_name = code_name,
-                .stdin_fd = stdin_fd,
-                .timeout_usec = MIN(timeout, a->config.max_timeout_usec),
-                .bundle_fd = -EBADF,
-        };
 
         RunWait *w = calloc(1, sizeof(RunWait));
-        if (!w) {
-                safe_close(code_fd);
-                safe_close(stdin_fd);
+        if (!w)
                 goto oom;
-        }
         w->api = a;
         w->request = req;
+        w->judge = TAKE_PTR(rr->judge);
         w->json = wants_json(req, rr);
         w->with_timeline = a->config.debug_timeline;
         http_request_set_data(req, w, run_wait_free);
@@ -232,9 +208,19 @@ static void handle_run(Api *a, HttpRequest *req) {
         ClientKey client;
         FairRefusal refusal;
         request_client(a, req, &client);
-        r = job_submit(a->jobs, &spec, interp->name, &client, false, &w->job, &refusal);
+        ProgramRequest p = {
+                .interp = interp,
+                .code = rr->code,
+                .code_len = rr->code_len,
+                .stdin_data = rr->stdin_data,
+                .stdin_len = rr->stdin_len,
+                .args = rr->args,
+                .timeout_usec = rr->timeout_usec,
+                .judge = w->judge,
+        };
+        r = program_job_submit(a, &p, &client, &w->job, &refusal);
         if (r == 1) {
-                reply_refusal(req, &refusal);
+                reply_refusal(a, req, &refusal);
                 return;
         }
         if (r < 0) {
@@ -282,6 +268,8 @@ static void handle_languages(Api *a, HttpRequest *req) {
                         json_object_array_add(ext, json_object_new_string(*x));
                 json_object_object_add(e, "extensions", ext);
                 json_object_object_add(e, "default", json_object_new_boolean(strcmp(l[i]->name, DEFAULT_INTERPRETER) == 0));
+                json_object_object_add(e, "version", l[i]->version[0] ? json_object_new_string(l[i]->version) : NULL);
+                json_object_object_add(e, "compiled", json_object_new_boolean(l[i]->compile_args != NULL));
                 json_object_array_add(arr, e);
         }
         json_object_object_add(o, "languages", arr);

@@ -14,6 +14,7 @@
 #include "http-server.h"
 #include "job.h"
 #include "job-receipt.h"
+#include "metrics.h"
 #include "macro.h"
 #include "run-request.h"
 
@@ -26,9 +27,14 @@ typedef struct ApiConfig {
         uint64_t max_timeout_usec;
         uint64_t upload_max;            /* bytes of files a /submit may upload */
         bool debug_timeline;            /* add each job's timeline to JSON answers */
+        uint64_t compile_timeout_usec;  /* a compile step's wall clock */
+        uint64_t test_cpu_usec;         /* each test case's CPU limit, the most a request may ask */
+        uint64_t tests_timeout_usec;    /* all test cases of one request, wall clock */
+        unsigned cpus;                  /* a job's CPU quota in whole cores, at least 1: sizes JVM threads */
         CorsPolicy cors;                /* which other origins' pages may call the API (not owned) */
         bool tls;                       /* served over TLS: the page's own origin is https:// */
         ReceiptConfig receipts;         /* how finished jobs' receipts are signed (key not owned) */
+        Metrics *metrics;               /* counts refusals, if set (not owned) */
 } ApiConfig;
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config);

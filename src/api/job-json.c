@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "job-json.h"
@@ -67,9 +68,7 @@ static void add_outcome(json_object *o, Job *j) {
                 json_object_object_add(o, "error", error_to_json(j, res));
 }
 
-static void add_streams(json_object *o, Job *j, bool combined) {
-        RunnerJob *rj = job_runner_job(j);
-        const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
+static void add_buffers(json_object *o, const CappedBuffer *out, const CappedBuffer *err, bool combined) {
         size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
 
         json_object_object_add(o, "stdout", json_string_from_bytes(out && out->data ? out->data : "", out_len));
@@ -86,6 +85,12 @@ static void add_streams(json_object *o, Job *j, bool combined) {
         json_object_object_add(o, "truncated", json_object_new_boolean(truncated));
 }
 
+static void add_streams(json_object *o, Job *j, bool combined) {
+        RunnerJob *rj = job_runner_job(j);
+
+        add_buffers(o, rj ? runner_job_stdout(rj) : NULL, rj ? runner_job_stderr(rj) : NULL, combined);
+}
+
 static json_object *metrics_to_json(Job *j) {
         const RunnerResult *res = job_result(j);
         RunnerJob *rj = job_runner_job(j);
@@ -93,12 +98,50 @@ static json_object *metrics_to_json(Job *j) {
         /* Final figures once finished (null when the cgroup could not be read), live ones while running. */
         bool has_cpu = res ? res->has_cpu : rj != NULL;
 
-        json_object_object_add(m, "cpu_seconds", has_cpu ? json_fixed3(job_cpu_usec(j) / 1e6) : NULL);
-        json_object_object_add(m, "memory_mb",
-                               res && res->has_memory ? json_fixed3(res->memory_peak_bytes / (1024.0 * 1024.0)) : NULL);
+        /* The job is billed for its compile too; its metrics are the run's own. */
+        uint64_t cpu = job_cpu_usec(j), compile_cpu = res && res->has_compile ? res->compile.scope_cpu_usec : 0;
+        json_object_object_add(m, "cpu_seconds", has_cpu ? json_fixed3((cpu > compile_cpu ? cpu - compile_cpu : 0) / 1e6) : NULL);
+        /* The scope's memory peak would be the compiler's: a compiled program's is its largest process's. */
+        if (res && res->has_compile)
+                json_object_object_add(m, "memory_mb", res->run.ran ? json_fixed3(res->run.maxrss_kb / 1024.0) : NULL);
+        else
+                json_object_object_add(m, "memory_mb", res && res->has_memory
+                                                               ? json_fixed3(res->memory_peak_bytes / (1024.0 * 1024.0))
+                                                               : NULL);
         json_object_object_add(m, "wall_seconds",
                                json_fixed3((res ? res->wall_usec : rj ? runner_job_wall_usec(rj) : 0) / 1e6));
         return m;
+}
+
+/* Why a step ended, in the words of the run's "reason". */
+static const char *step_reason(const RunnerStepResult *r) {
+        if (r->timed_out)
+                return "timeout";
+        if (r->oom)
+                return "memory";
+        if (WIFSIGNALED(r->status))
+                return "signal";
+        return NULL;
+}
+
+static json_object *compile_to_json(Job *j, const RunnerResult *res) {
+        RunnerJob *rj = job_runner_job(j);
+        const RunnerStepResult *c = &res->compile;
+        const CappedBuffer *out = rj ? runner_job_compile_stdout(rj) : NULL, *err = rj ? runner_job_compile_stderr(rj) : NULL;
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "status", json_object_new_string(!c->ran ? "not_run" :
+                                                                    c->status == 0 && !c->timed_out ? "completed" : "failed"));
+        json_object_object_add(o, "exit_code", c->ran && WIFEXITED(c->status) && !c->timed_out
+                                                       ? json_object_new_int(WEXITSTATUS(c->status)) : NULL);
+        json_object_object_add(o, "signal", c->ran && WIFSIGNALED(c->status) ? json_object_new_int(WTERMSIG(c->status)) : NULL);
+        const char *reason = c->ran ? step_reason(c) : NULL;
+        json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
+        add_buffers(o, out, err, true);
+        json_object_object_add(o, "cpu_seconds", c->ran ? json_fixed3(c->scope_cpu_usec / 1e6) : NULL);
+        json_object_object_add(o, "wall_seconds", c->ran ? json_fixed3(c->wall_usec / 1e6) : NULL);
+        json_object_object_add(o, "memory_mb", c->ran ? json_fixed3(c->maxrss_kb / 1024.0) : NULL);
+        return o;
 }
 
 json_object *job_to_json(Job *j, JobJsonFlags flags) {
@@ -117,6 +160,9 @@ json_object *job_to_json(Job *j, JobJsonFlags flags) {
                 add_streams(o, j, flags & JOB_JSON_COMBINED);
         if (flags & JOB_JSON_METRICS)
                 json_object_object_add(o, "metrics", metrics_to_json(j));
+        const RunnerResult *res = job_result(j);
+        if ((flags & JOB_JSON_COMPILE) && res && res->has_compile)
+                json_object_object_add(o, "compile", compile_to_json(j, res));
         if ((flags & JOB_JSON_TIMELINE) && rj)
                 json_object_object_add(o, "timeline", timeline_to_json(runner_job_timeline(rj)));
         return o;

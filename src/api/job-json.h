@@ -14,6 +14,7 @@ typedef enum JobJsonFlags {
         JOB_JSON_COMBINED = 1 << 3,     /* output: stdout then stderr, with JOB_JSON_STREAMS */
         JOB_JSON_METRICS  = 1 << 4,     /* cpu_seconds, memory_mb, wall_seconds: live while running */
         JOB_JSON_TIMELINE = 1 << 5,     /* the runner's milestones, for --debug */
+        JOB_JSON_COMPILE  = 1 << 6,     /* compile: its own outcome, output and figures, if it had one */
 } JobJsonFlags;
 
 /* Always job_id and status, then what flags ask for, in that order. NULL only when out of memory. */

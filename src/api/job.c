@@ -8,6 +8,7 @@
 #include "job.h"
 #include "list.h"
 #include "log-sink.h"
+#include "memlock.h"
 #include "strv.h"
 
 /* How often running jobs' CPU is billed to their clients and their quotas revised. */
@@ -29,13 +30,15 @@ struct Job {
 
         /* What to run; handed to the runner when the job starts. */
         RunnerJobSpec spec;
-        char **argv, **envp, **output_patterns;
+        char **argv, **envp, **output_patterns, **compile_argv;
+        int test_stdin_fds[RUNNER_TESTS_MAX];
         char *code_name;
 
         RunnerJob *runner_job;
         RunnerResult launch_failure;    /* when the runner refused to start it at all */
         uint64_t cpu_billed_usec;       /* CPU already charged to the client */
         uint64_t quota_applied;         /* the CPUQuota last asked of systemd */
+        uint64_t submitted_usec;
         uint64_t finished_usec;
         sd_event_source *expire_source;
 
@@ -70,20 +73,28 @@ const char *job_status_to_string(JobStatus s) {
         return (size_t) s < ELEMENTSOF(names) ? names[s] : "unknown";
 }
 
-/* A draining host refuses as a full one does: 503 and a retry, which a proxy sends elsewhere. */
-static int refuse_draining(FairRefusal *ret_refusal) {
-        *ret_refusal = (FairRefusal) { .http_status = 503, .retry_after_sec = 5, .reason = "this host is draining" };
+/* A draining host refuses as a full one does: 503 and a retry, which a proxy sends elsewhere. So does a
+ * host about to run out of lockable memory (memlock.h), rather than fail an allocation halfway. */
+static int refuse_unavailable(const char *reason, FairRefusal *ret_refusal) {
+        *ret_refusal = (FairRefusal) { .http_status = 503, .retry_after_sec = 5, .reason = reason };
         return 1;
 }
 
-/* Without sandrun-runnerd (it is restarting) nothing can run: the client comes back shortly. */
-static int refuse_no_runner(FairRefusal *ret_refusal) {
-        *ret_refusal = (FairRefusal) {
-                .http_status = 503,
-                .retry_after_sec = RUNNER_RETRY_AFTER_SEC,
-                .reason = "the job runner is not available",
-        };
-        return 1;
+static int refuse_if_unavailable(JobManager *m, FairRefusal *ret_refusal) {
+        if (m->draining)
+                return refuse_unavailable("this host is draining", ret_refusal);
+        if (m->config.memlock_reserve > 0 && memlock_short_of(m->config.memlock_reserve))
+                return refuse_unavailable("this host is out of lockable memory", ret_refusal);
+        /* Without sandrun-runnerd (it is restarting) nothing can run: the client comes back shortly. */
+        if (!runner_is_usable(m->runner)) {
+                *ret_refusal = (FairRefusal) {
+                        .http_status = 503,
+                        .retry_after_sec = RUNNER_RETRY_AFTER_SEC,
+                        .reason = "the job runner is not available",
+                };
+                return 1;
+        }
+        return 0;
 }
 
 int job_id_generate(char ret[static 33]) {
@@ -112,6 +123,8 @@ static void spec_done(Job *j) {
         j->spec.code_fd = safe_close(j->spec.code_fd);
         j->spec.stdin_fd = safe_close(j->spec.stdin_fd);
         j->spec.bundle_fd = safe_close(j->spec.bundle_fd);
+        for (size_t i = 0; i < j->spec.n_tests; i++)
+                j->test_stdin_fds[i] = safe_close(j->test_stdin_fds[i]);
 }
 
 /*
@@ -168,6 +181,7 @@ Job *job_free(Job *j) {
         strv_free(j->argv);
         strv_free(j->envp);
         strv_free(j->output_patterns);
+        strv_free(j->compile_argv);
         free(j->code_name);
         free(j->interpreter);
         free(j);
@@ -300,6 +314,8 @@ static void job_start(Job *j) {
         j->spec.argv = j->argv;
         j->spec.envp = j->envp;
         j->spec.output_patterns = j->output_patterns;
+        j->spec.compile_argv = j->compile_argv;
+        j->spec.test_stdin_fds = j->test_stdin_fds;
         j->spec.code_name = j->code_name;
         j->spec.id = j->hex_id;
 
@@ -398,13 +414,23 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         if (!j)
                 return -ENOMEM;
         j->spec = *spec;
-        j->spec.argv = j->spec.envp = j->spec.output_patterns = NULL;
+        j->spec.argv = j->spec.envp = j->spec.output_patterns = j->spec.compile_argv = NULL;
+        /* The test cases' stdin fds are taken along with the others. */
+        j->spec.test_stdin_fds = NULL;
+        j->spec.n_tests = MIN(spec->n_tests, (size_t) RUNNER_TESTS_MAX);
+        for (size_t i = 0; i < spec->n_tests; i++)
+                if (i < RUNNER_TESTS_MAX)
+                        j->test_stdin_fds[i] = TAKE_FD(spec->test_stdin_fds[i]);
+                else
+                        spec->test_stdin_fds[i] = safe_close(spec->test_stdin_fds[i]);
         j->status = JOB_QUEUED; /* not yet known to the manager: job_free leaves it alone */
         j->kept = kept;
+        j->submitted_usec = manager_now(m);
         j->client = *client;
 
-        if (m->draining)
-                return refuse_draining(ret_refusal);
+        r = refuse_if_unavailable(m, ret_refusal);
+        if (r != 0)
+                return r;
         r = job_id_generate(j->hex_id);
         if (r < 0)
                 return r;
@@ -421,9 +447,8 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
                 return -ENOMEM;
         if (spec->output_patterns && !(j->output_patterns = strv_copy(spec->output_patterns)))
                 return -ENOMEM;
-
-        if (!runner_is_usable(m->runner))
-                return refuse_no_runner(ret_refusal);
+        if (spec->compile_argv && !(j->compile_argv = strv_copy(spec->compile_argv)))
+                return -ENOMEM;
 
         /* Room first, and never at the expense of the job the caller is about to hold. */
         manager_enforce_memory(m);
@@ -506,6 +531,18 @@ const RunnerResult *job_result(const Job *j) {
         return j->runner_job ? runner_job_result(j->runner_job) : &j->launch_failure;
 }
 
+uint64_t job_submitted_usec(const Job *j) {
+        return j->submitted_usec;
+}
+
+uint64_t job_manager_held_bytes(JobManager *m) {
+        uint64_t held = 0;
+
+        for (Job *j = m->jobs; j; j = j->next)
+                held += job_held_bytes(j);
+        return held;
+}
+
 void job_set_attachment(Job *j, void *data, void (*free_func)(void *data)) {
         if (j->free_attachment)
                 j->free_attachment(j->attachment);
@@ -554,10 +591,9 @@ bool job_manager_can_run(JobManager *m) {
 }
 
 int job_manager_admit(JobManager *m, const ClientKey *client, FairRefusal *ret_refusal) {
-        if (m->draining)
-                return refuse_draining(ret_refusal);
-        if (!runner_is_usable(m->runner))
-                return refuse_no_runner(ret_refusal);
+        int r = refuse_if_unavailable(m, ret_refusal);
+        if (r != 0)
+                return r;
         return fair_scheduler_admit(m->fair, client, manager_now(m), ret_refusal);
 }
 

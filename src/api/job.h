@@ -38,6 +38,7 @@ typedef struct JobManagerConfig {
         uint64_t default_cpu_quota;     /* a job's own CPUQuotaPerSecUSec, restored after throttling */
         uint64_t memory_max;            /* bytes of uploads and results held; at 80% the oldest go */
         const char *node_name;          /* appended to job ids as "-<name>" so a proxy can route; or NULL */
+        uint64_t memlock_reserve;       /* refuse new work (503) with less lockable memory left; 0: never */
 } JobManagerConfig;
 
 /* 32 hex digits, "-", a node name of up to JOB_NODE_NAME_MAX characters, NUL. */
@@ -100,6 +101,9 @@ uint64_t job_cpu_usec(Job *j);
 RunnerJob *job_runner_job(Job *j);              /* NULL while queued, or when it could not start */
 const RunnerResult *job_result(const Job *j);   /* once COMPLETED or FAILED */
 uint64_t job_finished_usec(const Job *j);      /* CLOCK_MONOTONIC */
+uint64_t job_submitted_usec(const Job *j);     /* CLOCK_MONOTONIC */
+/* Bytes of uploads and results the manager holds in RAM for its jobs. */
+uint64_t job_manager_held_bytes(JobManager *m);
 /* Data the API keeps with a job (e.g. what its receipt needs), freed with the job by free_func. */
 void job_set_attachment(Job *j, void *data, void (*free_func)(void *data));
 void *job_attachment(const Job *j);

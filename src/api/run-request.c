@@ -20,6 +20,7 @@ RunRequest *run_request_free(RunRequest *r) {
         free(r->code);
         free(r->stdin_data);
         strv_free(r->args);
+        judge_spec_free(r->judge);
         free(r);
         return NULL;
 }
@@ -150,6 +151,18 @@ static int parse_json(const char *body, size_t len, const RunLimits *lim, RunReq
                         goto finish;
                 }
                 r->timeout_usec = (uint64_t) (MIN(t, TIMEOUT_MAX_SEC) * USEC_PER_SEC);
+        }
+
+        json_object *tests = NULL, *compare = NULL;
+        (void) json_object_object_get_ex(root, "tests", &tests);
+        (void) json_object_object_get_ex(root, "compare", &compare);
+        k = judge_spec_from_json(tests, compare, &r->judge, ret_error);
+        if (k < 0)
+                goto finish;
+        if (r->judge && r->stdin_data) {
+                *ret_error = "give either \"stdin\" or \"tests\", each test has its own stdin";
+                k = -EINVAL;
+                goto finish;
         }
         k = 0;
 finish:

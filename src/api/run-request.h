@@ -4,13 +4,15 @@
 /*
  * What a POST /run asks for. Either the body is the program itself (any content type but JSON; the
  * language from ?lang=), or it is a JSON object:
- *     {"code": "...", "interpreter"|"lang": "python", "stdin": "...", "args": ["..."], "timeout": 5}
+ *     {"code": "...", "interpreter"|"lang": "python", "stdin": "...", "args": ["..."], "timeout": 5,
+ *      "tests": [{"stdin": "...", "expected_output": "..."}, ...], "compare": "trim"|"exact"}
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "judge.h"
 #include "macro.h"
 
 typedef struct RunLimits {
@@ -28,6 +30,7 @@ typedef struct RunRequest {
         char **args;                    /* never NULL */
         uint64_t timeout_usec;          /* 0: the server's default */
         bool json;                      /* asked in JSON, so answered in JSON */
+        JudgeSpec *judge;               /* "tests" and "compare"; NULL: none */
 } RunRequest;
 
 RunRequest *run_request_free(RunRequest *r);

@@ -19,6 +19,7 @@
 #include "archive-sniff.h"
 #include "bundle.h"
 #include "interpreters.h"
+#include "language-command.h"
 #include "job-json.h"
 #include "manifest.h"
 #include "memfd-util.h"
@@ -239,7 +240,7 @@ void submit_begin(Api *a, HttpRequest *req) {
         /* Refuse before reading megabytes that could not run anyway. */
         request_client(a, req, &s->client);
         if (job_manager_admit(a->jobs, &s->client, &refusal) == 1) {
-                reply_refusal(req, &refusal);
+                reply_refusal(a, req, &refusal);
                 return;
         }
 
@@ -307,12 +308,26 @@ void submit_finish(Api *a, HttpRequest *req) {
                 return;
         }
 
-        _cleanup_strv_free_ char **argv = strv_new(interp->path, NULL);
-        if (!argv || (m->entrypoint && strv_extend(&argv, m->entrypoint) < 0))
-                goto oom;
-        for (char **arg = m->args; *arg; arg++)
-                if (strv_extend(&argv, *arg) < 0)
+        _cleanup_strv_free_ char **argv = NULL, **compile = NULL;
+        if (interp->compile_args) {
+                /* A compiled language: its entrypoint is compiled in /work first, then what it made runs. */
+                if (!m->entrypoint) {
+                        (void) http_request_reply_error(req, MHD_HTTP_BAD_REQUEST, NULL,
+                                                        "manifest: %s is compiled: give \"entrypoint\", its source file",
+                                                        interp->name);
+                        return;
+                }
+                r = language_commands(interp, m->entrypoint, a->config.cpus, m->args, &compile, &argv);
+                if (r < 0)
                         goto oom;
+        } else {
+                argv = strv_new(interp->path, NULL);
+                if (!argv || (m->entrypoint && strv_extend(&argv, m->entrypoint) < 0))
+                        goto oom;
+                for (char **arg = m->args; *arg; arg++)
+                        if (strv_extend(&argv, *arg) < 0)
+                                goto oom;
+        }
 
         int stdin_fd = -EBADF;
         if (m->stdin_data) {
@@ -329,13 +344,15 @@ void submit_finish(Api *a, HttpRequest *req) {
                 .timeout_usec = MIN(timeout, a->config.max_timeout_usec),
                 .bundle_fd = TAKE_FD(s->bundle_fd),
                 .output_patterns = m->outputs,
+                .compile_argv = compile,
+                .compile_timeout_usec = a->config.compile_timeout_usec,
         };
         job_receipt_set_timeout(s->receipt, spec.timeout_usec);
         if (job_receipt_add_input(s->receipt, "manifest", s->manifest ?: "", s->manifest_len) < 0)
                 goto oom;
         r = job_submit(a->jobs, &spec, interp->name, &s->client, true, &job, &refusal);
         if (r == 1) {
-                reply_refusal(req, &refusal);
+                reply_refusal(a, req, &refusal);
                 return;
         }
         if (r < 0) {

@@ -5,6 +5,7 @@
  * runner (fake-runner.c), driven step by step through a real sd-event loop.
  */
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "fake-runner.h"
@@ -17,12 +18,14 @@ static Runner *runner;
 static JobManager *manager;
 static unsigned n_done;
 static bool in_handler;
+static uint64_t memlock_reserve;
 
 static void setup(unsigned max_running, uint64_t memory_max, uint64_t ttl) {
         JobManagerConfig c = {
                 .finished_ttl_usec = ttl,
                 .default_cpu_quota = USEC_PER_SEC,
                 .memory_max = memory_max,
+                .memlock_reserve = memlock_reserve,
         };
 
         fair_config_init(&c.fair, 1);
@@ -253,6 +256,30 @@ TEST(draining_refuses_new_jobs) {
         teardown();
 }
 
+TEST(short_of_lockable_memory_refuses_new_jobs) {
+        char *argv[] = { (char *) "/bin/true", NULL };
+        RunnerJobSpec spec = { .argv = argv, .code_fd = -EBADF, .stdin_fd = -EBADF, .bundle_fd = -EBADF };
+        ClientKey k = client(1);
+        FairRefusal refusal;
+        struct rlimit rl;
+        Job *j = NULL;
+
+        /* A reserve no limit can hold: every new job is refused, unless nothing limits locked memory. */
+        ASSERT_OK(getrlimit(RLIMIT_MEMLOCK, &rl));
+        memlock_reserve = UINT64_MAX;
+        setup(1, 0, 0);
+        if (rl.rlim_cur != RLIM_INFINITY) {
+                ASSERT_EQ(job_manager_admit(manager, &k, &refusal), 1);
+                ASSERT_EQ(job_submit(manager, &spec, "sh", &k, false, &j, &refusal), 1);
+                ASSERT_EQ(refusal.http_status, 503);
+                ASSERT_EQ(refusal.retry_after_sec, 5);
+                ASSERT_STREQ(refusal.reason, "this host is out of lockable memory");
+                ASSERT_TRUE(j == NULL);
+        }
+        teardown();
+        memlock_reserve = 0;
+}
+
 int main(void) {
         RUN(start_run_complete);
         RUN(queued_jobs_start_in_a_later_step);
@@ -260,6 +287,7 @@ int main(void) {
         RUN(failing_starts_of_queued_jobs_do_not_recurse);
         RUN(freeing_a_running_job_kills_it_and_frees_a_slot);
         RUN(kept_jobs_expire);
+        RUN(short_of_lockable_memory_refuses_new_jobs);
         RUN(memory_enforcement_frees_the_oldest_after_its_scan);
         RUN(draining_refuses_new_jobs);
         return 0;

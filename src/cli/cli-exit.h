@@ -11,4 +11,5 @@ enum {
         SANDRUN_EXIT_REFUSED = 65,      /* the server refused the request: 4xx, including 429 */
         SANDRUN_EXIT_SERVER = 69,       /* cannot connect, TLS or pin failure, 5xx, malformed answer */
         SANDRUN_EXIT_SANDBOX = 124,     /* the job was stopped: timeout, memory, signal, launch failure */
+        SANDRUN_EXIT_COMPILE = 125,     /* the program did not compile; the compiler's messages are on stderr */
 };

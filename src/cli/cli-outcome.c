@@ -9,6 +9,8 @@
 #include "cli-outcome.h"
 
 int job_exit_code(const JobReply *j) {
+        if (j->reason && streq(j->reason, "compile"))
+                return SANDRUN_EXIT_COMPILE;
         if (j->reason || j->signal)
                 return SANDRUN_EXIT_SANDBOX;
         if (j->exit_code >= 0)
@@ -43,6 +45,8 @@ void job_describe_failure(const JobReply *j, char *buf, size_t size) {
                 snprintf(buf, size, "killed by signal %s", sig[0] ? sig : "(unknown)");
         else if (streq(reason, "launch"))
                 snprintf(buf, size, "could not be started");
+        else if (streq(reason, "compile"))
+                snprintf(buf, size, "did not compile");
         else if (reason[0])
                 snprintf(buf, size, "stopped (%s)", reason);
         else

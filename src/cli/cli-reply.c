@@ -220,6 +220,20 @@ int job_reply_parse(const char *buf, size_t len, JobReply **ret) {
                 return r;
         j->exit_code = (int) exit_code;
 
+        /* A program that did not compile has no output of its own: the compiler's is what to show. */
+        struct json_object *c = get_field(o, "compile");
+        if (c && j->reason && streq(j->reason, "compile")) {
+                if (!json_object_is_type(c, json_type_object))
+                        return -EBADMSG;
+                free(j->stdout_data);
+                free(j->stderr_data);
+                j->stdout_data = j->stderr_data = NULL;
+                j->stdout_size = j->stderr_size = 0;
+                if ((r = get_blob(c, "stdout", REPLY_OUTPUT_MAX, &j->stdout_data, &j->stdout_size)) < 0 ||
+                    (r = get_blob(c, "stderr", REPLY_OUTPUT_MAX, &j->stderr_data, &j->stderr_size)) < 0)
+                        return r;
+        }
+
         struct json_object *m = get_field(o, "metrics");
         if (m) {
                 if (!json_object_is_type(m, json_type_object))

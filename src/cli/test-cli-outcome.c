@@ -28,6 +28,8 @@ TEST(exit_codes) {
         ASSERT_EQ(job_exit_code(&j), SANDRUN_EXIT_SANDBOX);
         j = reply("failed", -1, NULL, NULL);
         ASSERT_EQ(job_exit_code(&j), SANDRUN_EXIT_SANDBOX);
+        j = reply("failed", -1, "compile", NULL);
+        ASSERT_EQ(job_exit_code(&j), SANDRUN_EXIT_COMPILE);
         j = reply("completed", -1, NULL, NULL);
         ASSERT_EQ(job_exit_code(&j), SANDRUN_EXIT_SERVER);
         j = reply(NULL, -1, NULL, NULL);
@@ -43,6 +45,7 @@ static void check_failure(const char *reason, const char *signal, const char *ex
 
 TEST(describe) {
         check_failure("timeout", "9", "timed out");
+        check_failure("compile", NULL, "did not compile");
         check_failure("memory", NULL, "ran out of memory");
         check_failure("signal", "11", "killed by signal SIGSEGV");
         check_failure("signal", "SIGABRT", "killed by signal SIGABRT");

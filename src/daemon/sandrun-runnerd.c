@@ -7,9 +7,8 @@
  * (sandrun-runner.socket). It is root-equivalent by construction: whatever may call StartTransientUnit
  * is. Its safety is in what it accepts, not in confinement.
  *
- * Until jobs get outer uids of their own, the daemon runs with the job user's real and effective ids
- * (root stays only as the saved uid, to reconnect to PID 1 after `systemctl daemon-reexec`): each job's
- * user namespace then maps onto that user, which holds nothing, rather than onto root.
+ * As root it maps each job's user namespace to a host uid of the job's own (--job-uid-range), which owns
+ * nothing, and it locks its memory (memlock.h).
  */
 
 #include <getopt.h>
@@ -26,6 +25,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "memlock.h"
 #include "parse-util.h"
 #include "runner-bus.h"
 #include "runner-server.h"
@@ -43,21 +43,25 @@ static uint64_t now(clockid_t clock) {
 typedef struct Options {
         const char *listen;
         const char *bus_address;
-        const char *front_user, *job_user;
+        const char *front_user;
+        UidRange job_uids;
         const char *slice;
         const char *stage_path, *init_path;
-        uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, work_size, tmp_size, open_files;
+        uint64_t memory_max, compile_memory_max, tasks_max, cpu_quota, timeout, output_max, test_output_max;
+        uint64_t work_size, tmp_size, open_files;
         uint64_t max_jobs, max_connections;
 } Options;
 
 static Options opts = {
         .bus_address = "unix:path=/run/systemd/private",
         .front_user = "sandrun",
-        .job_user = "sandrun-job",
+        .job_uids = { .first = UID_POOL_DEFAULT_FIRST, .count = UID_POOL_DEFAULT_COUNT },
         .slice = "sandrun.slice",
         .stage_path = SANDRUN_LIBEXECDIR "/sandrun-stage",
         .init_path = SANDRUN_LIBEXECDIR "/sandrun-init",
         .memory_max = 512ULL << 20,
+        .compile_memory_max = 1ULL << 30,
+        .test_output_max = 64 << 10,
         .tasks_max = 64,
         .cpu_quota = 1000000,
         .timeout = 300 * USEC_PER_SEC,
@@ -75,13 +79,15 @@ static void help(void) {
                "  --listen PATH          listen on this AF_UNIX path instead of the socket systemd passes\n"
                "  --bus-address ADDRESS  how to reach PID 1 (default unix:path=/run/systemd/private)\n"
                "  --front-user NAME      the only user whose connections are served (default sandrun)\n"
-               "  --job-user NAME        the host user jobs' user namespaces map to (default sandrun-job)\n"
+               "  --job-uid-range A-B    host uids for jobs, one each (default " UID_POOL_DEFAULT_RANGE ")\n"
                "  --slice NAME           slice for job scopes (default sandrun.slice)\n"
                "  --memory-max SIZE      memory per job, tmpfs included (default 512M)\n"
+               "  --compile-memory-max SIZE  memory of a compile step; the run gets --memory-max (default 1G)\n"
                "  --cpu-quota QUOTA      CPU per job, e.g. 100%% or 1.5 cores (default 100%%)\n"
                "  --tasks-max N          processes and threads per job (default 64)\n"
                "  --timeout DURATION     the longest wall-clock limit a job may ask for (default 300s)\n"
                "  --output-max SIZE      stdout and stderr kept per job, each (default 1M)\n"
+               "  --test-output-max SIZE stdout and stderr kept per test case and compile, each (default 64K)\n"
                "  --work-size SIZE       size of a job's /work tmpfs (default 64M)\n"
                "  --tmp-size SIZE        size of a job's /tmp and /dev/shm tmpfs, each (default 64M)\n"
                "  --open-files N         open files per job process (default 256)\n"
@@ -95,14 +101,16 @@ static void help(void) {
 
 static int parse_options(int argc, char **argv) {
         enum {
-                ARG_LISTEN = 0x100, ARG_BUS, ARG_FRONT, ARG_JOB_USER, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
+                ARG_LISTEN = 0x100, ARG_BUS, ARG_FRONT, ARG_JOB_UIDS, ARG_COMPILE_MEMORY, ARG_TEST_OUTPUT, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_WORK, ARG_TMP, ARG_FILES, ARG_JOBS, ARG_STAGE, ARG_INIT, ARG_VERSION,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "bus-address", required_argument, NULL, ARG_BUS },
                 { "front-user", required_argument, NULL, ARG_FRONT },
-                { "job-user", required_argument, NULL, ARG_JOB_USER },
+                { "job-uid-range", required_argument, NULL, ARG_JOB_UIDS },
+                { "compile-memory-max", required_argument, NULL, ARG_COMPILE_MEMORY },
+                { "test-output-max", required_argument, NULL, ARG_TEST_OUTPUT },
                 { "slice", required_argument, NULL, ARG_SLICE },
                 { "memory-max", required_argument, NULL, ARG_MEMORY },
                 { "cpu-quota", required_argument, NULL, ARG_CPU },
@@ -132,8 +140,16 @@ static int parse_options(int argc, char **argv) {
                 case ARG_FRONT:
                         opts.front_user = optarg;
                         break;
-                case ARG_JOB_USER:
-                        opts.job_user = optarg;
+                case ARG_JOB_UIDS:
+                        r = uid_range_parse(optarg, &opts.job_uids);
+                        break;
+                case ARG_COMPILE_MEMORY:
+                        r = parse_size(optarg, &opts.compile_memory_max);
+                        if (r >= 0 && opts.compile_memory_max < (8 << 20))
+                                r = -ERANGE;
+                        break;
+                case ARG_TEST_OUTPUT:
+                        r = parse_size(optarg, &opts.test_output_max);
                         break;
                 case ARG_SLICE:
                         opts.slice = optarg;
@@ -208,7 +224,6 @@ typedef struct Daemon {
         sd_event_source *reconnect_source;
         Runner *runner;
         RunnerServer *server;
-        uid_t job_uid;
         uint64_t reconnects;
 } Daemon;
 
@@ -305,13 +320,6 @@ static int lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid) {
         return 0;
 }
 
-/* Real and effective ids become the job user's; root stays only as the saved uid, for reconnecting. */
-static int drop_to_job_user(uid_t uid, gid_t gid) {
-        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, 0) < 0)
-                return -errno;
-        return 0;
-}
-
 static int open_listen_socket(int *ret) {
         int n = sd_listen_fds(true);
 
@@ -365,13 +373,47 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+/*
+ * Locks our memory: the jobs' outputs we hold never reach swap. What we can hold is every job's outputs
+ * and packed results; a limit short of that is a warning (the numbers say by how much), and a limit that
+ * cannot hold the start leaves us unlocked, loudly.
+ */
+static void lock_memory(void) {
+        uint64_t reserve = 2 * opts.output_max + 2 * opts.work_size + (8ULL << 20);
+        uint64_t need = opts.max_jobs * (2 * opts.output_max + 2 * opts.work_size) + reserve;
+        MemlockStatus s = {};
+        int r;
+
+        r = memlock_lock_all();
+        if (memlock_status_read(&s) < 0)
+                s = (MemlockStatus) {};
+        if (r >= 0)
+                switch (memlock_judge(&s, reserve, need)) {
+                case MEMLOCK_FITS:
+                        return;
+                case MEMLOCK_SHORT:
+                        log_message(LOG_WARNING, "Memory locked, but RLIMIT_MEMLOCK is %" PRIu64 " MiB with %" PRIu64
+                                    " MiB locked at start, and --max-jobs can make us hold %" PRIu64 " MiB more; "
+                                    "LimitMEMLOCK=%" PRIu64 "M would hold it all",
+                                    s.limit >> 20, s.locked >> 20, need >> 20, ((s.locked + need) >> 20) + 1);
+                        return;
+                case MEMLOCK_TOO_LOW:
+                        memlock_unlock_all();
+                        break;
+                }
+        log_message(LOG_WARNING, "Memory NOT locked (%s): RLIMIT_MEMLOCK is %" PRIu64 " MiB, %" PRIu64 " MiB mapped "
+                    "at start; jobs' outputs may reach swap. LimitMEMLOCK=%" PRIu64 "M would hold this configuration",
+                    r < 0 ? strerror(-r) : "the limit cannot hold one job more",
+                    s.limit == MEMLOCK_UNLIMITED ? 0 : s.limit >> 20, s.mapped >> 20, ((s.mapped + need) >> 20) + 1);
+}
+
 static int run(int argc, char **argv) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(runner_freep) Runner *runner = NULL;
         _cleanup_(runner_server_freep) RunnerServer *server = NULL;
         Daemon d = {};
-        uid_t front_uid, job_uid;
-        gid_t front_gid, job_gid;
+        uid_t front_uid;
+        gid_t front_gid;
         sigset_t mask;
         int listen_fd = -EBADF, r;
 
@@ -385,11 +427,7 @@ static int run(int argc, char **argv) {
         r = lookup_user(opts.front_user, &front_uid, &front_gid);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Cannot use %s as the front's user", opts.front_user);
-        r = lookup_user(opts.job_user, &job_uid, &job_gid);
-        if (r < 0)
-                return log_errno(LOG_ERR, r, "Cannot use %s as the jobs' user", opts.job_user);
-        if (job_uid == front_uid)
-                return log_errno(LOG_ERR, EINVAL, "The jobs' user must not be the front's user");
+        lock_memory();
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -420,11 +458,6 @@ static int run(int argc, char **argv) {
                 safe_close(listen_fd);
                 return log_errno(LOG_ERR, r, "Cannot connect to systemd at %s", opts.bus_address);
         }
-        r = drop_to_job_user(job_uid, job_gid);
-        if (r < 0) {
-                safe_close(listen_fd);
-                return log_errno(LOG_ERR, r, "Cannot switch to the jobs' user");
-        }
 
         RunnerConfig rc = {
                 .sandbox = {
@@ -435,14 +468,18 @@ static int run(int argc, char **argv) {
                 },
                 .slice = opts.slice,
                 .memory_max = opts.memory_max,
+                .compile_memory_max = opts.compile_memory_max,
                 .tasks_max = opts.tasks_max,
                 .cpu_quota_per_sec_usec = opts.cpu_quota,
                 .output_limit = opts.output_max,
+                .case_output_limit = MIN(opts.test_output_max, opts.output_max),
                 .archive_limit = opts.work_size,
                 .scope_timeout_usec = 10 * USEC_PER_SEC,
                 .cgroup_root = "/sys/fs/cgroup",
                 .stage_path = opts.stage_path,
                 .init_path = opts.init_path,
+                .job_uids = opts.job_uids,
+                .max_jobs = (unsigned) opts.max_jobs,
         };
         r = runner_new(&runner, event, d.bus, &rc);
         if (r < 0) {
@@ -466,8 +503,9 @@ static int run(int argc, char **argv) {
         d.server = server;
         (void) sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, USEC_PER_SEC, 0, on_status, &d);
 
-        log_message(LOG_INFO, "sandrun-runnerd %s ready: serving uid %u, jobs as uid %u, in %s", PACKAGE_VERSION,
-                    (unsigned) front_uid, (unsigned) job_uid, opts.slice);
+        log_message(LOG_INFO, "sandrun-runnerd %s ready: serving uid %u, jobs as uids %u-%u, in %s", PACKAGE_VERSION,
+                    (unsigned) front_uid, (unsigned) opts.job_uids.first,
+                    (unsigned) (opts.job_uids.first + opts.job_uids.count - 1), opts.slice);
         (void) sd_notify(false, "READY=1");
         update_status(&d);
 

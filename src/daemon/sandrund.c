@@ -28,6 +28,8 @@
 #include "job.h"
 #include "listen-fds.h"
 #include "log.h"
+#include "memlock.h"
+#include "metrics.h"
 #include "parse-util.h"
 #include "runner.h"
 #include "io-util.h"
@@ -44,10 +46,12 @@ typedef struct Options {
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size;
         uint64_t max_running, max_queued, batch_ttl, connection_timeout;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
+        uint64_t compile_timeout, test_cpu, tests_timeout, test_output_max;
         CidrList trusted_proxies;
         CorsPolicy cors;
         const char *node_name;
         const char *receipt_key;
+        const char *metrics_listen;
 } Options;
 
 static Options opts = {
@@ -70,6 +74,10 @@ static Options opts = {
         .max_queued_per_ip = 16,
         .upload_max = 64 << 20,
         .held_max = 1ULL << 30,
+        .compile_timeout = 60 * USEC_PER_SEC,
+        .test_cpu = 5 * USEC_PER_SEC,
+        .tests_timeout = 120 * USEC_PER_SEC,
+        .test_output_max = 64 << 10,
 };
 
 static void help(void) {
@@ -89,6 +97,10 @@ static void help(void) {
                "  --upload-max SIZE      largest upload to /submit, all files together (default 64M)\n"
                "  --held-max SIZE        uploads and results kept in RAM; past 80%% the oldest batch jobs\n"
                "                         are dropped, finished ones first (default 1G)\n"
+               "  --compile-timeout DURATION wall-clock limit of a compile step (default 60s)\n"
+               "  --test-timeout DURATION    CPU limit of each test case, the most a request may ask (default 5s)\n"
+               "  --tests-timeout DURATION   wall-clock limit of all test cases of a request (default 120s)\n"
+               "  --test-output-max SIZE     stdout and stderr kept per test case and compile, each (default 64K)\n"
                "  --work-size SIZE       packed outputs kept per batch job (default 64M)\n"
                "  --max-running N        jobs running at once (default 2 per core)\n"
                "  --max-queued N         jobs waiting at once (default 256)\n"
@@ -99,6 +111,8 @@ static void help(void) {
                "  --trusted-proxy CIDR   believe X-Forwarded-For from these peers (repeatable)\n"
                "  --cors-origin ORIGIN   only pages from this origin (and sandrun's own) may call the API,\n"
                "                         e.g. https://docs.example.org (repeatable; default: any origin)\n"
+               "  --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics here, not on the public port\n"
+               "                         (default: off, or the socket systemd passes named \"metrics\")\n"
                "  --receipt-key FILE     sign receipts with this Ed25519 private key (PEM); default: the\n"
                "                         credential receipt.key, else a key made at start\n"
                "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
@@ -114,7 +128,11 @@ static int parse_options(int argc, char **argv) {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_RUNNER, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_RUNNING, ARG_QUEUED,
                 ARG_CONN_TIMEOUT, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
-                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_CORS_ORIGIN, ARG_RECEIPT_KEY,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD,
+                ARG_COMPILE_TIMEOUT, ARG_TEST_TIMEOUT, ARG_TESTS_TIMEOUT, ARG_TEST_OUTPUT,
+                ARG_CORS_ORIGIN,
+                ARG_RECEIPT_KEY,
+                ARG_METRICS_LISTEN,
                 ARG_NODE_NAME,
         };
         static const struct option options[] = {
@@ -144,8 +162,13 @@ static int parse_options(int argc, char **argv) {
                 { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
                 { "upload-max", required_argument, NULL, ARG_UPLOAD },
                 { "held-max", required_argument, NULL, ARG_HELD },
+                { "compile-timeout", required_argument, NULL, ARG_COMPILE_TIMEOUT },
+                { "test-timeout", required_argument, NULL, ARG_TEST_TIMEOUT },
+                { "tests-timeout", required_argument, NULL, ARG_TESTS_TIMEOUT },
+                { "test-output-max", required_argument, NULL, ARG_TEST_OUTPUT },
                 { "cors-origin", required_argument, NULL, ARG_CORS_ORIGIN },
                 { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
+                { "metrics-listen", required_argument, NULL, ARG_METRICS_LISTEN },
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
                 {}
         };
@@ -224,6 +247,9 @@ static int parse_options(int argc, char **argv) {
                                 r = cidr_list_add(&opts.trusted_proxies, &proxy);
                         break;
                 }
+                case ARG_METRICS_LISTEN:
+                        opts.metrics_listen = optarg;
+                        break;
                 case ARG_RECEIPT_KEY:
                         opts.receipt_key = optarg;
                         break;
@@ -238,6 +264,24 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_BATCH_TTL:
                         r = parse_duration(optarg, &opts.batch_ttl);
+                        break;
+                case ARG_COMPILE_TIMEOUT:
+                        r = parse_duration(optarg, &opts.compile_timeout);
+                        if (r >= 0 && opts.compile_timeout < USEC_PER_SEC)
+                                r = -ERANGE;
+                        break;
+                case ARG_TEST_TIMEOUT:
+                        r = parse_duration(optarg, &opts.test_cpu);
+                        if (r >= 0 && opts.test_cpu < USEC_PER_SEC)
+                                r = -ERANGE;
+                        break;
+                case ARG_TESTS_TIMEOUT:
+                        r = parse_duration(optarg, &opts.tests_timeout);
+                        if (r >= 0 && opts.tests_timeout < USEC_PER_SEC)
+                                r = -ERANGE;
+                        break;
+                case ARG_TEST_OUTPUT:
+                        r = parse_size(optarg, &opts.test_output_max);
                         break;
                 case ARG_NODE_NAME:
                         opts.node_name = optarg;
@@ -276,10 +320,10 @@ static int parse_options(int argc, char **argv) {
 
 /* The sockets systemd passes, sorted by FileDescriptorName=: the public port, and HAProxy's agent
  * check (-EBADF when not configured). Sockets of other roles stay for whoever takes them. */
-static int take_listen_fds(int *ret_public, int *ret_agent) {
+static int take_listen_fds(int *ret_public, int *ret_agent, int *ret_metrics) {
         static const char *const side_names[] = { LISTEN_FD_NAME_AGENT, LISTEN_FD_NAME_METRICS, NULL };
         _cleanup_strv_free_ char **names = NULL;
-        int n, pub, agent;
+        int n, pub, agent, metrics;
 
         n = sd_listen_fds_with_names(true, &names);
         if (n < 0)
@@ -290,13 +334,49 @@ static int take_listen_fds(int *ret_public, int *ret_agent) {
         agent = listen_fds_find(names, n, LISTEN_FD_NAME_AGENT, side_names);
         if (agent == -ENOTUNIQ)
                 return log_errno(LOG_ERR, EINVAL, "Expected one socket named \"agent\" from systemd, got more");
+        metrics = listen_fds_find(names, n, LISTEN_FD_NAME_METRICS, side_names);
+        if (metrics == -ENOTUNIQ)
+                return log_errno(LOG_ERR, EINVAL, "Expected one socket named \"metrics\" from systemd, got more");
         for (int i = 0; i < n; i++)
                 (void) fcntl(SD_LISTEN_FDS_START + i, F_SETFD, FD_CLOEXEC);
         if (agent >= 0 && sd_is_socket(SD_LISTEN_FDS_START + agent, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
                 return log_errno(LOG_ERR, EINVAL, "The agent socket from systemd is not a listening stream");
+        if (metrics >= 0 && sd_is_socket(SD_LISTEN_FDS_START + metrics, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
+                return log_errno(LOG_ERR, EINVAL, "The metrics socket from systemd is not a listening stream");
         *ret_public = pub >= 0 ? SD_LISTEN_FDS_START + pub : -EBADF;
         *ret_agent = agent >= 0 ? SD_LISTEN_FDS_START + agent : -EBADF;
+        *ret_metrics = metrics >= 0 ? SD_LISTEN_FDS_START + metrics : -EBADF;
         return 0;
+}
+
+/* A listening socket of our own on ADDR:PORT (--listen, --metrics-listen), for running by hand. */
+static int bind_listen_address(const char *option, const char *address, int backlog, int *ret_fd,
+                               bool *ret_loopback) {
+        struct sockaddr_storage ss;
+        socklen_t len;
+
+        if (parse_listen_address(address, &ss, &len) < 0)
+                return log_errno(LOG_ERR, EINVAL, "Invalid --%s address %s", option, address);
+        _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_errno(LOG_ERR, errno, "socket");
+        int one = 1;
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (struct sockaddr *) &ss, len) < 0)
+                return log_errno(LOG_ERR, errno, "Cannot bind %s", address);
+        if (listen(fd, backlog) < 0)
+                return log_errno(LOG_ERR, errno, "listen");
+        if (ret_loopback)
+                *ret_loopback = sockaddr_is_loopback((struct sockaddr *) &ss);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* --metrics-listen: a plain HTTP listener of our own, which must not be the public one. */
+static int open_metrics_socket(int *ret_fd) {
+        if (opts.listen && streq(opts.listen, opts.metrics_listen))
+                return log_errno(LOG_ERR, EINVAL, "--metrics-listen must not be the public --listen address");
+        return bind_listen_address("metrics-listen", opts.metrics_listen, 64, ret_fd, NULL);
 }
 
 static int open_listen_socket(int systemd_fd, int *ret_fd, bool *ret_loopback) {
@@ -314,23 +394,7 @@ static int open_listen_socket(int systemd_fd, int *ret_fd, bool *ret_loopback) {
         }
         if (!opts.listen)
                 return log_errno(LOG_ERR, EINVAL, "No socket from systemd and no --listen ADDR:PORT given");
-
-        struct sockaddr_storage ss;
-        socklen_t len;
-        if (parse_listen_address(opts.listen, &ss, &len) < 0)
-                return log_errno(LOG_ERR, EINVAL, "Invalid --listen address %s", opts.listen);
-        _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return log_errno(LOG_ERR, errno, "socket");
-        int one = 1;
-        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, (struct sockaddr *) &ss, len) < 0)
-                return log_errno(LOG_ERR, errno, "Cannot bind %s", opts.listen);
-        if (listen(fd, SOMAXCONN) < 0)
-                return log_errno(LOG_ERR, errno, "listen");
-        *ret_loopback = sockaddr_is_loopback((struct sockaddr *) &ss);
-        *ret_fd = TAKE_FD(fd);
-        return 0;
+        return bind_listen_address("listen", opts.listen, SOMAXCONN, ret_fd, ret_loopback);
 }
 
 static int load_tls(TlsIdentity **ret) {
@@ -417,6 +481,7 @@ static void publish_pin(const TlsIdentity *tls) {
 typedef struct Daemon {
         sd_event *event;
         JobManager *jobs;
+        Metrics *metrics;
         uint64_t finished, failed;
 } Daemon;
 
@@ -445,6 +510,32 @@ static int on_drain_signal(sd_event_source *s, const struct signalfd_siginfo *si
 }
 
 /* One journal entry per job: metrics only. */
+/* GET /metrics on the metrics listener. */
+static void on_metrics_request(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+
+        if (!streq(http_request_path(req), "/metrics")) {
+                (void) http_request_reply_error(req, 404, NULL, "only /metrics here");
+                return;
+        }
+        if (!streq(http_request_method(req), "GET") && !streq(http_request_method(req), "HEAD")) {
+                (void) http_request_reply_error(req, 405, (const char *const[]) { "Allow", "GET", NULL }, "use GET");
+                return;
+        }
+        MetricsGauges g = {
+                .running = job_manager_n_running(d->jobs),
+                .queued = job_manager_n_queued(d->jobs),
+                .held_bytes = job_manager_held_bytes(d->jobs),
+        };
+        if (metrics_format(d->metrics, &g, &text, &len) < 0) {
+                (void) http_request_reply_error(req, 500, NULL, "out of memory");
+                return;
+        }
+        (void) http_request_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL);
+}
+
 static void on_job_finished(Job *j, void *userdata) {
         Daemon *d = userdata;
         const RunnerResult *res = job_result(j);
@@ -455,6 +546,14 @@ static void on_job_finished(Job *j, void *userdata) {
         d->finished++;
         if (job_status(j) == JOB_FAILED)
                 d->failed++;
+        if (d->metrics) {
+                RunnerJob *started = job_runner_job(j);
+                uint64_t released = started ? runner_job_timeline(started)->released : 0;
+                double latency = released > job_submitted_usec(j) ? (released - job_submitted_usec(j)) / 1e6 : -1;
+                metrics_job_finished(d->metrics, job_status_to_string(job_status(j)),
+                                     res ? job_reason_to_string(res->reason) : "launch", res ? res->wall_usec / 1e6 : 0,
+                                     job_cpu_usec(j) / 1e6, latency);
+        }
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_JOB_ID=%s", job_id(j));
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_INTERPRETER=%s", job_interpreter(j));
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_STATUS=%s", job_status_to_string(job_status(j)));
@@ -490,7 +589,65 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+/* What one more request can make us hold: its body, a job's outputs and packed results, and slack for the
+ * stack and the libraries' own buffers. Below this much lockable memory, new work gets 503. */
+static uint64_t memlock_reserve(void) {
+        return opts.body_max + 2 * opts.output_max + 2 * opts.work_size + (8ULL << 20);
+}
+
+/*
+ * What the configuration can make us hold at most, beyond what is locked at start: batch results held,
+ * every running job's outputs and packed results, every queued request's body, every connection's
+ * buffers (libmicrohttpd's pool and GnuTLS's records, about 64 KiB), and the reserve.
+ */
+static uint64_t memlock_config_need(void) {
+        return opts.held_max + opts.max_running * (2 * opts.output_max + 2 * opts.work_size) +
+               opts.max_queued * opts.body_max + 1024 * (64ULL << 10) + memlock_reserve();
+}
+
+/*
+ * Locks all our memory (memlock.h) and says, with the numbers, whether the limit fits the configuration.
+ * A limit that cannot hold the start and one request leaves the memory unlocked, loudly: some hosts cannot
+ * raise it (a container without CAP_SYS_RESOURCE keeps its hard limit, 8 MiB by default). Returns whether
+ * the memory is locked.
+ */
+static bool lock_memory(void) {
+        MemlockStatus s = {};
+        uint64_t need = memlock_config_need(), reserve = memlock_reserve();
+        const char *why = NULL;
+        int r;
+
+        r = memlock_lock_all();
+        if (memlock_status_read(&s) < 0)
+                s = (MemlockStatus) {};
+        if (r < 0)
+                why = strerror(-r);
+        else
+                switch (memlock_judge(&s, reserve, need)) {
+                case MEMLOCK_FITS:
+                        return true;
+                case MEMLOCK_SHORT:
+                        log_message(LOG_WARNING, "Memory locked, but RLIMIT_MEMLOCK is %" PRIu64 " MiB with %" PRIu64
+                                    " MiB locked at start, and this configuration can hold %" PRIu64 " MiB more: "
+                                    "past the limit new work gets 503; LimitMEMLOCK=%" PRIu64 "M would hold it all",
+                                    s.limit >> 20, s.locked >> 20, need >> 20, ((s.locked + need) >> 20) + 1);
+                        return true;
+                case MEMLOCK_TOO_LOW:
+                        memlock_unlock_all();
+                        why = "the limit cannot hold one request more";
+                        break;
+                }
+        log_message(LOG_WARNING, "Memory NOT locked (%s): RLIMIT_MEMLOCK is %" PRIu64 " MiB, %" PRIu64 " MiB are "
+                    "mapped at start and one request may need %" PRIu64 " MiB more; requests and keys may reach "
+                    "swap. LimitMEMLOCK=%" PRIu64 "M would hold this configuration",
+                    why, s.limit == MEMLOCK_UNLIMITED ? 0 : s.limit >> 20, s.mapped >> 20, reserve >> 20,
+                    ((s.mapped + need) >> 20) + 1);
+        return false;
+}
+
 static int run(int argc, char **argv) {
+        /* First, so that it goes last: the job manager's hooks count into it until the manager is gone. */
+        _cleanup_(metrics_freep) Metrics *metrics = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(runner_freep) Runner *runner = NULL;
         _cleanup_(job_manager_freep) JobManager *jobs = NULL;
@@ -502,6 +659,8 @@ static int run(int argc, char **argv) {
         sigset_t mask;
         bool loopback = false;
         int listen_fd = -EBADF, systemd_fd = -EBADF, agent_fd = -EBADF, r;
+        _cleanup_close_ int metrics_fd = -EBADF;
+        _cleanup_(http_server_freep) HttpServer *metrics_server = NULL;
 
         log_setup();
         r = parse_options(argc, argv);
@@ -511,6 +670,7 @@ static int run(int argc, char **argv) {
         /* The internet-facing process holds no privilege; sandrun-runnerd does what needs it. */
         if (geteuid() == 0)
                 return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
+        bool memory_locked = lock_memory();
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -537,9 +697,15 @@ static int run(int argc, char **argv) {
         if (r < 0)
                 log_errno(LOG_WARNING, r, "Cannot enable the watchdog, ignoring");
 
-        r = take_listen_fds(&systemd_fd, &agent_fd);
+        r = take_listen_fds(&systemd_fd, &agent_fd, &metrics_fd);
         if (r < 0)
                 return r;
+        if (opts.metrics_listen) {
+                metrics_fd = safe_close(metrics_fd);
+                r = open_metrics_socket(&metrics_fd);
+                if (r < 0)
+                        return r;
+        }
         r = open_listen_socket(systemd_fd, &listen_fd, &loopback);
         if (r < 0)
                 return r;
@@ -556,12 +722,14 @@ static int run(int argc, char **argv) {
         }
 
         interpreters_detect(NULL);
+        interpreters_detect_versions();
         /* Limits here only lower sandrun-runnerd's own, which it enforces; buffers are what we keep. */
         RunnerConfig rc = {
                 .memory_max = opts.memory_max,
                 .tasks_max = opts.tasks_max,
                 .cpu_quota_per_sec_usec = opts.cpu_quota,
                 .output_limit = opts.output_max,
+                .case_output_limit = MIN(opts.test_output_max, opts.output_max),
                 .archive_limit = opts.work_size,
                 .socket_path = opts.runner_socket,
         };
@@ -576,6 +744,7 @@ static int run(int argc, char **argv) {
                 .finished_ttl_usec = opts.batch_ttl,
                 .default_cpu_quota = opts.cpu_quota,
                 .memory_max = opts.held_max,
+                .memlock_reserve = memory_locked ? memlock_reserve() : 0,
         };
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         fair_config_init(&jc.fair, (unsigned) MAX(ncpu, 1L));
@@ -595,10 +764,22 @@ static int run(int argc, char **argv) {
                 safe_close(listen_fd);
                 return log_errno(LOG_ERR, r, "Cannot set up the job manager");
         }
-        Daemon daemon = { .event = event, .jobs = jobs };
+        if (metrics_fd >= 0) {
+                r = metrics_new(&metrics);
+                if (r < 0) {
+                        safe_close(listen_fd);
+                        return log_errno(LOG_ERR, r, "Cannot set up the metrics");
+                }
+        }
+        Daemon daemon = { .event = event, .jobs = jobs, .metrics = metrics };
         job_manager_set_finished_hook(jobs, on_job_finished, &daemon);
-        (void) sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
-        (void) sd_event_add_signal(event, NULL, SIGUSR2, on_drain_signal, &daemon);
+        /* Blocked above: without their sources they stay pending and only draining is lost. */
+        r = sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "Cannot watch SIGUSR1 (drain), ignoring");
+        r = sd_event_add_signal(event, NULL, SIGUSR2, on_drain_signal, &daemon);
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "Cannot watch SIGUSR2 (undrain), ignoring");
         if (agent_fd >= 0) {
                 r = agent_check_new(&agent, event, agent_fd, daemon_is_draining, &daemon);
                 if (r < 0) {
@@ -628,7 +809,12 @@ static int run(int argc, char **argv) {
                 .max_timeout_usec = opts.timeout,
                 .upload_max = opts.upload_max,
                 .debug_timeline = opts.debug,
+                .compile_timeout_usec = opts.compile_timeout,
+                .test_cpu_usec = opts.test_cpu,
+                .tests_timeout_usec = opts.tests_timeout,
+                .cpus = (unsigned) MAX(opts.cpu_quota / USEC_PER_SEC, (uint64_t) 1),
                 .cors = opts.cors,
+                .metrics = metrics,
                 .tls = tls != NULL,
                 .receipts = {
                         .key = receipt_key,
@@ -659,6 +845,19 @@ static int run(int argc, char **argv) {
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Cannot start the HTTP server");
         http_server_set_headers_hook(server, api_handle_headers);
+        if (metrics_fd >= 0) {
+                /* Plain HTTP on its own socket, for the operator's Prometheus only. */
+                HttpServerConfig mc = {
+                        .listen_fd = TAKE_FD(metrics_fd),
+                        .max_body = 0,
+                        .connection_timeout_sec = 10,
+                        .max_connections = 16,
+                        .max_connections_per_ip = 16,
+                };
+                r = http_server_new(&metrics_server, event, &mc, on_metrics_request, NULL, &daemon);
+                if (r < 0)
+                        return log_errno(LOG_ERR, r, "Cannot start the metrics listener");
+        }
         if (tls)
                 publish_pin(tls);
 
@@ -678,6 +877,7 @@ static int run(int argc, char **argv) {
         job_manager_shutdown(jobs);
         http_server_quiesce(server);
         agent = agent_check_free(agent);
+        metrics_server = http_server_free(metrics_server);
         server = http_server_free(server);
         jobs = job_manager_free(jobs);
         runner = runner_free(runner);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "http-server.h"
+#include "http-framing.h"
 #include "list.h"
 #include "log-sink.h"
 #include "peer-limit.h"
@@ -273,6 +274,49 @@ static void reply_too_large(HttpRequest *r, uint64_t max) {
                                         "request body is larger than %" PRIu64 " bytes", max);
 }
 
+typedef struct FieldList {
+        HttpField fields[HTTP_FRAMING_FIELDS_MAX + 1];
+        size_t n;
+        bool bad_line_end;
+} FieldList;
+
+/*
+ * libmicrohttpd 0.9.7x takes a bare LF for a line end and folds an obs-fold line into the field before
+ * it, both of which RFC 9112 forbids a server to accept quietly, and it offers no stricter mode for
+ * them. It parses the head in place, each CR and LF becoming a NUL: after a value, a line that ended in
+ * CRLF leaves two NULs and then the next line, one that ended in a bare LF leaves one NUL and the next
+ * line, and a folded continuation line leaves its leading whitespace. An empty value is not looked at
+ * (it need not point into the head).
+ */
+static bool line_end_is_crlf(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0)
+                return true;
+        return s[n + 1] == 0 && s[n + 2] != ' ' && s[n + 2] != '\t';
+}
+
+static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+        FieldList *l = cls;
+
+        if (value && !line_end_is_crlf(value))
+                l->bad_line_end = true;
+        if (l->n == ELEMENTSOF(l->fields))
+                return MHD_NO;
+        l->fields[l->n++] = (HttpField) { key, value };
+        return MHD_YES;
+}
+
+/* Why the request's head is framed ambiguously, or NULL. */
+static const char *framing_error(struct MHD_Connection *connection, const char *version) {
+        FieldList l = { .n = 0 };
+
+        (void) MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_field, &l);
+        if (l.bad_line_end || (version && !line_end_is_crlf(version)))
+                return "header lines must end in CRLF and must not be folded";
+        return http_framing_check(version, l.fields, l.n);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls) {
@@ -290,6 +334,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
                 LIST_PREPEND(s->requests, r);
                 s->n_requests++;
                 *con_cls = r;
+
+                /* Answered once and the connection closed: nothing after this head can be trusted to
+                 * start where a proxy in front thinks the next request starts. */
+                const char *why = framing_error(connection, version);
+                if (why) {
+                        log_debug("Refusing a request with ambiguous framing: %s", why);
+                        (void) http_request_reply_error(r, MHD_HTTP_BAD_REQUEST,
+                                                        (const char *const[]) { "Connection", "close", NULL },
+                                                        "bad request framing: %s", why);
+                        return MHD_YES;
+                }
 
                 /* The application may take the body as a stream, or answer from the headers alone. */
                 if (s->headers_hook)
@@ -549,6 +604,8 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, config->max_connections, NULL };
         /* The per-peer limit is ours (on_accept_policy), so that trusted proxies can be exempt. */
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) on_connection, s };
+        /* RFC 9112's framing, strictly: no whitespace before a header's colon, and the rest MHD knows. */
+        opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL };
         /* Caps what a client can make us hold for headers and URL. */
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
         if (config->cert_pem && config->key_pem) {

@@ -109,6 +109,10 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         take_fd(spec->code_fd);
         take_fd(spec->stdin_fd);
         take_fd(spec->bundle_fd);
+        for (size_t i = 0; i < spec->n_tests; i++) {
+                take_fd(spec->test_stdin_fds[i]);
+                spec->test_stdin_fds[i] = -EBADF;
+        }
 
         if (r->n_fail > 0) {
                 r->n_fail--;
@@ -222,6 +226,31 @@ const CappedBuffer *runner_job_listing(const RunnerJob *j) {
 
 const CappedBuffer *runner_job_stage_error(const RunnerJob *j) {
         return &j->stage_err;
+}
+
+/* No compile step and no test cases here: empty output, no cases. */
+const CappedBuffer *runner_job_compile_stdout(const RunnerJob *j) {
+        return &j->stage_err;
+}
+
+const CappedBuffer *runner_job_compile_stderr(const RunnerJob *j) {
+        return &j->stage_err;
+}
+
+size_t runner_job_n_cases(const RunnerJob *j) {
+        return 0;
+}
+
+const RunnerStepResult *runner_job_case(const RunnerJob *j, size_t i) {
+        return NULL;
+}
+
+const CappedBuffer *runner_job_case_stdout(const RunnerJob *j, size_t i) {
+        return NULL;
+}
+
+const CappedBuffer *runner_job_case_stderr(const RunnerJob *j, size_t i) {
+        return NULL;
 }
 
 const RunnerTimeline *runner_job_timeline(const RunnerJob *j) {

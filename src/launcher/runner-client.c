@@ -55,7 +55,10 @@ struct RunnerJob {
         sd_event_source *pipe_source[2];
         RunnerResult result;
         char error[RUNNER_ERROR_MAX + 1];
-        CappedBuffer out, err, archive, listing, stage_err;
+        CappedBuffer out, err, archive, listing, stage_err, compile_out, compile_err;
+        size_t n_cases;
+        RunnerStepResult *cases;
+        CappedBuffer *case_out, *case_err;
         RunnerTimeline timeline;
 };
 
@@ -180,26 +183,47 @@ static int send_job_message(RunnerJob *j, RunnerMessageType type, RunnerField fi
 }
 
 static int read_buffers(RunnerJob *j, const RunnerMessage *m, int fd) {
-        static const RunnerField lens[] = { RUNNER_FIELD_STDOUT_LEN, RUNNER_FIELD_STDERR_LEN,
-                                            RUNNER_FIELD_ARCHIVE_LEN, RUNNER_FIELD_LISTING_LEN,
-                                            RUNNER_FIELD_STAGE_ERR_LEN };
-        CappedBuffer *bufs[] = { &j->out, &j->err, &j->archive, &j->listing, &j->stage_err };
+        static const RunnerField fields[] = { RUNNER_FIELD_STDOUT_LEN, RUNNER_FIELD_STDERR_LEN,
+                                              RUNNER_FIELD_ARCHIVE_LEN, RUNNER_FIELD_LISTING_LEN,
+                                              RUNNER_FIELD_STAGE_ERR_LEN };
+        CappedBuffer *bufs[5 + RUNNER_EXTRA_BUFFERS_MAX] = { &j->out, &j->err, &j->archive, &j->listing,
+                                                              &j->stage_err, &j->compile_out, &j->compile_err };
+        uint64_t lens[ELEMENTSOF(bufs)] = {}, extra[2 * RUNNER_EXTRA_BUFFERS_MAX];
         uint64_t total = 0, off = 0;
+        size_t n_bufs = 5;
         struct stat st;
         char chunk[65536];
+        int n_extra = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(lens); i++) {
-                if (m->u64[lens[i]] > UINT64_MAX - total)
+        for (size_t i = 0; i < j->n_cases; i++) {
+                bufs[7 + 2 * i] = &j->case_out[i];
+                bufs[8 + 2 * i] = &j->case_err[i];
+        }
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                lens[i] = m->u64[fields[i]];
+                bufs[i]->dropped += m->u64[fields[i] + 5];  /* its _DROPPED field */
+        }
+        if (m->extra_buffers) {
+                n_extra = runner_numbers_parse(m->extra_buffers, extra, ELEMENTSOF(extra));
+                if (n_extra < 0 || (size_t) n_extra != 2 * (2 + 2 * j->n_cases))
                         return -EBADMSG;
-                total += m->u64[lens[i]];
-                bufs[i]->dropped += m->u64[lens[i] + 5];  /* its _DROPPED field */
+                for (int i = 0; i < n_extra / 2; i++) {
+                        lens[5 + i] = extra[2 * i];
+                        bufs[5 + i]->dropped += extra[2 * i + 1];
+                }
+                n_bufs += (size_t) n_extra / 2;
+        }
+        for (size_t i = 0; i < n_bufs; i++) {
+                if (lens[i] > UINT64_MAX - total)
+                        return -EBADMSG;
+                total += lens[i];
         }
         if (total == 0)
                 return 0;
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != total)
                 return -EBADMSG;
-        for (size_t i = 0; i < ELEMENTSOF(lens); i++)
-                for (uint64_t left = m->u64[lens[i]]; left > 0;) {
+        for (size_t i = 0; i < n_bufs; i++)
+                for (uint64_t left = lens[i]; left > 0;) {
                         ssize_t n = pread(fd, chunk, MIN(left, sizeof(chunk)), (off_t) off);
                         if (n < 0 && errno == EINTR)
                                 continue;
@@ -225,6 +249,7 @@ static void read_timeline(RunnerJob *j, const RunnerMessage *m) {
                 { RUNNER_FIELD_T_EXITED, &j->timeline.exited },
                 { RUNNER_FIELD_T_ACCOUNTED, &j->timeline.accounted },
                 { RUNNER_FIELD_T_FINISHED, &j->timeline.finished },
+                { RUNNER_FIELD_T_RUN_STARTED, &j->timeline.run_started },
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (runner_message_has(m, map[i].f))
@@ -252,6 +277,13 @@ static void on_finished(RunnerJob *j, const RunnerMessage *m, int fd) {
                 job_set_error(j, m->error);
         if (!res->completed && res->exit_code == 0)
                 res->exit_code = -1;
+        res->has_compile = m->u64[RUNNER_FIELD_HAS_COMPILE] != 0;
+        if (m->compile_result)
+                (void) runner_step_result_parse(m->compile_result, &res->compile);
+        if (m->run_result)
+                (void) runner_step_result_parse(m->run_result, &res->run);
+        for (size_t i = 0; i < j->n_cases && m->case_results && m->case_results[i]; i++)
+                (void) runner_step_result_parse(m->case_results[i], &j->cases[i]);
 
         k = read_buffers(j, m, fd);
         if (k < 0 && !res->error) {
@@ -431,8 +463,15 @@ static int send_start(Runner *r, const RunnerMessage *m, const int *fds, unsigne
         return -ETIMEDOUT;
 }
 
+/* The test cases' stdins are taken too: closed here on every path, sent or not. */
+static void spec_close_test_fds(const RunnerJobSpec **spec) {
+        for (size_t i = 0; i < (*spec)->n_tests; i++)
+                (*spec)->test_stdin_fds[i] = safe_close((*spec)->test_stdin_fds[i]);
+}
+
 int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t handler, void *userdata,
                  RunnerJob **ret) {
+        _cleanup_(spec_close_test_fds) const RunnerJobSpec *tests_owner = spec;
         _cleanup_close_ int code_fd = spec->code_fd, stdin_fd = spec->stdin_fd, bundle_fd = spec->bundle_fd;
         _cleanup_(runner_job_freep) RunnerJob *j = NULL;
         _cleanup_close_pair_ int out[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF };
@@ -475,6 +514,19 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
                 if (v != UINT64_MAX)
                         runner_message_set(&m, limits[i].f, v);
         }
+        if (spec->n_tests > RUNNER_TESTS_MAX)
+                return -E2BIG;
+        m.compile_args = spec->compile_argv;
+        if (spec->compile_argv)
+                runner_message_set(&m, RUNNER_FIELD_COMPILE_TIMEOUT_USEC, spec->compile_timeout_usec);
+        char test_stdins[RUNNER_TESTS_MAX + 1] = {};
+        if (spec->n_tests > 0) {
+                for (size_t i = 0; i < spec->n_tests; i++)
+                        test_stdins[i] = spec->test_stdin_fds[i] >= 0 ? '1' : '0';
+                m.test_stdins = test_stdins;
+                runner_message_set(&m, RUNNER_FIELD_TEST_CPU_LIMIT_SEC, spec->test_cpu_limit_sec);
+                runner_message_set(&m, RUNNER_FIELD_TEST_WALL_LIMIT_USEC, spec->test_wall_limit_usec);
+        }
         if (code_fd >= 0) {
                 mask |= RUNNER_FD_CODE;
                 fds[n_fds++] = code_fd;
@@ -498,6 +550,22 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         fds[n_fds++] = out[1];
         fds[n_fds++] = err[1];
         runner_message_set(&m, RUNNER_FIELD_FDS, mask);
+        /* The test cases' stdins come last, one for each '1'. */
+        for (size_t i = 0; i < spec->n_tests; i++)
+                if (spec->test_stdin_fds[i] >= 0)
+                        fds[n_fds++] = spec->test_stdin_fds[i];
+        j->n_cases = spec->n_tests;
+        if (j->n_cases > 0) {
+                j->cases = calloc(j->n_cases, sizeof(RunnerStepResult));
+                j->case_out = calloc(j->n_cases, sizeof(CappedBuffer));
+                j->case_err = calloc(j->n_cases, sizeof(CappedBuffer));
+                if (!j->cases || !j->case_out || !j->case_err)
+                        return -ENOMEM;
+                for (size_t i = 0; i < j->n_cases; i++) {
+                        capped_buffer_init(&j->case_out[i], r->config.case_output_limit);
+                        capped_buffer_init(&j->case_err[i], r->config.case_output_limit);
+                }
+        }
         for (size_t i = 0; i < 2; i++) {
                 int *p = i == 0 ? out : err;
                 if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
@@ -516,6 +584,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         capped_buffer_init(&j->archive, r->config.archive_limit);
         capped_buffer_init(&j->listing, r->config.archive_limit);
         capped_buffer_init(&j->stage_err, 4096);
+        capped_buffer_init(&j->compile_out, r->config.case_output_limit);
+        capped_buffer_init(&j->compile_err, r->config.case_output_limit);
         j->timeline.spawned = now_usec();
 
         k = send_start(r, &m, fds, n_fds);
@@ -542,6 +612,15 @@ RunnerJob *runner_job_free(RunnerJob *j) {
         capped_buffer_done(&j->archive);
         capped_buffer_done(&j->listing);
         capped_buffer_done(&j->stage_err);
+        capped_buffer_done(&j->compile_out);
+        capped_buffer_done(&j->compile_err);
+        for (size_t i = 0; i < j->n_cases && j->case_out && j->case_err; i++) {
+                capped_buffer_done(&j->case_out[i]);
+                capped_buffer_done(&j->case_err[i]);
+        }
+        free(j->case_out);
+        free(j->case_err);
+        free(j->cases);
         free(j);
         return NULL;
 }
@@ -576,6 +655,30 @@ const CappedBuffer *runner_job_listing(const RunnerJob *j) {
 
 const CappedBuffer *runner_job_stage_error(const RunnerJob *j) {
         return &j->stage_err;
+}
+
+const CappedBuffer *runner_job_compile_stdout(const RunnerJob *j) {
+        return &j->compile_out;
+}
+
+const CappedBuffer *runner_job_compile_stderr(const RunnerJob *j) {
+        return &j->compile_err;
+}
+
+size_t runner_job_n_cases(const RunnerJob *j) {
+        return j->n_cases;
+}
+
+const RunnerStepResult *runner_job_case(const RunnerJob *j, size_t i) {
+        return i < j->n_cases ? &j->cases[i] : NULL;
+}
+
+const CappedBuffer *runner_job_case_stdout(const RunnerJob *j, size_t i) {
+        return i < j->n_cases ? &j->case_out[i] : NULL;
+}
+
+const CappedBuffer *runner_job_case_stderr(const RunnerJob *j, size_t i) {
+        return i < j->n_cases ? &j->case_err[i] : NULL;
 }
 
 const RunnerTimeline *runner_job_timeline(const RunnerJob *j) {

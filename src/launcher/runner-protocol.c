@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <endian.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "runner-protocol.h"
@@ -10,7 +12,7 @@
 #define TIMELINE_FIELDS                                                                                   \
         (F(RUNNER_FIELD_T_SPAWNED) | F(RUNNER_FIELD_T_READY) | F(RUNNER_FIELD_T_SCOPE_STARTED) |           \
          F(RUNNER_FIELD_T_RELEASED) | F(RUNNER_FIELD_T_EXITED) | F(RUNNER_FIELD_T_ACCOUNTED) |              \
-         F(RUNNER_FIELD_T_FINISHED))
+         F(RUNNER_FIELD_T_FINISHED) | F(RUNNER_FIELD_T_RUN_STARTED))
 #define RESULT_FIELDS                                                                                     \
         (F(RUNNER_FIELD_COMPLETED) | F(RUNNER_FIELD_EXIT_CODE) | F(RUNNER_FIELD_SIGNAL) |                  \
          F(RUNNER_FIELD_REASON) | F(RUNNER_FIELD_CPU_USEC) | F(RUNNER_FIELD_MEMORY_PEAK) |                 \
@@ -21,6 +23,9 @@
          F(RUNNER_FIELD_LISTING_LEN) | F(RUNNER_FIELD_STAGE_ERR_LEN) | F(RUNNER_FIELD_STDOUT_DROPPED) |    \
          F(RUNNER_FIELD_STDERR_DROPPED) | F(RUNNER_FIELD_ARCHIVE_DROPPED) |                               \
          F(RUNNER_FIELD_LISTING_DROPPED) | F(RUNNER_FIELD_STAGE_ERR_DROPPED))
+#define STEP_FIELDS                                                                                       \
+        (F(RUNNER_FIELD_HAS_COMPILE) | F(RUNNER_FIELD_COMPILE_RESULT) | F(RUNNER_FIELD_RUN_RESULT) |        \
+         F(RUNNER_FIELD_CASE_RESULT) | F(RUNNER_FIELD_EXTRA_BUFFERS))
 #define LIMIT_FIELDS                                                                                      \
         (F(RUNNER_FIELD_MEMORY_MAX) | F(RUNNER_FIELD_TASKS_MAX) | F(RUNNER_FIELD_CPU_QUOTA) |              \
          F(RUNNER_FIELD_TIMEOUT_USEC))
@@ -35,7 +40,11 @@ static const Schema *schema_of(uint16_t type) {
                 [RUNNER_MSG_START] = { F(RUNNER_FIELD_JOB_ID) | F(RUNNER_FIELD_ARG) | F(RUNNER_FIELD_FDS) |
                                                F(RUNNER_FIELD_TIMEOUT_USEC),
                                        F(RUNNER_FIELD_ENV) | F(RUNNER_FIELD_OUTPUT_PATTERN) |
-                                               F(RUNNER_FIELD_CODE_NAME) | F(RUNNER_FIELD_PACK) | LIMIT_FIELDS },
+                                               F(RUNNER_FIELD_CODE_NAME) | F(RUNNER_FIELD_PACK) | LIMIT_FIELDS |
+                                               F(RUNNER_FIELD_COMPILE_ARG) | F(RUNNER_FIELD_TEST_STDINS) |
+                                               F(RUNNER_FIELD_COMPILE_TIMEOUT_USEC) |
+                                               F(RUNNER_FIELD_TEST_CPU_LIMIT_SEC) |
+                                               F(RUNNER_FIELD_TEST_WALL_LIMIT_USEC) },
                 [RUNNER_MSG_KILL] = { F(RUNNER_FIELD_JOB_ID) | F(RUNNER_FIELD_REASON), 0 },
                 [RUNNER_MSG_SET_QUOTA] = { F(RUNNER_FIELD_JOB_ID) | F(RUNNER_FIELD_CPU_QUOTA), 0 },
                 [RUNNER_MSG_FREE] = { F(RUNNER_FIELD_JOB_ID), 0 },
@@ -47,7 +56,8 @@ static const Schema *schema_of(uint16_t type) {
                                                               TIMELINE_FIELDS | F(RUNNER_FIELD_FDS) |
                                                                       F(RUNNER_FIELD_CPU_V1) },
                 [RUNNER_MSG_FINISHED - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID) | F(RUNNER_FIELD_FDS),
-                                                               RESULT_FIELDS | TIMELINE_FIELDS | BUFFER_FIELDS },
+                                                               RESULT_FIELDS | TIMELINE_FIELDS | BUFFER_FIELDS |
+                                                                       STEP_FIELDS },
                 [RUNNER_MSG_CPU - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID) | F(RUNNER_FIELD_CPU_USEC), 0 },
                 [RUNNER_MSG_REFUSED - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_ERRNO) | F(RUNNER_FIELD_ERROR),
                                                               F(RUNNER_FIELD_JOB_ID) },
@@ -61,21 +71,31 @@ static const Schema *schema_of(uint16_t type) {
 }
 
 static bool field_is_string(unsigned f) {
-        return f >= RUNNER_FIELD_JOB_ID && f < _RUNNER_FIELD_STRING_END;
+        return (f >= RUNNER_FIELD_JOB_ID && f < _RUNNER_FIELD_STRING_END) ||
+               (f >= RUNNER_FIELD_COMPILE_ARG && f <= RUNNER_FIELD_EXTRA_BUFFERS);
 }
 
 static bool field_is_list(unsigned f) {
-        return f == RUNNER_FIELD_ARG || f == RUNNER_FIELD_ENV || f == RUNNER_FIELD_OUTPUT_PATTERN;
+        return f == RUNNER_FIELD_ARG || f == RUNNER_FIELD_ENV || f == RUNNER_FIELD_OUTPUT_PATTERN ||
+               f == RUNNER_FIELD_COMPILE_ARG || f == RUNNER_FIELD_CASE_RESULT;
 }
 
 static size_t string_limit(unsigned f) {
         switch (f) {
         case RUNNER_FIELD_JOB_ID:
                 return RUNNER_JOB_ID_MAX;
+        case RUNNER_FIELD_EXTRA_BUFFERS:
+                return RUNNER_EXTRA_BUFFERS_MAX * 2 * 21;
         case RUNNER_FIELD_CODE_NAME:
                 return RUNNER_CODE_NAME_MAX;
         case RUNNER_FIELD_ERROR:
                 return RUNNER_ERROR_MAX;
+        case RUNNER_FIELD_TEST_STDINS:
+                return RUNNER_TESTS_MAX;
+        case RUNNER_FIELD_COMPILE_RESULT:
+        case RUNNER_FIELD_RUN_RESULT:
+        case RUNNER_FIELD_CASE_RESULT:
+                return RUNNER_STEP_RESULT_MAX;
         default:
                 return RUNNER_STRING_MAX;
         }
@@ -83,6 +103,55 @@ static size_t string_limit(unsigned f) {
 
 unsigned runner_fds_count(uint64_t mask) {
         return (unsigned) __builtin_popcountll(mask);
+}
+
+unsigned runner_message_n_fds(const RunnerMessage *m) {
+        unsigned n = runner_message_has(m, RUNNER_FIELD_FDS) ? runner_fds_count(m->u64[RUNNER_FIELD_FDS]) : 0;
+        for (const char *p = m->test_stdins; p && *p; p++)
+                n += *p == '1';
+        return n;
+}
+
+int runner_numbers_parse(const char *s, uint64_t *ret, size_t max) {
+        size_t n = 0;
+
+        if (!*s)
+                return 0;
+        for (const char *p = s;;) {
+                uint64_t v = 0;
+                const char *start = p;
+                for (; *p >= '0' && *p <= '9'; p++) {
+                        if (v > (UINT64_MAX - (uint64_t) (*p - '0')) / 10)
+                                return -EBADMSG;
+                        v = v * 10 + (uint64_t) (*p - '0');
+                }
+                if (p == start || p - start > 20 || n >= max)
+                        return -EBADMSG;
+                ret[n++] = v;
+                if (!*p)
+                        return (int) n;
+                if (*p != ' ')
+                        return -EBADMSG;
+                p++;
+        }
+}
+
+void runner_step_result_format(const RunnerStepResult *r, char buf[static RUNNER_STEP_RESULT_MAX]) {
+        snprintf(buf, RUNNER_STEP_RESULT_MAX, "%d %u %d %d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, r->ran,
+                 (unsigned) r->status, r->timed_out, r->oom, r->cpu_usec, r->maxrss_kb, r->wall_usec,
+                 r->scope_cpu_usec);
+}
+
+int runner_step_result_parse(const char *s, RunnerStepResult *ret) {
+        uint64_t v[8];
+
+        if (runner_numbers_parse(s, v, ELEMENTSOF(v)) != 8 || v[0] > 1 || v[1] > UINT32_MAX || v[2] > 1 || v[3] > 1)
+                return -EBADMSG;
+        *ret = (RunnerStepResult) {
+                .ran = v[0], .status = (int) (uint32_t) v[1], .timed_out = v[2], .oom = v[3],
+                .cpu_usec = v[4], .maxrss_kb = v[5], .wall_usec = v[6], .scope_cpu_usec = v[7],
+        };
+        return 0;
 }
 
 int runner_job_id_parse(const char *id, char ret_hex[static 33]) {
@@ -118,6 +187,23 @@ static int validate(const RunnerMessage *m) {
                 for (char **e = m->env; *e; e++)
                         if (!strchr(*e, '=') || (*e)[0] == '=')
                                 return -EBADMSG;
+        if (m->test_stdins && (!m->test_stdins[0] || strspn(m->test_stdins, "01") != strlen(m->test_stdins)))
+                return -EBADMSG;
+        if (m->compile_args && m->compile_args[0][0] != '/')
+                return -EBADMSG;
+        RunnerStepResult step;
+        if ((m->compile_result && runner_step_result_parse(m->compile_result, &step) < 0) ||
+            (m->run_result && runner_step_result_parse(m->run_result, &step) < 0))
+                return -EBADMSG;
+        for (char **c = m->case_results; c && *c; c++)
+                if (runner_step_result_parse(*c, &step) < 0)
+                        return -EBADMSG;
+        if (m->extra_buffers) {
+                uint64_t v[RUNNER_EXTRA_BUFFERS_MAX * 2];
+                int n = runner_numbers_parse(m->extra_buffers, v, ELEMENTSOF(v));
+                if (n < 0 || n % 2 != 0)
+                        return -EBADMSG;
+        }
 
         switch (m->type) {
         case RUNNER_MSG_START: {
@@ -163,22 +249,54 @@ void runner_message_done(RunnerMessage *m) {
         free(m->job_id);
         free(m->code_name);
         free(m->error);
+        free(m->test_stdins);
+        free(m->compile_result);
+        free(m->run_result);
+        free(m->extra_buffers);
+        strv_free(m->compile_args);
+        strv_free(m->case_results);
         strv_free(m->args);
         strv_free(m->env);
         strv_free(m->output_patterns);
         *m = (RunnerMessage) {};
 }
 
-static char **list_of(RunnerMessage *m, unsigned f) {
-        return f == RUNNER_FIELD_ARG ? m->args : f == RUNNER_FIELD_ENV ? m->env : m->output_patterns;
+static char ***list_ref(RunnerMessage *m, unsigned f) {
+        switch (f) {
+        case RUNNER_FIELD_ARG:
+                return &m->args;
+        case RUNNER_FIELD_ENV:
+                return &m->env;
+        case RUNNER_FIELD_COMPILE_ARG:
+                return &m->compile_args;
+        case RUNNER_FIELD_CASE_RESULT:
+                return &m->case_results;
+        default:
+                return &m->output_patterns;
+        }
 }
 
-static char ***list_ref(RunnerMessage *m, unsigned f) {
-        return f == RUNNER_FIELD_ARG ? &m->args : f == RUNNER_FIELD_ENV ? &m->env : &m->output_patterns;
+static char **list_of(RunnerMessage *m, unsigned f) {
+        return *list_ref(m, f);
 }
 
 static char **string_ref(RunnerMessage *m, unsigned f) {
-        return f == RUNNER_FIELD_JOB_ID ? &m->job_id : f == RUNNER_FIELD_CODE_NAME ? &m->code_name : &m->error;
+        switch (f) {
+        case RUNNER_FIELD_JOB_ID:
+                return &m->job_id;
+        case RUNNER_FIELD_CODE_NAME:
+                return &m->code_name;
+        case RUNNER_FIELD_TEST_STDINS:
+                return &m->test_stdins;
+        case RUNNER_FIELD_COMPILE_RESULT:
+                return &m->compile_result;
+        case RUNNER_FIELD_RUN_RESULT:
+                return &m->run_result;
+        case RUNNER_FIELD_EXTRA_BUFFERS:
+                return &m->extra_buffers;
+        default:
+                return &m->error;
+        }
 }
 
 static uint16_t get16(const uint8_t *p) {

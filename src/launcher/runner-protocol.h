@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "runner.h"
 
 #define RUNNER_PROTOCOL_VERSION 1
 #define RUNNER_HEADER_SIZE 8
@@ -28,7 +29,8 @@
 #define RUNNER_ERROR_MAX 256U
 #define RUNNER_NODE_MAX 16U
 #define RUNNER_JOB_ID_MAX (32U + 1U + RUNNER_NODE_MAX)
-#define RUNNER_FDS_MAX 5U                       /* most descriptors one message carries */
+#define RUNNER_FDS_MAX (5U + RUNNER_TESTS_MAX)   /* most descriptors one message carries */
+#define RUNNER_EXTRA_BUFFERS_MAX (2U + 2U * RUNNER_TESTS_MAX)
 
 typedef enum RunnerMessageType {
         /* front -> runner */
@@ -92,6 +94,18 @@ typedef enum RunnerField {
         RUNNER_FIELD_LISTING_DROPPED,
         RUNNER_FIELD_STAGE_ERR_DROPPED,
         RUNNER_FIELD_CPU_V1,            /* the CPU fd is cpuacct.usage (ns), else cpu.stat */
+        /* Compiled languages and test cases. */
+        RUNNER_FIELD_COMPILE_ARG,       /* string, repeated: the compile step's argv */
+        RUNNER_FIELD_TEST_STDINS,       /* string: one '0' or '1' per test case, '1' when a stdin fd comes */
+        RUNNER_FIELD_COMPILE_RESULT,    /* string: a RunnerStepResult, runner_step_result_format() */
+        RUNNER_FIELD_RUN_RESULT,        /* string: likewise */
+        RUNNER_FIELD_CASE_RESULT,       /* string, repeated: likewise, one per test case */
+        RUNNER_FIELD_EXTRA_BUFFERS,     /* string: "len dropped" pairs of compile out, err, each case's out, err */
+        RUNNER_FIELD_COMPILE_TIMEOUT_USEC,
+        RUNNER_FIELD_TEST_CPU_LIMIT_SEC,
+        RUNNER_FIELD_TEST_WALL_LIMIT_USEC,
+        RUNNER_FIELD_HAS_COMPILE,
+        RUNNER_FIELD_T_RUN_STARTED,
         _RUNNER_FIELD_MAX,
 } RunnerField;
 
@@ -116,6 +130,8 @@ typedef struct RunnerMessage {
         uint64_t u64[_RUNNER_FIELD_MAX];
         char *job_id, *code_name, *error;
         char **args, **env, **output_patterns;  /* NULL-terminated, NULL when none */
+        char **compile_args, **case_results;
+        char *test_stdins, *compile_result, *run_result, *extra_buffers;
 } RunnerMessage;
 
 static inline bool runner_message_has(const RunnerMessage *m, RunnerField f) {
@@ -144,6 +160,15 @@ int runner_message_encode(const RunnerMessage *m, void **ret, size_t *ret_len);
 
 /* How many descriptors a mask announces. */
 unsigned runner_fds_count(uint64_t mask);
+/* How many descriptors a parsed message announces: its FDS mask's, and one per '1' of TEST_STDINS. */
+unsigned runner_message_n_fds(const RunnerMessage *m);
+
+/* A step's result as "ran status timed_out oom cpu_usec maxrss_kb wall_usec scope_cpu_usec". */
+#define RUNNER_STEP_RESULT_MAX 200
+void runner_step_result_format(const RunnerStepResult *r, char buf[static RUNNER_STEP_RESULT_MAX]);
+int runner_step_result_parse(const char *s, RunnerStepResult *ret);
+/* Up to `max` decimal numbers separated by single spaces; how many, or -EBADMSG. */
+int runner_numbers_parse(const char *s, uint64_t *ret, size_t max);
 
 /*
  * A public job id is 32 lowercase hex digits, optionally followed by '-' and a node name [a-z0-9]{1,16}.

@@ -19,6 +19,8 @@ const char *job_reason_to_string(JobReason r) {
                 return "launch";
         case JOB_REASON_UPLOAD:
                 return "upload";
+        case JOB_REASON_COMPILE:
+                return "compile";
         }
         return NULL;
 }
@@ -26,12 +28,18 @@ const char *job_reason_to_string(JobReason r) {
 void runner_result_decide(RunnerResult *res, const RunnerOutcome *o) {
         if (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD) {
                 /* Decided already. */
+        } else if (o->compile_failed) {
+                res->reason = JOB_REASON_COMPILE;
         } else if (o->kill_sent) {
                 res->reason = o->kill_reason;
                 if (o->entry_exited && WIFSIGNALED(o->entry_status))
                         res->signal = WTERMSIG(o->entry_status);
                 else
                         res->signal = SIGKILL;
+        } else if (o->cases_done) {
+                /* Every case ran; how each went is in its own result. */
+                res->completed = true;
+                res->exit_code = 0;
         } else if (o->entry_exited && WIFEXITED(o->entry_status)) {
                 res->completed = true;
                 res->exit_code = WEXITSTATUS(o->entry_status);

@@ -12,7 +12,9 @@ typedef struct RunnerOutcome {
         JobReason kill_reason;
         bool entry_exited;              /* the init reported the program's end */
         int entry_status;               /* its wait status */
-        bool oom;                       /* the scope's cgroup counted OOM kills */
+        bool oom;                       /* the scope's cgroup counted OOM kills (since the compile, if any) */
+        bool compile_failed;            /* the compile step failed: nothing else ran */
+        bool cases_done;                /* every test case ran */
 } RunnerOutcome;
 
 /* Sets completed, exit_code, signal, reason and, when the init itself died, error. A reason decided

@@ -2,6 +2,8 @@
 
 #include <assert.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -130,7 +132,7 @@ static void put_timeline(RunnerMessage *m, const RunnerTimeline *t) {
                 { RUNNER_FIELD_T_SPAWNED, t->spawned },   { RUNNER_FIELD_T_READY, t->ready },
                 { RUNNER_FIELD_T_SCOPE_STARTED, t->scope_started }, { RUNNER_FIELD_T_RELEASED, t->released },
                 { RUNNER_FIELD_T_EXITED, t->exited },     { RUNNER_FIELD_T_ACCOUNTED, t->accounted },
-                { RUNNER_FIELD_T_FINISHED, t->finished },
+                { RUNNER_FIELD_T_FINISHED, t->finished }, { RUNNER_FIELD_T_RUN_STARTED, t->run_started },
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (map[i].v)
@@ -150,10 +152,26 @@ static int write_all(int fd, const char *p, size_t n) {
         return 0;
 }
 
+/* The compile's and the test cases' outputs follow the five in the memfd; their lengths go as text. */
+static int extra_buffers(RunnerJob *job, const CappedBuffer **ret, size_t *ret_n) {
+        size_t n = 0;
+
+        ret[n++] = runner_job_compile_stdout(job);
+        ret[n++] = runner_job_compile_stderr(job);
+        for (size_t i = 0; i < runner_job_n_cases(job) && i < RUNNER_TESTS_MAX; i++) {
+                ret[n++] = runner_job_case_stdout(job, i);
+                ret[n++] = runner_job_case_stderr(job, i);
+        }
+        *ret_n = n;
+        return 0;
+}
+
 /* The five buffers, one after another, in a sealed memfd; the message says how long each is. */
-static int pack_buffers(RunnerJob *job, RunnerMessage *m, int *ret_fd) {
-        const CappedBuffer *bufs[] = { runner_job_stdout(job), runner_job_stderr(job), runner_job_archive(job),
-                                       runner_job_listing(job), runner_job_stage_error(job) };
+static int pack_buffers(RunnerJob *job, RunnerMessage *m, int *ret_fd, char **ret_extra) {
+        const CappedBuffer *bufs[5 + RUNNER_EXTRA_BUFFERS_MAX] = {
+                runner_job_stdout(job), runner_job_stderr(job), runner_job_archive(job),
+                runner_job_listing(job), runner_job_stage_error(job) };
+        size_t n_extra = 0, n_bufs;
         static const RunnerField lens[] = { RUNNER_FIELD_STDOUT_LEN, RUNNER_FIELD_STDERR_LEN,
                                             RUNNER_FIELD_ARCHIVE_LEN, RUNNER_FIELD_LISTING_LEN,
                                             RUNNER_FIELD_STAGE_ERR_LEN };
@@ -161,19 +179,32 @@ static int pack_buffers(RunnerJob *job, RunnerMessage *m, int *ret_fd) {
         size_t total = 0;
         int k;
 
-        for (size_t i = 0; i < ELEMENTSOF(bufs); i++) {
+        (void) extra_buffers(job, bufs + 5, &n_extra);
+        n_bufs = 5 + n_extra;
+        for (size_t i = 0; i < ELEMENTSOF(lens); i++) {
                 runner_message_set(m, lens[i], bufs[i]->len);
                 if (bufs[i]->dropped)
                         runner_message_set(m, lens[i] + 5, bufs[i]->dropped);
-                total += bufs[i]->len;
         }
+        /* "len dropped" of each further buffer, as text. */
+        char *text = *ret_extra = malloc(n_extra * 42 + 1);
+        if (!text)
+                return -ENOMEM;
+        size_t at = 0;
+        text[0] = 0;
+        for (size_t i = 5; i < n_bufs; i++)
+                at += (size_t) snprintf(text + at, 43, "%s%zu %" PRIu64, at ? " " : "", bufs[i]->len, bufs[i]->dropped);
+        if (n_extra > 0)
+                m->extra_buffers = text;
+        for (size_t i = 0; i < n_bufs; i++)
+                total += bufs[i]->len;
         *ret_fd = -EBADF;
         if (total == 0)
                 return 0;
         fd = memfd_create("sandrun-result", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
                 return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(bufs); i++) {
+        for (size_t i = 0; i < n_bufs; i++) {
                 k = write_all(fd, bufs[i]->data, bufs[i]->len);
                 if (k < 0)
                         return k;
@@ -182,6 +213,25 @@ static int pack_buffers(RunnerJob *job, RunnerMessage *m, int *ret_fd) {
                 return -errno;
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+static void put_steps(RunnerJob *job, const RunnerResult *res, RunnerMessage *m, char **step_bufs) {
+        char buf[RUNNER_STEP_RESULT_MAX];
+        size_t n = 0;
+
+        if (res->has_compile) {
+                runner_message_set(m, RUNNER_FIELD_HAS_COMPILE, 1);
+                runner_step_result_format(&res->compile, buf);
+                m->compile_result = strdup(buf);
+        }
+        runner_step_result_format(&res->run, buf);
+        m->run_result = strdup(buf);
+        for (size_t i = 0; i < runner_job_n_cases(job) && i < RUNNER_TESTS_MAX; i++) {
+                runner_step_result_format(runner_job_case(job, i), buf);
+                step_bufs[n++] = strdup(buf);
+        }
+        step_bufs[n] = NULL;
+        m->case_results = n > 0 ? step_bufs : NULL;
 }
 
 static void on_job_change(RunnerJob *job, void *userdata) {
@@ -217,13 +267,21 @@ static void on_job_change(RunnerJob *job, void *userdata) {
         runner_message_set(&m, RUNNER_FIELD_STAGE_EXIT, (uint64_t) res->stage_exit_code);
         runner_message_set(&m, RUNNER_FIELD_ERRNO, (uint64_t) res->error_errno);
         m.error = (char *) res->error;
-        if (pack_buffers(job, &m, &fd) < 0) {
+        _cleanup_free_ char *extra = NULL;
+        char *steps[RUNNER_TESTS_MAX + 1];
+        put_steps(job, res, &m, steps);
+        if (pack_buffers(job, &m, &fd, &extra) < 0) {
                 for (RunnerField f = RUNNER_FIELD_STDOUT_LEN; f <= RUNNER_FIELD_STAGE_ERR_DROPPED; f++)
                         m.present &= ~(UINT64_C(1) << f);
+                m.extra_buffers = NULL;
                 m.error = (char *) "the runner could not pass on the job's output";
         }
         runner_message_set(&m, RUNNER_FIELD_FDS, fd >= 0 ? RUNNER_FD_RESULT : 0);
         send_or_fail(c, &m, &fd, fd >= 0 ? 1 : 0);
+        free(m.compile_result);
+        free(m.run_result);
+        for (char **p = m.case_results; p && *p; p++)
+                free(*p);
 
         c->server->stats.jobs_finished++;
         server_job_free(sj);
@@ -258,6 +316,9 @@ static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsign
         if (job_find(s, hex))
                 return refuse(c, m->job_id, EEXIST, "a job with this id exists");
         if (m->u64[RUNNER_FIELD_TIMEOUT_USEC] > cf->timeout_max_usec ||
+            m->u64[RUNNER_FIELD_COMPILE_TIMEOUT_USEC] > cf->timeout_max_usec ||
+            m->u64[RUNNER_FIELD_TEST_WALL_LIMIT_USEC] > cf->timeout_max_usec ||
+            m->u64[RUNNER_FIELD_TEST_CPU_LIMIT_SEC] > cf->timeout_max_usec / USEC_PER_SEC ||
             (runner_message_has(m, RUNNER_FIELD_MEMORY_MAX) && m->u64[RUNNER_FIELD_MEMORY_MAX] > cf->memory_max) ||
             (runner_message_has(m, RUNNER_FIELD_TASKS_MAX) && m->u64[RUNNER_FIELD_TASKS_MAX] > cf->tasks_max) ||
             (runner_message_has(m, RUNNER_FIELD_CPU_QUOTA) &&
@@ -287,6 +348,18 @@ static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsign
         snprintf(sj->id, sizeof(sj->id), "%s", m->job_id);
         memcpy(sj->hex, hex, sizeof(hex));
 
+        /* Then one per test case with a stdin ('1' in TEST_STDINS). */
+        int test_fds[RUNNER_TESTS_MAX];
+        size_t n_tests = m->test_stdins ? strlen(m->test_stdins) : 0;
+        for (size_t i = 0, next = runner_fds_count(mask); i < n_tests; i++) {
+                test_fds[i] = -EBADF;
+                if (m->test_stdins[i] != '1')
+                        continue;
+                if (!fd_is_valid(fds[next], false))
+                        return refuse(c, m->job_id, EBADF, "a descriptor of the wrong kind");
+                test_fds[i] = fds[next++];
+        }
+
         /* From here on the runner owns them. */
         for (unsigned i = 0; i < n_fds; i++)
                 fds[i] = -EBADF;
@@ -302,6 +375,12 @@ static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsign
                 .stdout_fd = stdout_fd,
                 .stderr_fd = stderr_fd,
                 .output_patterns = m->u64[RUNNER_FIELD_PACK] ? m->output_patterns ?: no_patterns : NULL,
+                .compile_argv = m->compile_args,
+                .compile_timeout_usec = m->u64[RUNNER_FIELD_COMPILE_TIMEOUT_USEC],
+                .test_stdin_fds = n_tests > 0 ? test_fds : NULL,
+                .n_tests = n_tests,
+                .test_cpu_limit_sec = m->u64[RUNNER_FIELD_TEST_CPU_LIMIT_SEC],
+                .test_wall_limit_usec = m->u64[RUNNER_FIELD_TEST_WALL_LIMIT_USEC],
                 .memory_max = m->u64[RUNNER_FIELD_MEMORY_MAX],
                 .tasks_max = m->u64[RUNNER_FIELD_TASKS_MAX],
                 .cpu_quota_per_sec_usec = m->u64[RUNNER_FIELD_CPU_QUOTA],

@@ -104,8 +104,7 @@ int runner_socket_receive(int fd, void *buf, RunnerMessage *ret, int ret_fds[sta
                 close_all(fds, n_fds);
                 return r == -ENOMEM ? r : r == -E2BIG || r == -EPROTONOSUPPORT ? r : -EBADMSG;
         }
-        uint64_t mask = runner_message_has(&m, RUNNER_FIELD_FDS) ? m.u64[RUNNER_FIELD_FDS] : 0;
-        if (runner_fds_count(mask) != n_fds) {
+        if (runner_message_n_fds(&m) != n_fds) {
                 runner_message_done(&m);
                 close_all(fds, n_fds);
                 return -ETOOMANYREFS;

@@ -9,6 +9,7 @@
 
 #include "cgroup-stat.h"
 #include "list.h"
+#include "log-sink.h"
 #include "runner-bus.h"
 #include "runner-result.h"
 #include "runner.h"
@@ -23,6 +24,8 @@
 /* How long the init may take to obey 'K' before it is killed outright. */
 #define KILL_GRACE_USEC (2 * USEC_PER_SEC)
 #define STAGE_ERROR_LIMIT 4096
+/* Beyond its own wall limit, how long the runner lets a compile step take before it kills the job. */
+#define COMPILE_GRACE_USEC (5 * USEC_PER_SEC)
 
 struct Runner {
         sd_event *event;
@@ -31,6 +34,7 @@ struct Runner {
         SandboxLayout *layout;
         SeccompProgram *seccomp;
         ScopeLauncher *launcher;
+        UidPool *uids;                  /* NULL: every job maps to our own uid */
         RunnerJob *jobs;
         unsigned n_jobs;
 };
@@ -42,7 +46,24 @@ typedef struct PipeReader {
         CappedBuffer *buffer;
 } PipeReader;
 
-enum { PIPE_STDOUT, PIPE_STDERR, PIPE_ARCHIVE, PIPE_LISTING, PIPE_STAGE_ERR, _PIPE_MAX };
+enum {
+        PIPE_STDOUT,
+        PIPE_STDERR,
+        PIPE_ARCHIVE,
+        PIPE_LISTING,
+        PIPE_STAGE_ERR,
+        PIPE_COMPILE_OUT,
+        PIPE_COMPILE_ERR,
+        _PIPE_MAX
+};
+
+/* One test case: a run of the program with its own stdin, output and figures. */
+typedef struct RunnerCase {
+        int step;
+        RunnerStepResult result;
+        PipeReader out_pipe, err_pipe;
+        CappedBuffer out, err;
+} RunnerCase;
 
 struct RunnerJob {
         Runner *runner;
@@ -54,9 +75,16 @@ struct RunnerJob {
         void *userdata;
 
         SandboxProcess process;
-        int entry_step, unpack_step, pack_step;
-        uint64_t timeout_usec;
-        uint64_t memory_max, tasks_max, cpu_quota_per_sec_usec;
+        UidPool *uid_pool;              /* the runner's, while this job holds `outer_uid` from it */
+        uid_t outer_uid;
+        int entry_step, unpack_step, pack_step, compile_step;
+        uint64_t timeout_usec, compile_timeout_usec;
+        uint64_t memory_max, tasks_max, cpu_quota_per_sec_usec;     /* the runner's, or lower as asked */
+        RunnerCase *cases;
+        size_t n_cases;
+        uint64_t oom_base;              /* the scope's OOM kills when the current step started */
+        bool compile_failed, cases_done;
+        sd_bus_slot *memory_slot;
         sd_event_source *child_source, *report_source, *timer_source, *sample_source;
         ScopeStart *scope_start;
         sd_bus_slot *quota_slot;
@@ -65,7 +93,7 @@ struct RunnerJob {
         bool has_sample;
 
         PipeReader pipes[_PIPE_MAX];
-        CappedBuffer out, err, archive, listing, stage_err;
+        CappedBuffer out, err, archive, listing, stage_err, compile_out, compile_err;
 
         bool sandbox_ready, in_scope;
         bool init_exited, done_reported, kill_sent;
@@ -98,6 +126,18 @@ static void job_stop_sources(RunnerJob *j) {
         j->scope_start = scope_start_free(j->scope_start);
         for (size_t i = 0; i < _PIPE_MAX; i++)
                 pipe_close(&j->pipes[i]);
+        for (size_t i = 0; i < j->n_cases; i++) {
+                pipe_close(&j->cases[i].out_pipe);
+                pipe_close(&j->cases[i].err_pipe);
+        }
+}
+
+/* Only once the job's last process is gone: the init is, and it was the PID namespace's last. */
+static void job_release_uid(RunnerJob *j) {
+        if (!j->uid_pool)
+                return;
+        uid_pool_release(j->uid_pool, j->outer_uid);
+        j->uid_pool = NULL;
 }
 
 RunnerJob *runner_job_free(RunnerJob *j) {
@@ -106,10 +146,13 @@ RunnerJob *runner_job_free(RunnerJob *j) {
         job_unlink(j);
         job_stop_sources(j);
         j->quota_slot = sd_bus_slot_unref(j->quota_slot);
+        j->memory_slot = sd_bus_slot_unref(j->memory_slot);
         if (j->child_source) {
                 /* Owned: freeing it SIGKILLs the init if still alive, which ends the whole job, and reaps it. */
                 j->child_source = sd_event_source_disable_unref(j->child_source);
         }
+        /* No init left: it was never started, or it was reaped above or before. */
+        job_release_uid(j);
         sandbox_process_done(&j->process);
         cgroup_job_free(j->cgroup);
         capped_buffer_done(&j->out);
@@ -117,6 +160,13 @@ RunnerJob *runner_job_free(RunnerJob *j) {
         capped_buffer_done(&j->archive);
         capped_buffer_done(&j->listing);
         capped_buffer_done(&j->stage_err);
+        capped_buffer_done(&j->compile_out);
+        capped_buffer_done(&j->compile_err);
+        for (size_t i = 0; i < j->n_cases; i++) {
+                capped_buffer_done(&j->cases[i].out);
+                capped_buffer_done(&j->cases[i].err);
+        }
+        free(j->cases);
         free(j);
         return NULL;
 }
@@ -153,6 +203,9 @@ static void job_maybe_finish(RunnerJob *j) {
         for (size_t i = 0; i < _PIPE_MAX; i++)
                 if (j->pipes[i].fd >= 0)
                         return;
+        for (size_t i = 0; i < j->n_cases; i++)
+                if (j->cases[i].out_pipe.fd >= 0 || j->cases[i].err_pipe.fd >= 0)
+                        return;
 
         job_stop_sources(j);
         j->timeline.finished = now_usec(CLOCK_MONOTONIC);
@@ -163,15 +216,20 @@ static void job_maybe_finish(RunnerJob *j) {
                 res->has_memory = j->sample.has_memory_peak;
                 res->memory_peak_bytes = j->sample.memory_peak_bytes;
         }
-        if (j->timeline.released > 0)
-                res->wall_usec = (j->timeline.exited ?: j->timeline.finished) - j->timeline.released;
+        if (j->timeline.run_started > 0 && j->timeline.exited >= j->timeline.run_started)
+                res->wall_usec = j->timeline.exited - j->timeline.run_started;
+        else if (j->timeline.run_started > 0)
+                res->wall_usec = j->timeline.finished - j->timeline.run_started;
+        res->has_compile = j->compile_step >= 0;
 
         runner_result_decide(res, &(RunnerOutcome) {
                 .kill_sent = j->kill_sent,
                 .kill_reason = j->kill_reason,
                 .entry_exited = j->entry_exited,
                 .entry_status = j->entry_status,
-                .oom = j->has_sample && j->sample.oom_kills > 0,
+                .oom = j->has_sample && j->sample.oom_kills > j->oom_base,
+                .compile_failed = j->compile_failed,
+                .cases_done = j->cases_done,
         });
 
         j->state = RUNNER_JOB_FINISHED;
@@ -277,8 +335,14 @@ static void job_maybe_release(RunnerJob *j) {
         }
         j->timeline.released = now_usec(CLOCK_MONOTONIC);
         j->state = RUNNER_JOB_RUNNING;
+        /* A compile has its own wall limit, kept by the init; the run's clock starts once it is over. */
+        uint64_t timeout = j->timeout_usec;
+        if (j->compile_step >= 0)
+                timeout = j->compile_timeout_usec + COMPILE_GRACE_USEC;
+        else
+                j->timeline.run_started = j->timeline.released;
 
-        r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, j->timeout_usec, 0,
+        r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, timeout, 0,
                                        on_timeout, j);
         if (r >= 0)
                 r = sd_event_add_time_relative(j->runner->event, &j->sample_source, CLOCK_MONOTONIC,
@@ -315,7 +379,8 @@ static void start_scope(RunnerJob *j) {
                 .description = "sandrun job",
                 .pid = j->process.pid,
                 .pidfd = j->process.pidfd,
-                .memory_max = j->memory_max,
+                .memory_max = j->compile_step >= 0 ? MAX(r->config.compile_memory_max, j->memory_max)
+                                                    : j->memory_max,
                 .tasks_max = j->tasks_max,
                 .cpu_quota_per_sec_usec = j->cpu_quota_per_sec_usec,
         };
@@ -326,7 +391,109 @@ static void start_scope(RunnerJob *j) {
                 job_fail_launch(j, "cannot ask systemd for the job's scope", -k);
 }
 
+static bool step_succeeded(const SandboxReport *rep) {
+        return rep->error == 0 && WIFEXITED(rep->status) && WEXITSTATUS(rep->status) == 0;
+}
+
+static void step_result_set(RunnerJob *j, RunnerStepResult *res, const SandboxReport *rep) {
+        /* The counters as the step left them; every process of it is gone by now. */
+        job_take_sample(j);
+        uint64_t oom_kills = j->has_sample ? j->sample.oom_kills : 0;
+        *res = (RunnerStepResult) {
+                .ran = true,
+                .status = rep->status,
+                .timed_out = rep->error == ETIME,
+                .oom = oom_kills > j->oom_base,
+                .cpu_usec = rep->cpu_usec,
+                .maxrss_kb = rep->maxrss_kb,
+                .wall_usec = rep->wall_usec,
+                .scope_cpu_usec = j->has_sample ? j->sample.cpu_usec : 0,
+        };
+        j->oom_base = oom_kills;
+}
+
+/* The init waits after the compile and after each case but the last; this lets it go on. */
+static void job_resume(RunnerJob *j) {
+        int r;
+
+        if (j->kill_sent || j->state != RUNNER_JOB_RUNNING)
+                return;
+        r = sandbox_process_go(&j->process);
+        if (r < 0)
+                job_fail_launch(j, "cannot resume the job's init", -r);
+}
+
+/* Runs once the run's memory limit is in place: the run's own clock starts. */
+static void job_start_run(RunnerJob *j) {
+        int r;
+
+        if (j->kill_sent || j->state != RUNNER_JOB_RUNNING)
+                return;
+        j->timeline.run_started = now_usec(CLOCK_MONOTONIC);
+        j->timer_source = sd_event_source_disable_unref(j->timer_source);
+        r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, j->timeout_usec, 0,
+                                       on_timeout, j);
+        if (r < 0) {
+                job_fail_launch(j, "cannot arm the job's timers", -r);
+                return;
+        }
+        job_resume(j);
+}
+
+static int on_memory_set(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        RunnerJob *j = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        j->memory_slot = sd_bus_slot_unref(j->memory_slot);
+        /* Running the program under the compile's larger limit would break the promise; better not at all. */
+        if (e) {
+                job_fail_launch(j, "systemd refused the run's memory limit", sd_bus_error_get_errno(e));
+                return 0;
+        }
+        job_start_run(j);
+        return 0;
+}
+
+/*
+ * Between the compile and the run the scope's MemoryMax goes from the compile's limit down to the run's,
+ * through systemd (SetUnitProperties), while the init waits with no process of the job left: the run then
+ * starts under the run's limit, in the same scope, with the same accounting.
+ */
+static void job_after_compile(RunnerJob *j) {
+        Runner *r = j->runner;
+        int k;
+
+        if (MAX(r->config.compile_memory_max, j->memory_max) == j->memory_max) {
+                job_start_run(j);
+                return;
+        }
+        j->memory_slot = sd_bus_slot_unref(j->memory_slot);
+        k = scope_launcher_set_memory_max(r->launcher, j->unit, j->memory_max, on_memory_set, j,
+                                          &j->memory_slot);
+        if (k < 0)
+                job_fail_launch(j, "cannot set the run's memory limit", -k);
+}
+
+static RunnerCase *find_case(RunnerJob *j, int step) {
+        for (size_t i = 0; i < j->n_cases; i++)
+                if (j->cases[i].step == step)
+                        return &j->cases[i];
+        return NULL;
+}
+
+static void handle_case_exited(RunnerJob *j, RunnerCase *c, const SandboxReport *rep) {
+        step_result_set(j, &c->result, rep);
+        if (c == &j->cases[j->n_cases - 1]) {
+                j->cases_done = true;
+                j->timeline.exited = now_usec(CLOCK_MONOTONIC);
+                return;
+        }
+        job_resume(j);
+}
+
 static void handle_report(RunnerJob *j, const SandboxReport *rep) {
+        RunnerCase *c;
+
         switch (rep->kind) {
         case SANDBOX_REPORT_READY:
                 j->timeline.ready = now_usec(CLOCK_MONOTONIC);
@@ -340,7 +507,22 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 job_fail_launch(j, sandbox_stage_to_string(rep->stage), rep->error);
                 break;
         case SANDBOX_REPORT_STEP_EXITED:
-                if (rep->step == j->entry_step) {
+                if (rep->step == j->compile_step) {
+                        step_result_set(j, &j->result.compile, rep);
+                        if (step_succeeded(rep))
+                                job_after_compile(j);
+                        else
+                                j->compile_failed = true;
+                } else if ((c = find_case(j, rep->step)))
+                        handle_case_exited(j, c, rep);
+                else if (rep->step == j->entry_step) {
+                        j->result.run = (RunnerStepResult) {
+                                .ran = true,
+                                .status = rep->status,
+                                .cpu_usec = rep->cpu_usec,
+                                .maxrss_kb = rep->maxrss_kb,
+                                .wall_usec = rep->wall_usec,
+                        };
                         j->entry_exited = true;
                         j->entry_status = rep->status;
                         j->timeline.exited = now_usec(CLOCK_MONOTONIC);
@@ -389,6 +571,8 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         RunnerJob *j = userdata;
 
         j->init_exited = true;
+        /* A PID namespace's init exits last: every process of the job is gone now. */
+        job_release_uid(j);
         if (!j->timeline.exited)
                 j->timeline.exited = now_usec(CLOCK_MONOTONIC);
         sandbox_process_release(&j->process);
@@ -396,7 +580,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         return 0;
 }
 
-static int add_pipe(RunnerJob *j, size_t which, CappedBuffer *buffer, int *ret_child_end) {
+static int add_pipe_reader(RunnerJob *j, PipeReader *p, CappedBuffer *buffer, int *ret_child_end) {
         int fds[2];
         int r;
 
@@ -408,7 +592,6 @@ static int add_pipe(RunnerJob *j, size_t which, CappedBuffer *buffer, int *ret_c
                 safe_close(fds[1]);
                 return r;
         }
-        PipeReader *p = &j->pipes[which];
         p->job = j;
         p->fd = fds[0];
         p->buffer = buffer;
@@ -421,14 +604,73 @@ static int add_pipe(RunnerJob *j, size_t which, CappedBuffer *buffer, int *ret_c
         return 0;
 }
 
+static int add_pipe(RunnerJob *j, size_t which, CappedBuffer *buffer, int *ret_child_end) {
+        return add_pipe_reader(j, &j->pipes[which], buffer, ret_child_end);
+}
+
+/* Adds a step writing to two new pipes read into out and err; stdin_fd is taken. Returns the index. */
+static int add_captured_step(RunnerJob *j, SandboxPlan *plan, char **argv, int stdin_fd, PipeReader *out_pipe,
+                             CappedBuffer *out, PipeReader *err_pipe, CappedBuffer *err,
+                             const SandboxStepOptions *options) {
+        _cleanup_close_ int in = stdin_fd;
+        int out_fd, err_fd, k;
+
+        k = add_pipe_reader(j, out_pipe, out, &out_fd);
+        if (k < 0)
+                return k;
+        k = add_pipe_reader(j, err_pipe, err, &err_fd);
+        if (k < 0) {
+                safe_close(out_fd);
+                return k;
+        }
+        k = sandbox_plan_add_step(plan, argv, TAKE_FD(in), out_fd, err_fd, -EBADF, true);
+        if (k < 0)
+                return k;
+        return sandbox_plan_set_step_options(plan, k, options) < 0 ? -EINVAL : k;
+}
+
+/* The compile step, then a run per test case: each case starts from /work as the compile left it. */
+static int add_cases(RunnerJob *j, SandboxPlan *plan, const RunnerJobSpec *spec) {
+        Runner *r = j->runner;
+        int k;
+
+        j->cases = calloc(spec->n_tests, sizeof(RunnerCase));
+        if (!j->cases)
+                return -ENOMEM;
+        for (size_t i = 0; i < spec->n_tests; i++) {
+                RunnerCase *c = &j->cases[i];
+                c->out_pipe.fd = c->err_pipe.fd = -EBADF;
+                capped_buffer_init(&c->out, r->config.case_output_limit);
+                capped_buffer_init(&c->err, r->config.case_output_limit);
+        }
+        j->n_cases = spec->n_tests;
+
+        for (size_t i = 0; i < spec->n_tests; i++) {
+                RunnerCase *c = &j->cases[i];
+                SandboxStepOptions o = {
+                        .pause_after = true,
+                        .fresh_fs = true,
+                        .keep_going = true,
+                        .wall_limit_usec = spec->test_wall_limit_usec,
+                        .cpu_limit_sec = spec->test_cpu_limit_sec,
+                };
+                k = add_captured_step(j, plan, spec->argv, TAKE_FD(spec->test_stdin_fds[i]), &c->out_pipe, &c->out,
+                                      &c->err_pipe, &c->err, &o);
+                if (k < 0)
+                        return k;
+                c->step = k;
+        }
+        return 0;
+}
+
 /* Takes the spec's fds (left -EBADF there): each ends up in the plan or is closed, on every path. */
 static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
         Runner *r = j->runner;
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
         _cleanup_close_ int code_fd = TAKE_FD(spec->code_fd), stdin_fd = TAKE_FD(spec->stdin_fd),
                             bundle_fd = TAKE_FD(spec->bundle_fd);
-        _cleanup_close_ int out = TAKE_FD(spec->stdout_fd), err = -EBADF, archive = -EBADF, listing = -EBADF,
-                            prog_err = TAKE_FD(spec->stderr_fd);
+        _cleanup_close_ int out = -EBADF, err = -EBADF, archive = -EBADF, listing = -EBADF;
+        _cleanup_close_ int prog_out = TAKE_FD(spec->stdout_fd), prog_err = TAKE_FD(spec->stderr_fd);
         int k;
 
         k = sandbox_plan_new(&plan, r->layout, r->seccomp);
@@ -463,22 +705,39 @@ static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
                 j->unpack_step = k;
         }
 
-        /* The output goes where the caller says (the front reads it live), else into pipes of ours. */
-        if (out < 0) {
-                k = add_pipe(j, PIPE_STDOUT, &j->out, &out);
+        if (spec->compile_argv) {
+                SandboxStepOptions o = {
+                        .pause_after = true,
+                        .wall_limit_usec = spec->compile_timeout_usec,
+                };
+                k = add_captured_step(j, plan, spec->compile_argv, -EBADF, &j->pipes[PIPE_COMPILE_OUT],
+                                      &j->compile_out, &j->pipes[PIPE_COMPILE_ERR], &j->compile_err, &o);
                 if (k < 0)
                         return k;
+                /* A compiler's one "is_entrypoint" trait is not wanted: any failure ends the plan. */
+                plan->steps[k].is_entrypoint = false;
+                j->compile_step = k;
         }
-        if (prog_err < 0) {
-                k = add_pipe(j, PIPE_STDERR, &j->err, &prog_err);
+
+        if (spec->n_tests > 0) {
+                k = add_cases(j, plan, spec);
                 if (k < 0)
                         return k;
+        } else if (prog_out >= 0 && prog_err >= 0) {
+                /* The caller reads the program's output itself, as it comes (the front, live). */
+                k = sandbox_plan_add_step(plan, spec->argv, TAKE_FD(stdin_fd), TAKE_FD(prog_out), TAKE_FD(prog_err),
+                                          -EBADF, true);
+                if (k < 0)
+                        return k;
+                j->entry_step = k;
+        } else {
+                SandboxStepOptions o = {};
+                k = add_captured_step(j, plan, spec->argv, TAKE_FD(stdin_fd), &j->pipes[PIPE_STDOUT], &j->out,
+                                      &j->pipes[PIPE_STDERR], &j->err, &o);
+                if (k < 0)
+                        return k;
+                j->entry_step = k;
         }
-        k = sandbox_plan_add_step(plan, spec->argv, TAKE_FD(stdin_fd), TAKE_FD(out), TAKE_FD(prog_err), -EBADF,
-                                  true);
-        if (k < 0)
-                return k;
-        j->entry_step = k;
 
         if (spec->output_patterns) {
                 _cleanup_strv_free_ char **argv = strv_new(r->stage_path, "pack", NULL);
@@ -510,8 +769,15 @@ static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
         return 0;
 }
 
+/* Closes the test cases' stdin fds the plan did not take. */
+static void spec_close_test_fds(const RunnerJobSpec **spec) {
+        for (size_t i = 0; i < (*spec)->n_tests; i++)
+                (*spec)->test_stdin_fds[i] = safe_close((*spec)->test_stdin_fds[i]);
+}
+
 int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t handler, void *userdata,
                  RunnerJob **ret) {
+        _cleanup_(spec_close_test_fds) const RunnerJobSpec *tests_owner = spec;
         _cleanup_(runner_job_freep) RunnerJob *j = NULL;
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
         _cleanup_close_ int code_fd = spec->code_fd, stdin_fd = spec->stdin_fd, bundle_fd = spec->bundle_fd,
@@ -520,6 +786,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         int k;
 
         if (strlen(spec->id) != 32 || strspn(spec->id, "0123456789abcdef") != 32)
+                return -EINVAL;
+        if (spec->n_tests > RUNNER_TESTS_MAX || (spec->n_tests > 0 && spec->output_patterns))
                 return -EINVAL;
 
         j = calloc(1, sizeof(RunnerJob));
@@ -537,7 +805,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         j->memory_max = MIN(spec->memory_max ?: UINT64_MAX, r->config.memory_max);
         j->tasks_max = MIN(spec->tasks_max ?: UINT64_MAX, r->config.tasks_max);
         j->cpu_quota_per_sec_usec = MIN(spec->cpu_quota_per_sec_usec ?: UINT64_MAX, r->config.cpu_quota_per_sec_usec);
-        j->entry_step = j->unpack_step = j->pack_step = -1;
+        j->compile_timeout_usec = spec->compile_timeout_usec;
+        j->entry_step = j->unpack_step = j->pack_step = j->compile_step = -1;
         j->result.exit_code = -1;
         j->process = (SandboxProcess) { .pid = 0, .pidfd = -EBADF, .control_fd = -EBADF, .report_fd = -EBADF };
         for (size_t i = 0; i < _PIPE_MAX; i++)
@@ -547,15 +816,27 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         capped_buffer_init(&j->archive, r->config.archive_limit);
         capped_buffer_init(&j->listing, r->config.archive_limit);
         capped_buffer_init(&j->stage_err, STAGE_ERROR_LIMIT);
+        capped_buffer_init(&j->compile_out, r->config.case_output_limit);
+        capped_buffer_init(&j->compile_err, r->config.case_output_limit);
 
         s.code_fd = TAKE_FD(code_fd);
-        s.stdin_fd = TAKE_FD(stdin_fd);
+        /* Test cases each have their own stdin. */
+        s.stdin_fd = spec->n_tests > 0 ? -EBADF : TAKE_FD(stdin_fd);
         s.bundle_fd = TAKE_FD(bundle_fd);
         s.stdout_fd = TAKE_FD(stdout_fd);
         s.stderr_fd = TAKE_FD(stderr_fd);
         k = build_plan(j, &s, &plan);
         if (k < 0)
                 return k;
+
+        if (r->uids) {
+                k = uid_pool_acquire(r->uids, &j->outer_uid);
+                if (k < 0)
+                        return log_debug_errno(-k, "No job uid is free (%u in use)", uid_pool_n_used(r->uids));
+                j->uid_pool = r->uids;
+                plan->outer_uid = j->outer_uid;
+                plan->outer_gid = (gid_t) j->outer_uid;
+        }
 
         j->timeline.spawned = now_usec(CLOCK_MONOTONIC);
         k = sandbox_spawn(plan, r->init_path, &j->process);
@@ -613,6 +894,30 @@ const CappedBuffer *runner_job_archive(const RunnerJob *j) {
 
 const CappedBuffer *runner_job_listing(const RunnerJob *j) {
         return &j->listing;
+}
+
+const CappedBuffer *runner_job_compile_stdout(const RunnerJob *j) {
+        return &j->compile_out;
+}
+
+const CappedBuffer *runner_job_compile_stderr(const RunnerJob *j) {
+        return &j->compile_err;
+}
+
+size_t runner_job_n_cases(const RunnerJob *j) {
+        return j->n_cases;
+}
+
+const RunnerStepResult *runner_job_case(const RunnerJob *j, size_t i) {
+        return i < j->n_cases ? &j->cases[i].result : NULL;
+}
+
+const CappedBuffer *runner_job_case_stdout(const RunnerJob *j, size_t i) {
+        return i < j->n_cases ? &j->cases[i].out : NULL;
+}
+
+const CappedBuffer *runner_job_case_stderr(const RunnerJob *j, size_t i) {
+        return i < j->n_cases ? &j->cases[i].err : NULL;
 }
 
 const CappedBuffer *runner_job_stage_error(const RunnerJob *j) {
@@ -675,6 +980,7 @@ Runner *runner_free(Runner *r) {
                 runner_job_free(j);
         }
         scope_launcher_free(r->launcher);
+        uid_pool_free(r->uids);
         seccomp_program_free(r->seccomp);
         sandbox_layout_free(r->layout);
         sd_event_unref(r->event);
@@ -713,6 +1019,17 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
         k = sandbox_layout_new(&r->layout, &config->sandbox, getuid(), getgid());
         if (k < 0)
                 return k;
+        /* Only root can map a job to a uid other than its own. */
+        if (geteuid() == 0 && config->job_uids.count > 0) {
+                const char *what;
+                uid_t at;
+                k = uid_range_check_for_jobs(&config->job_uids, config->max_jobs, &what, &at);
+                if (k < 0)
+                        return log_debug_errno(-k, "The job uid range collides with %s at %u", what, (unsigned) at);
+                k = uid_pool_new(&r->uids, &config->job_uids);
+                if (k < 0)
+                        return k;
+        }
         k = scope_launcher_new(&r->launcher, event, bus, config->scope_timeout_usec);
         if (k < 0)
                 return k;

@@ -25,6 +25,10 @@
 #include "capped-buffer.h"
 #include "macro.h"
 #include "sandbox-layout.h"
+#include "uid-pool.h"
+
+/* Test cases one request may have. */
+#define RUNNER_TESTS_MAX 64
 
 typedef struct Runner Runner;
 typedef struct RunnerJob RunnerJob;
@@ -33,14 +37,20 @@ typedef struct RunnerConfig {
         SandboxLimits sandbox;
         const char *slice;
         uint64_t memory_max;
+        uint64_t compile_memory_max;    /* the scope's MemoryMax while a compile step runs */
         uint64_t tasks_max;
         uint64_t cpu_quota_per_sec_usec;
         uint64_t output_limit;          /* bytes kept of stdout and of stderr, each */
+        uint64_t case_output_limit;     /* the same for each test case and for the compile step */
         uint64_t archive_limit;         /* bytes of packed outputs kept */
         uint64_t scope_timeout_usec;    /* how long systemd may take to start a scope */
         const char *cgroup_root;        /* /sys/fs/cgroup */
         const char *stage_path;         /* the sandrun-stage helper, for batch jobs */
         const char *init_path;          /* sandrun-init, every job's PID 1 */
+        /* Outer uids for jobs, one each (uid-pool.h), checked by the caller. Used only when we are root,
+         * the only way to map another uid; unprivileged, every job maps to our own uid. */
+        UidRange job_uids;
+        unsigned max_jobs;              /* the most jobs that can exist at once: the range must hold them */
         const char *socket_path;        /* runner-client: sandrun-runnerd's socket */
 } RunnerConfig;
 
@@ -57,9 +67,22 @@ typedef enum JobReason {
         JOB_REASON_SIGNAL,
         JOB_REASON_LAUNCH,              /* the sandbox or the scope could not be set up */
         JOB_REASON_UPLOAD,              /* unpacking the uploads failed */
+        JOB_REASON_COMPILE,             /* the compile step failed; nothing else ran */
 } JobReason;
 
 const char *job_reason_to_string(JobReason r);
+
+/* How one step ended: the compile, or a test case's run. */
+typedef struct RunnerStepResult {
+        bool ran;
+        int status;                     /* the wait status */
+        bool timed_out;                 /* killed at its wall limit */
+        bool oom;                       /* the scope's OOM killer struck while it ran */
+        uint64_t cpu_usec;              /* of all its processes (rusage) */
+        uint64_t maxrss_kb;             /* its largest process's peak resident set */
+        uint64_t wall_usec;
+        uint64_t scope_cpu_usec;        /* the scope's CPU counter when it ended */
+} RunnerStepResult;
 
 typedef struct RunnerResult {
         bool completed;                 /* the program exited by itself, with any exit code */
@@ -73,6 +96,9 @@ typedef struct RunnerResult {
         int stage_exit_code;            /* of a failed unpack or pack step, else 0 */
         const char *error;              /* static: what failed, for logs and for launch failures */
         int error_errno;
+        bool has_compile;
+        RunnerStepResult compile;       /* cpu_usec above includes it: the whole job is billed */
+        RunnerStepResult run;           /* the program's own figures (rusage), when it exited */
 } RunnerResult;
 
 typedef struct RunnerJobSpec {
@@ -85,6 +111,12 @@ typedef struct RunnerJobSpec {
         uint64_t timeout_usec;
         int bundle_fd;                  /* taken; uploads to unpack first, or -EBADF */
         char **output_patterns;         /* packed after the program ends, if not NULL */
+        char **compile_argv;            /* run first, under compile_memory_max; NULL: nothing to compile */
+        uint64_t compile_timeout_usec;  /* the compile's wall clock limit */
+        int *test_stdin_fds;            /* each taken (-EBADF: none); argv runs once per test case */
+        size_t n_tests;                 /* then timeout_usec caps all cases together */
+        uint64_t test_cpu_limit_sec;    /* each case's CPU limit (RLIMIT_CPU) */
+        uint64_t test_wall_limit_usec;  /* each case's wall clock limit */
         /* runner.c only (runner-client.c makes its own): where the program's stdout and stderr go,
          * taken; -EBADF for pipes the runner reads itself. */
         int stdout_fd, stderr_fd;
@@ -124,6 +156,14 @@ const CappedBuffer *runner_job_stderr(const RunnerJob *j);
 /* Batch jobs: the packed outputs (tar.gz) and their listing (JSON lines), once FINISHED. */
 const CappedBuffer *runner_job_archive(const RunnerJob *j);
 const CappedBuffer *runner_job_listing(const RunnerJob *j);
+/* The compile step's output, once FINISHED. */
+const CappedBuffer *runner_job_compile_stdout(const RunnerJob *j);
+const CappedBuffer *runner_job_compile_stderr(const RunnerJob *j);
+/* Test cases, once FINISHED: how each ended (ran is false for one never reached) and its output. */
+size_t runner_job_n_cases(const RunnerJob *j);
+const RunnerStepResult *runner_job_case(const RunnerJob *j, size_t i);
+const CappedBuffer *runner_job_case_stdout(const RunnerJob *j, size_t i);
+const CappedBuffer *runner_job_case_stderr(const RunnerJob *j, size_t i);
 /* What sandrun-stage said when unpacking or packing failed (one line, never file contents). */
 const CappedBuffer *runner_job_stage_error(const RunnerJob *j);
 /* CPU used so far, read live from the scope's cgroup; and wall time since the program started. */
@@ -135,6 +175,6 @@ int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec);
 
 /* Monotonic timestamps of a job's milestones, for the debug timeline. */
 typedef struct RunnerTimeline {
-        uint64_t spawned, ready, scope_started, released, exited, accounted, finished;
+        uint64_t spawned, ready, scope_started, released, run_started, exited, accounted, finished;
 } RunnerTimeline;
 const RunnerTimeline *runner_job_timeline(const RunnerJob *j);

@@ -295,8 +295,9 @@ static int on_quota_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         return 0;
 }
 
-int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
-                                 sd_bus_slot **ret_slot) {
+/* SetUnitProperties(unit, runtime, [(name, t value)]), answered on handler. */
+static int set_property_u64(ScopeLauncher *l, const char *unit, const char *name, uint64_t value,
+                            sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
@@ -306,10 +307,21 @@ int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cp
                                            "SetUnitProperties");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "sba(sv)", unit, 1, 1, "CPUQuotaPerSecUSec", "t", cpu_quota_per_sec_usec);
+        r = sd_bus_message_append(m, "sba(sv)", unit, 1, 1, name, "t", value);
         if (r < 0)
                 return r;
-        return sd_bus_call_async(l->bus, ret_slot, m, on_quota_reply, NULL, l->timeout_usec);
+        return sd_bus_call_async(l->bus, ret_slot, m, handler, userdata, l->timeout_usec);
+}
+
+int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
+                                 sd_bus_slot **ret_slot) {
+        return set_property_u64(l, unit, "CPUQuotaPerSecUSec", cpu_quota_per_sec_usec, on_quota_reply, NULL,
+                                ret_slot);
+}
+
+int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
+                                  sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot) {
+        return set_property_u64(l, unit, "MemoryMax", memory_max, handler, userdata, ret_slot);
 }
 
 ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {

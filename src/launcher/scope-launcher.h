@@ -53,6 +53,10 @@ int scope_launcher_set_bus(ScopeLauncher *l, sd_bus *bus);
 int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
                                  sd_bus_slot **ret_slot);
 
+/* Changes a running scope's MemoryMax (between a job's compile and its run); handler gets systemd's reply. */
+int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
+                                  sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot);
+
 /* Whether the bus connection is still open. */
 bool scope_launcher_is_connected(ScopeLauncher *l);
 

@@ -99,7 +99,7 @@ static int start_with_spare_fds(Runner *runner, int spare, unsigned *ret_before,
         return r;
 }
 
-int main(void) {
+int main(int argc, char *argv[]) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
         _cleanup_(runner_freep) Runner *runner = NULL;
@@ -113,11 +113,16 @@ int main(void) {
                 .archive_limit = 4096,
                 .scope_timeout_usec = USEC_PER_SEC,
                 .stage_path = "/usr/libexec/sandrun-stage",
+                .init_path = argc > 1 ? argv[1] : NULL,
         };
         unsigned before, after, n_failed = 0;
         sigset_t mask;
         int r;
 
+        if (!config.init_path) {
+                fprintf(stderr, "usage: %s PATH-TO-SANDRUN-INIT\n", argv[0]);
+                return EXIT_FAILURE;
+        }
         /* sd-event watches children only with SIGCHLD blocked, as the daemon has it. */
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);

@@ -53,6 +53,13 @@ static const struct {
           { .kill_sent = true, .kill_reason = JOB_REASON_TIMEOUT }, false, -1, 0, JOB_REASON_LAUNCH },
         { "upload failure stands over an exit", JOB_REASON_UPLOAD,
           { .entry_exited = true, .entry_status = EXITED(0) }, false, -1, 0, JOB_REASON_UPLOAD },
+        { "compile failed", JOB_REASON_NONE, { .compile_failed = true }, false, -1, 0, JOB_REASON_COMPILE },
+        { "compile failed, timer fired meanwhile", JOB_REASON_NONE,
+          { .compile_failed = true, .kill_sent = true, .kill_reason = JOB_REASON_TIMEOUT }, false, -1, 0,
+          JOB_REASON_COMPILE },
+        { "every test case ran", JOB_REASON_NONE, { .cases_done = true, .oom = true }, true, 0, 0, JOB_REASON_NONE },
+        { "test cases cut short by the request's cap", JOB_REASON_NONE,
+          { .kill_sent = true, .kill_reason = JOB_REASON_TIMEOUT }, false, -1, SIGKILL, JOB_REASON_TIMEOUT },
 };
 
 int main(void) {

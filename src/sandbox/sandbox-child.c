@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <linux/securebits.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -29,6 +30,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -37,14 +39,19 @@
 /* Where the report pipe sits in a step's process while it sets itself up; close-on-exec. */
 #define STEP_REPORT_FD 9
 
-static void report(int fd, SandboxReportKind kind, int stage, int step, int error, int status) {
-        SandboxReport r = { .kind = kind, .stage = stage, .step = step, .error = error, .status = status };
+static void report_full(int fd, const SandboxReport *r) {
         ssize_t n;
 
         /* Smaller than PIPE_BUF, so the write is atomic even with several writers. */
         do
-                n = write(fd, &r, sizeof(r));
+                n = write(fd, r, sizeof(*r));
         while (n < 0 && errno == EINTR);
+}
+
+static void report(int fd, SandboxReportKind kind, int stage, int step, int error, int status) {
+        SandboxReport r = { .kind = kind, .stage = stage, .step = step, .error = error, .status = status };
+
+        report_full(fd, &r);
 }
 
 _noreturn_ static void fail(int report_fd, SandboxReportKind kind, SandboxStage stage, int step, int error) {
@@ -337,6 +344,12 @@ _noreturn_ static void run_step(const SandboxPlan *plan, size_t idx, int report_
         for (int i = 0; i < RLIM_NLIMITS; i++)
                 if (l->rlimit_set[i] && setrlimit(i, &l->rlimits[i]) < 0)
                         fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_LIMITS, (int) idx, errno);
+        if (s->options.cpu_limit_sec > 0) {
+                /* SIGXCPU at the limit, SIGKILL a second later for a program that catches it. */
+                struct rlimit cpu = { s->options.cpu_limit_sec, s->options.cpu_limit_sec + 1 };
+                if (setrlimit(RLIMIT_CPU, &cpu) < 0)
+                        fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_LIMITS, (int) idx, errno);
+        }
 
         r = drop_privileges(plan);
         if (r < 0)
@@ -381,17 +394,71 @@ typedef enum StepOutcome {
         STEP_OUTCOME_EXITED,
         STEP_OUTCOME_KILLED,
         STEP_OUTCOME_RELEASED,
+        STEP_OUTCOME_TIMED_OUT,
 } StepOutcome;
 
-/* Waits for the step's process while watching the control pipe. */
-static StepOutcome wait_step(pid_t pid, int signal_fd, int control_fd, int *ret_status) {
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static uint64_t rusage_cpu_usec(const struct rusage *ru) {
+        return (uint64_t) (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000 + ru->ru_utime.tv_usec +
+               ru->ru_stime.tv_usec;
+}
+
+/*
+ * A test case starts from the work dir as the compile left it: an overlay whose upper layer is a fresh
+ * tmpfs, over the base /work, which no case can change. Its /tmp and /dev/shm are fresh too. The upper
+ * layer's tmpfs is mounted at /tmp only until the overlay holds it, then detached, so no path reaches it.
+ */
+static int fresh_case_fs(const SandboxLayout *l, bool *overlaid) {
+        const unsigned long flags = MS_NOSUID | MS_NODEV;
+
+        if (!l->tmp_options || !l->work_options)
+                return -EINVAL;
+        if (*overlaid) {
+                if (umount2(SANDBOX_WORK_DIR, MNT_DETACH) < 0)
+                        return -errno;
+                *overlaid = false;
+        }
+        if (umount2("/tmp", MNT_DETACH) < 0 ||
+            mount("tmpfs", "/tmp", "tmpfs", flags, l->work_options) < 0 ||
+            mkdir("/tmp/upper", 0755) < 0 || mkdir("/tmp/scratch", 0755) < 0 ||
+            mount("overlay", SANDBOX_WORK_DIR, "overlay", flags,
+                  "lowerdir=" SANDBOX_WORK_DIR ",upperdir=/tmp/upper,workdir=/tmp/scratch") < 0)
+                return -errno;
+        *overlaid = true;
+        if (umount2("/tmp", MNT_DETACH) < 0 ||
+            mount("tmpfs", "/tmp", "tmpfs", flags, l->tmp_options) < 0 ||
+            umount2("/dev/shm", MNT_DETACH) < 0 ||
+            mount("tmpfs", "/dev/shm", "tmpfs", flags, l->tmp_options) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Waits for the step's process while watching the control pipe and the step's deadline (0: none). */
+static StepOutcome wait_step(pid_t pid, int signal_fd, int control_fd, uint64_t deadline, int *ret_status,
+                             struct rusage *ret_rusage) {
         struct pollfd p[2] = {
                 { .fd = signal_fd, .events = POLLIN },
                 { .fd = control_fd, .events = POLLIN },
         };
 
         for (;;) {
-                if (poll(p, 2, -1) < 0) {
+                int timeout = -1;
+                if (deadline > 0) {
+                        uint64_t now = monotonic_usec();
+                        if (now >= deadline)
+                                return STEP_OUTCOME_TIMED_OUT;
+                        timeout = (int) MIN((deadline - now + 999) / 1000, (uint64_t) INT32_MAX);
+                }
+                int k = poll(p, 2, timeout);
+                if (k == 0)
+                        continue;
+                if (k < 0) {
                         if (errno == EINTR)
                                 continue;
                         return STEP_OUTCOME_RELEASED;
@@ -408,7 +475,7 @@ static StepOutcome wait_step(pid_t pid, int signal_fd, int control_fd, int *ret_
                         (void) read(signal_fd, &si, sizeof(si));
                         for (;;) {
                                 int status;
-                                pid_t r = waitpid(-1, &status, WNOHANG | __WALL);
+                                pid_t r = wait4(-1, &status, WNOHANG | __WALL, ret_rusage);
                                 if (r <= 0)
                                         break;
                                 if (r == pid) {
@@ -475,12 +542,20 @@ _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int c
                 close(plan->code_fd);
         }
 
-        bool released = false;
+        bool released = false, overlaid = false;
         size_t started = 0;
         for (size_t i = 0; i < plan->n_steps; i++) {
                 const SandboxStep *s = &plan->steps[i];
+                struct rusage before = {}, after = {}, own = {};
                 int status = 0;
 
+                if (s->options.fresh_fs) {
+                        r = fresh_case_fs(l, &overlaid);
+                        if (r < 0)
+                                fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_CASE_FS, (int) i, -r);
+                }
+                (void) getrusage(RUSAGE_CHILDREN, &before);
+                uint64_t start = monotonic_usec();
                 pid_t pid = fork();
                 if (pid < 0)
                         fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_EXEC, (int) i, errno);
@@ -489,7 +564,9 @@ _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int c
                 close_step_fds(s);
                 started = i + 1;
 
-                StepOutcome o = wait_step(pid, signal_fd, control_fd, &status);
+                uint64_t deadline = s->options.wall_limit_usec > 0 ? start + s->options.wall_limit_usec : 0;
+                StepOutcome o = wait_step(pid, signal_fd, control_fd, deadline, &status, &own);
+                uint64_t wall = monotonic_usec() - start;
                 kill_all();
                 if (o == STEP_OUTCOME_KILLED) {
                         report(report_fd, SANDBOX_REPORT_KILLED, 0, (int) i, 0, 0);
@@ -499,12 +576,36 @@ _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int c
                         released = true;
                         break;
                 }
-                report(report_fd, SANDBOX_REPORT_STEP_EXITED, 0, (int) i, 0, status);
+                if (o == STEP_OUTCOME_TIMED_OUT)
+                        status = SIGKILL; /* the wait status of a process killed by SIGKILL */
+                (void) getrusage(RUSAGE_CHILDREN, &after);
+                SandboxReport rep = {
+                        .kind = SANDBOX_REPORT_STEP_EXITED,
+                        .step = (int) i,
+                        .error = o == STEP_OUTCOME_TIMED_OUT ? ETIME : 0,
+                        .status = status,
+                        .cpu_usec = rusage_cpu_usec(&after) - rusage_cpu_usec(&before),
+                        .maxrss_kb = own.ru_maxrss,
+                        .wall_usec = wall,
+                };
+                report_full(report_fd, &rep);
 
-                /* A helper that failed, or a program that was killed, ends the plan. */
-                bool ok = s->is_entrypoint ? !WIFSIGNALED(status) : WIFEXITED(status) && WEXITSTATUS(status) == 0;
+                /* A helper that failed, or a program that was killed, ends the plan, unless told otherwise. */
+                bool ok = s->options.keep_going ||
+                          (s->is_entrypoint ? !WIFSIGNALED(status) : WIFEXITED(status) && WEXITSTATUS(status) == 0);
                 if (!ok)
                         break;
+                if (s->options.pause_after && i + 1 < plan->n_steps) {
+                        int c = read_control(control_fd);
+                        if (c == 'K') {
+                                report(report_fd, SANDBOX_REPORT_KILLED, 0, (int) i, 0, 0);
+                                break;
+                        }
+                        if (c != 'G') {
+                                released = true;
+                                break;
+                        }
+                }
         }
         /* Steps that never ran still hold pipe ends the daemon waits to see closed. */
         for (size_t i = started; i < plan->n_steps; i++)

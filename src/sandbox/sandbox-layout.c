@@ -20,7 +20,8 @@
  */
 static const char *const etc_entries[] = {
         "alternatives", "bash.bashrc", "ca-certificates", "ca-certificates.conf", "debian_version",
-        "environment", "gai.conf", "host.conf", "hosts", "inputrc", "ld.so.cache", "ld.so.conf",
+        "environment", "gai.conf", "host.conf", "hosts", "inputrc", "java-17-openjdk", "java-21-openjdk",
+        "ld.so.cache", "ld.so.conf",
         "ld.so.conf.d", "locale.alias", "localtime", "magic", "magic.mime", "mime.types",
         "nsswitch.conf", "os-release", "perl", "profile", "protocols", "python3", "python3.11",
         "python3.12", "python3.13", "rpc", "services", "ssl", "timezone", "xdg",
@@ -48,6 +49,8 @@ SandboxLayout *sandbox_layout_free(SandboxLayout *l) {
         free(l->ops);
         free(l->staging);
         strv_free(l->envp);
+        free(l->tmp_options);
+        free(l->work_options);
         free(l);
         return NULL;
 }
@@ -114,6 +117,11 @@ static int add_tmpfs(SandboxLayout *l, const char *target_rel, mode_t mode, uint
         }
         snprintf(data, sizeof(data), "mode=%04o,size=%" PRIu64 ",nr_inodes=%" PRIu64 "%s", (unsigned) mode, size,
                  inodes, owned_by_job ? ",uid=" STRINGIFY(SANDBOX_UID) ",gid=" STRINGIFY(SANDBOX_GID) : "");
+        /* Kept for test cases, which remount these between runs. */
+        char **keep = streq(target_rel, "/tmp") ? &l->tmp_options :
+                      streq(target_rel, SANDBOX_WORK_DIR) ? &l->work_options : NULL;
+        if (keep && !(*keep = strdup(data)))
+                return -ENOMEM;
         return add_op(l, MOUNT_OP_TMPFS, "tmpfs", target_rel, data, flags, 0);
 }
 

@@ -58,6 +58,8 @@ typedef struct SandboxLayout {
         struct rlimit rlimits[RLIM_NLIMITS];
         bool rlimit_set[RLIM_NLIMITS];
         int cap_last;                   /* highest capability number the kernel knows */
+        char *tmp_options;              /* tmpfs options of /tmp and /dev/shm, for a test case's fresh ones */
+        char *work_options;             /* of /work, for the layer a test case writes to */
 } SandboxLayout;
 
 /*

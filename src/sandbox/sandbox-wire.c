@@ -127,6 +127,8 @@ int sandbox_wire_build(const SandboxPlan *plan, char **ret_buf, size_t *ret_len,
                         put_u64(&w, l->rlimits[i].rlim_max);
                 }
         put_u32(&w, l->cap_last);
+        put_str(&w, l->tmp_options);
+        put_str(&w, l->work_options);
 
         put_u32(&w, plan->drop_groups);
 
@@ -146,6 +148,9 @@ int sandbox_wire_build(const SandboxPlan *plan, char **ret_buf, size_t *ret_len,
                 put_fd(&w, s->stderr_fd, fds, &n_fds);
                 put_fd(&w, s->extra_fd, fds, &n_fds);
                 put_u32(&w, s->is_entrypoint);
+                put_u32(&w, s->options.pause_after | s->options.fresh_fs << 1 | s->options.keep_going << 2);
+                put_u64(&w, s->options.wall_limit_usec);
+                put_u64(&w, s->options.cpu_limit_sec);
         }
         put_u32(&w, (uint32_t) n_fds);
 
@@ -167,10 +172,9 @@ typedef struct WireReader {
         size_t left;
         bool bad;
         /* Which init fd numbers the plan named, so that none is named twice. */
-        uint32_t fds_seen;
+        uint32_t fds_seen[(SANDBOX_WIRE_FDS_MAX + 31) / 32];
+        size_t n_fds_seen;
 } WireReader;
-
-_Static_assert(SANDBOX_WIRE_FDS_MAX <= 32, "fds_seen is a 32-bit set");
 
 static bool get(WireReader *r, void *out, size_t n) {
         if (r->bad || r->left < n) {
@@ -271,10 +275,11 @@ static int get_fd(WireReader *r, int *ret) {
                 return 0;
         if (v < SANDBOX_INIT_FD_FIRST || v >= SANDBOX_INIT_FD_FIRST + SANDBOX_WIRE_FDS_MAX)
                 return -EBADMSG;
-        uint32_t bit = 1U << (v - SANDBOX_INIT_FD_FIRST);
-        if (r->fds_seen & bit)
+        uint32_t i = v - SANDBOX_INIT_FD_FIRST, bit = 1U << (i % 32);
+        if (r->fds_seen[i / 32] & bit)
                 return -EBADMSG;
-        r->fds_seen |= bit;
+        r->fds_seen[i / 32] |= bit;
+        r->n_fds_seen++;
         *ret = (int) v;
         return 0;
 }
@@ -349,6 +354,12 @@ static int parse_layout(WireReader *r, SandboxLayout **ret) {
         if (r->bad || cap_last > 63)
                 return -EBADMSG;
         l->cap_last = (int) cap_last;
+        k = get_str(r, SANDBOX_WIRE_STRING_MAX, &l->tmp_options);
+        if (k < 0)
+                return k;
+        k = get_str(r, SANDBOX_WIRE_STRING_MAX, &l->work_options);
+        if (k < 0)
+                return k;
 
         *ret = TAKE_PTR(l);
         return 0;
@@ -443,14 +454,33 @@ int sandbox_wire_parse(const void *buf, size_t len, SandboxWire **ret) {
                 if (r.bad || entry > 1)
                         return -EBADMSG;
                 s->is_entrypoint = entry;
+                uint32_t options = get_u32(&r);
+                uint64_t wall = get_u64(&r), cpu = get_u64(&r);
+                /* A day: far beyond any limit sandrund sets, and no overflow when added to a clock. */
+                if (r.bad || options > 7 || wall > 86400ULL * 1000000 || cpu > 86400)
+                        return -EBADMSG;
+                s->options = (SandboxStepOptions) {
+                        .pause_after = options & 1,
+                        .fresh_fs = options & 2,
+                        .keep_going = options & 4,
+                        .wall_limit_usec = wall,
+                        .cpu_limit_sec = cpu,
+                };
+                /* The init remounts /tmp and /work from these; a step that needs them must have them. */
+                if (s->options.fresh_fs && (!layout->tmp_options || !layout->work_options))
+                        return -EBADMSG;
         }
 
         /* The count of passed fds closes the plan: every one of them is named, each once. */
         size_t n_fds = get_count(&r, SANDBOX_WIRE_FDS_MAX);
         if (r.bad || r.left != 0)
                 return -EBADMSG;
-        if (r.fds_seen != (n_fds == 32 ? UINT32_MAX : (1U << n_fds) - 1))
+        /* Every number below n_fds named once: n_fds distinct numbers, none of them n_fds or above. */
+        if (r.n_fds_seen != n_fds)
                 return -EBADMSG;
+        for (size_t i = n_fds; i < SANDBOX_WIRE_FDS_MAX; i++)
+                if (r.fds_seen[i / 32] & (1U << (i % 32)))
+                        return -EBADMSG;
 
         w = calloc(1, sizeof(SandboxWire));
         if (!w)

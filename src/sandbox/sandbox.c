@@ -105,6 +105,13 @@ int sandbox_plan_add_step(SandboxPlan *p, char *const *argv, int stdin_fd, int s
         return (int) p->n_steps++;
 }
 
+int sandbox_plan_set_step_options(SandboxPlan *p, int idx, const SandboxStepOptions *options) {
+        if (idx < 0 || (size_t) idx >= p->n_steps)
+                return -EINVAL;
+        p->steps[idx].options = *options;
+        return 0;
+}
+
 const char *sandbox_stage_to_string(SandboxStage s) {
         static const char *const names[] = {
                 [SANDBOX_STAGE_IDS] = "user namespace ids",
@@ -121,6 +128,7 @@ const char *sandbox_stage_to_string(SandboxStage s) {
                 [SANDBOX_STAGE_EXEC] = "execve",
                 [SANDBOX_STAGE_LOOPBACK] = "loopback",
                 [SANDBOX_STAGE_PLAN] = "sandbox plan",
+                [SANDBOX_STAGE_CASE_FS] = "test case file systems",
         };
 
         if ((size_t) s >= ELEMENTSOF(names) || !names[s])

@@ -17,6 +17,8 @@
  * then SANDBOX_REPORT_DONE, and stays alive (keeping the scope populated, so the daemon can read the
  * final accounting) until the daemon releases it by closing the control pipe. Writing 'K' to the
  * control pipe kills whatever runs and ends the plan.
+ * A step with pause_after waits for another 'G' after it ended: between a compile and a run the daemon
+ * lowers the scope's limits, between test cases it reads the scope's counters.
  */
 
 #include <stdint.h>
@@ -28,7 +30,17 @@
 
 typedef struct SeccompProgram SeccompProgram;
 
-#define SANDBOX_STEPS_MAX 4
+/* Room for a compile step, a run per test case, and the unpack and pack helpers. */
+#define SANDBOX_STEPS_MAX 72
+
+/* How a step runs beyond its argv and fds; all zero is a plain step. */
+typedef struct SandboxStepOptions {
+        bool pause_after;       /* once it ended (and did not end the plan), wait for 'G' before the next */
+        bool fresh_fs;          /* first: fresh /tmp and /dev/shm, and /work as it was before the first such step */
+        bool keep_going;        /* however it ends, the plan goes on */
+        uint64_t wall_limit_usec;       /* killed after this long, reported with error ETIME; 0: none */
+        uint64_t cpu_limit_sec;         /* RLIMIT_CPU of its processes; 0: none */
+} SandboxStepOptions;
 
 typedef struct SandboxStep {
         char **argv;
@@ -37,6 +49,7 @@ typedef struct SandboxStep {
         int stderr_fd;          /* -EBADF: /dev/null */
         int extra_fd;           /* becomes fd 3; -EBADF: none */
         bool is_entrypoint;     /* the job's own program, as opposed to a staging helper */
+        SandboxStepOptions options;
 } SandboxStep;
 
 typedef struct SandboxPlan {
@@ -64,12 +77,15 @@ int sandbox_plan_set_env(SandboxPlan *p, char *const *envp);
 /* Appends a step; argv is copied, the fds are taken (also on failure). Returns the step's index. */
 int sandbox_plan_add_step(SandboxPlan *p, char *const *argv, int stdin_fd, int stdout_fd, int stderr_fd,
                           int extra_fd, bool is_entrypoint);
+/* Sets the options of step `idx`, as returned by sandbox_plan_add_step(). */
+int sandbox_plan_set_step_options(SandboxPlan *p, int idx, const SandboxStepOptions *options);
 
 typedef enum SandboxReportKind {
         SANDBOX_REPORT_READY = 1,       /* sandbox built, waiting for go */
         SANDBOX_REPORT_SETUP_FAILED,    /* stage: SandboxStage, error: errno */
         SANDBOX_REPORT_STEP_FAILED,     /* a step could not be started; step, error: errno */
-        SANDBOX_REPORT_STEP_EXITED,     /* step, status: the wait status */
+        SANDBOX_REPORT_STEP_EXITED,     /* step, status: the wait status; error ETIME past its wall limit;
+                                         * cpu_usec, maxrss_kb and wall_usec: the step's own figures */
         SANDBOX_REPORT_KILLED,          /* the daemon asked, everything was killed */
         SANDBOX_REPORT_DONE,            /* no more steps will run; waiting for release */
 } SandboxReportKind;
@@ -89,6 +105,7 @@ typedef enum SandboxStage {
         SANDBOX_STAGE_EXEC,
         SANDBOX_STAGE_LOOPBACK,
         SANDBOX_STAGE_PLAN,             /* sandrun-init could not read or parse its plan */
+        SANDBOX_STAGE_CASE_FS,          /* the fresh /tmp, /dev/shm and /work of a test case */
 } SandboxStage;
 
 typedef struct SandboxReport {
@@ -97,6 +114,9 @@ typedef struct SandboxReport {
         int32_t step;
         int32_t error;
         int32_t status;
+        uint64_t cpu_usec;      /* of every process of the step, from the init's rusage of its children */
+        uint64_t maxrss_kb;     /* the step's largest resident set */
+        uint64_t wall_usec;
 } SandboxReport;
 
 const char *sandbox_stage_to_string(SandboxStage s);

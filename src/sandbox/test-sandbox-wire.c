@@ -162,12 +162,16 @@ typedef struct HandPlan {
         uint32_t argc;
         uint32_t stdout_fd;
         uint32_t n_fds;
+        const char *tmp_options;
+        uint32_t step_options;
+        uint64_t wall_limit, cpu_limit;
 } HandPlan;
 
 static const HandPlan good = {
         .op_type = MOUNT_OP_TMPFS, .op_flags = MS_NOSUID, .op_target = "/tmp", .cap_last = 40, .n_insns = 1,
         .code_path = "main.py", .code_fd = SANDBOX_INIT_FD_FIRST, .n_steps = 1, .argv0 = "/bin/true",
         .argc = 1, .stdout_fd = SANDBOX_INIT_FD_FIRST + 1, .n_fds = 2,
+        .tmp_options = "size=1", .step_options = 7, .wall_limit = 1000000, .cpu_limit = 1,
 };
 
 static int parse_hand(const HandPlan *p) {
@@ -190,6 +194,8 @@ static int parse_hand(const HandPlan *p) {
         h_u64(&h, 0);
         h_u64(&h, 0);
         h_u32(&h, p->cap_last);
+        h_str(&h, p->tmp_options);      /* /tmp's options, for a test case's fresh one */
+        h_str(&h, "size=2");            /* /work's */
         h_u32(&h, 0);                   /* drop_groups */
         h_u32(&h, p->n_insns);
         for (uint32_t i = 0; i < MIN(p->n_insns, 8U); i++)
@@ -207,6 +213,9 @@ static int parse_hand(const HandPlan *p) {
                 h_u32(&h, UINT32_MAX);
                 h_u32(&h, UINT32_MAX);
                 h_u32(&h, 1);
+                h_u32(&h, p->step_options);
+                h_u64(&h, p->wall_limit);
+                h_u64(&h, p->cpu_limit);
         }
         h_u32(&h, p->n_fds);
 
@@ -255,7 +264,16 @@ TEST(hostile_values) {
         BAD(argc, 0);
         BAD(argc, SANDBOX_WIRE_STRV_MAX + 1);
         BAD(argc, UINT32_MAX);
+        BAD(step_options, 8);
+        BAD(step_options, UINT32_MAX);
+        BAD(wall_limit, UINT64_MAX);            /* would overflow the init's deadline */
+        BAD(cpu_limit, 86401);
+        BAD(tmp_options, NULL);                 /* a fresh /tmp for a test case, but no options for it */
 #undef BAD
+        p = good;
+        p.tmp_options = NULL;
+        p.step_options = 5;                     /* no fresh file systems: no options needed */
+        ASSERT_OK(parse_hand(&p));
 
         /* An embedded NUL would cut a path short of what was checked. */
         Hand h = {};

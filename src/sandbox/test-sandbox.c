@@ -16,11 +16,15 @@
 #include "sandbox.h"
 #include "seccomp-policy.h"
 #include "strv.h"
+#include "uid-pool.h"
 #include "tests.h"
 
 static SandboxLayout *layout;
 static SeccompProgram *seccomp;
 static const char *init_path;
+/* As root: the outer uid (and gid) to map jobs to, and the init's /proc status once it took its ids. */
+static uid_t job_outer_uid = (uid_t) -1;
+static char init_status[4096];
 
 typedef struct Result {
         char out[65536];
@@ -59,6 +63,10 @@ static void run_job(char *const *argv, const char *code, const char *code_name, 
         ASSERT_OK(pipe2(out, O_CLOEXEC));
         ASSERT_OK(pipe2(err, O_CLOEXEC));
         ASSERT_OK(sandbox_plan_add_step(plan, argv, -EBADF, out[1], err[1], -EBADF, true));
+        if (job_outer_uid != (uid_t) -1) {
+                plan->outer_uid = job_outer_uid;
+                plan->outer_gid = (gid_t) job_outer_uid;
+        }
         ASSERT_OK(sandbox_spawn(plan, init_path, &p));
 
         bool out_open = true, err_open = true, done = false;
@@ -70,6 +78,16 @@ static void run_job(char *const *argv, const char *code, const char *code_name, 
                 abort();
         }
         ASSERT_EQ(r.kind, SANDBOX_REPORT_READY);
+        if (job_outer_uid != (uid_t) -1) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/status", (int) p.pid);
+                int fd = open(path, O_RDONLY | O_CLOEXEC);
+                ASSERT_TRUE(fd >= 0);
+                ssize_t n = read(fd, init_status, sizeof(init_status) - 1);
+                ASSERT_TRUE(n > 0);
+                init_status[n] = 0;
+                close(fd);
+        }
         ASSERT_OK(sandbox_process_go(&p));
 
         while (out_open || err_open || !done) {
@@ -217,10 +235,44 @@ TEST(exec_failure) {
         ASSERT_EQ(res.failure.error, ENOENT);
 }
 
+/* The root runner's world: the job maps to a uid of its own, and its init holds none of root's ids. */
+TEST(root_maps_a_job_uid) {
+        static Result res;
+        char expect[256];
+
+        job_outer_uid = UID_POOL_DEFAULT_FIRST + 77;
+        sh("id -u; id -g; id -G; tr -s ' ' < /proc/self/uid_map; tr -s ' ' </proc/self/gid_map", &res);
+        fprintf(stderr, "%s", res.err);
+        snprintf(expect, sizeof(expect), "1000\n1000\n1000\n 1000 %u 1\n", (unsigned) job_outer_uid);
+        ASSERT_TRUE(strncmp(res.out, expect, strlen(expect)) == 0);
+        snprintf(expect, sizeof(expect), "\nUid:\t%u\t%u\t%u\t%u\n", job_outer_uid, job_outer_uid, job_outer_uid,
+                 job_outer_uid);
+        ASSERT_TRUE(strstr(init_status, expect) != NULL);
+        snprintf(expect, sizeof(expect), "\nGid:\t%u\t%u\t%u\t%u\n", job_outer_uid, job_outer_uid, job_outer_uid,
+                 job_outer_uid);
+        ASSERT_TRUE(strstr(init_status, expect) != NULL);
+        /* Root's supplementary groups are gone too: nothing but blanks on the line. */
+        const char *g = strstr(init_status, "\nGroups:");
+        ASSERT_TRUE(g != NULL);
+        g += strlen("\nGroups:");
+        ASSERT_TRUE(strspn(g, " \t") == strcspn(g, "\n"));
+        job_outer_uid = (uid_t) -1;
+}
+
 int main(int argc, char *argv[]) {
         ASSERT_TRUE(argc == 2);
         init_path = argv[1];
-        /* Like the daemon: never as root. */
+        SandboxLimits root_limits = {
+                .work_size = 16 << 20, .tmp_size = 16 << 20, .max_open_files = 256, .max_file_size = 16 << 20,
+        };
+        if (getuid() == 0) {
+                ASSERT_OK(sandbox_layout_new(&layout, &root_limits, 0, 0));
+                ASSERT_OK(seccomp_program_compile(&seccomp));
+                RUN(root_maps_a_job_uid);
+                seccomp = seccomp_program_free(seccomp);
+                layout = sandbox_layout_free(layout);
+        }
+        /* Then like today's daemon: unprivileged. */
         if (getuid() == 0) {
                 struct passwd *pw = getpwnam("nobody");
                 ASSERT_TRUE(pw);

@@ -18,6 +18,7 @@ static Interpreter table[] = {
                 .extensions = (const char *const[]) { ".py", ".pyw", NULL },
                 .commands = (const char *const[]) { "python", "python3", "pypy3", NULL },
                 .candidates = (const char *const[]) { "/usr/bin/python3", NULL },
+                .version_args = (const char *const[]) { "--version", NULL },
         },
         {
                 .name = "bash",
@@ -26,6 +27,7 @@ static Interpreter table[] = {
                 .extensions = (const char *const[]) { ".sh", ".bash", NULL },
                 .commands = (const char *const[]) { "bash", NULL },
                 .candidates = (const char *const[]) { "/usr/bin/bash", "/bin/bash", NULL },
+                .version_args = (const char *const[]) { "--version", NULL },
         },
         {
                 .name = "sh",
@@ -42,6 +44,7 @@ static Interpreter table[] = {
                 .extensions = (const char *const[]) { ".js", ".mjs", ".cjs", NULL },
                 .commands = (const char *const[]) { "node", "nodejs", NULL },
                 .candidates = (const char *const[]) { "/usr/bin/node", "/usr/bin/nodejs", NULL },
+                .version_args = (const char *const[]) { "--version", NULL },
         },
         {
                 .name = "perl",
@@ -50,21 +53,82 @@ static Interpreter table[] = {
                 .extensions = (const char *const[]) { ".pl", ".pm", NULL },
                 .commands = (const char *const[]) { "perl", NULL },
                 .candidates = (const char *const[]) { "/usr/bin/perl", NULL },
+                .version_args = (const char *const[]) { "--version", NULL },
+        },
+        {
+                .name = "c",
+                .aliases = (const char *const[]) { "gcc", NULL },
+                .extension = ".c",
+                .extensions = (const char *const[]) { ".c", NULL },
+                .commands = (const char *const[]) { NULL },
+                .candidates = (const char *const[]) { "/usr/bin/gcc", NULL },
+                .compile_args = (const char *const[]) { "-std=gnu11", "-O2", "-pipe", "-o", "main", "{src}", "-lm", NULL },
+                .run_args = (const char *const[]) { "/work/main", NULL },
+                .version_args = (const char *const[]) { "-dumpfullversion", NULL },
+        },
+        {
+                .name = "c++",
+                .aliases = (const char *const[]) { "cpp", "g++", "cxx", NULL },
+                .extension = ".cpp",
+                .extensions = (const char *const[]) { ".cpp", ".cc", ".cxx", ".c++", NULL },
+                .commands = (const char *const[]) { NULL },
+                .candidates = (const char *const[]) { "/usr/bin/g++", NULL },
+                .compile_args = (const char *const[]) { "-std=gnu++17", "-O2", "-pipe", "-o", "main", "{src}", NULL },
+                .run_args = (const char *const[]) { "/work/main", NULL },
+                .version_args = (const char *const[]) { "-dumpfullversion", NULL },
+        },
+        {
+                /* The JVM sizes its heap, GC threads and JIT threads from the host; these flags size them
+                 * to the job (512 MB, a CPU quota of {cpus} cores, 64 tasks). javac is a JVM too. */
+                .name = "java",
+                .aliases = (const char *const[]) { NULL },
+                .extension = ".java",
+                .extensions = (const char *const[]) { ".java", NULL },
+                .commands = (const char *const[]) { NULL },
+                .candidates = (const char *const[]) { "/usr/bin/javac", NULL },
+                .compile_args = (const char *const[]) {
+                        "-J-Xmx256m", "-J-Xss1m", "-J-XX:+UseSerialGC", "-J-XX:ActiveProcessorCount={cpus}",
+                        "-J-XX:TieredStopAtLevel=1", "-J-XX:CICompilerCount=1", "-J-Xshare:auto",
+                        "-encoding", "UTF-8", "-d", ".", "{src}", NULL },
+                .run_candidates = (const char *const[]) { "/usr/bin/java", NULL },
+                .run_args = (const char *const[]) {
+                        "{run}", "-Xmx256m", "-Xss8m", "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
+                        "-XX:+UseSerialGC", "-XX:ActiveProcessorCount={cpus}", "-XX:TieredStopAtLevel=1",
+                        "-XX:CICompilerCount=1", "-Xshare:auto", "-cp", "/work", "{class}", NULL },
+                .source_name = "Main.java",
+                .version_args = (const char *const[]) { "-version", NULL },
         },
 };
 
-void interpreters_detect(const char *root) {
+static const char *first_executable(const char *root, const char *const *candidates) {
         char p[PATH_MAX];
 
+        for (const char *const *c = candidates; c && *c; c++) {
+                snprintf(p, sizeof(p), "%s%s", root ?: "", *c);
+                if (access(p, X_OK) == 0)
+                        return *c;
+        }
+        return NULL;
+}
+
+void interpreters_detect(const char *root) {
         for (size_t i = 0; i < ELEMENTSOF(table); i++) {
-                table[i].path = NULL;
-                for (const char *const *c = table[i].candidates; *c; c++) {
-                        snprintf(p, sizeof(p), "%s%s", root ?: "", *c);
-                        if (access(p, X_OK) == 0) {
-                                table[i].path = *c;
-                                break;
-                        }
-                }
+                Interpreter *t = &table[i];
+                t->path = first_executable(root, t->candidates);
+                t->run_path = first_executable(root, t->run_candidates);
+                /* A compiler whose result has nothing to run it is no use. */
+                if (t->run_candidates && !t->run_path)
+                        t->path = NULL;
+        }
+}
+
+void interpreters_detect_versions(void) {
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                Interpreter *t = &table[i];
+                t->version[0] = 0;
+                if (t->path && t->version_args &&
+                    language_version_detect(t->path, t->version_args, t->version) < 0)
+                        t->version[0] = 0;
         }
 }
 

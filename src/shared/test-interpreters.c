@@ -29,7 +29,9 @@ static void test_table(void) {
         for (size_t i = 0; i < n; i++) {
                 ASSERT_TRUE(all[i].extensions[0] != NULL);
                 ASSERT_STREQ(all[i].extensions[0], all[i].extension);
-                ASSERT_TRUE(all[i].commands[0] != NULL);
+                ASSERT_TRUE(all[i].commands != NULL);
+                /* A compiled language says how to run what it made. */
+                ASSERT_TRUE(!all[i].compile_args == !all[i].run_args);
         }
 }
 

@@ -166,5 +166,25 @@ class Projects(BatchTestCase):
         self.assertEqual(got['out/empty.txt'][1], b'')
 
 
+    def test_c_project_compiled_in_the_job(self):
+        # A compiled language's entrypoint is compiled in /work after the upload is unpacked, then runs;
+        # its outputs are packed as usual. A compile error fails the job with reason compile.
+        files = {
+            'src/main.c': '#include <stdio.h>\n#include "util.h"\nint main(int c, char **v) {\n'
+                          '  FILE *f = fopen("out/sum.txt", "w"); fprintf(f, "%d\\n", add(20, 22)); fclose(f);\n'
+                          '  printf("%s\\n", c > 1 ? v[1] : "-"); return 0;\n}\n',
+            'src/util.h': 'static int add(int a, int b) { return a + b; }\n',
+            'out/.keep': '',
+        }
+        job_id = self.submit({'entrypoint': 'src/main.c', 'args': ['hi'], 'outputs': ['out/*.txt']}, files)
+        st = self.wait(job_id)
+        self.assertCompleted(st)
+        self.assertEqual(self.logs(job_id)['stdout'], 'hi\n')
+        self.assertEqual(self.download(job_id)['out/sum.txt'][1], b'42\n')
+        job_id = self.submit({'entrypoint': 'main.c'}, {'main.c': 'int main(void) { return nope; }\n'})
+        st = self.wait(job_id)
+        self.assertEqual((st['status'], st['reason']), ('failed', 'compile'), st)
+        self.assertIn('nope', st.get('compile', {}).get('stderr', ''), st)
+
 if __name__ == '__main__':
     main()

@@ -251,9 +251,11 @@ def up(options=None):
 
 
 def down():
-    container('sh', '-c', 'systemctl stop %s %s 2>/dev/null; systemctl reset-failed %s 2>/dev/null; '
+    # The hosts' slices too: whatever job scope is left in them goes with the cluster.
+    container('sh', '-c', 'systemctl stop %s %s %s 2>/dev/null; systemctl reset-failed %s 2>/dev/null; '
               'rm -f %s; rm -rf %s; systemctl daemon-reload'
-              % (HAPROXY_UNIT, ' '.join(host_units_all()), HAPROXY_UNIT,
+              % (HAPROXY_UNIT, ' '.join(host_units_all()), ' '.join('sandrun-%s.slice' % n for n in NODES),
+                 HAPROXY_UNIT,
                  ' '.join('/run/systemd/system/' + u for u in host_units_all()), STATE), check=False)
 
 

@@ -6,7 +6,9 @@ takes down; a job of more than 60 s runs through HAProxy meanwhile and is checke
 """
 import collections
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -26,6 +28,11 @@ LONG_JOB_SECONDS = 65
 def note(fmt, *args):
     sys.stderr.write('  # ' + (fmt % args) + '\n')
     sys.stderr.flush()
+
+
+def budget(source):
+    """The budget left to source on the host HAProxy sends it to, in CPU-s."""
+    return float(request('GET', '/healthz', source=source).headers['X-Sandrun-Budget-Remaining'])
 
 
 def errors(results):
@@ -209,6 +216,12 @@ class ClusterTest(unittest.TestCase):
     def test_6_losing_a_host_fails_only_its_jobs(self):
         victim = 'c'
         before = dict(self.placement)
+        # One of its clients spends part of its budget there first.
+        mover = self.clients_of(victim)[0]
+        r = run('import time\nt = time.process_time()\nwhile time.process_time() - t < 1.0: pass\n',
+                interpreter='python', source=mover)
+        self.assertEqual(r.status, 200, r)
+        spent_budget = budget(mover)
         load = ct.Load(CLIENTS).start()
         time.sleep(4)
         t_stop = time.monotonic()
@@ -233,6 +246,12 @@ class ClusterTest(unittest.TestCase):
         note('host %s left: %d of 16 addresses moved (all of them its own: %s)', victim, len(moved),
              all(before[a] == victim for a in moved))
         self.assertEqual(moved, sorted(self.clients_of(victim)))
+        # What a move costs in fairness: the client starts afresh on its new host, up to one budget.
+        fresh_budget = budget(mover)
+        note('a client of %s had %.1f CPU-s of budget left there, %.1f on its new host %s (budget %.1f)',
+             victim, spent_budget, fresh_budget, after[mover], ct.CPU_BUDGET)
+        self.assertLess(spent_budget, ct.CPU_BUDGET - 0.5)
+        self.assertGreater(fresh_budget, spent_budget + 0.5)
 
         # It joins again: exactly its clients come back.
         ct.start_host(victim)
@@ -265,6 +284,21 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual((d['status'], d['stdout'], node_of(d['job_id'])), ('completed', 'done\n', 'a'))
         self.assertGreater(res['elapsed'], 60)
         note('a %d s job through HAProxy: %.1f s, through two reloads', LONG_JOB_SECONDS, res['elapsed'])
+
+    def test_8_cli_submit_through_haproxy(self):
+        cli = os.environ.get('SANDRUN_CLI')
+        if not cli:
+            self.skipTest('SANDRUN_CLI not set (built without libcurl?)')
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, 'main.sh'), 'w') as f:
+                f.write('mkdir -p out; echo cluster > out/r.txt; echo hi\n')
+            p = subprocess.run([cli, 'submit', '-k', '-q', '-s', 'https://127.0.0.1:%d' % ct.PROXY_PORT,
+                                '-O', 'out/*', '-o', os.path.join(d, 'got'), os.path.join(d, 'main.sh')],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout, 'hi\n')
+            with open(os.path.join(d, 'got', 'out', 'r.txt')) as f:
+                self.assertEqual(f.read(), 'cluster\n')
 
 
 if __name__ == '__main__':

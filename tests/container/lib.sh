@@ -25,6 +25,11 @@ SR_DEB_PACKAGES=(
         systemd systemd-container dbus polkitd util-linux passwd procps iproute2
         # tests and the interpreters sandrun offers
         python3 curl ca-certificates bash dash perl nodejs bubblewrap
+        # the compilers the language tests use (Java's JDK is large, but its tests need it)
+        g++ openjdk-17-jdk-headless
+        # OpenAPI, receipt and metrics checks: jsonschema, openssl, promtool (the container masks the
+        # prometheus.service the package enables, so no Prometheus daemon runs)
+        python3-jsonschema openssl prometheus
         # the cluster test: the load balancer and the private CA's tool
         haproxy gnutls-bin
 )

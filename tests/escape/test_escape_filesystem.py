@@ -111,10 +111,10 @@ print(json.dumps({"mountinfo": open("/proc/self/mountinfo").read(), "mounts": op
 # The host entries a job's root may show, besides the job's own tmpfs and proc (sandbox-layout.c).
 ETC_ENTRIES = {
     'alternatives', 'bash.bashrc', 'ca-certificates', 'ca-certificates.conf', 'debian_version', 'environment',
-    'gai.conf', 'host.conf', 'hosts', 'inputrc', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'locale.alias',
-    'localtime', 'magic', 'magic.mime', 'mime.types', 'nsswitch.conf', 'os-release', 'perl', 'profile',
-    'protocols', 'python3', 'python3.11', 'python3.12', 'python3.13', 'rpc', 'services', 'ssl', 'timezone',
-    'xdg',
+    'gai.conf', 'host.conf', 'hosts', 'inputrc', 'java-17-openjdk', 'java-21-openjdk', 'ld.so.cache',
+    'ld.so.conf', 'ld.so.conf.d', 'locale.alias', 'localtime', 'magic', 'magic.mime', 'mime.types',
+    'nsswitch.conf', 'os-release', 'perl', 'profile', 'protocols', 'python3', 'python3.11', 'python3.12',
+    'python3.13', 'rpc', 'services', 'ssl', 'timezone', 'xdg',
 }
 DEV_NODES = {'null', 'zero', 'full', 'random', 'urandom'}
 PROC_READ_ONLY = {'sys', 'sysrq-trigger', 'irq', 'bus', 'fs'}

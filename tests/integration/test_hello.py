@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Hello world in every interpreter sandrun installs, answered as plain text and as JSON."""
-from sandrun_test import INTERPRETERS, JOB_ID_RE, SandrunTestCase, main, request, run_json, run_plain
+from sandrun_test import COMPILED, INTERPRETERS, JOB_ID_RE, SandrunTestCase, main, request, run_json, run_plain
 
 # Each program proves it ran in the interpreter named: bash upper-cases with ${x^^}, which dash lacks;
 # sh refuses to be bash.
@@ -59,7 +59,7 @@ class Hello(SandrunTestCase):
         r = request('GET', '/languages')
         self.assertEqual(r.status, 200, r)
         names = [l['name'] for l in r.json()['languages']]
-        self.assertEqual(sorted(names), sorted(INTERPRETERS))
+        self.assertEqual(sorted(names), sorted(INTERPRETERS + COMPILED))
 
 
 if __name__ == '__main__':

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "language-command.h"
+#include "memfd-util.h"
+#include "program-job.h"
+#include "strv.h"
+
+/*
+ * A test case's wall-clock limit against its CPU limit. Generous on purpose: fairness may throttle a
+ * client's job to a twelfth of a CPU, and a correct program must not become a time_limit because of that;
+ * the limit is only there to stop programs that sleep or wait for input that never comes.
+ */
+#define CASE_WALL_FACTOR 12
+#define CASE_WALL_EXTRA_USEC (2 * USEC_PER_SEC)
+
+static uint64_t lowered(uint64_t asked, uint64_t server) {
+        return asked > 0 ? MIN(asked, server) : server;
+}
+
+int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client, Job **ret,
+                       FairRefusal *ret_refusal) {
+        _cleanup_strv_free_ char **compile = NULL, **run = NULL;
+        _cleanup_close_ int code_fd = -EBADF, stdin_fd = -EBADF;
+        int test_fds[RUNNER_TESTS_MAX];
+        char source[SOURCE_NAME_MAX];
+        size_t n_tests = p->judge ? p->judge->n_cases : 0;
+        int r;
+
+        if (n_tests > RUNNER_TESTS_MAX)
+                return -EINVAL;
+        if (p->source_name)
+                snprintf(source, sizeof(source), "%s", p->source_name);
+        else
+                language_source_name(p->interp, p->code, p->code_len, source);
+        r = language_commands(p->interp, source, a->config.cpus, p->args, &compile, &run);
+        if (r < 0)
+                return r;
+
+        code_fd = memfd_new_sealed("code", p->code, p->code_len);
+        if (code_fd < 0)
+                return code_fd;
+        if (p->stdin_data && n_tests == 0) {
+                stdin_fd = memfd_new_sealed("stdin", p->stdin_data, p->stdin_len);
+                if (stdin_fd < 0)
+                        return stdin_fd;
+        }
+        for (size_t i = 0; i < n_tests; i++) {
+                const JudgeCase *c = &p->judge->cases[i];
+                test_fds[i] = c->stdin_data ? memfd_new_sealed("stdin", c->stdin_data, c->stdin_len) : -EBADF;
+                if (c->stdin_data && test_fds[i] < 0) {
+                        r = test_fds[i];
+                        for (size_t k = 0; k < i; k++)
+                                safe_close(test_fds[k]);
+                        return r;
+                }
+        }
+
+        RunnerJobSpec spec = {
+                .argv = run,
+                .code_fd = TAKE_FD(code_fd),
+                .code_name = source,
+                .stdin_fd = TAKE_FD(stdin_fd),
+                .timeout_usec = lowered(p->timeout_usec, a->config.max_timeout_usec),
+                .bundle_fd = -EBADF,
+                .compile_argv = compile,
+                .compile_timeout_usec = lowered(p->compile_timeout_usec, a->config.compile_timeout_usec),
+        };
+        if (n_tests > 0) {
+                /* With tests the request's timeout is each case's CPU limit, in whole seconds as rlimits go. */
+                uint64_t cpu = lowered(p->timeout_usec, a->config.test_cpu_usec);
+                spec.test_cpu_limit_sec = MAX((cpu + USEC_PER_SEC - 1) / USEC_PER_SEC, (uint64_t) 1);
+                spec.test_wall_limit_usec = spec.test_cpu_limit_sec * USEC_PER_SEC * CASE_WALL_FACTOR +
+                                            CASE_WALL_EXTRA_USEC;
+                spec.timeout_usec = a->config.tests_timeout_usec;
+                spec.test_stdin_fds = test_fds;
+                spec.n_tests = n_tests;
+        } else if (p->timeout_usec == 0)
+                spec.timeout_usec = MIN(a->config.default_timeout_usec, a->config.max_timeout_usec);
+
+        return job_submit(a->jobs, &spec, p->interp->name, client, false, ret, ret_refusal);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * One program in one language as a job: the file it is written to, its compile step if the language has
+ * one, and one run, or one run per test case. Shared by POST /run and Piston's /api/v2/execute.
+ */
+
+#include "api-internal.h"
+#include "interpreters.h"
+#include "judge.h"
+
+typedef struct ProgramRequest {
+        const Interpreter *interp;
+        const char *code;
+        size_t code_len;
+        const char *source_name;        /* NULL: the language's (Java: the public class) */
+        const char *stdin_data;         /* NULL: none */
+        size_t stdin_len;
+        char **args;                    /* may be NULL */
+        uint64_t timeout_usec;          /* 0: the server's; only lowers it (per case CPU, with tests) */
+        uint64_t compile_timeout_usec;  /* 0: the server's; only lowers it */
+        const JudgeSpec *judge;         /* NULL: one run */
+} ProgramRequest;
+
+/* Like job_submit(): 0 with *ret, 1 with *ret_refusal, or -errno. */
+int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client, Job **ret,
+                       FairRefusal *ret_refusal);
