@@ -132,9 +132,12 @@ def protocol():
 
     # What the front may do: run a job, in the full sandbox, with lower limits.
     rd, wr = os.pipe()
+    erd, ewr = os.pipe()
     f.send(rp.message(rp.START, *rp.start_fields(ID, argv=('/bin/sh', '-c', 'id -u; cat /proc/self/cgroup | tail -1'),
-                                                fds=rp.FD_STDOUT, extra=[rp.field(rp.F_MEMORY_MAX, 64 << 20)])), [wr])
+                                                fds=rp.FD_STDOUT | rp.FD_STDERR,
+                                                extra=[rp.field(rp.F_MEMORY_MAX, 64 << 20)])), [wr, ewr])
     os.close(wr)
+    os.close(ewr)
     seen = []
     while True:
         mtype, fl = f.receive()

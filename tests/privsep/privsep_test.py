@@ -6,7 +6,7 @@ import threading
 import time
 
 from sandrun_test import (container, container_out, job_scopes, processes, run_json, unit_property,  # noqa: F401
-                          user_uid, wait_until, SandrunTestCase, main)
+                          wait_until, SandrunTestCase, main)
 
 FRONT = 'sandrun.service'
 RUNNER = 'sandrun-runner.service'
@@ -17,11 +17,13 @@ def service_pid(unit):
     return int(unit_property(unit, 'MainPID'))
 
 
+# sandrun-runnerd's default --job-uid-range: every job runs as one uid of it.
+JOB_UIDS = range(0x70000000, 0x70010000)
+
+
 def job_processes():
-    """Processes of jobs: their inits and whatever runs as the jobs' user (but the runner, which does too)."""
-    job_uid = user_uid('sandrun-job')
-    return {pid: p for pid, p in processes().items()
-            if p[1] == 'sandrun-init' or (p[0] == job_uid and p[1] != 'sandrun-runnerd')}
+    """Processes of jobs: their inits and whatever runs as a job uid."""
+    return {pid: p for pid, p in processes().items() if p[1] == 'sandrun-init' or p[0] in JOB_UIDS}
 
 
 class BackgroundJob(threading.Thread):

@@ -14,7 +14,10 @@ WELCOME, RUNNING, FINISHED, CPU, REFUSED = 64, 65, 66, 67, 68
 JOB_ID, ARG, ENV, OUTPUT_PATTERN, CODE_NAME, ERROR = 1, 2, 3, 4, 5, 6
 F_VERSION, F_FDS, F_TIMEOUT, F_MEMORY_MAX, F_TASKS_MAX, F_CPU_QUOTA, F_PACK, F_REASON, F_ERRNO = range(7, 16)
 F_CPU_USEC = 19
-STRING_FIELDS = {JOB_ID, ARG, ENV, OUTPUT_PATTERN, CODE_NAME, ERROR}
+COMPILE_ARG, TEST_STDINS, COMPILE_RESULT, RUN_RESULT, CASE_RESULT, EXTRA_BUFFERS = range(43, 49)
+STRING_FIELDS = {JOB_ID, ARG, ENV, OUTPUT_PATTERN, CODE_NAME, ERROR, COMPILE_ARG, TEST_STDINS, COMPILE_RESULT,
+                 RUN_RESULT, CASE_RESULT, EXTRA_BUFFERS}
+LIST_FIELDS = {ARG, ENV, OUTPUT_PATTERN, COMPILE_ARG, CASE_RESULT}
 FD_CODE, FD_STDIN, FD_BUNDLE, FD_RESULT, FD_STDOUT, FD_STDERR, FD_CPU = 1, 2, 4, 8, 16, 32, 64
 MESSAGE_MAX = 384 * 1024
 
@@ -41,7 +44,7 @@ def parse(data):
         tag, _, n = struct.unpack_from('<HHI', data, pos)
         raw = data[pos + 8:pos + 8 + n]
         value = raw.decode() if tag in STRING_FIELDS else struct.unpack('<Q', raw)[0]
-        if tag in (ARG, ENV, OUTPUT_PATTERN):
+        if tag in LIST_FIELDS:
             fields.setdefault(tag, []).append(value)
         else:
             fields[tag] = value

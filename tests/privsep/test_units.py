@@ -22,12 +22,23 @@ class Units(PrivsepTestCase):
         front, runner = service_pid(FRONT), service_pid(RUNNER)
         status = lambda pid: dict(l.split(':', 1) for l in container_out('cat', '/proc/%d/status' % pid).splitlines())
         f, r = status(front), status(runner)
-        sandrun, job = container_out('id', '-u', 'sandrun'), container_out('id', '-u', 'sandrun-job')
+        sandrun = container_out('id', '-u', 'sandrun')
         self.assertEqual(f['Uid'].split(), [sandrun] * 4)
         self.assertEqual(f['CapEff'].strip(), '0000000000000000')
-        # The runner: the jobs' user for real and effective ids, root only saved, no effective capability.
-        self.assertEqual(r['Uid'].split(), [job, job, '0', job])
-        self.assertEqual(r['CapEff'].strip(), '0000000000000000')
+        # The runner: root, with only what mapping jobs to uids of their own and signalling them takes.
+        self.assertEqual(r['Uid'].split(), ['0'] * 4)
+        caps = int(r['CapBnd'].strip(), 16)
+        self.assertEqual(caps, (1 << 5) | (1 << 6) | (1 << 7))     # CAP_KILL, CAP_SETGID, CAP_SETUID
+
+    def test_job_uids(self):
+        # Each job runs as a uid of its own from the runner's range, neither daemon's.
+        from privsep_test import BackgroundJob, running_job, JOB_UIDS, processes
+        job = BackgroundJob('sleep 3')
+        _, init = running_job()
+        uids = {p[0] for pid, p in processes().items() if p[1] == 'sleep'}
+        job.wait()
+        self.assertEqual(len(uids), 1, uids)
+        self.assertIn(uids.pop(), JOB_UIDS)
 
     def test_front_listens_only_on_sockets_from_systemd(self):
         self.assertServing()
