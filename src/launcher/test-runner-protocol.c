@@ -270,6 +270,64 @@ TEST(runner_messages) {
         ASSERT_ERROR(runner_message_encode(&m, (void **) &buf, &len), EINVAL);
 }
 
+TEST(steps_and_cases) {
+        char *args[] = { (char *) "/bin/sh", NULL }, *cc[] = { (char *) "/usr/bin/cc", (char *) "main.c", NULL };
+        RunnerMessage m = start_message(args), p;
+        RunnerStepResult step = { .ran = true, .status = 256, .timed_out = false, .oom = true, .cpu_usec = 12,
+                                  .maxrss_kb = 3, .wall_usec = 4, .scope_cpu_usec = UINT64_MAX }, back;
+        char buf[RUNNER_STEP_RESULT_MAX];
+        uint64_t v[4];
+        uint8_t *b;
+        size_t len;
+
+        m.compile_args = cc;
+        m.test_stdins = (char *) "101";
+        encode(&m, &b, &len);
+        ASSERT_OK(runner_message_parse(b, len, &p));
+        ASSERT_EQ(runner_message_n_fds(&p), 2 + 2);     /* code, stdin, and two cases' stdins */
+        ASSERT_STREQ(p.compile_args[1], "main.c");
+        runner_message_done(&p);
+        free(b);
+
+        runner_step_result_format(&step, buf);
+        ASSERT_OK(runner_step_result_parse(buf, &back));
+        ASSERT_TRUE(memcmp(&step, &back, sizeof(step)) == 0);
+        const char *bad_steps[] = { "", "1 2 3", "1 0 0 0 1 2 3 4 5", "2 0 0 0 0 0 0 0", "1 0 0 0 0 0 0 x",
+                                    "1  0 0 0 0 0 0 0", "1 0 0 0 0 0 0 0 ", "1 4294967296 0 0 0 0 0 0",
+                                    "1 0 0 0 0 0 0 18446744073709551616" };
+        for (size_t i = 0; i < ELEMENTSOF(bad_steps); i++)
+                ASSERT_ERROR(runner_step_result_parse(bad_steps[i], &back), EBADMSG);
+        ASSERT_EQ(runner_numbers_parse("1 2 3", v, 4), 3);
+        ASSERT_ERROR(runner_numbers_parse("1 2 3 4 5", v, 4), EBADMSG);
+        ASSERT_ERROR(runner_numbers_parse("-1", v, 4), EBADMSG);
+
+        /* Cases' stdins are only '0' and '1', at most RUNNER_TESTS_MAX; a compiler's path is absolute. */
+        char many[RUNNER_TESTS_MAX + 2];
+        memset(many, '1', sizeof(many) - 1);
+        many[sizeof(many) - 1] = 0;
+        const char *bad_stdins[] = { "", "012", "1x", many };
+        for (size_t i = 0; i < ELEMENTSOF(bad_stdins); i++) {
+                m = start_message(args);
+                m.test_stdins = (char *) bad_stdins[i];
+                ASSERT_TRUE(runner_message_encode(&m, (void **) &b, &len) < 0);
+        }
+        char *rel[] = { (char *) "cc", NULL };
+        m = start_message(args);
+        m.compile_args = rel;
+        ASSERT_ERROR(runner_message_encode(&m, (void **) &b, &len), EINVAL);
+
+        /* A result with bad steps or odd buffer lengths is refused too. */
+        m = (RunnerMessage) { .type = RUNNER_MSG_FINISHED, .job_id = (char *) ID, .run_result = (char *) "1 2" };
+        runner_message_set(&m, RUNNER_FIELD_FDS, 0);
+        ASSERT_ERROR(runner_message_encode(&m, (void **) &b, &len), EINVAL);
+        m.run_result = NULL;
+        m.extra_buffers = (char *) "1 2 3";
+        ASSERT_ERROR(runner_message_encode(&m, (void **) &b, &len), EINVAL);
+        m.extra_buffers = (char *) "1 0 2 0";
+        ASSERT_OK(runner_message_encode(&m, (void **) &b, &len));
+        free(b);
+}
+
 int main(void) {
         RUN(round_trip);
         RUN(truncated_everywhere);
@@ -279,5 +337,6 @@ int main(void) {
         RUN(limits);
         RUN(job_ids);
         RUN(runner_messages);
+        RUN(steps_and_cases);
         return 0;
 }
