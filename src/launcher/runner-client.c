@@ -264,7 +264,7 @@ static void on_finished(RunnerJob *j, const RunnerMessage *m, int fd) {
         res->completed = m->u64[RUNNER_FIELD_COMPLETED] != 0;
         res->exit_code = (int) (int64_t) m->u64[RUNNER_FIELD_EXIT_CODE];
         res->signal = (int) m->u64[RUNNER_FIELD_SIGNAL];
-        res->reason = m->u64[RUNNER_FIELD_REASON] <= JOB_REASON_UPLOAD ? (JobReason) m->u64[RUNNER_FIELD_REASON]
+        res->reason = m->u64[RUNNER_FIELD_REASON] <= JOB_REASON_COMPILE ? (JobReason) m->u64[RUNNER_FIELD_REASON]
                                                                        : JOB_REASON_LAUNCH;
         res->cpu_usec = m->u64[RUNNER_FIELD_CPU_USEC];
         res->memory_peak_bytes = m->u64[RUNNER_FIELD_MEMORY_PEAK];

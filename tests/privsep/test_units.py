@@ -40,6 +40,22 @@ class Units(PrivsepTestCase):
         self.assertEqual(len(uids), 1, uids)
         self.assertIn(uids.pop(), JOB_UIDS)
 
+    def test_runner_serves_only_the_front_user(self):
+        # Root may open the socket (it may open anything), but the runner looks at who connected
+        # (SO_PEERCRED) and serves the front's user alone: it hangs up without a WELCOME.
+        code = r'''
+import socket, struct
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect("/run/sandrun-runner/socket")
+s.send(struct.pack("<HHI", 1, 1, 16) + struct.pack("<HHIQ", 7, 0, 8, 1))
+try:
+    print("answered" if s.recv(4096) else "closed")
+except (ConnectionResetError, socket.timeout) as e:
+    print("closed")
+'''
+        self.assertEqual(container_out('/usr/bin/python3', '-c', code), 'closed')
+
     def test_front_listens_only_on_sockets_from_systemd(self):
         self.assertServing()
         front = service_pid(FRONT)
