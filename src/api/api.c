@@ -14,7 +14,9 @@
 #include "interpreters.h"
 #include "job-json.h"
 #include "memfd-util.h"
+#include "piston.h"
 #include "program-job.h"
+#include "sse.h"
 #include "strv.h"
 #include "submit.h"
 #include "web-assets.h"
@@ -27,7 +29,15 @@ typedef struct RunWait {
         bool json;
         bool with_timeline;
         JudgeSpec *judge;
+        bool stream;                    /* answering with server-sent events */
+        bool dropped;                   /* the client fell behind: no more output events */
+        SseText out, err;
 } RunWait;
+
+/* What a streamed /run holds for a client that reads slowly; past it output events stop with a marker
+ * (the result event still carries all the output kept). */
+#define LIVE_BUFFERED_MAX (1024U * 1024U)
+#define LIVE_RESERVE 4096U
 
 static void run_wait_free(void *p) {
         RunWait *w = p;
@@ -39,13 +49,56 @@ static void run_wait_free(void *p) {
         free(w);
 }
 
+static int write_events(RunWait *w, const char *buf, size_t len) {
+        return len > 0 ? http_request_stream_write(w->request, buf, len) : 0;
+}
+
+static void on_run_output(Job *j, int fd, const void *data, size_t len, void *userdata) {
+        RunWait *w = userdata;
+        _cleanup_free_ char *buf = NULL, *marker = NULL;
+        size_t n = 0, marker_len;
+        char counts[96];
+
+        if (w->dropped)
+                return;
+        snprintf(counts, sizeof(counts), "{\"stdout\":%" PRIu64 ",\"stderr\":%" PRIu64 "}", w->out.bytes, w->err.bytes);
+        if (sse_text_events(fd == STDOUT_FILENO ? &w->out : &w->err, data, len, false, &buf, &n) < 0 ||
+            http_request_stream_buffered(w->request) + n > LIVE_BUFFERED_MAX - LIVE_RESERVE) {
+                /* Say up to where each stream was sent, once; the job runs on regardless. */
+                w->dropped = true;
+                if (sse_format("dropped", NULL, counts, strlen(counts), &marker, &marker_len) >= 0)
+                        (void) write_events(w, marker, marker_len);
+                return;
+        }
+        (void) write_events(w, buf, n);
+}
+
+/* The end of a streamed /run: what was held back of each stream, then the answer as a `result` event. */
+static void end_run_stream(RunWait *w, json_object *o) {
+        _cleanup_free_ char *buf = NULL, *ev = NULL;
+        size_t n = 0, ev_len, len;
+
+        if (!w->dropped && sse_text_events(&w->out, NULL, 0, true, &buf, &n) >= 0 &&
+            sse_text_events(&w->err, NULL, 0, true, &buf, &n) >= 0)
+                (void) write_events(w, buf, n);
+        const char *json = o ? json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+                                                                 &len)
+                             : NULL;
+        if (!json || sse_format("result", NULL, json, len, &ev, &ev_len) < 0) {
+                (void) http_request_stream_end(w->request, "event: error\ndata: {\"error\":\"out of memory\"}\n\n",
+                                               strlen("event: error\ndata: {\"error\":\"out of memory\"}\n\n"));
+                return;
+        }
+        (void) http_request_stream_end(w->request, ev, ev_len);
+}
+
 static void reply_run_result(RunWait *w) {
         Job *j = w->job;
         const RunnerResult *res = job_result(j);
         RunnerJob *rj = job_runner_job(j);
 
         json_object *receipt = job_receipt_get(&w->api->config.receipts, j);
-        if (w->json) {
+        if (w->json || w->stream) {
                 json_object *o = job_to_json(j, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED | JOB_JSON_METRICS |
                                                         JOB_JSON_COMPILE | (w->with_timeline ? JOB_JSON_TIMELINE : 0));
                 if (o && w->judge)
@@ -54,7 +107,10 @@ static void reply_run_result(RunWait *w) {
                         json_object_object_add(o, "receipt", receipt);
                 else
                         json_object_put(receipt);
-                (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
+                if (w->stream)
+                        end_run_stream(w, o);
+                else
+                        (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
                 json_object_put(o);
                 return;
         }
@@ -127,6 +183,12 @@ static void reply_run_result(RunWait *w) {
 
 static void on_run_done(Job *j, void *userdata) {
         reply_run_result(userdata);
+}
+
+/* Live output: Accept: text/event-stream, or ?stream=1 where headers are hard to set (EventSource). */
+static bool wants_stream(HttpRequest *req) {
+        const char *accept = http_request_header(req, "Accept"), *q = http_request_query(req, "stream");
+        return (q && streq(q, "1")) || (accept && strstr(accept, "text/event-stream"));
 }
 
 static bool wants_json(HttpRequest *req, const RunRequest *rr) {
@@ -202,6 +264,7 @@ static void handle_run(Api *a, HttpRequest *req) {
         w->request = req;
         w->judge = TAKE_PTR(rr->judge);
         w->json = wants_json(req, rr);
+        w->stream = wants_stream(req);
         w->with_timeline = a->config.debug_timeline;
         http_request_set_data(req, w, run_wait_free);
 
@@ -217,6 +280,7 @@ static void handle_run(Api *a, HttpRequest *req) {
                 .args = rr->args,
                 .timeout_usec = rr->timeout_usec,
                 .judge = w->judge,
+                .bundle_fd = -EBADF,
         };
         r = program_job_submit(a, &p, &client, &w->job, &refusal);
         if (r == 1) {
@@ -228,12 +292,24 @@ static void handle_run(Api *a, HttpRequest *req) {
                 return;
         }
         job_receipt_attach(w->job, TAKE_PTR(receipt));
+        if (w->stream) {
+                const char *headers[] = { "X-Sandrun-Job-Id", job_id(w->job), "X-Accel-Buffering", "no", NULL };
+                r = http_request_reply_stream(req, MHD_HTTP_OK, "text/event-stream; charset=utf-8", headers,
+                                              LIVE_BUFFERED_MAX);
+                if (r < 0)
+                        return;         /* freeing the request frees the job */
+                w->out.name = "stdout";
+                w->err.name = "stderr";
+                job_set_output_handler(w->job, on_run_output, w);
+        }
         if (job_result(w->job)) {
                 reply_run_result(w);
                 return;
         }
         job_set_done_handler(w->job, on_run_done, w);
-        (void) http_request_suspend(req);
+        /* A stream's connection sleeps by itself until there is something to send. */
+        if (!w->stream)
+                (void) http_request_suspend(req);
         return;
 oom:
         (void) http_request_reply_error(req, 500, NULL, "out of memory");
@@ -341,6 +417,8 @@ void api_handle_request(HttpRequest *req, void *userdata) {
                         reply_method_not_allowed(req, "GET");
                 return;
         }
+        if (piston_handle(a, req))
+                return;
         if (streq(path, "/languages")) {
                 if (get)
                         handle_languages(a, req);

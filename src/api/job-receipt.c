@@ -204,6 +204,7 @@ static json_object *make_payload(const ReceiptConfig *c, Job *j, const JobReceip
         const Interpreter *interp = interpreter_find(job_interpreter(j));
         const InterpreterIdentity *id = interp ? interpreter_identity(interp->path) : NULL;
         json_object_object_add(o, "name", json_object_new_string(job_interpreter(j)));
+        json_object_object_add(o, "version", interp && interp->version[0] ? json_object_new_string(interp->version) : NULL);
         json_object_object_add(o, "path", id ? json_object_new_string(id->path) : NULL);
         json_object_object_add(o, "sha256", id ? json_object_new_string(id->sha256) : NULL);
         json_object_object_add(p, "interpreter", o);

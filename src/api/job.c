@@ -45,6 +45,9 @@ struct Job {
         job_handler_t done_handler;
         void *done_userdata;
 
+        job_output_handler_t output_handler;
+        void *output_userdata;
+
         void *attachment;               /* the API's own data about the job (its receipt) */
         void (*free_attachment)(void *data);
 };
@@ -298,6 +301,13 @@ static void on_runner_change(RunnerJob *rj, void *userdata) {
         job_finish(j, res->completed ? JOB_COMPLETED : JOB_FAILED);
 }
 
+static void on_runner_output(RunnerJob *rj, int fd, const void *data, size_t len, void *userdata) {
+        Job *j = userdata;
+
+        if (j->output_handler)
+                j->output_handler(j, fd, data, len, j->output_userdata);
+}
+
 static void job_start(Job *j) {
         JobManager *m = j->manager;
         int r;
@@ -322,6 +332,8 @@ static void job_start(Job *j) {
         r = runner_start(m->runner, &j->spec, on_runner_change, j, &j->runner_job);
         /* The runner took the fds, whether it started or not. */
         j->spec.code_fd = j->spec.stdin_fd = j->spec.bundle_fd = -EBADF;
+        if (r >= 0)
+                runner_job_set_output_handler(j->runner_job, on_runner_output, j);
         if (r < 0) {
                 j->launch_failure = (RunnerResult) {
                         .exit_code = -1,
@@ -411,8 +423,15 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         int r;
 
         j = calloc(1, sizeof(Job));
-        if (!j)
+        if (!j) {
+                /* The fds are ours whatever happens. */
+                safe_close(spec->code_fd);
+                safe_close(spec->stdin_fd);
+                safe_close(spec->bundle_fd);
+                for (size_t i = 0; i < spec->n_tests; i++)
+                        spec->test_stdin_fds[i] = safe_close(spec->test_stdin_fds[i]);
                 return -ENOMEM;
+        }
         j->spec = *spec;
         j->spec.argv = j->spec.envp = j->spec.output_patterns = j->spec.compile_argv = NULL;
         /* The test cases' stdin fds are taken along with the others. */
@@ -541,6 +560,11 @@ uint64_t job_manager_held_bytes(JobManager *m) {
         for (Job *j = m->jobs; j; j = j->next)
                 held += job_held_bytes(j);
         return held;
+}
+
+void job_set_output_handler(Job *j, job_output_handler_t handler, void *userdata) {
+        j->output_handler = handler;
+        j->output_userdata = userdata;
 }
 
 void job_set_attachment(Job *j, void *data, void (*free_func)(void *data)) {

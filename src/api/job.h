@@ -104,6 +104,10 @@ uint64_t job_finished_usec(const Job *j);      /* CLOCK_MONOTONIC */
 uint64_t job_submitted_usec(const Job *j);     /* CLOCK_MONOTONIC */
 /* Bytes of uploads and results the manager holds in RAM for its jobs. */
 uint64_t job_manager_held_bytes(JobManager *m);
+/* Live output: what the job writes to stdout (fd 1) or stderr (fd 2), as it arrives once it runs. The
+ * handler must not free the job. */
+typedef void (*job_output_handler_t)(Job *j, int fd, const void *data, size_t len, void *userdata);
+void job_set_output_handler(Job *j, job_output_handler_t handler, void *userdata);
 /* Data the API keeps with a job (e.g. what its receipt needs), freed with the job by free_func. */
 void job_set_attachment(Job *j, void *data, void (*free_func)(void *data));
 void *job_attachment(const Job *j);

@@ -20,7 +20,7 @@ static uint64_t lowered(uint64_t asked, uint64_t server) {
 int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client, Job **ret,
                        FairRefusal *ret_refusal) {
         _cleanup_strv_free_ char **compile = NULL, **run = NULL;
-        _cleanup_close_ int code_fd = -EBADF, stdin_fd = -EBADF;
+        _cleanup_close_ int code_fd = -EBADF, stdin_fd = -EBADF, bundle_fd = p->bundle_fd;
         int test_fds[RUNNER_TESTS_MAX];
         char source[SOURCE_NAME_MAX];
         size_t n_tests = p->judge ? p->judge->n_cases : 0;
@@ -61,8 +61,10 @@ int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client,
                 .code_name = source,
                 .stdin_fd = TAKE_FD(stdin_fd),
                 .timeout_usec = lowered(p->timeout_usec, a->config.max_timeout_usec),
-                .bundle_fd = -EBADF,
+                .bundle_fd = TAKE_FD(bundle_fd),
                 .compile_argv = compile,
+                .memory_max = p->memory_max,
+                .compile_memory_max = p->compile_memory_max,
                 .compile_timeout_usec = lowered(p->compile_timeout_usec, a->config.compile_timeout_usec),
         };
         if (n_tests > 0) {

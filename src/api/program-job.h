@@ -21,6 +21,9 @@ typedef struct ProgramRequest {
         uint64_t timeout_usec;          /* 0: the server's; only lowers it (per case CPU, with tests) */
         uint64_t compile_timeout_usec;  /* 0: the server's; only lowers it */
         const JudgeSpec *judge;         /* NULL: one run */
+        uint64_t memory_max;            /* bytes; 0: the server's; only lowers it */
+        uint64_t compile_memory_max;    /* bytes; 0: the server's; only lowers it */
+        int bundle_fd;                  /* taken: more files to unpack into /work first (bundle.h), or -EBADF */
 } ProgramRequest;
 
 /* Like job_submit(): 0 with *ret, 1 with *ret_refusal, or -errno. */

@@ -6,6 +6,7 @@
  */
 
 #include <sys/resource.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include "fake-runner.h"
@@ -242,7 +243,8 @@ TEST(memory_enforcement_frees_the_oldest_after_its_scan) {
 
 TEST(draining_refuses_new_jobs) {
         char *argv[] = { (char *) "/bin/true", NULL };
-        RunnerJobSpec spec = { .argv = argv, .code_fd = -EBADF, .stdin_fd = -EBADF, .bundle_fd = -EBADF };
+        int code_fd = memfd_new_sealed("code", "true", 4);
+        RunnerJobSpec spec = { .argv = argv, .code_fd = code_fd, .stdin_fd = -EBADF, .bundle_fd = -EBADF };
         ClientKey k = client(1);
         FairRefusal refusal;
         Job *j = NULL;
@@ -253,6 +255,8 @@ TEST(draining_refuses_new_jobs) {
         ASSERT_EQ(job_submit(manager, &spec, "sh", &k, false, &j, &refusal), 1);
         ASSERT_EQ(refusal.http_status, 503);
         ASSERT_TRUE(j == NULL);
+        /* Refused, the job still took its fds: closed. */
+        ASSERT_TRUE(code_fd >= 0 && fcntl(code_fd, F_GETFD) < 0 && errno == EBADF);
         teardown();
 }
 

@@ -493,6 +493,7 @@ static int run(int argc, char **argv) {
                 .max_connections = (unsigned) opts.max_connections,
                 .max_jobs = (unsigned) opts.max_jobs,
                 .memory_max = opts.memory_max,
+                .compile_memory_max = opts.compile_memory_max,
                 .tasks_max = opts.tasks_max,
                 .cpu_quota_per_sec_usec = opts.cpu_quota,
                 .timeout_max_usec = opts.timeout,

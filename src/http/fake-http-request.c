@@ -29,6 +29,8 @@ struct HttpRequest {
         char *reply_body;
         size_t reply_len;
         char **reply_headers;
+        bool streaming, stream_ended;
+        size_t stream_buffered_max;
 };
 
 int fake_http_request_new(HttpRequest **ret, const char *method, const char *path, const char *const *query,
@@ -194,6 +196,37 @@ int http_request_reply(HttpRequest *r, unsigned status, const char *content_type
         if (r->hooks && r->hooks->decorate)
                 r->hooks->decorate(r, r, r->hooks->userdata);
         return 0;
+}
+
+/* A streamed answer: its events pile up in the reply body, as a client that reads at once would see them. */
+int http_request_reply_stream(HttpRequest *r, unsigned status, const char *content_type, const char *const *headers,
+                              size_t max_buffered) {
+        int k = http_request_reply(r, status, content_type, "", 0, headers);
+        r->streaming = true;
+        r->stream_buffered_max = max_buffered;
+        return k;
+}
+
+int http_request_stream_write(HttpRequest *r, const void *data, size_t len) {
+        if (!r->streaming || r->stream_ended)
+                return -EPIPE;
+        char *b = realloc(r->reply_body, r->reply_len + len + 1);
+        ASSERT_TRUE(b);
+        memcpy(b + r->reply_len, data, len);
+        r->reply_body = b;
+        r->reply_len += len;
+        r->reply_body[r->reply_len] = 0;
+        return 0;
+}
+
+size_t http_request_stream_buffered(const HttpRequest *r) {
+        return 0;
+}
+
+int http_request_stream_end(HttpRequest *r, const void *data, size_t len) {
+        int k = http_request_stream_write(r, data, len);
+        r->stream_ended = true;
+        return k;
 }
 
 int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object *o, const char *const *headers) {

@@ -24,6 +24,7 @@ struct HttpServer {
         http_handler_t headers_hook;
         void *userdata;
         size_t max_body;
+        unsigned connection_timeout_sec;
         PeerLimit *peers;
         bool (*unlimited_peer)(const struct sockaddr *sa, socklen_t len, void *userdata);
         unsigned n_requests;
@@ -50,6 +51,12 @@ struct HttpRequest {
         http_stream_t stream;
         void *stream_userdata;
         uint64_t stream_max, streamed;
+
+        /* A streamed answer (http_request_reply_stream()): bytes written and not yet taken by MHD. */
+        bool out_streaming, out_ended, out_waiting, peer_gone;
+        char *out;
+        size_t out_len, out_off, out_max;
+        sd_event_source *peer_source;   /* watches for the client leaving while we wait */
 };
 
 static const char *const security_headers[] = {
@@ -70,6 +77,8 @@ static const char api_csp[] = "default-src 'none'; frame-ancestors 'none'";
 static void request_free(HttpRequest *r) {
         if (!r)
                 return;
+        r->peer_source = sd_event_source_disable_unref(r->peer_source);
+        free(r->out);
         if (r->free_data)
                 r->free_data(r->data);
         if (r->pending)
@@ -159,13 +168,50 @@ static void mark_sending(HttpRequest *r) {
         }
 }
 
-static struct MHD_Response *make_response(HttpRequest *r, const char *content_type, const void *body, size_t len,
-                                          const char *const *headers) {
-        struct MHD_Response *resp;
+static void unmark_sending(HttpRequest *r) {
+        if (r->sending) {
+                r->sending = false;
+                r->server->n_sending--;
+        }
+}
 
-        resp = MHD_create_response_from_buffer(len, (void *) body, MHD_RESPMEM_MUST_COPY);
-        if (!resp)
-                return NULL;
+static void resume(HttpRequest *r) {
+        r->peer_source = sd_event_source_disable_unref(r->peer_source);
+        MHD_resume_connection(r->connection);
+        schedule_run(r->server);
+}
+
+static int on_peer_gone(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+        HttpRequest *r = userdata;
+
+        /* The client hung up while we waited: a stream ends with an error, which closes the connection; a
+         * plain answer is sent into the void, after which MHD closes it. Either way the request is freed
+         * at once, and with it whatever it was waiting for (a /run request's job). */
+        r->peer_gone = true;
+        r->peer_source = sd_event_source_disable_unref(r->peer_source);
+        if (r->out_waiting) {
+                r->out_waiting = false;
+                resume(r);
+        } else if (r->suspended && !r->replied)
+                (void) http_request_reply_error(r, MHD_HTTP_BAD_REQUEST, NULL, "the client went away");
+        return 0;
+}
+
+/* While a connection is suspended MHD does not look at it, so we watch for the peer closing it. */
+static void watch_peer(HttpRequest *r) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->connection,
+                                                                       MHD_CONNECTION_INFO_CONNECTION_FD);
+        int k;
+
+        if (!ci || r->peer_source)
+                return;
+        k = sd_event_add_io(r->server->event, &r->peer_source, ci->connect_fd, EPOLLRDHUP, on_peer_gone, r);
+        if (k < 0)
+                log_debug_errno(k, "Cannot watch a suspended connection for its client leaving, ignoring");
+}
+
+static void add_headers(HttpRequest *r, struct MHD_Response *resp, const char *content_type,
+                        const char *const *headers) {
         for (const char *const *h = security_headers; *h; h += 2)
                 (void) MHD_add_response_header(resp, h[0], h[1]);
         bool page = content_type && strncmp(content_type, "text/html", 9) == 0;
@@ -176,7 +222,38 @@ static struct MHD_Response *make_response(HttpRequest *r, const char *content_ty
                 (void) MHD_add_response_header(resp, h[0], h[1]);
         if (r->server->decorate)
                 r->server->decorate(r, resp, r->server->userdata);
+}
+
+static struct MHD_Response *make_response(HttpRequest *r, const char *content_type, const void *body, size_t len,
+                                          const char *const *headers) {
+        struct MHD_Response *resp;
+
+        resp = MHD_create_response_from_buffer(len, (void *) body, MHD_RESPMEM_MUST_COPY);
+        if (!resp)
+                return NULL;
+        add_headers(r, resp, content_type, headers);
         return resp;
+}
+
+/* Hands a response (taken) to MHD, now or once it can take it. */
+static int queue_response(HttpRequest *r, unsigned status, struct MHD_Response *resp) {
+        if (r->suspended || r->receiving) {
+                /* MHD takes a response only before the body or after all of it: queued when MHD calls us
+                 * again after the resume, or at the body's end. */
+                r->pending = resp;
+                r->pending_status = status;
+                if (r->suspended) {
+                        r->suspended = false;
+                        resume(r);
+                }
+                return 0;
+        }
+        enum MHD_Result ok = MHD_queue_response(r->connection, status, resp);
+        MHD_destroy_response(resp);
+        if (ok != MHD_YES)
+                return log_debug_errno(EIO, "libmicrohttpd refused a %u response", status);
+        mark_sending(r);
+        return 0;
 }
 
 int http_request_reply(HttpRequest *r, unsigned status, const char *content_type, const void *body, size_t len,
@@ -189,25 +266,7 @@ int http_request_reply(HttpRequest *r, unsigned status, const char *content_type
         if (!resp)
                 return -ENOMEM;
         r->replied = true;
-
-        if (r->suspended || r->receiving) {
-                /* MHD takes a response only before the body or after all of it: queued when MHD calls us
-                 * again after the resume, or at the body's end. */
-                r->pending = resp;
-                r->pending_status = status;
-                if (r->suspended) {
-                        r->suspended = false;
-                        MHD_resume_connection(r->connection);
-                        schedule_run(r->server);
-                }
-                return 0;
-        }
-        enum MHD_Result ok = MHD_queue_response(r->connection, status, resp);
-        MHD_destroy_response(resp);
-        if (ok != MHD_YES)
-                return log_debug_errno(EIO, "libmicrohttpd refused a %u response", status);
-        mark_sending(r);
-        return 0;
+        return queue_response(r, status, resp);
 }
 
 int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object *o, const char *const *headers) {
@@ -247,7 +306,98 @@ int http_request_suspend(HttpRequest *r) {
                 return -EALREADY;
         MHD_suspend_connection(r->connection);
         r->suspended = true;
+        watch_peer(r);
         return 0;
+}
+
+/* MHD asks for the next bytes of a streamed answer. With none yet, the connection sleeps until the next
+ * write (returning 0 without suspending would make MHD ask again at once). */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+        HttpRequest *r = cls;
+        size_t avail = r->out_len - r->out_off;
+
+        if (r->peer_gone)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (avail > 0) {
+                size_t n = MIN(avail, max);
+                memcpy(buf, r->out + r->out_off, n);
+                r->out_off += n;
+                if (r->out_off == r->out_len)
+                        r->out_off = r->out_len = 0;
+                return (ssize_t) n;
+        }
+        if (r->out_ended)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        unmark_sending(r);
+        MHD_suspend_connection(r->connection);
+        r->out_waiting = true;
+        watch_peer(r);
+        return 0;
+}
+
+int http_request_reply_stream(HttpRequest *r, unsigned status, const char *content_type, const char *const *headers,
+                              size_t max_buffered) {
+        struct MHD_Response *resp;
+
+        if (r->replied)
+                return -EALREADY;
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, r, NULL);
+        if (!resp)
+                return -ENOMEM;
+        add_headers(r, resp, content_type, headers);
+        r->replied = r->out_streaming = true;
+        r->out_max = max_buffered;
+        /* The job's own time limit bounds the stream, and a client may rightly read nothing for a while;
+         * the idle timeout comes back once the stream has ended. */
+        (void) MHD_set_connection_option(r->connection, MHD_CONNECTION_OPTION_TIMEOUT, 0);
+        return queue_response(r, status, resp);
+}
+
+static void stream_wake(HttpRequest *r) {
+        mark_sending(r);
+        if (r->out_waiting) {
+                r->out_waiting = false;
+                resume(r);
+        }
+}
+
+int http_request_stream_write(HttpRequest *r, const void *data, size_t len) {
+        if (!r->out_streaming || r->out_ended || r->peer_gone)
+                return -EPIPE;
+        if (len == 0)
+                return 0;
+        if (r->out_len - r->out_off + len > r->out_max)
+                return -ENOBUFS;
+        if (r->out_off > 0) {
+                memmove(r->out, r->out + r->out_off, r->out_len - r->out_off);
+                r->out_len -= r->out_off;
+                r->out_off = 0;
+        }
+        char *b = realloc(r->out, r->out_len + len);
+        if (!b)
+                return -ENOMEM;
+        memcpy(b + r->out_len, data, len);
+        r->out = b;
+        r->out_len += len;
+        stream_wake(r);
+        return 0;
+}
+
+size_t http_request_stream_buffered(const HttpRequest *r) {
+        return r->out_len - r->out_off;
+}
+
+int http_request_stream_end(HttpRequest *r, const void *data, size_t len) {
+        if (!r->out_streaming || r->out_ended || r->peer_gone)
+                return -EPIPE;
+        /* The last words (a result) go out whatever is still buffered. */
+        r->out_max = SIZE_MAX;
+        int k = http_request_stream_write(r, data, len);
+        r->out_ended = true;
+        (void) MHD_set_connection_option(r->connection, MHD_CONNECTION_OPTION_TIMEOUT,
+                                         r->server->connection_timeout_sec);
+        stream_wake(r);
+        return k;
 }
 
 /*
@@ -277,6 +427,7 @@ static void reply_too_large(HttpRequest *r, uint64_t max) {
 typedef struct FieldList {
         HttpField fields[HTTP_FRAMING_FIELDS_MAX + 1];
         size_t n;
+        const char *last_value;
         bool bad_line_end;
 } FieldList;
 
@@ -285,8 +436,10 @@ typedef struct FieldList {
  * it, both of which RFC 9112 forbids a server to accept quietly, and it offers no stricter mode for
  * them. It parses the head in place, each CR and LF becoming a NUL: after a value, a line that ended in
  * CRLF leaves two NULs and then the next line, one that ended in a bare LF leaves one NUL and the next
- * line, and a folded continuation line leaves its leading whitespace. An empty value is not looked at
- * (it need not point into the head).
+ * line, and a folded continuation line leaves its leading whitespace. The blank line that ends the head
+ * adds two more NULs after the last line's, or one if it is a bare LF (then whatever follows is seen only
+ * if it has arrived, which is when it matters: a request pipelined behind). An empty value is not looked
+ * at (it need not point into the head).
  */
 static bool line_end_is_crlf(const char *s) {
         size_t n = strlen(s);
@@ -296,11 +449,20 @@ static bool line_end_is_crlf(const char *s) {
         return s[n + 1] == 0 && s[n + 2] != ' ' && s[n + 2] != '\t';
 }
 
+static bool head_end_is_crlf(const char *last_line) {
+        size_t n = strlen(last_line);
+
+        if (n == 0)
+                return true;
+        return last_line[n + 1] == 0 && last_line[n + 2] == 0 && last_line[n + 3] == 0;
+}
+
 static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
         FieldList *l = cls;
 
         if (value && !line_end_is_crlf(value))
                 l->bad_line_end = true;
+        l->last_value = value;
         if (l->n == ELEMENTSOF(l->fields))
                 return MHD_NO;
         l->fields[l->n++] = (HttpField) { key, value };
@@ -312,7 +474,8 @@ static const char *framing_error(struct MHD_Connection *connection, const char *
         FieldList l = { .n = 0 };
 
         (void) MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_field, &l);
-        if (l.bad_line_end || (version && !line_end_is_crlf(version)))
+        const char *last_line = l.n > 0 ? l.last_value : version;
+        if (l.bad_line_end || (version && !line_end_is_crlf(version)) || (last_line && !head_end_is_crlf(last_line)))
                 return "header lines must end in CRLF and must not be folded";
         return http_framing_check(version, l.fields, l.n);
 }
@@ -589,6 +752,7 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         s->decorate = decorate;
         s->userdata = userdata;
         s->max_body = config->max_body;
+        s->connection_timeout_sec = config->connection_timeout_sec;
         s->unlimited_peer = config->unlimited_peer;
         r = peer_limit_new(&s->peers, config->max_connections_per_ip);
         if (r < 0)

@@ -80,5 +80,19 @@ int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object 
 int http_request_reply_error(HttpRequest *r, unsigned status, const char *const *headers, const char *format, ...)
         _printf_(4, 5);
 
+/*
+ * A streamed answer (server-sent events): the headers now, then the body as it is written, chunked. At
+ * most max_buffered bytes wait unsent: a write past that fails with -ENOBUFS and writes nothing, so a
+ * client that reads slowly never makes us hold more. While the stream is open the idle timeout is off (the
+ * writer bounds its life); a client that leaves is noticed even while nothing is written, and the request is
+ * then freed. Writes after that fail with -EPIPE.
+ */
+int http_request_reply_stream(HttpRequest *r, unsigned status, const char *content_type, const char *const *headers,
+                              size_t max_buffered);
+int http_request_stream_write(HttpRequest *r, const void *data, size_t len);
+size_t http_request_stream_buffered(const HttpRequest *r);
+/* Writes the last bytes, past max_buffered if need be, and ends the stream. */
+int http_request_stream_end(HttpRequest *r, const void *data, size_t len);
+
 /* For the decorate hook. */
 void http_response_add_header(void *response, const char *name, const char *value);

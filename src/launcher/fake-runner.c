@@ -23,6 +23,8 @@ struct RunnerJob {
         RunnerJobState state;
         runner_job_handler_t handler;
         void *userdata;
+        runner_output_handler_t output_handler;
+        void *output_userdata;
         RunnerResult result;
         CappedBuffer out, err, archive, listing, stage_err;
         RunnerTimeline timeline;
@@ -175,8 +177,12 @@ void fake_runner_job_finish(RunnerJob *j, const RunnerResult *result, const char
         j->result = *result;
         if (out)
                 ASSERT_OK(capped_buffer_append(&j->out, out, strlen(out)));
+        if (out && j->output_handler)
+                j->output_handler(j, STDOUT_FILENO, out, strlen(out), j->output_userdata);
         if (err)
                 ASSERT_OK(capped_buffer_append(&j->err, err, strlen(err)));
+        if (err && j->output_handler)
+                j->output_handler(j, STDERR_FILENO, err, strlen(err), j->output_userdata);
         j->state = RUNNER_JOB_FINISHED;
         if (j->handler)
                 j->handler(j, j->userdata);
@@ -194,6 +200,11 @@ uint64_t fake_runner_job_quota(const RunnerJob *j) {
 
 void fake_runner_job_set_cpu(RunnerJob *j, uint64_t cpu_usec) {
         j->cpu_usec = cpu_usec;
+}
+
+void runner_job_set_output_handler(RunnerJob *j, runner_output_handler_t handler, void *userdata) {
+        j->output_handler = handler;
+        j->output_userdata = userdata;
 }
 
 RunnerJobState runner_job_state(const RunnerJob *j) {

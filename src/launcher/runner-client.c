@@ -47,6 +47,8 @@ struct RunnerJob {
         RunnerJobState state;
         runner_job_handler_t handler;
         void *userdata;
+        runner_output_handler_t output_handler;
+        void *output_userdata;
         bool kill_sent, cpu_query_sent, has_cpu, finished_pending;
         uint64_t cpu_usec;
         CgroupJob *cgroup;              /* the job's CPU counter, from the runner, read live */
@@ -135,6 +137,9 @@ static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 /* Past the cap we keep reading and dropping, so a chatty job is never blocked by us. */
                 if (capped_buffer_append(b, buf, n) < 0)
                         break;
+                if (j->output_handler)
+                        j->output_handler(j, i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t) n,
+                                          j->output_userdata);
                 if ((size_t) n < sizeof(buf))
                         return 0;
         }
@@ -505,6 +510,7 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
                 uint64_t spec, config;
         } limits[] = {
                 { RUNNER_FIELD_MEMORY_MAX, spec->memory_max, r->config.memory_max },
+                { RUNNER_FIELD_COMPILE_MEMORY_MAX, spec->compile_memory_max, 0 },
                 { RUNNER_FIELD_TASKS_MAX, spec->tasks_max, r->config.tasks_max },
                 { RUNNER_FIELD_CPU_QUOTA, spec->cpu_quota_per_sec_usec, r->config.cpu_quota_per_sec_usec },
         };
@@ -655,6 +661,11 @@ const CappedBuffer *runner_job_listing(const RunnerJob *j) {
 
 const CappedBuffer *runner_job_stage_error(const RunnerJob *j) {
         return &j->stage_err;
+}
+
+void runner_job_set_output_handler(RunnerJob *j, runner_output_handler_t handler, void *userdata) {
+        j->output_handler = handler;
+        j->output_userdata = userdata;
 }
 
 const CappedBuffer *runner_job_compile_stdout(const RunnerJob *j) {

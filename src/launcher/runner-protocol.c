@@ -28,7 +28,7 @@
          F(RUNNER_FIELD_CASE_RESULT) | F(RUNNER_FIELD_EXTRA_BUFFERS))
 #define LIMIT_FIELDS                                                                                      \
         (F(RUNNER_FIELD_MEMORY_MAX) | F(RUNNER_FIELD_TASKS_MAX) | F(RUNNER_FIELD_CPU_QUOTA) |              \
-         F(RUNNER_FIELD_TIMEOUT_USEC))
+         F(RUNNER_FIELD_TIMEOUT_USEC) | F(RUNNER_FIELD_COMPILE_MEMORY_MAX))
 
 typedef struct Schema {
         uint64_t required, allowed;     /* allowed includes required */

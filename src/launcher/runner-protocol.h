@@ -106,6 +106,7 @@ typedef enum RunnerField {
         RUNNER_FIELD_TEST_WALL_LIMIT_USEC,
         RUNNER_FIELD_HAS_COMPILE,
         RUNNER_FIELD_T_RUN_STARTED,
+        RUNNER_FIELD_COMPILE_MEMORY_MAX,
         _RUNNER_FIELD_MAX,
 } RunnerField;
 

@@ -320,6 +320,8 @@ static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsign
             m->u64[RUNNER_FIELD_TEST_WALL_LIMIT_USEC] > cf->timeout_max_usec ||
             m->u64[RUNNER_FIELD_TEST_CPU_LIMIT_SEC] > cf->timeout_max_usec / USEC_PER_SEC ||
             (runner_message_has(m, RUNNER_FIELD_MEMORY_MAX) && m->u64[RUNNER_FIELD_MEMORY_MAX] > cf->memory_max) ||
+            (runner_message_has(m, RUNNER_FIELD_COMPILE_MEMORY_MAX) &&
+             m->u64[RUNNER_FIELD_COMPILE_MEMORY_MAX] > cf->compile_memory_max) ||
             (runner_message_has(m, RUNNER_FIELD_TASKS_MAX) && m->u64[RUNNER_FIELD_TASKS_MAX] > cf->tasks_max) ||
             (runner_message_has(m, RUNNER_FIELD_CPU_QUOTA) &&
              m->u64[RUNNER_FIELD_CPU_QUOTA] > cf->cpu_quota_per_sec_usec))
@@ -382,6 +384,7 @@ static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsign
                 .test_cpu_limit_sec = m->u64[RUNNER_FIELD_TEST_CPU_LIMIT_SEC],
                 .test_wall_limit_usec = m->u64[RUNNER_FIELD_TEST_WALL_LIMIT_USEC],
                 .memory_max = m->u64[RUNNER_FIELD_MEMORY_MAX],
+                .compile_memory_max = m->u64[RUNNER_FIELD_COMPILE_MEMORY_MAX],
                 .tasks_max = m->u64[RUNNER_FIELD_TASKS_MAX],
                 .cpu_quota_per_sec_usec = m->u64[RUNNER_FIELD_CPU_QUOTA],
         };
@@ -407,6 +410,7 @@ static void handle(Connection *c, const RunnerMessage *m, int *fds, unsigned n_f
                 RunnerMessage w = { .type = RUNNER_MSG_WELCOME };
                 runner_message_set(&w, RUNNER_FIELD_VERSION, RUNNER_PROTOCOL_VERSION);
                 runner_message_set(&w, RUNNER_FIELD_MEMORY_MAX, s->config.memory_max);
+                runner_message_set(&w, RUNNER_FIELD_COMPILE_MEMORY_MAX, s->config.compile_memory_max);
                 runner_message_set(&w, RUNNER_FIELD_TASKS_MAX, s->config.tasks_max);
                 runner_message_set(&w, RUNNER_FIELD_CPU_QUOTA, s->config.cpu_quota_per_sec_usec);
                 runner_message_set(&w, RUNNER_FIELD_TIMEOUT_USEC, s->config.timeout_max_usec);

@@ -21,7 +21,7 @@ typedef struct RunnerServerConfig {
         uid_t front_uid;                /* the only peer let in */
         unsigned max_connections;
         unsigned max_jobs;              /* over all connections */
-        uint64_t memory_max, tasks_max, cpu_quota_per_sec_usec, timeout_max_usec;
+        uint64_t memory_max, compile_memory_max, tasks_max, cpu_quota_per_sec_usec, timeout_max_usec;
 } RunnerServerConfig;
 
 typedef struct RunnerServerStats {

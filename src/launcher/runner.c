@@ -73,16 +73,19 @@ struct RunnerJob {
         RunnerJobState state;
         runner_job_handler_t handler;
         void *userdata;
+        runner_output_handler_t output_handler;
+        void *output_userdata;
 
         SandboxProcess process;
         UidPool *uid_pool;              /* the runner's, while this job holds `outer_uid` from it */
         uid_t outer_uid;
         int entry_step, unpack_step, pack_step, compile_step;
         uint64_t timeout_usec, compile_timeout_usec;
-        uint64_t memory_max, tasks_max, cpu_quota_per_sec_usec;     /* the runner's, or lower as asked */
+        uint64_t tasks_max, cpu_quota_per_sec_usec;     /* the runner's, or lower as asked */
         RunnerCase *cases;
         size_t n_cases;
         uint64_t oom_base;              /* the scope's OOM kills when the current step started */
+        uint64_t memory_max, compile_memory_max;
         bool compile_failed, cases_done;
         sd_bus_slot *memory_slot;
         sd_event_source *child_source, *report_source, *timer_source, *sample_source;
@@ -262,6 +265,10 @@ static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 /* Past the cap we keep reading and dropping, so a chatty job is never blocked by us. */
                 if (capped_buffer_append(p->buffer, buf, n) < 0)
                         break;
+                RunnerJob *j = p->job;
+                if (j->output_handler && (p == &j->pipes[PIPE_STDOUT] || p == &j->pipes[PIPE_STDERR]))
+                        j->output_handler(j, p == &j->pipes[PIPE_STDOUT] ? STDOUT_FILENO : STDERR_FILENO, buf,
+                                          (size_t) n, j->output_userdata);
                 if ((size_t) n < sizeof(buf))
                         return 0;
         }
@@ -379,8 +386,7 @@ static void start_scope(RunnerJob *j) {
                 .description = "sandrun job",
                 .pid = j->process.pid,
                 .pidfd = j->process.pidfd,
-                .memory_max = j->compile_step >= 0 ? MAX(r->config.compile_memory_max, j->memory_max)
-                                                    : j->memory_max,
+                .memory_max = j->compile_step >= 0 ? MAX(j->compile_memory_max, j->memory_max) : j->memory_max,
                 .tasks_max = j->tasks_max,
                 .cpu_quota_per_sec_usec = j->cpu_quota_per_sec_usec,
         };
@@ -463,7 +469,7 @@ static void job_after_compile(RunnerJob *j) {
         Runner *r = j->runner;
         int k;
 
-        if (MAX(r->config.compile_memory_max, j->memory_max) == j->memory_max) {
+        if (j->compile_memory_max <= j->memory_max) {
                 job_start_run(j);
                 return;
         }
@@ -802,10 +808,13 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         j->handler = handler;
         j->userdata = userdata;
         j->timeout_usec = spec->timeout_usec;
-        j->memory_max = MIN(spec->memory_max ?: UINT64_MAX, r->config.memory_max);
         j->tasks_max = MIN(spec->tasks_max ?: UINT64_MAX, r->config.tasks_max);
         j->cpu_quota_per_sec_usec = MIN(spec->cpu_quota_per_sec_usec ?: UINT64_MAX, r->config.cpu_quota_per_sec_usec);
         j->compile_timeout_usec = spec->compile_timeout_usec;
+        /* A job may ask for less memory than the server gives, never more. */
+        j->memory_max = spec->memory_max > 0 ? MIN(spec->memory_max, r->config.memory_max) : r->config.memory_max;
+        j->compile_memory_max = spec->compile_memory_max > 0 ? MIN(spec->compile_memory_max, r->config.compile_memory_max)
+                                                             : r->config.compile_memory_max;
         j->entry_step = j->unpack_step = j->pack_step = j->compile_step = -1;
         j->result.exit_code = -1;
         j->process = (SandboxProcess) { .pid = 0, .pidfd = -EBADF, .control_fd = -EBADF, .report_fd = -EBADF };
@@ -878,6 +887,11 @@ const char *runner_job_id(const RunnerJob *j) {
 
 const RunnerResult *runner_job_result(const RunnerJob *j) {
         return j->state == RUNNER_JOB_FINISHED ? &j->result : NULL;
+}
+
+void runner_job_set_output_handler(RunnerJob *j, runner_output_handler_t handler, void *userdata) {
+        j->output_handler = handler;
+        j->output_userdata = userdata;
 }
 
 const CappedBuffer *runner_job_stdout(const RunnerJob *j) {

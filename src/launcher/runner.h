@@ -117,11 +117,13 @@ typedef struct RunnerJobSpec {
         size_t n_tests;                 /* then timeout_usec caps all cases together */
         uint64_t test_cpu_limit_sec;    /* each case's CPU limit (RLIMIT_CPU) */
         uint64_t test_wall_limit_usec;  /* each case's wall clock limit */
+        uint64_t memory_max;            /* lowers the run's MemoryMax; 0: the runner's */
+        uint64_t compile_memory_max;    /* lowers the compile's; 0: the runner's */
+        /* 0: the runner's own. A request may lower them, never raise them. */
+        uint64_t tasks_max, cpu_quota_per_sec_usec;
         /* runner.c only (runner-client.c makes its own): where the program's stdout and stderr go,
          * taken; -EBADF for pipes the runner reads itself. */
         int stdout_fd, stderr_fd;
-        /* 0: the runner's own limits. A request may lower them, never raise them. */
-        uint64_t memory_max, tasks_max, cpu_quota_per_sec_usec;
 } RunnerJobSpec;
 
 /* Called when a job becomes RUNNING and when it is FINISHED. The handler may free the job. */
@@ -172,6 +174,12 @@ uint64_t runner_job_wall_usec(const RunnerJob *j);
 /* Ends the job now; it finishes with reason `reason` (timeout or signal). */
 int runner_job_kill(RunnerJob *j, JobReason reason);
 int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec);
+
+/* Live output: called with what the job writes to stdout (fd 1) or stderr (fd 2) as it arrives, also past
+ * output_limit (the buffers above stop there; the handler sees everything). The handler must not free the
+ * job. NULL stops it. */
+typedef void (*runner_output_handler_t)(RunnerJob *j, int fd, const void *data, size_t len, void *userdata);
+void runner_job_set_output_handler(RunnerJob *j, runner_output_handler_t handler, void *userdata);
 
 /* Monotonic timestamps of a job's milestones, for the debug timeline. */
 typedef struct RunnerTimeline {

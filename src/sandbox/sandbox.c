@@ -10,6 +10,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "sandbox-wire.h"
 #include "sandbox.h"
@@ -325,6 +328,11 @@ int sandbox_spawn(SandboxPlan *plan, const char *init_path, SandboxProcess *ret)
                     &a, &pidfd);
         r = -errno;
         (void) sigprocmask(SIG_SETMASK, &saved, NULL);
+#ifdef __SANITIZE_ADDRESS__
+        /* The child's instrumented frames poisoned parts of `stack` and never unwound (it exec'd): clear
+         * that, or AddressSanitizer blames whatever later reuses this stack. */
+        __asan_unpoison_memory_region(stack, sizeof(stack));
+#endif
         if (pid < 0)
                 return r;
         if (a.error != 0) {

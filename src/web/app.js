@@ -67,11 +67,12 @@ const els = {
   stdin: $('stdin'), stdinBox: $('stdin-box'), status: $('status'), output: $('output'),
   notice: $('notice'), noticeTitle: $('notice-title'), noticeText: $('notice-text'),
   cpu: $('metric-cpu'), memory: $('metric-memory'), wall: $('metric-wall'),
-  budget: $('budget'), budgetValue: $('budget-value'),
+  budget: $('budget'), budgetValue: $('budget-value'), receipt: $('receipt'),
 };
 
 const state = {
   busy: false,
+  abort: null,             // stops the running job: the server ends a job whose client leaves
   waitUntil: 0,            // no runs before this time (ms), after a 429 or 503
   waitTimer: null,
   tabLeavesEditor: false,  // after Esc, Tab moves focus instead of indenting
@@ -307,6 +308,95 @@ function streamBlock(name, text) {
   return section;
 }
 
+// ---- live output: server-sent events from POST /run ----
+
+// The stream blocks being filled, stdout before stderr as in the final view.
+function liveAppend(live, name, text) {
+  if (!live[name]) {
+    live[name] = streamBlock(name, '');
+    if (!live.started) {
+      live.started = true;
+      els.output.replaceChildren();
+    }
+    if (name === 'stdout' && live.stderr) els.output.insertBefore(live.stdout, live.stderr);
+    else els.output.append(live[name]);
+  }
+  const block = live[name];
+  const pre = block.querySelector('pre');
+  pre.textContent += text;
+  live.bytes[name] += new TextEncoder().encode(text).length;
+  block.querySelector('.stream-size').textContent = formatBytes(live.bytes[name]);
+}
+
+// Reads "event: NAME\ndata: JSON\n\n" blocks as they arrive and hands each to onEvent(name, data).
+async function readEvents(response, onEvent) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = 'message';
+      let data = '';
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) name = line.slice(7);
+        else if (line.startsWith('data: ')) data += line.slice(6);
+      }
+      onEvent(name, data);
+    }
+  }
+}
+
+// ---- receipts: checked here, with the server's public key, by the browser's own Ed25519 ----
+
+function base64Bytes(text) {
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
+async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// 'verified' when the signature holds and the receipt is about this job and this stdout.
+async function checkReceipt(result) {
+  const receipt = result.receipt;
+  if (!receipt || !/^[0-9a-f]{32}$/.test(receipt.key_id || '')) return 'none';
+  try {
+    const response = await fetch(`/receipt-key/${receipt.key_id}`);
+    if (!response.ok) return 'unverified';
+    const pem = await response.text();
+    const der = base64Bytes(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''));
+    const key = await crypto.subtle.importKey('spki', der, { name: 'Ed25519' }, false, ['verify']);
+    const payload = base64Bytes(receipt.payload);
+    const ok = await crypto.subtle.verify({ name: 'Ed25519' }, key, base64Bytes(receipt.signature), payload);
+    if (!ok) return 'invalid';
+    const facts = JSON.parse(new TextDecoder().decode(payload));
+    const stdout = await sha256Hex(new TextEncoder().encode(result.stdout || ''));
+    return facts.job_id === result.job_id && facts.outputs.stdout.sha256 === stdout ? 'verified' : 'invalid';
+  } catch {
+    return 'unverified';        // a browser without Ed25519, or no connection
+  }
+}
+
+async function showReceipt(result) {
+  const verdict = await checkReceipt(result);
+  const text = { verified: '✓ Verified', invalid: '✗ Receipt invalid', unverified: 'Signed' }[verdict];
+  els.receipt.hidden = !text;
+  els.receipt.dataset.state = verdict;
+  els.receipt.textContent = text || '';
+  els.receipt.title = verdict === 'verified'
+    ? `Signed receipt checked in this browser: key ${result.receipt.key_id}` : 'The run has a signed receipt';
+}
+
 function showResult(result) {
   const [kind, text] = describeEnd(result);
   setStatus(kind, text);
@@ -332,6 +422,7 @@ function showResult(result) {
     blocks.push(p);
   }
   els.output.replaceChildren(...blocks);
+  showReceipt(result);
 }
 
 // ---- notices, rate limits, budget ----
@@ -397,9 +488,14 @@ function startWait(seconds, title, message) {
 
 function updateRunButton() {
   const waiting = Date.now() < state.waitUntil;
-  els.run.disabled = state.busy || waiting || els.language.disabled;
+  // While a job runs the button stops it.
+  els.run.disabled = !state.busy && (waiting || els.language.disabled);
   els.run.dataset.busy = String(state.busy);
-  if (!waiting) els.runLabel.textContent = state.busy ? 'Running' : 'Run';
+  if (!waiting || state.busy) els.runLabel.textContent = state.busy ? 'Stop' : 'Run';
+}
+
+function stop() {
+  if (state.abort) state.abort.abort();
 }
 
 // ---- running ----
@@ -418,10 +514,13 @@ async function errorText(response) {
 async function run() {
   if (state.busy || Date.now() < state.waitUntil || els.language.disabled) return;
   state.busy = true;
+  state.abort = new AbortController();
   updateRunButton();
   hideNotice();
+  els.receipt.hidden = true;
   setStatus('running', 'Running…');
   els.output.setAttribute('aria-busy', 'true');
+  const live = { started: false, bytes: { stdout: 0, stderr: 0 } };
 
   const body = { code: els.code.value, interpreter: currentLanguage() };
   if (els.stdin.value) body.stdin = els.stdin.value;
@@ -431,10 +530,15 @@ async function run() {
     try {
       response = await fetch('/run', {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
         body: JSON.stringify(body),
+        signal: state.abort.signal,
       });
-    } catch {
+    } catch (error) {
+      if (error.name === 'AbortError') {
+        setStatus('failed', 'Stopped');
+        return;
+      }
       setStatus('error', 'No connection');
       showNotice('error', 'Cannot reach the server', 'Check your connection and that the sandrun service is running.');
       return;
@@ -458,15 +562,29 @@ async function run() {
 
     let result;
     try {
-      result = await response.json();
-    } catch {
+      if ((response.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
+        await readEvents(response, (name, data) => {
+          if (name === 'stdout' || name === 'stderr') liveAppend(live, name, JSON.parse(data).text);
+          else if (name === 'result') result = JSON.parse(data);
+        });
+      } else {
+        result = await response.json();
+      }
+      if (!result) throw new Error('no result');
+    } catch (error) {
+      if (error.name === 'AbortError') {
+        // Leaving ends the job on the server; what it printed so far stays on screen.
+        setStatus('failed', 'Stopped');
+        return;
+      }
       setStatus('error', 'Bad answer');
-      showNotice('error', 'The server sent an answer this page cannot read', 'Expected JSON from POST /run.');
+      showNotice('error', 'The server sent an answer this page cannot read', 'Expected events or JSON from POST /run.');
       return;
     }
     showResult(result);
   } finally {
     state.busy = false;
+    state.abort = null;
     els.output.removeAttribute('aria-busy');
     updateRunButton();
   }
@@ -514,7 +632,7 @@ function init() {
     updateGutter();
     els.code.focus();
   });
-  els.run.addEventListener('click', run);
+  els.run.addEventListener('click', () => (state.busy ? stop() : run()));
 
   // Ctrl+Enter (Cmd+Enter on a Mac) runs from anywhere on the page.
   document.addEventListener('keydown', (event) => {

@@ -181,37 +181,72 @@ rm -f t.tmpl ca.key
 '''
 
 
-def host_units(n, service_text, options=None):
+def edited(text, edits, what):
+    for old, new in edits:
+        if old not in text:
+            raise AssertionError('the installed %s has no %r any more; update this test' % (what, old))
+        text = text.replace(old, new, 1)
+    return text
+
+
+def host_units(n, installed, options=None):
     """The units of host n: its two sockets, and sandrun.service as installed, renamed and given its
-    node name, slice, runtime directory and certificate."""
-    sockets = {
+    node name, slice, runtime directory and certificate. installed: {unit name: text} of the installed
+    units. Where jobs are started by a runner daemon of their own (sandrun-runner.service), each host
+    gets its own runner too, with the host's slice."""
+    units = {
         'sandrun-%s.socket' % n: '[Socket]\nListenStream=127.0.0.1:%d\nFileDescriptorName=https\n'
                                  'Service=sandrun-%s.service\nBacklog=1024\n' % (HOST_PORT[n], n),
         'sandrun-%s-agent.socket' % n: '[Socket]\nListenStream=127.0.0.1:%d\nFileDescriptorName=agent\n'
                                        'Service=sandrun-%s.service\n' % (AGENT_PORT[n], n),
     }
-    text = service_text
+    text = installed['sandrun.service']
     exec_start = re.search(r'^ExecStart=(.*)$', text, re.M)
-    edits = [
+    extra = ['--slice', 'sandrun-%s.slice' % n]
+    if 'sandrun-runner.service' in installed:
+        runner_socket = '/run/sandrun-runner-%s/socket' % n
+        extra = ['--runner-socket', runner_socket]
+        text = text.replace('sandrun-runner.socket', 'sandrun-runner-%s.socket' % n)
+        sock = installed['sandrun-runner.socket']
+        listen = re.search(r'^Listen\w+=(.*)$', sock, re.M)
+        units['sandrun-runner-%s.socket' % n] = edited(sock, [
+            (listen.group(0) if listen else 'Listen', listen.group(0).replace(listen.group(1), runner_socket)
+             + '\nService=sandrun-runner-%s.service' % n if listen else '')], 'sandrun-runner.socket')
+        runner = installed['sandrun-runner.service']
+        runner_exec = re.search(r'^ExecStart=(.*)$', runner, re.M)
+        units['sandrun-runner-%s.service' % n] = edited(runner.replace(
+            'sandrun-runner.socket', 'sandrun-runner-%s.socket' % n), [
+            (runner_exec.group(0) if runner_exec else 'ExecStart=',
+             'ExecStart=%s --slice sandrun-%s.slice' % (runner_exec.group(1) if runner_exec else '', n))],
+            'sandrun-runner.service')
+    units['sandrun-%s.service' % n] = edited(text, [
         ('Requires=sandrun.socket', 'Requires=sandrun-%s.socket sandrun-%s-agent.socket' % (n, n)),
         ('After=sandrun.socket', 'After=sandrun-%s.socket sandrun-%s-agent.socket' % (n, n)),
         ('RuntimeDirectory=sandrun\n', 'RuntimeDirectory=sandrun-%s\n' % n),
         (exec_start.group(0) if exec_start else 'ExecStart=',
-         'ExecStart=%s --node-name %s --slice sandrun-%s.slice %s\n'
+         'ExecStart=%s --node-name %s %s %s\n'
          'LoadCredential=tls.crt:%s/%s.crt\nLoadCredential=tls.key:%s/%s.key'
-         % (exec_start.group(1) if exec_start else '', n, n, ' '.join(options or HOST_OPTIONS),
+         % (exec_start.group(1) if exec_start else '', n, ' '.join(extra), ' '.join(options or HOST_OPTIONS),
             STATE, n, STATE, n)),
-    ]
-    for old, new in edits:
-        if old not in text:
-            raise AssertionError('the installed sandrun.service has no %r any more; update this test' % old)
-        text = text.replace(old, new, 1)
-    sockets['sandrun-%s.service' % n] = text
-    return sockets
+    ], 'sandrun.service')
+    return units
 
 
 def host_units_all():
-    return ['sandrun-%s%s' % (n, s) for n in NODES for s in ('.socket', '-agent.socket', '.service')]
+    return ['sandrun-%s%s' % (n, s) for n in NODES for s in ('.socket', '-agent.socket', '.service')] + \
+        ['sandrun-runner-%s%s' % (n, s) for n in NODES for s in ('.socket', '.service')]
+
+
+def installed_units():
+    """{name: text} of sandrun's installed units that the hosts' units are made from."""
+    out = {}
+    for name in ('sandrun.service', 'sandrun-runner.service', 'sandrun-runner.socket'):
+        path = container_out('systemctl', 'show', '-p', 'FragmentPath', '--value', name)
+        if path:
+            out[name] = container_out('cat', path) + '\n'
+    if 'sandrun.service' not in out:
+        raise AssertionError('no sandrun.service installed in the container')
+    return out
 
 
 def start_host(n):
@@ -229,10 +264,9 @@ def up(options=None):
     down()
     container('sh', '-c', 'mkdir -p %s && chmod 700 %s' % (STATE, STATE))
     container('sh', '-s', STATE, ' '.join(NODES), input=CERTS)
-    fragment = container_out('systemctl', 'show', '-p', 'FragmentPath', '--value', 'sandrun.service')
-    service_text = container_out('cat', fragment) + '\n'
+    installed = installed_units()
     for n in NODES:
-        for name, text in host_units(n, service_text, options).items():
+        for name, text in host_units(n, installed, options).items():
             container('sh', '-c', 'cat > /run/systemd/system/%s' % name, input=text)
     container('systemctl', 'daemon-reload')
     for n in NODES:

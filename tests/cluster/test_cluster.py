@@ -222,6 +222,7 @@ class ClusterTest(unittest.TestCase):
                 interpreter='python', source=mover)
         self.assertEqual(r.status, 200, r)
         spent_budget = budget(mover)
+        held = self.batch_job(mover)
         load = ct.Load(CLIENTS).start()
         time.sleep(4)
         t_stop = time.monotonic()
@@ -246,6 +247,9 @@ class ClusterTest(unittest.TestCase):
         note('host %s left: %d of 16 addresses moved (all of them its own: %s)', victim, len(moved),
              all(before[a] == victim for a in moved))
         self.assertEqual(moved, sorted(self.clients_of(victim)))
+        # Its jobs are lost; their ids now lead nowhere in particular and get the usual 404.
+        r = request('GET', '/status/' + held, source=OTHER)
+        self.assertEqual((r.status, r.json()), (404, {'error': 'no such job'}))
         # What a move costs in fairness: the client starts afresh on its new host, up to one budget.
         fresh_budget = budget(mover)
         note('a client of %s had %.1f CPU-s of budget left there, %.1f on its new host %s (budget %.1f)',
@@ -299,6 +303,35 @@ class ClusterTest(unittest.TestCase):
             self.assertEqual(p.stdout, 'hi\n')
             with open(os.path.join(d, 'got', 'out', 'r.txt')) as f:
                 self.assertEqual(f.read(), 'cluster\n')
+
+    def test_9_live_output_streams_through_haproxy(self):
+        import http.client
+        import json
+        from sandrun_test import tls_context
+        conn = http.client.HTTPSConnection('127.0.0.1', ct.PROXY_PORT, context=tls_context(), timeout=30,
+                                           source_address=(client(70), 0))
+        code = 'import time\nprint("first", flush=True)\ntime.sleep(3)\nprint("second")\n'
+        t0 = time.monotonic()
+        try:
+            conn.request('POST', '/run', json.dumps({'code': code, 'interpreter': 'python'}),
+                         {'Content-Type': 'application/json', 'Accept': 'text/event-stream'})
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertTrue(r.getheader('Content-Type', '').startswith('text/event-stream'))
+            first = None
+            for line in iter(r.readline, b''):
+                if first is None and line.startswith(b'data: {"text"') and b'first' in line:
+                    first = time.monotonic() - t0
+                if line.startswith(b'data: {"job_id"'):
+                    result = json.loads(line[6:])
+                    break
+        finally:
+            conn.close()
+        # The first line arrives while the program sleeps: HAProxy passes events on as they come.
+        note('live output through HAProxy: first event after %.2f s of a 3 s job', first)
+        self.assertLess(first, 2.5)
+        self.assertEqual((result['status'], result['stdout']), ('completed', 'first\nsecond\n'))
+        node_of(result['job_id'])
 
 
 if __name__ == '__main__':

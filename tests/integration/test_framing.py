@@ -43,6 +43,10 @@ CASES = {
         b'GET /languages HTTP/1.1\nHost: x\r\n\r\n',
     'bare-lf-between-fields':
         b'GET /languages HTTP/1.1\r\nHost: x\nX-A: 1\r\n\r\n',
+    'bare-lf-ending-the-head':
+        b'GET /languages HTTP/1.1\r\nHost: x\r\n\n',
+    'bare-lf-ending-a-post-head':
+        b'POST /run?lang=sh HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\nexit\n',
 }
 
 

@@ -18,9 +18,12 @@ import jsonschema
 from sandrun_test import (PORT, ExtraDaemon, HERE, SandrunTestCase, main, read_response, request, tls_context,
                           wait_until)
 
+JSON = {'Content-Type': 'application/json'}
 SOURCE = os.path.join(HERE, '..', '..', 'src', 'api', 'openapi.json')
 # Statuses the document lists that no test can provoke on a healthy daemon, and why.
 UNREACHABLE = {
+    ('/api/v2/execute', 'post', '500'): 'the job could not be created (out of memory)',
+    ('/api/v2/piston/execute', 'post', '500'): 'the job could not be created (out of memory)',
     ('/run', 'post', '500'): 'the job could not be created (out of memory)',
     ('/submit', 'post', '500'): 'the job could not be created (out of memory)',
     ('/healthz', 'get', '503'): 'the runner is not usable',
@@ -105,6 +108,21 @@ class OpenApi(SandrunTestCase):
         self.check(request('POST', '/run', b'', {'Content-Type': 'text/plain'}), '/run', 'post', 400)
         self.check(request('POST', '/run', '{"code":', {'Content-Type': 'application/json'}), '/run', 'post', 400)
         self.check(announced(PORT, '/run', (1 << 20) + 1, 'text/plain'), '/run', 'post', 413)
+        # A compiled language with test cases, where the server has one.
+        if any(l['name'] == 'c' for l in request('GET', '/languages').json()['languages']):
+            code = '#include <stdio.h>\nint main(void) { int a, b; scanf("%d %d", &a, &b); printf("%d\\n", a + b); }\n'
+            r = self.check(request('POST', '/run', json.dumps({'lang': 'c', 'code': code, 'tests': [
+                {'stdin': '1 2', 'expected_output': '3'}, {'stdin': '1 1', 'expected_output': '3'}]}),
+                {'Content-Type': 'application/json'}), '/run', 'post', 200)
+            self.assertEqual([t['verdict'] for t in r.json()['tests']], ['accepted', 'wrong_answer'])
+            self.validator({'$ref': '#/components/schemas/ReceiptPayload'}).validate(
+                json.loads(base64.b64decode(r.json()['receipt']['payload'])))
+        # Live output, as server-sent events: the content type is listed, and its result event is a RunResult.
+        r = request('POST', '/run?lang=python&stream=1', 'print(4)', {'Content-Type': 'text/plain'})
+        self.assertEqual((r.status, r.content_type), (200, 'text/event-stream'))
+        self.schema_of('/run', 'post', 200, 'text/event-stream')
+        result = r.text.split('event: result\ndata: ', 1)[1].split('\n', 1)[0]
+        self.validator(self.schema_of('/run', 'post', 200)).validate(json.loads(result))
         # Another method: listed under the one operation, POST.
         self.check(request('GET', '/run'), '/run', 'post', 405)
 
@@ -139,6 +157,20 @@ class OpenApi(SandrunTestCase):
         self.check(request('POST', '/submit', body, headers), '/submit', 'post', 400)
         self.check(request('GET', '/submit'), '/submit', 'post', 405)
 
+    def test_piston(self):
+        for prefix in ('/api/v2', '/api/v2/piston'):
+            self.check(request('GET', prefix + '/runtimes'), prefix + '/runtimes', 'get', 200)
+            self.check(request('POST', prefix + '/runtimes', b''), prefix + '/runtimes', 'get', 405)
+            for files, code in (([{'content': 'print(1)'}], 0), ([{'content': 'import sys; sys.exit(3)'}], 3)):
+                r = self.check(request('POST', prefix + '/execute', json.dumps({'language': 'python', 'version': '*',
+                                                                                'files': files}), JSON),
+                               prefix + '/execute', 'post', 200)
+                self.assertEqual(r.json()['run']['code'], code)
+            self.check(request('POST', prefix + '/execute', json.dumps({'language': 'cobol', 'version': '*',
+                                                                        'files': [{'content': 'x'}]}), JSON),
+                       prefix + '/execute', 'post', 400)
+            self.check(request('GET', prefix + '/execute'), prefix + '/execute', 'post', 405)
+
     def test_small_endpoints(self):
         self.check(request('GET', '/languages'), '/languages', 'get', 200)
         self.check(request('POST', '/languages', b''), '/languages', 'get', 405)
@@ -156,7 +188,9 @@ class OpenApi(SandrunTestCase):
     def test_refusals_and_origins(self):
         with ExtraDaemon('--cors-origin', 'https://docs.example.org', '--max-running-per-ip', '1',
                          '--max-queued-per-ip', '1', '--max-running', '1', '--max-queued', '2') as d:
-            for path, method in (('/run', 'post'), ('/submit', 'post'), ('/status/{id}', 'get'), ('/logs/{id}', 'get'),
+            for path, method in (('/api/v2/runtimes', 'get'), ('/api/v2/piston/runtimes', 'get'),
+                                 ('/api/v2/execute', 'post'), ('/api/v2/piston/execute', 'post'),
+                                 ('/run', 'post'), ('/submit', 'post'), ('/status/{id}', 'get'), ('/logs/{id}', 'get'),
                                  ('/outputs/{id}', 'get'), ('/download/{id}', 'get'), ('/languages', 'get'),
                                  ('/healthz', 'get'), ('/receipt-key/{key_id}', 'get'), ('/openapi.json', 'get')):
                 r = d.request(method.upper(), path.replace('{id}', '0' * 32).replace('{key_id}', '0' * 32),
@@ -171,6 +205,10 @@ class OpenApi(SandrunTestCase):
                 t.start()
                 time.sleep(0.5)
             self.check(d.request('POST', '/run', sleeper, {'Content-Type': 'application/json'}), '/run', 'post', 429)
+            for prefix in ('/api/v2', '/api/v2/piston'):
+                self.check(d.request('POST', prefix + '/execute', json.dumps({'language': 'python', 'version': '*',
+                                                                              'files': [{'content': 'print(1)'}]}),
+                                     {'Content-Type': 'application/json'}), prefix + '/execute', 'post', 429)
             body, headers = multipart([('manifest', None, b'{"entrypoint": "a.py"}'), ('a.py', 'a.py', b'print(1)')])
             self.check(d.request('POST', '/submit', body, headers), '/submit', 'post', 429)
             for t in threads:
@@ -184,6 +222,10 @@ class OpenApi(SandrunTestCase):
                 t.start()
                 time.sleep(0.5)
             self.check(d.request('POST', '/run', sleeper, {'Content-Type': 'application/json'}), '/run', 'post', 503)
+            for prefix in ('/api/v2', '/api/v2/piston'):
+                self.check(d.request('POST', prefix + '/execute', json.dumps({'language': 'python', 'version': '*',
+                                                                              'files': [{'content': 'print(1)'}]}),
+                                     {'Content-Type': 'application/json'}), prefix + '/execute', 'post', 503)
             body, headers = multipart([('manifest', None, b'{"entrypoint": "a.py"}'), ('a.py', 'a.py', b'print(1)')])
             self.check(d.request('POST', '/submit', body, headers), '/submit', 'post', 503)
             for t in threads:
