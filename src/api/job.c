@@ -33,6 +33,7 @@ struct Job {
         char **argv, **envp, **output_patterns, **compile_argv;
         int test_stdin_fds[RUNNER_TESTS_MAX];
         char *code_name;
+        JudgeSpec *judge;               /* its test cases' expectations, to judge them once it ran */
 
         RunnerJob *runner_job;
         RunnerResult launch_failure;    /* when the runner refused to start it at all */
@@ -177,6 +178,7 @@ Job *job_free(Job *j) {
         strv_free(j->output_patterns);
         strv_free(j->compile_argv);
         free(j->code_name);
+        judge_spec_free(j->judge);
         free(j->interpreter);
         free(j);
         /* A slot opened. */
@@ -474,6 +476,15 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         *ret = TAKE_PTR(j);
         manager_start_queued(m);
         return 0;
+}
+
+void job_set_judge(Job *j, JudgeSpec *judge) {
+        judge_spec_free(j->judge);
+        j->judge = judge;
+}
+
+const JudgeSpec *job_judge(const Job *j) {
+        return j->judge;
 }
 
 void job_set_done_handler(Job *j, job_handler_t handler, void *userdata) {

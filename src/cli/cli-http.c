@@ -24,6 +24,8 @@ typedef struct Transfer {
         HttpResponse *response;
         size_t allocated;
         int fd;                         /* where a 2xx body goes, or -EBADF to keep it in memory */
+        http_chunk_t chunk;             /* where a 2xx event stream goes as it arrives, if set */
+        void *chunk_userdata;
         int write_error;                /* why a write callback stopped the transfer */
 } Transfer;
 
@@ -144,6 +146,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
 
         long status = 0;
         curl_easy_getinfo(t->client->curl, CURLINFO_RESPONSE_CODE, &status);
+        bool events = t->response->content_type && strneq(t->response->content_type, "text/event-stream", 17);
+        if (t->chunk && events && status >= 200 && status < 300) {
+                int r = t->chunk(data, n, t->chunk_userdata);
+                if (r < 0) {
+                        t->write_error = r;
+                        return 0;
+                }
+                return n;
+        }
         if (t->fd >= 0 && status >= 200 && status < 300) {
                 for (size_t done = 0; done < n;) {
                         ssize_t w = write(t->fd, data + done, n - done);
@@ -314,13 +325,22 @@ int http_get_to_fd(HttpClient *c, const char *path, int fd, HttpResponse **ret) 
 }
 
 int http_post_json(HttpClient *c, const char *path, const char *json, HttpResponse **ret) {
+        return http_post_json_events(c, path, json, NULL, NULL, ret);
+}
+
+int http_post_json_events(HttpClient *c, const char *path, const char *json, http_chunk_t chunk, void *userdata,
+                          HttpResponse **ret) {
         _cleanup_(transfer_done) Transfer t = {};
         int r = begin(c, path, &t);
         if (r < 0)
                 return r;
+        t.chunk = chunk;
+        t.chunk_userdata = userdata;
 
-        static const char *const lines[] = {
-                "Content-Type: application/json", "Accept: application/json", "Expect:"
+        const char *const lines[] = {
+                "Content-Type: application/json",
+                chunk ? "Accept: text/event-stream, application/json" : "Accept: application/json",
+                "Expect:"
         };
         _cleanup_(curl_slist_freep) struct curl_slist *headers = NULL;
         r = header_list(lines, ELEMENTSOF(lines), &headers);

@@ -47,6 +47,11 @@ const char *http_client_error(const HttpClient *c);
  */
 int http_get(HttpClient *c, const char *path, HttpResponse **ret);
 int http_post_json(HttpClient *c, const char *path, const char *json, HttpResponse **ret);
+/* The same, asking for server-sent events: a 2xx text/event-stream body goes to chunk as it arrives
+ * (a negative return stops the transfer and is returned); any other body is kept as usual. */
+typedef int (*http_chunk_t)(const char *data, size_t n, void *userdata);
+int http_post_json_events(HttpClient *c, const char *path, const char *json, http_chunk_t chunk, void *userdata,
+                          HttpResponse **ret);
 
 /* A multipart/form-data upload of one archive part and a "manifest" part holding JSON. */
 int http_post_archive(HttpClient *c, const char *path, const void *archive, size_t size,

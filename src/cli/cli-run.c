@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <json-c/json.h>
 
+#include "cli-events.h"
 #include "cli-exit.h"
 #include "cli-json.h"
 #include "cli-lang.h"
@@ -36,6 +38,52 @@ static void write_all(FILE *f, const char *data, size_t size) {
         if (size > 0)
                 fwrite(data, 1, size, f);
         fflush(f);
+}
+
+/* A /run answered with live output: the events parsed so far, and how much of each stream was printed. */
+typedef struct LiveRun {
+        EventParser parser;
+        size_t printed[2];              /* stdout, stderr */
+        char *result;                   /* the result event's data, the usual JSON answer */
+        size_t result_len;
+} LiveRun;
+
+static void live_run_done(LiveRun *l) {
+        event_parser_done(&l->parser);
+        free(l->result);
+}
+
+static int on_event(const char *name, const char *data, size_t len, void *userdata) {
+        LiveRun *l = userdata;
+        bool out = streq(name, "stdout");
+
+        if (out || streq(name, "stderr")) {
+                _cleanup_(json_putp) struct json_object *o = NULL;
+                struct json_object *text = NULL;        /* borrowed from o */
+                json_tokener *tok = json_tokener_new_ex(4);
+                if (!tok)
+                        return -ENOMEM;
+                o = json_tokener_parse_ex(tok, data, (int) len);
+                json_tokener_free(tok);
+                if (!o || !json_object_object_get_ex(o, "text", &text) || !json_object_is_type(text, json_type_string))
+                        return -EBADMSG;
+                size_t n = (size_t) json_object_get_string_len(text);
+                write_all(out ? stdout : stderr, json_object_get_string(text), n);
+                l->printed[out ? 0 : 1] += n;
+                return 0;
+        }
+        if (streq(name, "result")) {
+                free(l->result);
+                l->result = strndup(data, len);
+                l->result_len = len;
+                return l->result ? 0 : -ENOMEM;
+        }
+        return 0;               /* "dropped", and whatever later servers add */
+}
+
+static int on_chunk(const char *data, size_t n, void *userdata) {
+        LiveRun *l = userdata;
+        return event_parser_feed(&l->parser, data, n, on_event, l);
 }
 
 int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_reply) {
@@ -81,17 +129,25 @@ int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_re
                 return report_transport_error(c, r);
 
         _cleanup_(http_response_freep) HttpResponse *response = NULL;
-        r = http_post_json(c, "/run", json, &response);
+        _cleanup_(live_run_done) LiveRun live = {};
+        r = http_post_json_events(c, "/run", json, on_chunk, &live, &response);
+        if (r == -EBADMSG)
+                return report_bad_answer(c, "POST /run");
         r = report_request(c, r, response);
         if (r != 0)
                 return r;
 
+        /* Live output was printed as it came; an older server's JSON answer is printed now. */
         _cleanup_(job_reply_freep) JobReply *j = NULL;
-        if (job_reply_parse(response->body, response->size, &j) < 0)
+        bool streamed = live.result != NULL;
+        if (streamed ? job_reply_parse(live.result, live.result_len, &j) < 0
+                     : job_reply_parse(response->body, response->size, &j) < 0)
                 return report_bad_answer(c, "POST /run");
-
-        write_all(stdout, j->stdout_data, j->stdout_size);
-        write_all(stderr, j->stderr_data, j->stderr_size);
+        /* What the server could not stream to us (it drops events for a client that falls behind). */
+        if (j->stdout_size > live.printed[0])
+                write_all(stdout, j->stdout_data + live.printed[0], j->stdout_size - live.printed[0]);
+        if (j->stderr_size > live.printed[1])
+                write_all(stderr, j->stderr_data + live.printed[1], j->stderr_size - live.printed[1]);
         report_job_end(j, response, a->metrics);
 
         int saved = cli_save_receipt(a->receipt_file, j->receipt);

@@ -192,6 +192,24 @@ else
         check "submit --receipt saves a receipt that verifies" 0 '^VALID: receipt of job [0-9a-f]{32}.* \(python, completed\)'
 fi
 
+# Live output: the first line is printed while the program still sleeps, and the exit code follows.
+printf 'import time\nprint("early", flush=True)\ntime.sleep(3)\nprint("late")\nraise SystemExit(5)\n' > live.py
+t0=$EPOCHREALTIME
+{ "$cli" "${server[@]}" live.py; echo "rc=$?"; } | {
+        read -r first
+        t1=$EPOCHREALTIME
+        echo "$first" > live-first.txt
+        echo $(( (${t1/./} - ${t0/./}) / 1000 )) > live-ms.txt
+        cat > live-rest.txt
+}
+first=$(cat live-first.txt) ms=$(cat live-ms.txt) rest=$(cat live-rest.txt)
+if [ "$first" = early ] && [ "$ms" -lt 2500 ] && [ "$rest" = "late
+rc=5" ]; then
+        pass "output is printed as the program writes it (first line after $ms ms of a 3 s run)"
+else
+        fail "live output: first '$first' after $ms ms, then '$rest'"
+fi
+
 # Signed receipts: saved by --receipt, checked by `sandrun verify` against the server's key or a given one.
 printf 'import sys\nprint("receipt " + sys.argv[1])\nprint("to stderr", file=sys.stderr)\n' > rcpt.py
 "$cli" "${server[@]}" --receipt receipt.json rcpt.py arg1 >rcpt-out.txt 2>rcpt-err.txt

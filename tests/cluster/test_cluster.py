@@ -304,6 +304,35 @@ class ClusterTest(unittest.TestCase):
             with open(os.path.join(d, 'got', 'out', 'r.txt')) as f:
                 self.assertEqual(f.read(), 'cluster\n')
 
+    def test_9_live_output_streams_through_haproxy(self):
+        import http.client
+        import json
+        from sandrun_test import tls_context
+        conn = http.client.HTTPSConnection('127.0.0.1', ct.PROXY_PORT, context=tls_context(), timeout=30,
+                                           source_address=(client(70), 0))
+        code = 'import time\nprint("first", flush=True)\ntime.sleep(3)\nprint("second")\n'
+        t0 = time.monotonic()
+        try:
+            conn.request('POST', '/run', json.dumps({'code': code, 'interpreter': 'python'}),
+                         {'Content-Type': 'application/json', 'Accept': 'text/event-stream'})
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertTrue(r.getheader('Content-Type', '').startswith('text/event-stream'))
+            first = None
+            for line in iter(r.readline, b''):
+                if first is None and line.startswith(b'data: {"text"') and b'first' in line:
+                    first = time.monotonic() - t0
+                if line.startswith(b'data: {"job_id"'):
+                    result = json.loads(line[6:])
+                    break
+        finally:
+            conn.close()
+        # The first line arrives while the program sleeps: HAProxy passes events on as they come.
+        note('live output through HAProxy: first event after %.2f s of a 3 s job', first)
+        self.assertLess(first, 2.5)
+        self.assertEqual((result['status'], result['stdout']), ('completed', 'first\nsecond\n'))
+        node_of(result['job_id'])
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

@@ -26,7 +26,7 @@ URL = os.environ.get('SANDRUN_URL', 'https://127.0.0.1:8443').rstrip('/')
 CONTAINER = os.environ.get('SANDRUN_CONTAINER', os.path.join(HERE, '..', 'container', 'sandrun-container'))
 INTERPRETERS = ('python', 'bash', 'sh', 'node', 'perl')
 # The compilers the container installs (tests/container/lib.sh); /languages offers them too.
-COMPILED = ('c', 'c++', 'java')
+COMPILED = ('c', 'c++', 'java', 'go', 'rust')
 JOB_ID_RE = re.compile(r'^[0-9a-f]{32}$')
 SCOPE_RE = re.compile(r'^sandrun-job-([0-9a-f]{32})\.scope$')
 
