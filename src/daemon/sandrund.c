@@ -884,6 +884,7 @@ static int run(int argc, char **argv) {
                 .cpus = (unsigned) MAX(opts.cpu_quota / USEC_PER_SEC, (uint64_t) 1),
                 .cors = opts.cors,
                 .metrics = metrics,
+                .event = event,
                 .tls = tls != NULL,
                 .receipts = {
                         .key = receipt_key,
