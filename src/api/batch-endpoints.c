@@ -34,6 +34,9 @@ int parse_job_path(const char *path, const char *prefix, char ret_id[static JOB_
 /* What /status answers, and a streamed /logs ends with. */
 static json_object *status_to_json(Api *a, Job *j) {
         json_object *o = job_to_json(j, JOB_JSON_QUEUE | JOB_JSON_OUTCOME | JOB_JSON_METRICS | JOB_JSON_COMPILE);
+        /* Test cases are judged once the job has finished. */
+        if (o && job_judge(j) && job_result(j))
+                judge_add_json(o, job_judge(j), job_runner_job(j));
         json_object *receipt = job_receipt_get(&a->config.receipts, j);
 
         if (o && receipt)

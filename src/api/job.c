@@ -33,6 +33,7 @@ struct Job {
         char **argv, **envp, **output_patterns, **compile_argv;
         int test_stdin_fds[RUNNER_TESTS_MAX];
         char *code_name;
+        JudgeSpec *judge;               /* its test cases' expectations, to judge them once it ran */
 
         RunnerJob *runner_job;
         RunnerResult launch_failure;    /* when the runner refused to start it at all */
@@ -88,6 +89,15 @@ static int refuse_if_unavailable(JobManager *m, FairRefusal *ret_refusal) {
                 return refuse_unavailable("this host is draining", ret_refusal);
         if (m->config.memlock_reserve > 0 && memlock_short_of(m->config.memlock_reserve))
                 return refuse_unavailable("this host is out of lockable memory", ret_refusal);
+        /* Without sandrun-runnerd (it is restarting) nothing can run: the client comes back shortly. */
+        if (!runner_is_usable(m->runner)) {
+                *ret_refusal = (FairRefusal) {
+                        .http_status = 503,
+                        .retry_after_sec = RUNNER_RETRY_AFTER_SEC,
+                        .reason = "the job runner is not available",
+                };
+                return 1;
+        }
         return 0;
 }
 
@@ -177,6 +187,7 @@ Job *job_free(Job *j) {
         strv_free(j->output_patterns);
         strv_free(j->compile_argv);
         free(j->code_name);
+        judge_spec_free(j->judge);
         free(j->interpreter);
         free(j);
         /* A slot opened. */
@@ -474,6 +485,15 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         *ret = TAKE_PTR(j);
         manager_start_queued(m);
         return 0;
+}
+
+void job_set_judge(Job *j, JudgeSpec *judge) {
+        judge_spec_free(j->judge);
+        j->judge = judge;
+}
+
+const JudgeSpec *job_judge(const Job *j) {
+        return j->judge;
 }
 
 void job_set_done_handler(Job *j, job_handler_t handler, void *userdata) {

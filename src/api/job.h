@@ -15,6 +15,7 @@
 
 #include "client-key.h"
 #include "fair-scheduler.h"
+#include "judge.h"
 #include "macro.h"
 #include "runner.h"
 
@@ -84,6 +85,10 @@ int64_t job_manager_budget_remaining(JobManager *m, const ClientKey *client);
 /* Kills the job if it runs and forgets it. */
 Job *job_free(Job *j);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Job *, job_free);
+
+/* Keeps the test cases' expectations (taken) with the job, for judging its answers later. */
+void job_set_judge(Job *j, JudgeSpec *judge);
+const JudgeSpec *job_judge(const Job *j);       /* NULL: no test cases */
 
 /* Called once when the job finishes; may free the job. */
 void job_set_done_handler(Job *j, job_handler_t handler, void *userdata);

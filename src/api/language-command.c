@@ -103,6 +103,14 @@ static int expand_all(const Interpreter *in, const char *first, const char *cons
         return 0;
 }
 
+int language_env(const Interpreter *in, unsigned cpus, char ***ret) {
+        if (!in->env) {
+                *ret = NULL;
+                return 0;
+        }
+        return expand_all(in, NULL, in->env, "", cpus, ret);
+}
+
 int language_commands(const Interpreter *in, const char *source_name, unsigned cpus, char *const *args,
                       char ***ret_compile, char ***ret_run) {
         _cleanup_strv_free_ char **compile = NULL, **run = NULL;

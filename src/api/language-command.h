@@ -19,5 +19,8 @@ void language_source_name(const Interpreter *in, const char *code, size_t len, c
  * Builds the argv of the compile step (NULL for an interpreter) and of the run, `args` appended to the run.
  * `source_name` is relative to the work dir. `cpus` is the job's CPU quota in whole cores, at least 1.
  */
+/* The language's own environment ("NAME=value", "{cpus}" filled in), or NULL if it has none. */
+int language_env(const Interpreter *in, unsigned cpus, char ***ret);
+
 int language_commands(const Interpreter *in, const char *source_name, unsigned cpus, char *const *args,
                       char ***ret_compile, char ***ret_run);

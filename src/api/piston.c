@@ -34,6 +34,8 @@ static const struct {
         { "c", "c", NULL, (const char *const[]) { "gcc", NULL } },
         { "c++", "c++", NULL, (const char *const[]) { "cpp", "g++", NULL } },
         { "java", "java", NULL, (const char *const[]) { NULL } },
+        { "go", "go", NULL, (const char *const[]) { "go", "golang", NULL } },
+        { "rust", "rust", NULL, (const char *const[]) { "rs", NULL } },
 };
 
 /* Piston reports a version for every runtime; a toolchain that states none gets this. */

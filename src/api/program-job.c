@@ -17,9 +17,33 @@ static uint64_t lowered(uint64_t asked, uint64_t server) {
         return asked > 0 ? MIN(asked, server) : server;
 }
 
+int program_job_set_tests(Api *a, const JudgeSpec *judge, uint64_t timeout_usec, RunnerJobSpec *spec,
+                          int fds[static RUNNER_TESTS_MAX]) {
+        if (judge->n_cases > RUNNER_TESTS_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < judge->n_cases; i++) {
+                const JudgeCase *c = &judge->cases[i];
+                fds[i] = c->stdin_data ? memfd_new_sealed("stdin", c->stdin_data, c->stdin_len) : -EBADF;
+                if (c->stdin_data && fds[i] < 0) {
+                        int r = fds[i];
+                        for (size_t k = 0; k < i; k++)
+                                fds[k] = safe_close(fds[k]);
+                        return r;
+                }
+        }
+        /* With tests the request's timeout is each case's CPU limit, in whole seconds as rlimits go. */
+        uint64_t cpu = lowered(timeout_usec, a->config.test_cpu_usec);
+        spec->test_cpu_limit_sec = MAX((cpu + USEC_PER_SEC - 1) / USEC_PER_SEC, (uint64_t) 1);
+        spec->test_wall_limit_usec = spec->test_cpu_limit_sec * USEC_PER_SEC * CASE_WALL_FACTOR + CASE_WALL_EXTRA_USEC;
+        spec->timeout_usec = a->config.tests_timeout_usec;
+        spec->test_stdin_fds = fds;
+        spec->n_tests = judge->n_cases;
+        return 0;
+}
+
 int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client, Job **ret,
                        FairRefusal *ret_refusal) {
-        _cleanup_strv_free_ char **compile = NULL, **run = NULL;
+        _cleanup_strv_free_ char **compile = NULL, **run = NULL, **env = NULL;
         _cleanup_close_ int code_fd = -EBADF, stdin_fd = -EBADF, bundle_fd = p->bundle_fd;
         int test_fds[RUNNER_TESTS_MAX];
         char source[SOURCE_NAME_MAX];
@@ -35,6 +59,9 @@ int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client,
         r = language_commands(p->interp, source, a->config.cpus, p->args, &compile, &run);
         if (r < 0)
                 return r;
+        r = language_env(p->interp, a->config.cpus, &env);
+        if (r < 0)
+                return r;
 
         code_fd = memfd_new_sealed("code", p->code, p->code_len);
         if (code_fd < 0)
@@ -44,19 +71,10 @@ int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client,
                 if (stdin_fd < 0)
                         return stdin_fd;
         }
-        for (size_t i = 0; i < n_tests; i++) {
-                const JudgeCase *c = &p->judge->cases[i];
-                test_fds[i] = c->stdin_data ? memfd_new_sealed("stdin", c->stdin_data, c->stdin_len) : -EBADF;
-                if (c->stdin_data && test_fds[i] < 0) {
-                        r = test_fds[i];
-                        for (size_t k = 0; k < i; k++)
-                                safe_close(test_fds[k]);
-                        return r;
-                }
-        }
 
         RunnerJobSpec spec = {
                 .argv = run,
+                .envp = env,
                 .code_fd = TAKE_FD(code_fd),
                 .code_name = source,
                 .stdin_fd = TAKE_FD(stdin_fd),
@@ -68,14 +86,13 @@ int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client,
                 .compile_timeout_usec = lowered(p->compile_timeout_usec, a->config.compile_timeout_usec),
         };
         if (n_tests > 0) {
-                /* With tests the request's timeout is each case's CPU limit, in whole seconds as rlimits go. */
-                uint64_t cpu = lowered(p->timeout_usec, a->config.test_cpu_usec);
-                spec.test_cpu_limit_sec = MAX((cpu + USEC_PER_SEC - 1) / USEC_PER_SEC, (uint64_t) 1);
-                spec.test_wall_limit_usec = spec.test_cpu_limit_sec * USEC_PER_SEC * CASE_WALL_FACTOR +
-                                            CASE_WALL_EXTRA_USEC;
-                spec.timeout_usec = a->config.tests_timeout_usec;
-                spec.test_stdin_fds = test_fds;
-                spec.n_tests = n_tests;
+                r = program_job_set_tests(a, p->judge, p->timeout_usec, &spec, test_fds);
+                if (r < 0) {
+                        safe_close(spec.code_fd);
+                        safe_close(spec.stdin_fd);
+                        safe_close(spec.bundle_fd);
+                        return r;
+                }
         } else if (p->timeout_usec == 0)
                 spec.timeout_usec = MIN(a->config.default_timeout_usec, a->config.max_timeout_usec);
 

@@ -26,6 +26,10 @@ typedef struct ProgramRequest {
         int bundle_fd;                  /* taken: more files to unpack into /work first (bundle.h), or -EBADF */
 } ProgramRequest;
 
+/* Makes the spec run the program once per test case, with stdin fds in fds (owned by the spec after). */
+int program_job_set_tests(Api *a, const JudgeSpec *judge, uint64_t timeout_usec, RunnerJobSpec *spec,
+                          int fds[static RUNNER_TESTS_MAX]);
+
 /* Like job_submit(): 0 with *ret, 1 with *ret_refusal, or -errno. */
 int program_job_submit(Api *a, const ProgramRequest *p, const ClientKey *client, Job **ret,
                        FairRefusal *ret_refusal);

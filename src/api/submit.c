@@ -20,6 +20,7 @@
 #include "bundle.h"
 #include "interpreters.h"
 #include "language-command.h"
+#include "program-job.h"
 #include "job-json.h"
 #include "manifest.h"
 #include "memfd-util.h"
@@ -308,7 +309,7 @@ void submit_finish(Api *a, HttpRequest *req) {
                 return;
         }
 
-        _cleanup_strv_free_ char **argv = NULL, **compile = NULL;
+        _cleanup_strv_free_ char **argv = NULL, **compile = NULL, **lang_env = NULL;
         if (interp->compile_args) {
                 /* A compiled language: its entrypoint is compiled in /work first, then what it made runs. */
                 if (!m->entrypoint) {
@@ -320,6 +321,13 @@ void submit_finish(Api *a, HttpRequest *req) {
                 r = language_commands(interp, m->entrypoint, a->config.cpus, m->args, &compile, &argv);
                 if (r < 0)
                         goto oom;
+                r = language_env(interp, a->config.cpus, &lang_env);
+                if (r < 0)
+                        goto oom;
+                /* The manifest's own names come after, and cannot be the toolchain's (see manifest.c). */
+                for (char **e = m->env; *e; e++)
+                        if (strv_extend(&lang_env, *e) < 0)
+                                goto oom;
         } else {
                 argv = strv_new(interp->path, NULL);
                 if (!argv || (m->entrypoint && strv_extend(&argv, m->entrypoint) < 0))
@@ -338,7 +346,7 @@ void submit_finish(Api *a, HttpRequest *req) {
         uint64_t timeout = m->timeout_sec > 0 ? m->timeout_sec * USEC_PER_SEC : a->config.default_timeout_usec;
         RunnerJobSpec spec = {
                 .argv = argv,
-                .envp = m->env,
+                .envp = lang_env ?: m->env,
                 .code_fd = -EBADF,
                 .stdin_fd = stdin_fd,
                 .timeout_usec = MIN(timeout, a->config.max_timeout_usec),
@@ -347,6 +355,17 @@ void submit_finish(Api *a, HttpRequest *req) {
                 .compile_argv = compile,
                 .compile_timeout_usec = a->config.compile_timeout_usec,
         };
+        int test_fds[RUNNER_TESTS_MAX];
+        if (m->judge) {
+                /* Nothing to pack: the manifest has no outputs with tests, and each case's /work is gone. */
+                spec.output_patterns = NULL;
+                r = program_job_set_tests(a, m->judge, m->timeout_sec * USEC_PER_SEC, &spec, test_fds);
+                if (r < 0) {
+                        safe_close(stdin_fd);
+                        safe_close(spec.bundle_fd);
+                        goto oom;
+                }
+        }
         job_receipt_set_timeout(s->receipt, spec.timeout_usec);
         if (job_receipt_add_input(s->receipt, "manifest", s->manifest ?: "", s->manifest_len) < 0)
                 goto oom;
@@ -362,6 +381,7 @@ void submit_finish(Api *a, HttpRequest *req) {
         }
 
         job_receipt_attach(job, TAKE_PTR(s->receipt));
+        job_set_judge(job, TAKE_PTR(m->judge));
         json_object *o = job_to_json(job, 0);
         char location[64];
         snprintf(location, sizeof(location), "/status/%s", job_id(job));

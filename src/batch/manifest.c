@@ -65,6 +65,7 @@ Manifest *manifest_free(Manifest *m) {
         free(m->stdin_data);
         strv_free(m->outputs);
         strv_free(m->env);
+        judge_spec_free(m->judge);
         free(m);
         return NULL;
 }
@@ -334,9 +335,15 @@ int manifest_parse(const char *buf, size_t len, Manifest **ret, const char **ret
         if (!m->args || !m->outputs || !m->env)
                 return -ENOMEM;
 
+        struct json_object *tests = NULL, *compare = NULL;
         json_object_object_foreach(obj, key, value) {
                 size_t i;
 
+                /* Test cases are judged the same way as /run's: judge.h parses them. */
+                if (streq(key, "tests") || streq(key, "compare")) {
+                        *(streq(key, "tests") ? &tests : &compare) = value;
+                        continue;
+                }
                 for (i = 0; i < ELEMENTSOF(manifest_keys); i++)
                         if (streq(key, manifest_keys[i].key))
                                 break;
@@ -352,6 +359,13 @@ int manifest_parse(const char *buf, size_t len, Manifest **ret, const char **ret
 
         if (!m->entrypoint && !m->interpreter)
                 return fail("manifest needs an \"entrypoint\" or an \"interpreter\"", ret_error);
+        r = judge_spec_from_json(tests, compare, &m->judge, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return fail(why, ret_error);
+        if (m->judge && (m->stdin_data || m->outputs[0]))
+                return fail("\"tests\" cannot go with \"stdin\" (each test has its own) or \"outputs\"", ret_error);
 
         *ret = TAKE_PTR(m);
         return 0;

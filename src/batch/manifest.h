@@ -5,7 +5,8 @@
  * The manifest part of a batch job: a JSON object saying what to run.
  *
  *   {"entrypoint": "main.py", "interpreter": "python", "args": ["-v"], "stdin": "...",
- *    "outputs": ["*.csv", "plot.png"], "timeout": 60, "env": {"K": "V"}}
+ *    "outputs": ["*.csv", "plot.png"], "timeout": 60, "env": {"K": "V"},
+ *    "tests": [{"stdin": "...", "expected_output": "..."}], "compare": "trim"}
  *
  * Every key is optional, but at least one of entrypoint and interpreter must be there; whether an
  * interpreter may run without an entrypoint, and which interpreters exist, is the caller's policy, as
@@ -15,10 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "judge.h"
 #include "macro.h"
 
 #define MANIFEST_SIZE_MAX (4U * 1024 * 1024)    /* bytes of JSON */
-#define MANIFEST_DEPTH_MAX 3                    /* the object, and arrays or objects in it */
+#define MANIFEST_DEPTH_MAX 4                    /* the object, arrays or objects in it, a test case in "tests" */
 #define MANIFEST_INTERPRETER_MAX 32U            /* bytes of [a-z0-9][a-z0-9._+-]* */
 #define MANIFEST_ARGS_MAX 256U
 #define MANIFEST_ARG_MAX 4096U                  /* bytes of one argument */
@@ -40,6 +42,7 @@ typedef struct Manifest {
         char **outputs;         /* valid glob patterns (see glob-match.h), never NULL */
         uint64_t timeout_sec;   /* 0 if not given, else 1 ... MANIFEST_TIMEOUT_MAX */
         char **env;             /* "NAME=value", names unique and allowed, never NULL */
+        JudgeSpec *judge;       /* "tests" and "compare" (see judge.h), or NULL; not with stdin or outputs */
 } Manifest;
 
 /*

@@ -326,8 +326,28 @@ TEST(env_values) {
         }
 }
 
+TEST(tests) {
+        _cleanup_(manifest_freep) Manifest *m = parse_ok(
+                "{\"entrypoint\": \"main.c\", \"tests\": [{\"stdin\": \"1\", \"expected_output\": \"2\"}, {}],"
+                " \"compare\": \"exact\"}");
+
+        ASSERT_TRUE(m->judge != NULL);
+        ASSERT_EQ(m->judge->n_cases, 2);
+        ASSERT_EQ(m->judge->compare, JUDGE_COMPARE_EXACT);
+        ASSERT_STREQ(m->judge->cases[0].expected, "2");
+        assert_refused("{\"entrypoint\": \"a\", \"tests\": []}", NULL);
+        assert_refused("{\"entrypoint\": \"a\", \"tests\": [{\"input\": \"x\"}]}", NULL);
+        assert_refused("{\"entrypoint\": \"a\", \"tests\": [{}], \"compare\": \"loose\"}", NULL);
+        assert_refused("{\"entrypoint\": \"a\", \"tests\": [{}], \"stdin\": \"x\"}", NULL);
+        assert_refused("{\"entrypoint\": \"a\", \"tests\": [{}], \"outputs\": [\"*\"]}", NULL);
+        /* "compare" alone changes nothing. */
+        _cleanup_(manifest_freep) Manifest *c = parse_ok("{\"entrypoint\": \"a\", \"compare\": \"trim\"}");
+        ASSERT_TRUE(c->judge == NULL);
+}
+
 int main(void) {
         RUN(full);
+        RUN(tests);
         RUN(minimal);
         RUN(not_json);
         RUN(depth_bomb);

@@ -98,6 +98,31 @@ static Interpreter table[] = {
                 .source_name = "Main.java",
                 .version_args = (const char *const[]) { "-version", NULL },
         },
+        {
+                /* go build wants a writable cache and module path, and sizes itself by the CPU count. */
+                .name = "go",
+                .aliases = (const char *const[]) { "golang", NULL },
+                .extension = ".go",
+                .extensions = (const char *const[]) { ".go", NULL },
+                .commands = (const char *const[]) { NULL },
+                .candidates = (const char *const[]) { "/usr/bin/go", NULL },
+                .compile_args = (const char *const[]) { "build", "-p", "{cpus}", "-o", "main", "{src}", NULL },
+                .run_args = (const char *const[]) { "/work/main", NULL },
+                .env = (const char *const[]) { "GOCACHE=/tmp/go-cache", "GOPATH=/tmp/go", "GO111MODULE=auto",
+                                               "CGO_ENABLED=0", "GOMAXPROCS={cpus}", NULL },
+                .version_args = (const char *const[]) { "version", NULL },
+        },
+        {
+                .name = "rust",
+                .aliases = (const char *const[]) { "rs", "rustc", NULL },
+                .extension = ".rs",
+                .extensions = (const char *const[]) { ".rs", NULL },
+                .commands = (const char *const[]) { NULL },
+                .candidates = (const char *const[]) { "/usr/bin/rustc", NULL },
+                .compile_args = (const char *const[]) { "-O", "-C", "codegen-units=1", "-o", "main", "{src}", NULL },
+                .run_args = (const char *const[]) { "/work/main", NULL },
+                .version_args = (const char *const[]) { "--version", NULL },
+        },
 };
 
 static const char *first_executable(const char *root, const char *const *candidates) {

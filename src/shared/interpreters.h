@@ -30,6 +30,7 @@ typedef struct Interpreter {
         const char *const *run_args;
         const char *run_path;           /* set by interpreters_detect() */
         const char *source_name;        /* the program's file name; NULL: "main" + extension */
+        const char *const *env;         /* "NAME=value" for the compile and the run ("{cpus}" too); may be NULL */
         const char *const *version_args; /* what makes `path` print its version; NULL: none does */
         char version[LANGUAGE_VERSION_MAX]; /* set by interpreters_detect_versions(); "" when unknown */
 } Interpreter;

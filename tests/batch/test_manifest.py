@@ -164,9 +164,11 @@ class Manifest(BatchTestCase):
                 m = {'entrypoint': 'main.py'}
                 m[key] = value
                 self.assertRefused(m, key)
-        # Arrays in arrays are refused for their depth, before their type.
+        # Arrays in arrays are refused for their type; deeper for their depth, before their type (a test
+        # case in "tests" is the deepest a manifest goes).
         for key in ('args', 'outputs'):
-            self.assertRefused({'entrypoint': 'main.py', key: [['x']]}, 'nested')
+            self.assertRefused({'entrypoint': 'main.py', key: [['x']]}, key)
+            self.assertRefused({'entrypoint': 'main.py', key: [[['x']]]}, 'nested')
 
     def test_bad_entrypoints_interpreters_and_patterns(self):
         for ep in ('../main.py', '/etc/passwd', 'a/../../main.py', 'a//main.py', '', 'main.py\u0000x'):

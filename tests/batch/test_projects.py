@@ -186,5 +186,17 @@ class Projects(BatchTestCase):
         self.assertEqual((st['status'], st['reason']), ('failed', 'compile'), st)
         self.assertIn('nope', st.get('compile', {}).get('stderr', ''), st)
 
+    def test_tests_in_a_manifest(self):
+        # The manifest's "tests" work as /run's: one compile, a run per case, verdicts in /status.
+        files = {'main.c': '#include <stdio.h>\nint main(void) { long a, b; scanf("%ld %ld", &a, &b);'
+                           ' printf("%ld\\n", a * b); return 0; }\n'}
+        job_id = self.submit({'entrypoint': 'main.c', 'timeout': 2, 'compare': 'exact',
+                              'tests': [{'stdin': '6 7', 'expected_output': '42\n'},
+                                        {'stdin': '2 2', 'expected_output': '5\n'}]}, files)
+        st = self.wait(job_id)
+        self.assertEqual((st['status'], st['compile']['status']), ('completed', 'completed'), st)
+        self.assertEqual([t['verdict'] for t in st['tests']], ['accepted', 'wrong_answer'], st)
+        self.assertEqual(st['summary'], {'total': 2, 'passed': 1, 'failed': 1})
+
 if __name__ == '__main__':
     main()

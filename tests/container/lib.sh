@@ -26,7 +26,7 @@ SR_DEB_PACKAGES=(
         # tests and the interpreters sandrun offers
         python3 curl ca-certificates bash dash perl nodejs bubblewrap
         # the compilers the language tests use (Java's JDK is large, but its tests need it)
-        g++ openjdk-17-jdk-headless
+        g++ openjdk-17-jdk-headless golang-go rustc
         # OpenAPI, receipt and metrics checks: jsonschema, openssl, promtool (the container masks the
         # prometheus.service the package enables, so no Prometheus daemon runs)
         python3-jsonschema openssl prometheus

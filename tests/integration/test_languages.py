@@ -5,7 +5,7 @@ limits (a run needing more memory than the run's limit but less than the compile
 import itertools
 import json
 
-from sandrun_test import SandrunTestCase, container_out, main, request
+from sandrun_test import COMPILED, SandrunTestCase, container_out, main, request
 
 # Each test spreads its jobs over its own client addresses, so the CPU budget never slows the suite.
 _addresses = ('127.0.7.%d' % i for i in itertools.cycle(range(10, 250)))
@@ -39,12 +39,21 @@ PROGRAMS = {
             '    System.out.println("hello");\n'
             '    String l = new BufferedReader(new InputStreamReader(System.in)).readLine();\n'
             '    System.out.println(l + "|" + String.join(",", a));\n  }\n}\n',
+    'go': 'package main\n\nimport (\n\t"bufio"\n\t"fmt"\n\t"os"\n\t"strings"\n)\n\nfunc main() {\n'
+          '\tfmt.Println("hello")\n\tl, _ := bufio.NewReader(os.Stdin).ReadString(\'\\n\')\n'
+          '\tfmt.Println(strings.TrimSpace(l) + "|" + strings.Join(os.Args[1:], ","))\n}\n',
+    'rust': 'use std::io::BufRead;\nfn main() {\n    println!("hello");\n    let mut l = String::new();\n'
+            '    std::io::stdin().lock().read_line(&mut l).unwrap();\n'
+            '    let a: Vec<String> = std::env::args().skip(1).collect();\n'
+            '    println!("{}|{}", l.trim_end(), a.join(","));\n}\n',
 }
 
 BROKEN = {
     'c': 'int main(void) { return undeclared; }\n',
     'c++': 'int main() { std::cout << 1; }\n',
     'java': 'public class Main { public static void main(String[] a) { int x = "s"; } }\n',
+    'go': 'package main\n\nfunc main() { undefinedThing() }\n',
+    'rust': 'fn main() { let x: u32 = "s"; }\n',
 }
 
 
@@ -57,7 +66,7 @@ class Languages(SandrunTestCase):
 
     def test_listing(self):
         # gcc and g++ are in the container's package list; so is Java, for the JVM test below.
-        for name in ('c', 'c++', 'java'):
+        for name in COMPILED:
             self.assertIn(name, self.offered)
             self.assertTrue(self.offered[name]['compiled'])
             self.assertRegex(self.offered[name]['version'], r'^\d+\.\d+')
@@ -88,7 +97,9 @@ class Languages(SandrunTestCase):
                 self.assertEqual(d['stdout'], '', d)
                 self.assertEqual(d['compile']['status'], 'failed', d)
                 self.assertNotEqual(d['compile']['exit_code'], 0, d)
-                self.assertIn('error', d['compile']['stderr'] + d['compile']['stdout'], d)
+                # Every compiler names the file and line it complains about.
+                source = {'c': 'main.c', 'c++': 'main.cpp', 'java': 'Main.java', 'go': 'main.go', 'rust': 'main.rs'}
+                self.assertRegex(d['compile']['stderr'] + d['compile']['stdout'], source[name] + r':\d+', d)
         # Plain-text clients get the compiler's messages and the reason in a header.
         r = request('POST', '/run?lang=c', BROKEN['c'], {'Content-Type': 'text/plain'}, source=next(_addresses))
         self.assertEqual(r.status, 200)
