@@ -25,7 +25,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "memlock.h"
+#include "lock-memory.h"
 #include "parse-util.h"
 #include "runner-bus.h"
 #include "runner-server.h"
@@ -374,37 +374,13 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 }
 
 /*
- * Locks our memory: the jobs' outputs we hold never reach swap. What we can hold is every job's outputs
- * and packed results; a limit short of that is a warning (the numbers say by how much), and a limit that
- * cannot hold the start leaves us unlocked, loudly.
+ * Our memory is locked: the jobs' outputs we hold never reach swap. What we can hold is every job's
+ * outputs and packed results; one more job's worth is the reserve.
  */
-static void lock_memory(void) {
+static void lock_our_memory(void) {
         uint64_t reserve = 2 * opts.output_max + 2 * opts.work_size + (8ULL << 20);
-        uint64_t need = opts.max_jobs * (2 * opts.output_max + 2 * opts.work_size) + reserve;
-        MemlockStatus s = {};
-        int r;
 
-        r = memlock_lock_all();
-        if (memlock_status_read(&s) < 0)
-                s = (MemlockStatus) {};
-        if (r >= 0)
-                switch (memlock_judge(&s, reserve, need)) {
-                case MEMLOCK_FITS:
-                        return;
-                case MEMLOCK_SHORT:
-                        log_message(LOG_WARNING, "Memory locked, but RLIMIT_MEMLOCK is %" PRIu64 " MiB with %" PRIu64
-                                    " MiB locked at start, and --max-jobs can make us hold %" PRIu64 " MiB more; "
-                                    "LimitMEMLOCK=%" PRIu64 "M would hold it all",
-                                    s.limit >> 20, s.locked >> 20, need >> 20, ((s.locked + need) >> 20) + 1);
-                        return;
-                case MEMLOCK_TOO_LOW:
-                        memlock_unlock_all();
-                        break;
-                }
-        log_message(LOG_WARNING, "Memory NOT locked (%s): RLIMIT_MEMLOCK is %" PRIu64 " MiB, %" PRIu64 " MiB mapped "
-                    "at start; jobs' outputs may reach swap. LimitMEMLOCK=%" PRIu64 "M would hold this configuration",
-                    r < 0 ? strerror(-r) : "the limit cannot hold one job more",
-                    s.limit == MEMLOCK_UNLIMITED ? 0 : s.limit >> 20, s.mapped >> 20, ((s.mapped + need) >> 20) + 1);
+        (void) lock_memory(reserve, opts.max_jobs * (2 * opts.output_max + 2 * opts.work_size) + reserve);
 }
 
 static int run(int argc, char **argv) {
@@ -427,7 +403,7 @@ static int run(int argc, char **argv) {
         r = lookup_user(opts.front_user, &front_uid, &front_gid);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "Cannot use %s as the front's user", opts.front_user);
-        lock_memory();
+        lock_our_memory();
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -481,6 +457,19 @@ static int run(int argc, char **argv) {
                 .job_uids = opts.job_uids,
                 .max_jobs = (unsigned) opts.max_jobs,
         };
+        /* runner_new() refuses such a range too; here it is said which id collides, and with what. */
+        const char *uid_what;
+        uid_t uid_at;
+        r = uid_range_check_for_jobs(&opts.job_uids, (unsigned) opts.max_jobs, &uid_what, &uid_at);
+        if (r < 0) {
+                safe_close(listen_fd);
+                if (r == -ERANGE)
+                        return log_errno(LOG_ERR, r, "--job-uid-range holds %u uids, fewer than --max-jobs %" PRIu64,
+                                         (unsigned) uid_at, opts.max_jobs);
+                return log_errno(LOG_ERR, r, "--job-uid-range %u-%u collides with %s at %u",
+                                 (unsigned) opts.job_uids.first,
+                                 (unsigned) (opts.job_uids.first + opts.job_uids.count - 1), uid_what, (unsigned) uid_at);
+        }
         r = runner_new(&runner, event, d.bus, &rc);
         if (r < 0) {
                 safe_close(listen_fd);

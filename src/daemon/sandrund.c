@@ -28,7 +28,7 @@
 #include "job.h"
 #include "listen-fds.h"
 #include "log.h"
-#include "memlock.h"
+#include "lock-memory.h"
 #include "metrics.h"
 #include "parse-util.h"
 #include "runner.h"
@@ -605,46 +605,6 @@ static uint64_t memlock_config_need(void) {
                opts.max_queued * opts.body_max + 1024 * (64ULL << 10) + memlock_reserve();
 }
 
-/*
- * Locks all our memory (memlock.h) and says, with the numbers, whether the limit fits the configuration.
- * A limit that cannot hold the start and one request leaves the memory unlocked, loudly: some hosts cannot
- * raise it (a container without CAP_SYS_RESOURCE keeps its hard limit, 8 MiB by default). Returns whether
- * the memory is locked.
- */
-static bool lock_memory(void) {
-        MemlockStatus s = {};
-        uint64_t need = memlock_config_need(), reserve = memlock_reserve();
-        const char *why = NULL;
-        int r;
-
-        r = memlock_lock_all();
-        if (memlock_status_read(&s) < 0)
-                s = (MemlockStatus) {};
-        if (r < 0)
-                why = strerror(-r);
-        else
-                switch (memlock_judge(&s, reserve, need)) {
-                case MEMLOCK_FITS:
-                        return true;
-                case MEMLOCK_SHORT:
-                        log_message(LOG_WARNING, "Memory locked, but RLIMIT_MEMLOCK is %" PRIu64 " MiB with %" PRIu64
-                                    " MiB locked at start, and this configuration can hold %" PRIu64 " MiB more: "
-                                    "past the limit new work gets 503; LimitMEMLOCK=%" PRIu64 "M would hold it all",
-                                    s.limit >> 20, s.locked >> 20, need >> 20, ((s.locked + need) >> 20) + 1);
-                        return true;
-                case MEMLOCK_TOO_LOW:
-                        memlock_unlock_all();
-                        why = "the limit cannot hold one request more";
-                        break;
-                }
-        log_message(LOG_WARNING, "Memory NOT locked (%s): RLIMIT_MEMLOCK is %" PRIu64 " MiB, %" PRIu64 " MiB are "
-                    "mapped at start and one request may need %" PRIu64 " MiB more; requests and keys may reach "
-                    "swap. LimitMEMLOCK=%" PRIu64 "M would hold this configuration",
-                    why, s.limit == MEMLOCK_UNLIMITED ? 0 : s.limit >> 20, s.mapped >> 20, reserve >> 20,
-                    ((s.mapped + need) >> 20) + 1);
-        return false;
-}
-
 static int run(int argc, char **argv) {
         /* First, so that it goes last: the job manager's hooks count into it until the manager is gone. */
         _cleanup_(metrics_freep) Metrics *metrics = NULL;
@@ -670,7 +630,7 @@ static int run(int argc, char **argv) {
         /* The internet-facing process holds no privilege; sandrun-runnerd does what needs it. */
         if (geteuid() == 0)
                 return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
-        bool memory_locked = lock_memory();
+        bool memory_locked = lock_memory(memlock_reserve(), memlock_config_need());
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -815,6 +775,7 @@ static int run(int argc, char **argv) {
                 .cpus = (unsigned) MAX(opts.cpu_quota / USEC_PER_SEC, (uint64_t) 1),
                 .cors = opts.cors,
                 .metrics = metrics,
+                .event = event,
                 .tls = tls != NULL,
                 .receipts = {
                         .key = receipt_key,
