@@ -16,3 +16,5 @@ struct Api {
 void request_client(Api *a, HttpRequest *req, ClientKey *ret);
 void reply_refusal(Api *a, HttpRequest *req, const FairRefusal *f);
 void reply_method_not_allowed(HttpRequest *req, const char *allow);
+/* Live output asked for: Accept: text/event-stream, or ?stream=1 where headers are hard to set (EventSource). */
+bool request_wants_events(HttpRequest *req);

@@ -37,3 +37,8 @@ void reply_method_not_allowed(HttpRequest *req, const char *allow) {
         (void) http_request_reply_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, (const char *const[]) { "Allow", allow, NULL },
                                         "method %s not allowed here; use %s", http_request_method(req), allow);
 }
+
+bool request_wants_events(HttpRequest *req) {
+        const char *accept = http_request_header(req, "Accept"), *q = http_request_query(req, "stream");
+        return (q && streq(q, "1")) || (accept && strstr(accept, "text/event-stream"));
+}

@@ -187,12 +187,6 @@ static void on_run_done(Job *j, void *userdata) {
         reply_run_result(userdata);
 }
 
-/* Live output: Accept: text/event-stream, or ?stream=1 where headers are hard to set (EventSource). */
-static bool wants_stream(HttpRequest *req) {
-        const char *accept = http_request_header(req, "Accept"), *q = http_request_query(req, "stream");
-        return (q && streq(q, "1")) || (accept && strstr(accept, "text/event-stream"));
-}
-
 static bool wants_json(HttpRequest *req, const RunRequest *rr) {
         const char *accept = http_request_header(req, "Accept");
         return rr->json || (accept && strstr(accept, "application/json"));
@@ -266,7 +260,7 @@ static void handle_run(Api *a, HttpRequest *req) {
         w->request = req;
         w->judge = TAKE_PTR(rr->judge);
         w->json = wants_json(req, rr);
-        w->stream = wants_stream(req);
+        w->stream = request_wants_events(req);
         w->with_timeline = a->config.debug_timeline;
         http_request_set_data(req, w, run_wait_free);
 

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "cidr.h"
 #include "cors.h"
@@ -35,6 +36,7 @@ typedef struct ApiConfig {
         bool tls;                       /* served over TLS: the page's own origin is https:// */
         ReceiptConfig receipts;         /* how finished jobs' receipts are signed (key not owned) */
         Metrics *metrics;               /* counts refusals, if set (not owned) */
+        sd_event *event;                /* for streamed /logs; NULL: /logs answers JSON only */
 } ApiConfig;
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "batch-endpoints.h"
+#include "sse.h"
 #include "job-json.h"
 #include "listing.h"
 
@@ -30,7 +31,8 @@ int parse_job_path(const char *path, const char *prefix, char ret_id[static JOB_
         return 0;
 }
 
-static void handle_status(Api *a, HttpRequest *req, Job *j) {
+/* What /status answers, and a streamed /logs ends with. */
+static json_object *status_to_json(Api *a, Job *j) {
         json_object *o = job_to_json(j, JOB_JSON_QUEUE | JOB_JSON_OUTCOME | JOB_JSON_METRICS | JOB_JSON_COMPILE);
         /* Test cases are judged once the job has finished. */
         if (o && job_judge(j) && job_result(j))
@@ -41,12 +43,132 @@ static void handle_status(Api *a, HttpRequest *req, Job *j) {
                 json_object_object_add(o, "receipt", receipt);
         else
                 json_object_put(receipt);
+        return o;
+}
+
+static void handle_status(Api *a, HttpRequest *req, Job *j) {
+        json_object *o = status_to_json(a, j);
 
         (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
         json_object_put(o);
 }
 
+/*
+ * GET /logs/ID as server-sent events: what the job has written so far, then more as it comes (looked at
+ * every LOGS_TICK: a batch job may have many watchers, each reading the job's buffers at its own pace),
+ * then a `result` event with what /status says. Ids are "STDOUT_BYTES,STDERR_BYTES", so that a client
+ * resumes both streams with Last-Event-ID.
+ */
+#define LOGS_TICK_USEC (100 * USEC_PER_MSEC)
+#define LOGS_BUFFERED_MAX (256U * 1024U)
+
+typedef struct LogsWatch {
+        Api *api;
+        HttpRequest *request;
+        char id[JOB_ID_MAX];
+        SseText out, err;
+        sd_event_source *timer;
+} LogsWatch;
+
+static void logs_watch_free(void *p) {
+        LogsWatch *w = p;
+
+        if (!w)
+                return;
+        sd_event_source_disable_unref(w->timer);
+        free(w);
+}
+
+/* New bytes of one buffer past what was sent, as events appended to *buf. */
+static int logs_more(SseText *t, const CappedBuffer *b, char **buf, size_t *len) {
+        uint64_t have = b ? b->len : 0, sent = t->bytes + t->n_held;
+
+        if (have <= sent)
+                return 0;
+        return sse_text_events(t, b->data + sent, (size_t) (have - sent), false, buf, len);
+}
+
+static int logs_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        LogsWatch *w = userdata;
+        _cleanup_free_ char *buf = NULL, *ev = NULL;
+        size_t len = 0, ev_len, json_len;
+        Job *j = job_manager_find(w->api->jobs, w->id);
+
+        if (!j) {
+                static const char gone[] = "event: error\ndata: {\"error\":\"the job is gone\"}\n\n";
+                (void) http_request_stream_end(w->request, gone, strlen(gone));
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        }
+        RunnerJob *rj = job_runner_job(j);
+        bool done = job_result(j) != NULL;
+        /* A client that reads slowly gets the rest later, from the buffers; nothing is lost or held twice. */
+        if (http_request_stream_buffered(w->request) < LOGS_BUFFERED_MAX) {
+                if (logs_more(&w->out, rj ? runner_job_stdout(rj) : NULL, &buf, &len) < 0 ||
+                    logs_more(&w->err, rj ? runner_job_stderr(rj) : NULL, &buf, &len) < 0)
+                        return 0;
+                if (len > 0 && http_request_stream_write(w->request, buf, len) < 0)
+                        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                len = 0;
+        } else
+                done = false;
+        if (!done) {
+                int r = sd_event_source_set_time_relative(s, LOGS_TICK_USEC);
+                return r < 0 ? r : sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+
+        if (sse_text_events(&w->out, NULL, 0, true, &buf, &len) >= 0 &&
+            sse_text_events(&w->err, NULL, 0, true, &buf, &len) >= 0 && len > 0)
+                (void) http_request_stream_write(w->request, buf, len);
+        json_object *o = status_to_json(w->api, j);
+        const char *json = o ? json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+                                                                 &json_len)
+                             : NULL;
+        if (json && sse_format("result", NULL, json, json_len, &ev, &ev_len) >= 0)
+                (void) http_request_stream_end(w->request, ev, ev_len);
+        else
+                (void) http_request_stream_end(w->request, "", 0);
+        json_object_put(o);
+        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+}
+
+static void stream_logs(Api *a, HttpRequest *req, Job *j) {
+        const char *last = http_request_header(req, "Last-Event-ID");
+        uint64_t from_out = 0, from_err = 0;
+        int r;
+
+        if (last && sse_parse_pair_id(last, &from_out, &from_err) < 0) {
+                (void) http_request_reply_error(req, MHD_HTTP_BAD_REQUEST, NULL,
+                                                "Last-Event-ID must be \"STDOUT_BYTES,STDERR_BYTES\"");
+                return;
+        }
+        LogsWatch *w = calloc(1, sizeof(LogsWatch));
+        if (!w) {
+                (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                return;
+        }
+        *w = (LogsWatch) { .api = a, .request = req, .out.name = "stdout", .err.name = "stderr" };
+        w->out.stdout_of = w->err.stdout_of = &w->out;
+        w->out.stderr_of = w->err.stderr_of = &w->err;
+        /* Resume where the client was (never past what the job wrote). */
+        RunnerJob *rj = job_runner_job(j);
+        w->out.bytes = MIN(from_out, rj ? (uint64_t) runner_job_stdout(rj)->len : 0);
+        w->err.bytes = MIN(from_err, rj ? (uint64_t) runner_job_stderr(rj)->len : 0);
+        snprintf(w->id, sizeof(w->id), "%s", job_id(j));
+        http_request_set_data(req, w, logs_watch_free);
+        r = sd_event_add_time_relative(a->config.event, &w->timer, CLOCK_MONOTONIC, 0, 0, logs_tick, w);
+        if (r < 0) {
+                (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot follow the logs");
+                return;
+        }
+        (void) http_request_reply_stream(req, MHD_HTTP_OK, "text/event-stream; charset=utf-8",
+                                         (const char *const[]) { "X-Accel-Buffering", "no", NULL }, SIZE_MAX);
+}
+
 static void handle_logs(Api *a, HttpRequest *req, Job *j) {
+        if (a->config.event && request_wants_events(req)) {
+                stream_logs(a, req, j);
+                return;
+        }
         json_object *o = job_to_json(j, JOB_JSON_STREAMS);
 
         (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);

@@ -89,6 +89,15 @@ static int refuse_if_unavailable(JobManager *m, FairRefusal *ret_refusal) {
                 return refuse_unavailable("this host is draining", ret_refusal);
         if (m->config.memlock_reserve > 0 && memlock_short_of(m->config.memlock_reserve))
                 return refuse_unavailable("this host is out of lockable memory", ret_refusal);
+        /* Without sandrun-runnerd (it is restarting) nothing can run: the client comes back shortly. */
+        if (!runner_is_usable(m->runner)) {
+                *ret_refusal = (FairRefusal) {
+                        .http_status = 503,
+                        .retry_after_sec = RUNNER_RETRY_AFTER_SEC,
+                        .reason = "the job runner is not available",
+                };
+                return 1;
+        }
         return 0;
 }
 

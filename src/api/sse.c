@@ -63,12 +63,27 @@ static int one_event(SseText *t, const char *s, size_t n, char **buf, size_t *bu
         const char *json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
                                                              &json_len);
         t->bytes += n;
-        snprintf(id, sizeof(id), "%" PRIu64, t->bytes);
+        if (t->stdout_of && t->stderr_of)
+                snprintf(id, sizeof(id), "%" PRIu64 ",%" PRIu64, t->stdout_of->bytes, t->stderr_of->bytes);
+        else
+                snprintf(id, sizeof(id), "%" PRIu64, t->bytes);
         r = json ? sse_format(t->name, id, json, json_len, &ev, &ev_len) : -ENOMEM;
         json_object_put(o);
         if (r < 0)
                 return r;
         return append(buf, buf_len, ev, ev_len);
+}
+
+int sse_parse_pair_id(const char *s, uint64_t *ret_stdout, uint64_t *ret_stderr) {
+        unsigned long long a, b;
+        int n = -1;
+
+        if (!s || strlen(s) > 41 || sscanf(s, "%20llu,%20llu%n", &a, &b, &n) != 2 || n != (int) strlen(s) ||
+            s[0] == '-' || strchr(s, '-') || strchr(s, ' ') || strchr(s, '+'))
+                return -EINVAL;
+        *ret_stdout = a;
+        *ret_stderr = b;
+        return 0;
 }
 
 int sse_text_events(SseText *t, const void *data, size_t len, bool final, char **buf, size_t *buf_len) {

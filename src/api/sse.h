@@ -23,7 +23,13 @@ typedef struct SseText {
         uint64_t bytes;                 /* sent so far: the next event's id ends past these */
         char held[4];                   /* the start of a UTF-8 sequence cut by a read, kept for the next one */
         size_t n_held;
+        const struct SseText *stdout_of; /* if set (on stderr's) or self-pointing (on stdout's): ids name
+                                          * both streams, "STDOUT_BYTES,STDERR_BYTES", for resuming both */
+        const struct SseText *stderr_of;
 } SseText;
+
+/* Parses a Last-Event-ID of paired ids, "STDOUT_BYTES,STDERR_BYTES": 0, or -EINVAL. */
+int sse_parse_pair_id(const char *s, uint64_t *ret_stdout, uint64_t *ret_stderr);
 
 /*
  * The events for the next bytes of a stream, appended to *buf (a malloc'd buffer of *len bytes): as many

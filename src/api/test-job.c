@@ -5,13 +5,14 @@
  * runner (fake-runner.c), driven step by step through a real sd-event loop.
  */
 
-#include <sys/resource.h>
 #include <fcntl.h>
+#include <sys/capability.h>
 #include <sys/socket.h>
 
 #include "fake-runner.h"
 #include "job.h"
 #include "memfd-util.h"
+#include "memlock.h"
 #include "tests.h"
 
 static sd_event *event;
@@ -265,14 +266,20 @@ TEST(short_of_lockable_memory_refuses_new_jobs) {
         RunnerJobSpec spec = { .argv = argv, .code_fd = -EBADF, .stdin_fd = -EBADF, .bundle_fd = -EBADF };
         ClientKey k = client(1);
         FairRefusal refusal;
-        struct rlimit rl;
+        MemlockStatus s;
         Job *j = NULL;
+        cap_t caps = cap_get_proc(), saved = cap_dup(caps);
+        cap_value_t ipc_lock = CAP_IPC_LOCK;
 
+        /* As root, CAP_IPC_LOCK would lift every limit: out of the effective set for this test. */
+        ASSERT_TRUE(caps && saved);
+        ASSERT_OK(cap_set_flag(caps, CAP_EFFECTIVE, 1, &ipc_lock, CAP_CLEAR));
+        ASSERT_OK(cap_set_proc(caps));
         /* A reserve no limit can hold: every new job is refused, unless nothing limits locked memory. */
-        ASSERT_OK(getrlimit(RLIMIT_MEMLOCK, &rl));
+        ASSERT_OK(memlock_status_read(&s));
         memlock_reserve = UINT64_MAX;
         setup(1, 0, 0);
-        if (rl.rlim_cur != RLIM_INFINITY) {
+        if (s.limit != MEMLOCK_UNLIMITED) {
                 ASSERT_EQ(job_manager_admit(manager, &k, &refusal), 1);
                 ASSERT_EQ(job_submit(manager, &spec, "sh", &k, false, &j, &refusal), 1);
                 ASSERT_EQ(refusal.http_status, 503);
@@ -282,6 +289,9 @@ TEST(short_of_lockable_memory_refuses_new_jobs) {
         }
         teardown();
         memlock_reserve = 0;
+        ASSERT_OK(cap_set_proc(saved));
+        cap_free(caps);
+        cap_free(saved);
 }
 
 int main(void) {

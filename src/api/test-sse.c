@@ -102,10 +102,36 @@ TEST(bounded_events) {
         ASSERT_TRUE(!strstr(buf, "\\ufffd") && !strstr(buf, "\xef\xbf\xbd"));
 }
 
+TEST(pair_ids) {
+        SseText out = { .name = "stdout" }, err = { .name = "stderr" };
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        uint64_t o, e;
+
+        out.stdout_of = err.stdout_of = &out;
+        out.stderr_of = err.stderr_of = &err;
+        ASSERT_OK(sse_text_events(&out, "ab", 2, false, &buf, &len));
+        ASSERT_OK(sse_text_events(&err, "xyz", 3, false, &buf, &len));
+        ASSERT_TRUE(strstr(buf, "event: stdout\nid: 2,0\n"));
+        ASSERT_TRUE(strstr(buf, "event: stderr\nid: 2,3\n"));
+
+        ASSERT_OK(sse_parse_pair_id("2,3", &o, &e));
+        ASSERT_EQ(o, 2);
+        ASSERT_EQ(e, 3);
+        ASSERT_OK(sse_parse_pair_id("18446744073709551615,0", &o, &e));
+        ASSERT_TRUE(o == UINT64_MAX);
+        static const char *const bad[] = { "", "1", "1,", ",1", "1,2,3", "-1,2", "1,-2", "1, 2", " 1,2", "1,2 ",
+                                           "+1,2", "a,b", "1,2x", "123456789012345678901,1" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                ASSERT_ERROR(sse_parse_pair_id(bad[i], &o, &e), EINVAL);
+        ASSERT_ERROR(sse_parse_pair_id(NULL, &o, &e), EINVAL);
+}
+
 int main(void) {
         RUN(events);
         RUN(utf8_split_across_reads);
         RUN(invalid_and_final);
         RUN(bounded_events);
+        RUN(pair_ids);
         return 0;
 }

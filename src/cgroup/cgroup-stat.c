@@ -188,9 +188,8 @@ int cgroup_job_open(CgroupJob **ret, const char *root, const CgroupPaths *p) {
         return 0;
 }
 
-int cgroup_job_open_pid(CgroupJob **ret, const char *root, pid_t pid) {
+int cgroup_paths_read_pid(pid_t pid, CgroupPaths *ret) {
         char path[64], buf[8192];
-        CgroupPaths paths;
         ssize_t n;
         int fd, r;
 
@@ -203,10 +202,56 @@ int cgroup_job_open_pid(CgroupJob **ret, const char *root, pid_t pid) {
         close(fd);
         if (r < 0)
                 return r;
-        r = cgroup_paths_parse(buf, n, &paths);
+        return cgroup_paths_parse(buf, n, ret);
+}
+
+int cgroup_job_open_pid(CgroupJob **ret, const char *root, pid_t pid) {
+        CgroupPaths paths;
+        int r;
+
+        r = cgroup_paths_read_pid(pid, &paths);
         if (r < 0)
                 return r;
         return cgroup_job_open(ret, root, &paths);
+}
+
+/* Whether `path` ends in "/<slice>/<unit>". */
+static bool path_ends_in(const char *path, const char *slice, const char *unit) {
+        size_t n = strlen(path), u = strlen(unit), s = strlen(slice);
+
+        if (n < s + u + 2 || strcmp(path + n - u, unit) != 0 || path[n - u - 1] != '/')
+                return false;
+        n -= u + 1;
+        return strncmp(path + n - s, slice, s) == 0 && path[n - s - 1] == '/';
+}
+
+/*
+ * systemd's own hierarchy (the unified one) and those of the limits a scope carries (memory, pids) must
+ * all say so. cpu and cpuacct are left out: systemd may realize them higher up, and in containers their
+ * paths can be outside the namespace's root ("/..").
+ */
+bool cgroup_paths_in_unit(const CgroupPaths *p, const char *slice, const char *unit) {
+        const char *slice_leaf = strrchr(slice, '/') ? strrchr(slice, '/') + 1 : slice;
+        struct {
+                bool has;
+                const char *path;
+        } h[] = {
+                { p->has_unified, p->unified },
+                { p->has_memory, p->memory },
+                { p->has_pids, p->pids },
+        };
+        bool any = false;
+
+        if (!*slice_leaf || !*unit)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(h); i++) {
+                if (!h[i].has)
+                        continue;
+                if (!path_ends_in(h[i].path, slice_leaf, unit))
+                        return false;
+                any = true;
+        }
+        return any;
 }
 
 int cgroup_job_cpu_usec(CgroupJob *j, uint64_t *ret) {

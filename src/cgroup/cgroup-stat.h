@@ -31,6 +31,15 @@ typedef struct CgroupPaths {
 /* Parses the text of /proc/PID/cgroup. */
 int cgroup_paths_parse(const char *buf, size_t len, CgroupPaths *ret);
 
+/* Reads and parses /proc/PID/cgroup. */
+int cgroup_paths_read_pid(pid_t pid, CgroupPaths *ret);
+/*
+ * Whether the unified, memory and pids hierarchies (those present) all place the process in `unit`,
+ * directly inside `slice` (a slice's cgroup is named after the slice itself: a-b.slice sits at
+ * .../a.slice/a-b.slice). False when none of them is known.
+ */
+bool cgroup_paths_in_unit(const CgroupPaths *p, const char *slice, const char *unit);
+
 /* A single unsigned decimal number, optionally followed by a newline ("max" is -ERANGE). */
 int cgroup_parse_u64(const char *buf, size_t len, uint64_t *ret);
 /* The value of `key` in a flat keyed file ("key value\n" lines) such as cpu.stat or memory.events. */

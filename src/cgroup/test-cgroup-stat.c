@@ -49,6 +49,43 @@ TEST(paths_hostile) {
         ASSERT_ERROR(cgroup_paths_parse(big, sizeof(big), &p), EBADMSG);
 }
 
+TEST(in_unit) {
+        const char *unit = "sandrun-job-0123456789abcdef0123456789abcdef.scope";
+        const char *hybrid =
+                "12:pids:/sandrun.slice/sandrun-job-0123456789abcdef0123456789abcdef.scope\n"
+                "5:memory:/sandrun.slice/sandrun-job-0123456789abcdef0123456789abcdef.scope\n"
+                "4:cpu,cpuacct:/..\n"
+                "0::/sandrun.slice/sandrun-job-0123456789abcdef0123456789abcdef.scope\n";
+        CgroupPaths p;
+
+        ASSERT_OK(cgroup_paths_parse(hybrid, strlen(hybrid), &p));
+        ASSERT_TRUE(cgroup_paths_in_unit(&p, "sandrun.slice", unit));
+        ASSERT_TRUE(!cgroup_paths_in_unit(&p, "other.slice", unit));
+        ASSERT_TRUE(!cgroup_paths_in_unit(&p, "sandrun.slice", "sandrun-job-1123456789abcdef0123456789abcdef.scope"));
+        ASSERT_TRUE(!cgroup_paths_in_unit(&p, "", unit));
+
+        /* One hierarchy still elsewhere (the start is half done) is not in the unit. */
+        const char *split = "5:memory:/system.slice/sandrun-runner.service\n"
+                            "0::/sandrun.slice/sandrun-job-0123456789abcdef0123456789abcdef.scope\n";
+        ASSERT_OK(cgroup_paths_parse(split, strlen(split), &p));
+        ASSERT_TRUE(!cgroup_paths_in_unit(&p, "sandrun.slice", unit));
+
+        /* A nested slice, and a unit name that only ends like ours. */
+        const char *nested = "0::/sandrun.slice/sandrun-jobs.slice/sandrun-job-0123456789abcdef0123456789abcdef.scope\n";
+        ASSERT_OK(cgroup_paths_parse(nested, strlen(nested), &p));
+        ASSERT_TRUE(cgroup_paths_in_unit(&p, "sandrun-jobs.slice", unit));
+        ASSERT_TRUE(!cgroup_paths_in_unit(&p, "jobs.slice", unit));
+        ASSERT_TRUE(!cgroup_paths_in_unit(&p, "sandrun-jobs.slice", "b-0123456789abcdef0123456789abcdef.scope"));
+
+        /* No hierarchy at all proves nothing. */
+        CgroupPaths none = {};
+        ASSERT_TRUE(!cgroup_paths_in_unit(&none, "sandrun.slice", unit));
+
+        /* Our own process is not in any job's scope. */
+        ASSERT_OK(cgroup_paths_read_pid(getpid(), &p));
+        ASSERT_TRUE(!cgroup_paths_in_unit(&p, "sandrun.slice", unit));
+}
+
 TEST(numbers) {
         uint64_t v;
         ASSERT_OK(cgroup_parse_u64("42\n", 3, &v));
@@ -140,6 +177,7 @@ int main(void) {
         RUN(paths_v2);
         RUN(paths_hybrid);
         RUN(paths_hostile);
+        RUN(in_unit);
         RUN(numbers);
         RUN(sample_v2);
         RUN(sample_v1);

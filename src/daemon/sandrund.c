@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /*
- * sandrund: the socket-activated daemon. It wires the pieces together (the runner, which alone holds
- * the system bus, the job manager, the HTTP API on libmicrohttpd with TLS) and is the only layer that
- * logs. Run by systemd (sandrun.socket) or by hand with --listen.
+ * sandrund: the socket-activated, internet-facing daemon. It wires the pieces together (the job manager,
+ * the HTTP API on libmicrohttpd with TLS, and the runner client, which asks sandrun-runnerd for every job:
+ * this process holds no bus and no privilege) and is the only layer that logs. Run by systemd
+ * (sandrun.socket) or by hand with --listen.
  */
 
 #include <fcntl.h>
@@ -15,7 +16,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
@@ -28,7 +28,7 @@
 #include "job.h"
 #include "listen-fds.h"
 #include "log.h"
-#include "memlock.h"
+#include "lock-memory.h"
 #include "metrics.h"
 #include "parse-util.h"
 #include "runner.h"
@@ -42,14 +42,11 @@ typedef struct Options {
         const char *cert, *key;
         bool plain_http;
         bool debug;
-        const char *slice;
-        const char *stage_path;
-        const char *init_path;
-        UidRange job_uids;
-        uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size, tmp_size;
-        uint64_t max_running, max_queued, batch_ttl, open_files, connection_timeout;
+        const char *runner_socket;
+        uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size;
+        uint64_t max_running, max_queued, batch_ttl, connection_timeout;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
-        uint64_t compile_memory_max, compile_timeout, test_cpu, tests_timeout, test_output_max;
+        uint64_t compile_timeout, test_cpu, tests_timeout, test_output_max;
         CidrList trusted_proxies;
         CorsPolicy cors;
         const char *node_name;
@@ -58,10 +55,8 @@ typedef struct Options {
 } Options;
 
 static Options opts = {
-        .slice = "sandrun.slice",
-        .stage_path = SANDRUN_LIBEXECDIR "/sandrun-stage",
-        .init_path = SANDRUN_LIBEXECDIR "/sandrun-init",
-        .job_uids = { .first = UID_POOL_DEFAULT_FIRST, .count = UID_POOL_DEFAULT_COUNT },
+        .runner_socket = "/run/sandrun-runner/socket",
+        /* Asked of the runner for every job; it applies these or its own, whichever is lower. */
         .memory_max = 512ULL << 20,
         .tasks_max = 64,
         .cpu_quota = 1000000,
@@ -69,11 +64,9 @@ static Options opts = {
         .output_max = 1 << 20,
         .body_max = 1 << 20,
         .work_size = 64 << 20,
-        .tmp_size = 64 << 20,
         .max_running = 0, /* 0: two per core */
         .max_queued = 256,
         .batch_ttl = 60 * USEC_PER_SEC,
-        .open_files = 256,
         .connection_timeout = 30,
         .cpu_budget = 10 * USEC_PER_SEC,
         .budget_period = 60 * USEC_PER_SEC,
@@ -81,7 +74,6 @@ static Options opts = {
         .max_queued_per_ip = 16,
         .upload_max = 64 << 20,
         .held_max = 1ULL << 30,
-        .compile_memory_max = 1ULL << 30,
         .compile_timeout = 60 * USEC_PER_SEC,
         .test_cpu = 5 * USEC_PER_SEC,
         .tests_timeout = 120 * USEC_PER_SEC,
@@ -95,24 +87,21 @@ static void help(void) {
                "  --cert FILE --key FILE TLS certificate and key (PEM); default: systemd credentials\n"
                "                         tls.crt/tls.key, else an ephemeral self-signed certificate\n"
                "  --plain-http           no TLS; allowed only on a loopback address\n"
-               "  --slice NAME           slice for job scopes (default sandrun.slice)\n"
-               "  --memory-max SIZE      memory per job, tmpfs included (default 512M)\n"
+               "  --runner-socket PATH   sandrun-runnerd's socket (default /run/sandrun-runner/socket)\n"
+               "  --memory-max SIZE      memory per job, tmpfs included (default 512M; the runner's, if lower)\n"
                "  --cpu-quota QUOTA      CPU per job, e.g. 100%% or 1.5 cores (default 100%%)\n"
-               "  --tasks-max N          processes and threads per job (default 64)\n"
+               "  --tasks-max N          processes and threads per job (default 64; the runner's, if lower)\n"
                "  --timeout DURATION     wall-clock limit per job, the most a request may ask (default 300s)\n"
                "  --output-max SIZE      stdout and stderr kept per job, each (default 1M)\n"
                "  --body-max SIZE        largest request body (default 1M)\n"
                "  --upload-max SIZE      largest upload to /submit, all files together (default 64M)\n"
                "  --held-max SIZE        uploads and results kept in RAM; past 80%% the oldest batch jobs\n"
                "                         are dropped, finished ones first (default 1G)\n"
-               "  --compile-memory-max SIZE  memory of a compile step; the run gets --memory-max (default 1G)\n"
                "  --compile-timeout DURATION wall-clock limit of a compile step (default 60s)\n"
                "  --test-timeout DURATION    CPU limit of each test case, the most a request may ask (default 5s)\n"
                "  --tests-timeout DURATION   wall-clock limit of all test cases of a request (default 120s)\n"
                "  --test-output-max SIZE     stdout and stderr kept per test case and compile, each (default 64K)\n"
-               "  --work-size SIZE       size of a job's /work tmpfs (default 64M)\n"
-               "  --tmp-size SIZE        size of a job's /tmp and /dev/shm tmpfs, each (default 64M)\n"
-               "  --open-files N         open files per job process (default 256)\n"
+               "  --work-size SIZE       packed outputs kept per batch job (default 64M)\n"
                "  --max-running N        jobs running at once (default 2 per core)\n"
                "  --max-queued N         jobs waiting at once (default 256)\n"
                "  --cpu-budget DURATION  CPU time each client IP may use per budget period (default 10s)\n"
@@ -129,10 +118,6 @@ static void help(void) {
                "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
                "  --batch-ttl DURATION   how long a finished batch job is kept (default 60s)\n"
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
-               "  --stage-path PATH      the sandrun-stage helper\n"
-               "  --init-path PATH       the sandrun-init helper, every job's PID 1\n"
-               "  --job-uid-range A-B    host uids for jobs, one each, under a root runner\n"
-               "                         (default " UID_POOL_DEFAULT_RANGE ")\n"
                "  --debug                add each job's timeline to JSON answers\n"
                "  -h --help              this help\n"
                "  --version              print the version\n");
@@ -140,11 +125,11 @@ static void help(void) {
 
 static int parse_options(int argc, char **argv) {
         enum {
-                ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
-                ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_TMP, ARG_FILES, ARG_RUNNING, ARG_QUEUED,
-                ARG_CONN_TIMEOUT, ARG_STAGE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
-                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD, ARG_INIT, ARG_JOB_UIDS,
-                ARG_COMPILE_MEMORY, ARG_COMPILE_TIMEOUT, ARG_TEST_TIMEOUT, ARG_TESTS_TIMEOUT, ARG_TEST_OUTPUT,
+                ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_RUNNER, ARG_MEMORY, ARG_CPU, ARG_TASKS,
+                ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_RUNNING, ARG_QUEUED,
+                ARG_CONN_TIMEOUT, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
+                ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD,
+                ARG_COMPILE_TIMEOUT, ARG_TEST_TIMEOUT, ARG_TESTS_TIMEOUT, ARG_TEST_OUTPUT,
                 ARG_CORS_ORIGIN,
                 ARG_RECEIPT_KEY,
                 ARG_METRICS_LISTEN,
@@ -155,7 +140,7 @@ static int parse_options(int argc, char **argv) {
                 { "cert", required_argument, NULL, ARG_CERT },
                 { "key", required_argument, NULL, ARG_KEY },
                 { "plain-http", no_argument, NULL, ARG_PLAIN },
-                { "slice", required_argument, NULL, ARG_SLICE },
+                { "runner-socket", required_argument, NULL, ARG_RUNNER },
                 { "memory-max", required_argument, NULL, ARG_MEMORY },
                 { "cpu-quota", required_argument, NULL, ARG_CPU },
                 { "tasks-max", required_argument, NULL, ARG_TASKS },
@@ -163,14 +148,9 @@ static int parse_options(int argc, char **argv) {
                 { "output-max", required_argument, NULL, ARG_OUTPUT },
                 { "body-max", required_argument, NULL, ARG_BODY },
                 { "work-size", required_argument, NULL, ARG_WORK },
-                { "tmp-size", required_argument, NULL, ARG_TMP },
-                { "open-files", required_argument, NULL, ARG_FILES },
                 { "max-running", required_argument, NULL, ARG_RUNNING },
                 { "max-queued", required_argument, NULL, ARG_QUEUED },
                 { "connection-timeout", required_argument, NULL, ARG_CONN_TIMEOUT },
-                { "stage-path", required_argument, NULL, ARG_STAGE },
-                { "init-path", required_argument, NULL, ARG_INIT },
-                { "job-uid-range", required_argument, NULL, ARG_JOB_UIDS },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -182,7 +162,6 @@ static int parse_options(int argc, char **argv) {
                 { "batch-ttl", required_argument, NULL, ARG_BATCH_TTL },
                 { "upload-max", required_argument, NULL, ARG_UPLOAD },
                 { "held-max", required_argument, NULL, ARG_HELD },
-                { "compile-memory-max", required_argument, NULL, ARG_COMPILE_MEMORY },
                 { "compile-timeout", required_argument, NULL, ARG_COMPILE_TIMEOUT },
                 { "test-timeout", required_argument, NULL, ARG_TEST_TIMEOUT },
                 { "tests-timeout", required_argument, NULL, ARG_TESTS_TIMEOUT },
@@ -209,8 +188,8 @@ static int parse_options(int argc, char **argv) {
                 case ARG_PLAIN:
                         opts.plain_http = true;
                         break;
-                case ARG_SLICE:
-                        opts.slice = optarg;
+                case ARG_RUNNER:
+                        opts.runner_socket = optarg;
                         break;
                 case ARG_MEMORY:
                         r = parse_size(optarg, &opts.memory_max);
@@ -237,12 +216,6 @@ static int parse_options(int argc, char **argv) {
                 case ARG_WORK:
                         r = parse_size(optarg, &opts.work_size);
                         break;
-                case ARG_TMP:
-                        r = parse_size(optarg, &opts.tmp_size);
-                        break;
-                case ARG_FILES:
-                        r = parse_uint(optarg, 16, 1 << 20, &opts.open_files);
-                        break;
                 case ARG_RUNNING:
                         r = parse_uint(optarg, 1, 100000, &opts.max_running);
                         break;
@@ -251,15 +224,6 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_CONN_TIMEOUT:
                         r = parse_uint(optarg, 1, 3600, &opts.connection_timeout);
-                        break;
-                case ARG_STAGE:
-                        opts.stage_path = optarg;
-                        break;
-                case ARG_INIT:
-                        opts.init_path = optarg;
-                        break;
-                case ARG_JOB_UIDS:
-                        r = uid_range_parse(optarg, &opts.job_uids);
                         break;
                 case ARG_DEBUG:
                         opts.debug = true;
@@ -300,11 +264,6 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_BATCH_TTL:
                         r = parse_duration(optarg, &opts.batch_ttl);
-                        break;
-                case ARG_COMPILE_MEMORY:
-                        r = parse_size(optarg, &opts.compile_memory_max);
-                        if (r >= 0 && opts.compile_memory_max < (8 << 20))
-                                r = -ERANGE;
                         break;
                 case ARG_COMPILE_TIMEOUT:
                         r = parse_duration(optarg, &opts.compile_timeout);
@@ -646,51 +605,10 @@ static uint64_t memlock_config_need(void) {
                opts.max_queued * opts.body_max + 1024 * (64ULL << 10) + memlock_reserve();
 }
 
-/*
- * Locks all our memory (memlock.h) and says, with the numbers, whether the limit fits the configuration.
- * A limit that cannot hold the start and one request leaves the memory unlocked, loudly: some hosts cannot
- * raise it (a container without CAP_SYS_RESOURCE keeps its hard limit, 8 MiB by default). Returns whether
- * the memory is locked.
- */
-static bool lock_memory(void) {
-        MemlockStatus s = {};
-        uint64_t need = memlock_config_need(), reserve = memlock_reserve();
-        const char *why = NULL;
-        int r;
-
-        r = memlock_lock_all();
-        if (memlock_status_read(&s) < 0)
-                s = (MemlockStatus) {};
-        if (r < 0)
-                why = strerror(-r);
-        else
-                switch (memlock_judge(&s, reserve, need)) {
-                case MEMLOCK_FITS:
-                        return true;
-                case MEMLOCK_SHORT:
-                        log_message(LOG_WARNING, "Memory locked, but RLIMIT_MEMLOCK is %" PRIu64 " MiB with %" PRIu64
-                                    " MiB locked at start, and this configuration can hold %" PRIu64 " MiB more: "
-                                    "past the limit new work gets 503; LimitMEMLOCK=%" PRIu64 "M would hold it all",
-                                    s.limit >> 20, s.locked >> 20, need >> 20, ((s.locked + need) >> 20) + 1);
-                        return true;
-                case MEMLOCK_TOO_LOW:
-                        memlock_unlock_all();
-                        why = "the limit cannot hold one request more";
-                        break;
-                }
-        log_message(LOG_WARNING, "Memory NOT locked (%s): RLIMIT_MEMLOCK is %" PRIu64 " MiB, %" PRIu64 " MiB are "
-                    "mapped at start and one request may need %" PRIu64 " MiB more; requests and keys may reach "
-                    "swap. LimitMEMLOCK=%" PRIu64 "M would hold this configuration",
-                    why, s.limit == MEMLOCK_UNLIMITED ? 0 : s.limit >> 20, s.mapped >> 20, reserve >> 20,
-                    ((s.mapped + need) >> 20) + 1);
-        return false;
-}
-
 static int run(int argc, char **argv) {
         /* First, so that it goes last: the job manager's hooks count into it until the manager is gone. */
         _cleanup_(metrics_freep) Metrics *metrics = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(runner_freep) Runner *runner = NULL;
         _cleanup_(job_manager_freep) JobManager *jobs = NULL;
         _cleanup_(api_freep) Api *api = NULL;
@@ -709,14 +627,10 @@ static int run(int argc, char **argv) {
         if (r <= 0)
                 return r;
 
-        /* Jobs run with our uid outside their user namespace; root would make that uid 0. */
+        /* The internet-facing process holds no privilege; sandrun-runnerd does what needs it. */
         if (geteuid() == 0)
                 return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
-        bool memory_locked = lock_memory();
-        /* Mapping a job to a uid of its own takes root, which only a separate runner may hold. */
-        log_message(LOG_INFO, "Jobs run as our own uid %u outside their namespaces; a root runner would give each "
-                    "its own uid from %u-%u", (unsigned) getuid(), (unsigned) opts.job_uids.first,
-                    (unsigned) (opts.job_uids.first + opts.job_uids.count - 1));
+        bool memory_locked = lock_memory(memlock_reserve(), memlock_config_need());
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -767,42 +681,19 @@ static int run(int argc, char **argv) {
                 }
         }
 
-        r = sd_bus_open_system(&bus);
-        if (r < 0) {
-                safe_close(listen_fd);
-                return log_errno(LOG_ERR, r, "Cannot connect to the system bus");
-        }
-        r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0) {
-                safe_close(listen_fd);
-                return log_errno(LOG_ERR, r, "Cannot attach the bus to the event loop");
-        }
-
         interpreters_detect(NULL);
         interpreters_detect_versions();
+        /* Limits here only lower sandrun-runnerd's own, which it enforces; buffers are what we keep. */
         RunnerConfig rc = {
-                .sandbox = {
-                        .work_size = opts.work_size,
-                        .tmp_size = opts.tmp_size,
-                        .max_open_files = opts.open_files,
-                        .max_file_size = MAX(opts.work_size, opts.tmp_size),
-                },
-                .slice = opts.slice,
                 .memory_max = opts.memory_max,
-                .compile_memory_max = opts.compile_memory_max,
                 .tasks_max = opts.tasks_max,
                 .cpu_quota_per_sec_usec = opts.cpu_quota,
                 .output_limit = opts.output_max,
                 .case_output_limit = MIN(opts.test_output_max, opts.output_max),
                 .archive_limit = opts.work_size,
-                .scope_timeout_usec = 10 * USEC_PER_SEC,
-                .cgroup_root = "/sys/fs/cgroup",
-                .stage_path = opts.stage_path,
-                .init_path = opts.init_path,
-                .job_uids = opts.job_uids,
-                .max_jobs = opts.max_running,
+                .socket_path = opts.runner_socket,
         };
-        r = runner_new(&runner, event, bus, &rc);
+        r = runner_new(&runner, event, NULL, &rc);
         if (r < 0) {
                 safe_close(listen_fd);
                 return log_errno(LOG_ERR, r, "Cannot set up the job runner");
@@ -884,6 +775,7 @@ static int run(int argc, char **argv) {
                 .cpus = (unsigned) MAX(opts.cpu_quota / USEC_PER_SEC, (uint64_t) 1),
                 .cors = opts.cors,
                 .metrics = metrics,
+                .event = event,
                 .tls = tls != NULL,
                 .receipts = {
                         .key = receipt_key,

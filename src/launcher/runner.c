@@ -10,6 +10,7 @@
 #include "cgroup-stat.h"
 #include "list.h"
 #include "log-sink.h"
+#include "runner-bus.h"
 #include "runner-result.h"
 #include "runner.h"
 #include "sandbox.h"
@@ -80,6 +81,7 @@ struct RunnerJob {
         uid_t outer_uid;
         int entry_step, unpack_step, pack_step, compile_step;
         uint64_t timeout_usec, compile_timeout_usec;
+        uint64_t tasks_max, cpu_quota_per_sec_usec;     /* the runner's, or lower as asked */
         RunnerCase *cases;
         size_t n_cases;
         uint64_t oom_base;              /* the scope's OOM kills when the current step started */
@@ -385,8 +387,8 @@ static void start_scope(RunnerJob *j) {
                 .pid = j->process.pid,
                 .pidfd = j->process.pidfd,
                 .memory_max = j->compile_step >= 0 ? MAX(j->compile_memory_max, j->memory_max) : j->memory_max,
-                .tasks_max = r->config.tasks_max,
-                .cpu_quota_per_sec_usec = r->config.cpu_quota_per_sec_usec,
+                .tasks_max = j->tasks_max,
+                .cpu_quota_per_sec_usec = j->cpu_quota_per_sec_usec,
         };
         int k;
 
@@ -674,6 +676,7 @@ static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
         _cleanup_close_ int code_fd = TAKE_FD(spec->code_fd), stdin_fd = TAKE_FD(spec->stdin_fd),
                             bundle_fd = TAKE_FD(spec->bundle_fd);
         _cleanup_close_ int out = -EBADF, err = -EBADF, archive = -EBADF, listing = -EBADF;
+        _cleanup_close_ int prog_out = TAKE_FD(spec->stdout_fd), prog_err = TAKE_FD(spec->stderr_fd);
         int k;
 
         k = sandbox_plan_new(&plan, r->layout, r->seccomp);
@@ -726,6 +729,13 @@ static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
                 k = add_cases(j, plan, spec);
                 if (k < 0)
                         return k;
+        } else if (prog_out >= 0 && prog_err >= 0) {
+                /* The caller reads the program's output itself, as it comes (the front, live). */
+                k = sandbox_plan_add_step(plan, spec->argv, TAKE_FD(stdin_fd), TAKE_FD(prog_out), TAKE_FD(prog_err),
+                                          -EBADF, true);
+                if (k < 0)
+                        return k;
+                j->entry_step = k;
         } else {
                 SandboxStepOptions o = {};
                 k = add_captured_step(j, plan, spec->argv, TAKE_FD(stdin_fd), &j->pipes[PIPE_STDOUT], &j->out,
@@ -776,7 +786,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         _cleanup_(spec_close_test_fds) const RunnerJobSpec *tests_owner = spec;
         _cleanup_(runner_job_freep) RunnerJob *j = NULL;
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
-        _cleanup_close_ int code_fd = spec->code_fd, stdin_fd = spec->stdin_fd, bundle_fd = spec->bundle_fd;
+        _cleanup_close_ int code_fd = spec->code_fd, stdin_fd = spec->stdin_fd, bundle_fd = spec->bundle_fd,
+                            stdout_fd = spec->stdout_fd, stderr_fd = spec->stderr_fd;
         RunnerJobSpec s = *spec;
         int k;
 
@@ -797,6 +808,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         j->handler = handler;
         j->userdata = userdata;
         j->timeout_usec = spec->timeout_usec;
+        j->tasks_max = MIN(spec->tasks_max ?: UINT64_MAX, r->config.tasks_max);
+        j->cpu_quota_per_sec_usec = MIN(spec->cpu_quota_per_sec_usec ?: UINT64_MAX, r->config.cpu_quota_per_sec_usec);
         j->compile_timeout_usec = spec->compile_timeout_usec;
         /* A job may ask for less memory than the server gives, never more. */
         j->memory_max = spec->memory_max > 0 ? MIN(spec->memory_max, r->config.memory_max) : r->config.memory_max;
@@ -819,6 +832,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         /* Test cases each have their own stdin. */
         s.stdin_fd = spec->n_tests > 0 ? -EBADF : TAKE_FD(stdin_fd);
         s.bundle_fd = TAKE_FD(bundle_fd);
+        s.stdout_fd = TAKE_FD(stdout_fd);
+        s.stderr_fd = TAKE_FD(stderr_fd);
         k = build_plan(j, &s, &plan);
         if (k < 0)
                 return k;
@@ -948,6 +963,17 @@ int runner_job_set_cpu_quota(RunnerJob *j, uint64_t cpu_quota_per_sec_usec) {
         /* A newer quota supersedes one still in flight. */
         j->quota_slot = sd_bus_slot_unref(j->quota_slot);
         return scope_launcher_set_cpu_quota(j->runner->launcher, j->unit, cpu_quota_per_sec_usec, &j->quota_slot);
+}
+
+int runner_job_cpu_fd(const RunnerJob *j, bool *ret_is_v1) {
+        if (!j->cgroup || j->cgroup->cpu_fd < 0)
+                return -ENODATA;
+        *ret_is_v1 = j->cgroup->cpu_is_v1;
+        return j->cgroup->cpu_fd;
+}
+
+int runner_set_bus(Runner *r, sd_bus *bus) {
+        return scope_launcher_set_bus(r->launcher, bus);
 }
 
 unsigned runner_n_jobs(const Runner *r) {

@@ -2,11 +2,13 @@
 #pragma once
 
 /*
- * The runner: the one part of sandrund that holds the system bus and starts jobs. Everything the
+ * The runner: the one part of sandrun that talks to systemd and starts jobs. Everything the
  * internet-facing part needs goes through this interface: start a job from a spec, watch its state, read
  * its output and figures, kill it, change its CPU quota, free it. Specs and results are plain data and
- * fds, so the interface can later become a protocol between two processes, with the HTTP side having no
- * bus access at all.
+ * fds. There are two implementations, built into separate libraries so that no program holds both:
+ * runner.c does the work (linked into sandrun-runnerd, which alone talks to PID 1), and runner-client.c
+ * speaks the runner protocol (runner-protocol.h) to sandrun-runnerd (linked into sandrund, which has no
+ * bus at all).
  *
  * A job's life: the runner execs the sandbox init (which builds the sandbox while systemd works), starts
  * the scope `sandrun-job-<id>.scope` with the init as its process, and once systemd has put it there lets
@@ -49,6 +51,7 @@ typedef struct RunnerConfig {
          * the only way to map another uid; unprivileged, every job maps to our own uid. */
         UidRange job_uids;
         unsigned max_jobs;              /* the most jobs that can exist at once: the range must hold them */
+        const char *socket_path;        /* runner-client: sandrun-runnerd's socket */
 } RunnerConfig;
 
 typedef enum RunnerJobState {
@@ -116,6 +119,11 @@ typedef struct RunnerJobSpec {
         uint64_t test_wall_limit_usec;  /* each case's wall clock limit */
         uint64_t memory_max;            /* lowers the run's MemoryMax; 0: the runner's */
         uint64_t compile_memory_max;    /* lowers the compile's; 0: the runner's */
+        /* 0: the runner's own. A request may lower them, never raise them. */
+        uint64_t tasks_max, cpu_quota_per_sec_usec;
+        /* runner.c only (runner-client.c makes its own): where the program's stdout and stderr go,
+         * taken; -EBADF for pipes the runner reads itself. */
+        int stdout_fd, stderr_fd;
 } RunnerJobSpec;
 
 /* Called when a job becomes RUNNING and when it is FINISHED. The handler may free the job. */
@@ -129,8 +137,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Runner *, runner_free);
 int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t handler, void *userdata,
                  RunnerJob **ret);
 unsigned runner_n_jobs(const Runner *r);
-/* Whether jobs can be started now: today, whether the bus connection is up. Health checks ask this. */
+/*
+ * Whether jobs can be started now: in the runner daemon, whether its connection to systemd is up; in the
+ * front, whether sandrun-runnerd is (when not, it is restarting: retry in a few seconds). Health checks
+ * ask this.
+ */
 bool runner_is_usable(Runner *r);
+#define RUNNER_RETRY_AFTER_SEC 2
 
 /* Kills and forgets the job; no more callbacks. */
 RunnerJob *runner_job_free(RunnerJob *j);

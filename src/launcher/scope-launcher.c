@@ -2,8 +2,12 @@
 
 #include <string.h>
 
+#include "cgroup-stat.h"
 #include "list.h"
 #include "scope-launcher.h"
+
+/* While systemd's state is being found out again after a reconnect: how often the init's cgroup is read. */
+#define RESYNC_POLL_USEC (20 * USEC_PER_MSEC)
 
 struct ScopeLauncher {
         sd_event *event;
@@ -24,8 +28,10 @@ struct ScopeStart {
         char *description;
         char *job_path;                 /* systemd's start job, once the call returned */
         bool used_pidfd;
+        bool resent;                    /* sent again after a reconnect */
         sd_bus_slot *call_slot;
         sd_event_source *timeout_source;
+        sd_event_source *poll_source;   /* after a reconnect found the unit already there */
         scope_start_handler_t handler;
         void *userdata;
 };
@@ -60,6 +66,7 @@ ScopeStart *scope_start_free(ScopeStart *s) {
         start_unlink(s);
         sd_bus_slot_unref(s->call_slot);
         sd_event_source_disable_unref(s->timeout_source);
+        sd_event_source_disable_unref(s->poll_source);
         free(s->unit);
         free(s->slice);
         free(s->description);
@@ -75,6 +82,7 @@ static void start_complete(ScopeStart *s, int error, const char *message) {
         start_unlink(s);
         s->call_slot = sd_bus_slot_unref(s->call_slot);
         s->timeout_source = sd_event_source_disable_unref(s->timeout_source);
+        s->poll_source = sd_event_source_disable_unref(s->poll_source);
         s->handler = NULL;
         if (h)
                 h(s, error, message, s->userdata);
@@ -116,6 +124,38 @@ static int append_properties(sd_bus_message *m, const ScopeStart *s, bool use_pi
 
 static int send_start(ScopeStart *s);
 
+/* 1 when the process is in the scope's cgroup in every hierarchy, 0 when not (yet), else -errno. */
+static int start_pid_in_scope(const ScopeStart *s) {
+        CgroupPaths paths;
+        int r;
+
+        r = cgroup_paths_read_pid(s->spec.pid, &paths);
+        if (r < 0)
+                return r;
+        return cgroup_paths_in_unit(&paths, s->slice, s->unit);
+}
+
+/* systemd says the scope is up: believe it only once the process is seen in the scope's cgroup. */
+static void start_done(ScopeStart *s) {
+        int r = start_pid_in_scope(s);
+
+        if (r > 0)
+                start_complete(s, 0, NULL);
+        else
+                start_complete(s, r < 0 ? r : -EPERM, "the process is not in the scope's cgroup");
+}
+
+static int on_resync_poll(sd_event_source *source, uint64_t usec, void *userdata) {
+        ScopeStart *s = userdata;
+        int r = start_pid_in_scope(s);
+
+        if (r != 0) {
+                start_complete(s, r < 0 ? r : 0, r < 0 ? "cannot read the process's cgroup" : NULL);
+                return 0;
+        }
+        return sd_event_source_set_time_relative(source, RESYNC_POLL_USEC);
+}
+
 static int on_start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         ScopeStart *s = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
@@ -124,7 +164,19 @@ static int on_start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
 
         s->call_slot = sd_bus_slot_unref(s->call_slot);
 
+        /* The connection went away (systemd re-executing): the answer comes from the resync. */
+        if (sd_bus_is_open(sd_bus_message_get_bus(reply)) <= 0)
+                return 0;
+
         if (e) {
+                /* Resent after a reconnect, and systemd had it already: wait to see the process in it. */
+                if (s->resent && sd_bus_error_has_name(e, "org.freedesktop.systemd1.UnitExists")) {
+                        r = sd_event_add_time_relative(s->launcher->event, &s->poll_source, CLOCK_MONOTONIC, 0, 0,
+                                                       on_resync_poll, s);
+                        if (r < 0)
+                                start_complete(s, r, "cannot poll the scope");
+                        return 0;
+                }
                 /* Older systemd answers PropertyReadOnly (or unknown property) for PIDFDs=. */
                 if (s->used_pidfd && (sd_bus_error_has_names(e, SD_BUS_ERROR_PROPERTY_READ_ONLY,
                                                              SD_BUS_ERROR_UNKNOWN_PROPERTY,
@@ -185,7 +237,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
                 if (!s->job_path || strcmp(s->job_path, path) != 0)
                         continue;
                 if (strcmp(result, "done") == 0)
-                        start_complete(s, 0, NULL);
+                        start_done(s);
                 else
                         start_complete(s, -EIO, result);
                 break;
@@ -222,9 +274,12 @@ int scope_launcher_start(ScopeLauncher *l, const ScopeSpec *spec, scope_start_ha
         s->launcher = l;
         LIST_PREPEND(l->starts, s);
 
-        r = send_start(s);
-        if (r < 0)
-                return r;
+        /* Without a connection (systemd re-executing) the call goes out once there is one again. */
+        if (l->bus) {
+                r = send_start(s);
+                if (r < 0)
+                        return r;
+        }
         r = sd_event_add_time_relative(l->event, &s->timeout_source, CLOCK_MONOTONIC, l->timeout_usec, 0,
                                        on_start_timeout, s);
         if (r < 0)
@@ -246,6 +301,8 @@ static int set_property_u64(ScopeLauncher *l, const char *unit, const char *name
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
+        if (!l->bus)
+                return -ENOTCONN;
         r = sd_bus_message_new_method_call(l->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
                                            "SetUnitProperties");
         if (r < 0)
@@ -279,6 +336,53 @@ ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {
         return NULL;
 }
 
+static int add_job_removed_match(ScopeLauncher *l) {
+        /* Synchronous on purpose: the match must be in place before the first scope is started. */
+        return sd_bus_match_signal(l->bus, &l->job_removed_slot, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                   "JobRemoved", on_job_removed, l);
+}
+
+int scope_launcher_set_bus(ScopeLauncher *l, sd_bus *bus) {
+        int r;
+
+        l->job_removed_slot = sd_bus_slot_unref(l->job_removed_slot);
+        l->bus = sd_bus_unref(l->bus);
+        for (ScopeStart *s = l->starts; s; s = s->next) {
+                /* Replies and JobRemoved signals of the old connection are lost; the resync below decides. */
+                s->call_slot = sd_bus_slot_unref(s->call_slot);
+                free(s->job_path);
+                s->job_path = NULL;
+        }
+        if (!bus)
+                return 0;
+
+        l->bus = sd_bus_ref(bus);
+        r = add_job_removed_match(l);
+        if (r < 0)
+                return r;
+
+        /*
+         * Each start still waiting: the process may be in its scope already, the scope may exist with its
+         * start job still running, or systemd may never have seen the call. Ask again; systemd answers
+         * UnitExists for the first two, and then the process's cgroup tells when it is done.
+         */
+        for (ScopeStart *s = l->starts, *next; s; s = next) {
+                next = s->next;
+                if (s->poll_source)
+                        continue;
+                r = start_pid_in_scope(s);
+                if (r > 0) {
+                        start_complete(s, 0, NULL);
+                        continue;
+                }
+                s->resent = true;
+                r = send_start(s);
+                if (r < 0)
+                        start_complete(s, r, "cannot resend StartTransientUnit");
+        }
+        return 0;
+}
+
 int scope_launcher_new(ScopeLauncher **ret, sd_event *event, sd_bus *bus, uint64_t timeout_usec) {
         _cleanup_(scope_launcher_freep) ScopeLauncher *l = NULL;
         int r;
@@ -290,9 +394,7 @@ int scope_launcher_new(ScopeLauncher **ret, sd_event *event, sd_bus *bus, uint64
         l->bus = sd_bus_ref(bus);
         l->timeout_usec = timeout_usec;
 
-        /* Synchronous on purpose: the match must be in place before the first scope is started. */
-        r = sd_bus_match_signal(bus, &l->job_removed_slot, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
-                                "JobRemoved", on_job_removed, l);
+        r = add_job_removed_match(l);
         if (r < 0)
                 return r;
 

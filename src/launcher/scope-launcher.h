@@ -43,6 +43,12 @@ int scope_launcher_start(ScopeLauncher *l, const ScopeSpec *spec, scope_start_ha
 ScopeStart *scope_start_free(ScopeStart *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ScopeStart *, scope_start_free);
 
+/*
+ * Replaces the connection to systemd: NULL when it was lost (starts then wait, and new ones are queued),
+ * a new one once reconnected, which finds out what became of every start still waiting.
+ */
+int scope_launcher_set_bus(ScopeLauncher *l, sd_bus *bus);
+
 /* Changes a running scope's CPUQuota; the reply is awaited on *ret_slot, which the caller owns. */
 int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
                                  sd_bus_slot **ret_slot);

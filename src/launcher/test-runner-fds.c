@@ -68,6 +68,8 @@ static int start_with_spare_fds(Runner *runner, int spare, unsigned *ret_before,
                 .stdin_fd = memfd_new_sealed("stdin", "x", 1),
                 .timeout_usec = USEC_PER_SEC,
                 .bundle_fd = memfd_new_sealed("bundle", "", 0),
+                .stdout_fd = -EBADF,
+                .stderr_fd = -EBADF,
                 .output_patterns = outputs,
         };
         ASSERT_TRUE(spec.code_fd >= 0 && spec.stdin_fd >= 0 && spec.bundle_fd >= 0);

@@ -54,6 +54,25 @@ int memlock_parse_status(const char *text, size_t len, const char *field, uint64
         return 0;
 }
 
+bool memlock_status_has_ipc_lock(const char *text, size_t len) {
+        static const char key[] = "\nCapEff:";
+        const char *p = memmem(text, len, key, sizeof(key) - 1), *end = text + len;
+        uint64_t caps = 0;
+        unsigned digits = 0;
+
+        if (!p)
+                return false;
+        for (p += sizeof(key) - 1; p < end && (*p == ' ' || *p == '\t'); p++)
+                ;
+        for (; p < end && digits < 16; p++, digits++) {
+                int v = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+                if (v < 0)
+                        break;
+                caps = caps << 4 | (uint64_t) v;
+        }
+        return digits == 16 && (caps >> 14 & 1);       /* CAP_IPC_LOCK */
+}
+
 int memlock_status_read(MemlockStatus *ret) {
         struct rlimit rl;
         char buf[4096];
@@ -78,7 +97,9 @@ int memlock_status_read(MemlockStatus *ret) {
         if (r < 0)
                 return r;
         *ret = (MemlockStatus) {
-                .limit = rl.rlim_cur == RLIM_INFINITY ? MEMLOCK_UNLIMITED : (uint64_t) rl.rlim_cur,
+                /* With CAP_IPC_LOCK (a root runner may keep it) the kernel applies no limit to us. */
+                .limit = rl.rlim_cur == RLIM_INFINITY || memlock_status_has_ipc_lock(buf, n) ? MEMLOCK_UNLIMITED
+                                                                                             : (uint64_t) rl.rlim_cur,
                 .locked = locked,
                 .mapped = mapped,
         };

@@ -17,7 +17,7 @@
 #define MEMLOCK_UNLIMITED UINT64_MAX
 
 typedef struct MemlockStatus {
-        uint64_t limit;                 /* RLIMIT_MEMLOCK, soft; MEMLOCK_UNLIMITED for none */
+        uint64_t limit;                 /* RLIMIT_MEMLOCK, soft; MEMLOCK_UNLIMITED for none or CAP_IPC_LOCK */
         uint64_t locked;                /* VmLck: bytes of mappings locked now */
         uint64_t mapped;                /* VmSize: bytes mapped, what locking everything now takes */
 } MemlockStatus;
@@ -33,6 +33,8 @@ MemlockVerdict memlock_judge(const MemlockStatus *s, uint64_t reserve, uint64_t 
 
 /* Parses the line `field` ("VmLck", "VmSize") out of /proc/self/status text, in bytes. */
 int memlock_parse_status(const char *text, size_t len, const char *field, uint64_t *ret_bytes);
+/* Whether /proc/self/status text says CAP_IPC_LOCK is effective: then no limit applies to us. */
+bool memlock_status_has_ipc_lock(const char *text, size_t len);
 int memlock_status_read(MemlockStatus *ret);
 
 /* Locks every mapping now and in the future, as it is faulted in; -errno (ENOMEM: over the limit, EPERM:

@@ -61,6 +61,28 @@ TEST(parse_status) {
         }
 }
 
+TEST(ipc_lock) {
+        static const struct {
+                const char *text;
+                bool has;
+        } cases[] = {
+                { "Name:\tx\nCapEff:\t000001ffffffffff\n", true },
+                { "Name:\tx\nCapEff:\t0000000000004000\n", true },
+                { "Name:\tx\nCapEff:\t0000000000000000\n", false },
+                { "Name:\tx\nCapEff:\t000001ffffffbfff\n", false },
+                { "Name:\tx\nCapPrm:\t0000000000004000\nCapEff:\t0\n", false },   /* too short */
+                { "Name:\tx\nCapEff:\t00000000000040", false },                    /* truncated */
+                { "CapEff:\t0000000000004000\n", false },                          /* never the first line */
+                { "", false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                if (memlock_status_has_ipc_lock(cases[i].text, strlen(cases[i].text)) != cases[i].has) {
+                        fprintf(stderr, "case %zu\n", i);
+                        abort();
+                }
+}
+
 TEST(live) {
         MemlockStatus s;
 
@@ -75,6 +97,7 @@ TEST(live) {
 int main(void) {
         RUN(judge);
         RUN(parse_status);
+        RUN(ipc_lock);
         RUN(live);
         return 0;
 }

@@ -310,13 +310,17 @@ EXTRA_PORT = int(os.environ.get('SANDRUN_EXTRA_PORT', PORT + 30))
 
 class ExtraDaemon:
     """The installed sandrund as a second unit in the container, with the installed unit's user and
-    hardening, listening by itself on 127.0.0.1:EXTRA_PORT with extra options; for settings the shared
-    daemon does not have (an origin allow-list, a metrics listener, a receipt key credential).
-    unit_lines: more [Service] lines, e.g. LoadCredential=. Use as a context manager."""
+    hardening, on a socket unit of its own (127.0.0.1:EXTRA_PORT) with extra options, asking the shared
+    sandrun-runnerd for its jobs; for settings the shared daemon does not have (an origin allow-list, a
+    receipt key credential). unit_lines: more [Service] lines, e.g. LoadCredential=. sockets: more
+    listening sockets by name, e.g. {'metrics': '127.0.0.1:9465'}, each a socket unit of its own with that
+    FileDescriptorName=. Use as a context manager."""
     UNIT = 'sandrun-extra.service'
+    SOCKET = 'sandrun-extra.socket'
 
-    def __init__(self, *options, unit_lines=(), port=EXTRA_PORT):
+    def __init__(self, *options, unit_lines=(), port=EXTRA_PORT, sockets=None):
         self.options = options
+        self.sockets = sockets or {}
         self.unit_lines = unit_lines
         self.port = port
         self.url = 'https://127.0.0.1:%d' % port
@@ -326,20 +330,28 @@ class ExtraDaemon:
         unit = container_out('cat', fragment)
         lines = []
         for line in unit.splitlines():
-            if line.startswith(('Requires=sandrun.socket', 'Restart=')):
+            if line.startswith('Restart='):
                 continue
-            if line.startswith('After=sandrun.socket '):
-                line = 'After=' + line[len('After=sandrun.socket '):]
+            # The front listens only on sockets systemd gives it (its unit has a network of its own).
+            line = line.replace('sandrun.socket', self.SOCKET)
             if line == 'RuntimeDirectory=sandrun':
                 line = 'RuntimeDirectory=sandrun-extra'
             if line.startswith('ExecStart='):
-                line += ' --listen 127.0.0.1:%d %s' % (self.port, ' '.join(self.options))
+                line += ' ' + ' '.join(self.options)
             lines.append(line)
             if line == '[Service]':
                 lines.extend(self.unit_lines)
-        container('sh', '-c', 'systemctl stop %s 2>/dev/null; cat > /run/systemd/system/%s && '
-                  'systemctl daemon-reload && systemctl start %s' % (self.UNIT, self.UNIT, self.UNIT),
+        sock = '[Socket]\nListenStream=127.0.0.1:%d\nAccept=no\n' % self.port
+        container('sh', '-c', 'systemctl stop %s %s 2>/dev/null; cat > /run/systemd/system/%s && '
+                  'printf "$1" > /run/systemd/system/%s'
+                  % (self.UNIT, self.SOCKET, self.UNIT, self.SOCKET), 'sh', sock,
                   input='\n'.join(lines) + '\n')
+        for name, address in self.sockets.items():
+            container('sh', '-c', 'printf "$1" > /run/systemd/system/sandrun-extra-%s.socket' % name, 'sh',
+                      '[Socket]\nListenStream=%s\nFileDescriptorName=%s\nService=%s\n' % (address, name, self.UNIT))
+        extra = ' '.join('sandrun-extra-%s.socket' % n for n in self.sockets)
+        container('sh', '-c', 'systemctl daemon-reload && systemctl start %s %s && systemctl start %s'
+                  % (self.SOCKET, extra, self.UNIT))
         wait_until(self._answers, 10, what='%s on port %d' % (self.UNIT, self.port))
         return self
 
@@ -362,5 +374,7 @@ class ExtraDaemon:
             conn.close()
 
     def __exit__(self, *exc):
-        container('sh', '-c', 'systemctl stop %s; rm -f /run/systemd/system/%s; systemctl daemon-reload'
-                  % (self.UNIT, self.UNIT), check=False)
+        extra = ['sandrun-extra-%s.socket' % n for n in self.sockets]
+        container('sh', '-c', 'systemctl stop %s %s %s; cd /run/systemd/system && rm -f %s %s %s; '
+                  'systemctl daemon-reload' % (self.UNIT, self.SOCKET, ' '.join(extra), self.UNIT, self.SOCKET,
+                                               ' '.join(extra)), check=False)

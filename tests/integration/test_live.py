@@ -5,6 +5,7 @@ program writes, then one `result` event; a client that leaves stops its job (bil
 streamed or not; a client that reads nothing for 30 s blocks neither the job nor the daemon."""
 import json
 import time
+import uuid
 
 from sandrun_test import (SandrunTestCase, job_scopes, main, request, run_json, tls_context, tcp_socket,
                           wait_until)
@@ -48,10 +49,11 @@ def events(f, until='result'):
         f.readline()
         while b'\n\n' in buf:
             block, buf = buf.split(b'\n\n', 1)
-            ev = {'event': None, 'id': None, 'data': None}
+            ev = {'event': None, 'id': None, 'data': None, 'at': time.monotonic()}
             for line in block.decode().split('\n'):
                 k, v = line.split(': ', 1)
-                ev[k] = v
+                if k in ('event', 'id', 'data'):
+                    ev[k] = v
             ev['data'] = json.loads(ev['data'])
             out.append(ev)
             if ev['event'] == until:
@@ -147,6 +149,66 @@ class Live(SandrunTestCase):
         self.assertEqual(result['status'], 'completed')
         self.assertTrue(result['truncated'])
         self.assertEqual(len(result['stdout']), 1 << 20)
+
+
+def submit(code):
+    boundary = 'b' + uuid.uuid4().hex
+    body = (b'--%s\r\nContent-Disposition: form-data; name="manifest"\r\n\r\n{"entrypoint": "m.py"}\r\n'
+            b'--%s\r\nContent-Disposition: form-data; name="m.py"; filename="m.py"\r\n\r\n%s\r\n--%s--\r\n'
+            % (boundary.encode(), boundary.encode(), code.encode(), boundary.encode()))
+    r = request('POST', '/submit', body, {'Content-Type': 'multipart/form-data; boundary=' + boundary})
+    assert r.status == 202, r
+    return r.json()['job_id']
+
+
+def open_logs(job, last_event_id=None):
+    s = tls_context().wrap_socket(tcp_socket(timeout=60))
+    s.sendall(b'GET /logs/%s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n%s\r\n'
+              % (job.encode(), b'Last-Event-ID: %s\r\n' % last_event_id.encode() if last_event_id else b''))
+    f = s.makefile('rb')
+    status = f.readline()
+    assert status.startswith(b'HTTP/1.1 200'), status
+    while f.readline().strip():
+        pass
+    return s, f
+
+
+class LiveLogs(SandrunTestCase):
+    def test_logs_stream_and_resume(self):
+        job = submit('import sys, time\nfor i in range(3):\n    print("out%d" % i, flush=True)\n'
+                     '    print("err%d" % i, file=sys.stderr, flush=True)\n    time.sleep(0.4)\n')
+        s, f = open_logs(job)
+        with s, f:
+            t0 = time.monotonic()
+            evs = events(f)
+        # The first lines came while the job still ran.
+        self.assertLess(evs[0]['at'] - t0, 0.6)
+        self.assertGreater(evs[-1]['at'] - evs[0]['at'], 0.5)
+        text = [(e['event'], e['data']['text']) for e in evs if e['event'] in ('stdout', 'stderr')]
+        self.assertEqual(''.join(t for n, t in text if n == 'stdout'), 'out0\nout1\nout2\n')
+        self.assertEqual(''.join(t for n, t in text if n == 'stderr'), 'err0\nerr1\nerr2\n')
+        out = err = 0
+        for e in evs[:-1]:
+            if e['event'] == 'stdout':
+                out += len(e['data']['text'].encode())
+            else:
+                err += len(e['data']['text'].encode())
+            self.assertEqual(e['id'], '%d,%d' % (out, err))
+        result = evs[-1]
+        self.assertEqual(result['event'], 'result')
+        self.assertEqual(result['data'], request('GET', '/status/' + job).json())
+        # Resuming after the first event sends only what came after it.
+        s, f = open_logs(job, evs[0]['id'])
+        with s, f:
+            again = events(f)
+        rest = ''.join(e['data']['text'] for e in again if e['event'] == 'stdout')
+        self.assertEqual(rest, 'out0\nout1\nout2\n'[len(evs[0]['data']['text']):])
+        self.assertEqual(''.join(e['data']['text'] for e in again if e['event'] == 'stderr'), 'err0\nerr1\nerr2\n')
+        self.assertEqual(again[-1]['event'], 'result')
+        r = request('GET', '/logs/' + job, headers={'Accept': 'text/event-stream', 'Last-Event-ID': 'x'})
+        self.assertJsonError(r, 400)
+        # Without asking for events, /logs is JSON as before.
+        self.assertEqual(request('GET', '/logs/' + job).json()['stdout'], 'out0\nout1\nout2\n')
 
 
 if __name__ == '__main__':

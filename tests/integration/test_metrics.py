@@ -54,8 +54,9 @@ class Metrics(SandrunTestCase):
 
     def test_load_run(self):
         marker = 'marker-' + uuid.uuid4().hex
-        with ExtraDaemon('--metrics-listen', '127.0.0.1:%d' % METRICS_PORT, '--max-running', '2',
-                         '--max-queued', '3', '--max-running-per-ip', '1', '--max-queued-per-ip', '1') as d:
+        # The front listens only on sockets systemd gives it: the metrics one too.
+        with ExtraDaemon('--max-running', '2', '--max-queued', '3', '--max-running-per-ip', '1',
+                         '--max-queued-per-ip', '1', sockets={'metrics': '127.0.0.1:%d' % METRICS_PORT}) as d:
             self.assertJsonError(d.request('GET', '/metrics'), 404)
             seen = {'completed': 0, 'failed': 0, 429: 0, 503: 0, 'cpu': 0.0}
             lock = threading.Lock()

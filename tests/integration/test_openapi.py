@@ -135,6 +135,13 @@ class OpenApi(SandrunTestCase):
                    what='the job to finish')
         for path in ('/status/{id}', '/logs/{id}', '/outputs/{id}'):
             self.check(request('GET', path.replace('{id}', job)), path, 'get', 200)
+        r = request('GET', '/logs/%s?stream=1' % job)
+        self.assertEqual((r.status, r.content_type), (200, 'text/event-stream'))
+        self.schema_of('/logs/{id}', 'get', 200, 'text/event-stream')
+        result = r.text.split('event: result\ndata: ', 1)[1].split('\n', 1)[0]
+        self.validator(self.schema_of('/status/{id}', 'get', 200)).validate(json.loads(result))
+        self.check(request('GET', '/logs/' + job, headers={'Accept': 'text/event-stream', 'Last-Event-ID': '1'}),
+                   '/logs/{id}', 'get', 400)
         r = self.check(request('GET', '/download/' + job), '/download/{id}', 'get', 200)
         self.assertIn('X-Sandrun-Receipt', r.headers)
         for path in ('/status/{id}', '/logs/{id}', '/outputs/{id}', '/download/{id}'):

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * As root the runner holds an outer uid of its range for each job until the job has no process left: it
+ * refuses a job when none is free, and frees a job's uid when its init has been reaped. (Which uid each
+ * job's processes get is checked by test-sandbox as root, and against the real root runner by
+ * tests/escape/test_escape_memory.py.) Needs root, the only way to map another uid, and this build's
+ * sandrun-init. The bus is never connected: each job's scope fails at once and its init is killed, but
+ * not reaped until the job is freed, since no event loop runs.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <systemd/sd-bus.h>
+
+#include "runner.h"
+#include "tests.h"
+
+#define FIRST (UID_POOL_DEFAULT_FIRST + 4000)
+
+static void on_change(RunnerJob *j, void *userdata) {
+}
+
+static int start(Runner *runner, const char *id, RunnerJob **ret) {
+        char *argv[] = { (char *) "/bin/true", NULL };
+        RunnerJobSpec spec = {
+                .id = id, .argv = argv, .code_fd = -EBADF, .stdin_fd = -EBADF, .bundle_fd = -EBADF,
+                .timeout_usec = USEC_PER_SEC,
+        };
+        return runner_start(runner, &spec, on_change, NULL, ret);
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
+        _cleanup_(runner_freep) Runner *runner = NULL;
+        RunnerConfig config = {
+                .sandbox = { .work_size = 1 << 20, .tmp_size = 1 << 20, .max_open_files = 64, .max_file_size = 1 << 20 },
+                .slice = "sandrun-test.slice",
+                .memory_max = 64 << 20,
+                .tasks_max = 8,
+                .cpu_quota_per_sec_usec = USEC_PER_SEC,
+                .output_limit = 4096,
+                .archive_limit = 4096,
+                .scope_timeout_usec = USEC_PER_SEC,
+                .init_path = argc > 1 ? argv[1] : NULL,
+                .job_uids = { .first = FIRST, .count = 2 },
+                .max_jobs = 2,
+        };
+        RunnerJob *a = NULL, *b = NULL, *c = NULL;
+        sigset_t mask;
+
+        if (!config.init_path) {
+                fprintf(stderr, "usage: %s PATH-TO-SANDRUN-INIT\n", argv[0]);
+                return EXIT_FAILURE;
+        }
+        if (geteuid() != 0) {
+                fprintf(stderr, "not root: jobs can only map to our own uid, skipping\n");
+                return 77;
+        }
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        ASSERT_TRUE(sigprocmask(SIG_BLOCK, &mask, NULL) == 0);
+        ASSERT_OK(sd_event_new(&event));
+        ASSERT_OK(sd_bus_new(&bus));
+
+        /* A range smaller than the jobs that can exist at once is refused. */
+        config.max_jobs = 3;
+        ASSERT_ERROR(runner_new(&runner, event, bus, &config), ERANGE);
+        config.max_jobs = 2;
+        ASSERT_OK(runner_new(&runner, event, bus, &config));
+
+        ASSERT_OK(start(runner, "000000000000000000000000000000a1", &a));
+        ASSERT_OK(start(runner, "000000000000000000000000000000b2", &b));
+        /* Both uids are taken while their jobs have a process, even a dead one not yet reaped. */
+        ASSERT_ERROR(start(runner, "000000000000000000000000000000c3", &c), EBUSY);
+        ASSERT_ERROR(start(runner, "000000000000000000000000000000c3", &c), EBUSY);
+
+        /* Freeing A reaps its init, the last of its processes; then its uid serves the next job. */
+        runner_job_free(a);
+        ASSERT_OK(start(runner, "000000000000000000000000000000c3", &c));
+        ASSERT_ERROR(start(runner, "000000000000000000000000000000d4", &a), EBUSY);
+        runner_job_free(b);
+        runner_job_free(c);
+        ASSERT_EQ(runner_n_jobs(runner), 0);
+        return 0;
+}
