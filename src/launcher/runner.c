@@ -144,8 +144,18 @@ static void job_release_uid(RunnerJob *j) {
 }
 
 RunnerJob *runner_job_free(RunnerJob *j) {
+        int k;
+
         if (!j)
                 return NULL;
+        /* Given up while systemd was still starting its scope (the client or the front left): the init is
+         * killed below, and systemd 252 may still finish the start and keep an empty scope active for good
+         * (seen on cgroup v1). Stopping the unit undoes the start, whatever point systemd had reached. */
+        if (j->runner && j->scope_start) {
+                k = scope_launcher_stop(j->runner->launcher, j->unit);
+                if (k < 0)
+                        log_debug_errno(-k, "Cannot stop %s of a job given up while starting, ignoring", j->unit);
+        }
         job_unlink(j);
         job_stop_sources(j);
         j->quota_slot = sd_bus_slot_unref(j->quota_slot);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <string.h>
 
 #include "cgroup-stat.h"
@@ -248,6 +249,30 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 static int on_start_timeout(sd_event_source *source, uint64_t usec, void *userdata) {
         start_complete(userdata, -ETIMEDOUT, "timed out waiting for the scope to start");
         return 0;
+}
+
+int scope_launcher_stop(ScopeLauncher *l, const char *unit) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        assert(l);
+
+        if (!scope_unit_name_is_valid(unit))
+                return -EINVAL;
+        if (!l->bus)
+                return -ENOTCONN;
+
+        r = sd_bus_message_new_method_call(l->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", unit, "replace");
+        if (r < 0)
+                return r;
+        /* Nobody waits for the answer: the caller is gone, and a unit that is already gone is just as good. */
+        r = sd_bus_message_set_expect_reply(m, false);
+        if (r < 0)
+                return r;
+        return sd_bus_send(l->bus, m, NULL);
 }
 
 int scope_launcher_start(ScopeLauncher *l, const ScopeSpec *spec, scope_start_handler_t handler, void *userdata,

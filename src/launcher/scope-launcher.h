@@ -47,6 +47,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ScopeStart *, scope_start_free);
  * Replaces the connection to systemd: NULL when it was lost (starts then wait, and new ones are queued),
  * a new one once reconnected, which finds out what became of every start still waiting.
  */
+/* Stops the unit without waiting for systemd's answer: for a scope whose start was given up half way. The
+ * call goes after any StartTransientUnit sent before it on the same connection, so it also undoes a start
+ * that systemd has not finished yet. */
+int scope_launcher_stop(ScopeLauncher *l, const char *unit);
+
 int scope_launcher_set_bus(ScopeLauncher *l, sd_bus *bus);
 
 /* Changes a running scope's CPUQuota; the reply is awaited on *ret_slot, which the caller owns. */
