@@ -144,8 +144,17 @@ static void job_release_uid(RunnerJob *j) {
 }
 
 RunnerJob *runner_job_free(RunnerJob *j) {
+        int k;
+
         if (!j)
                 return NULL;
+        /* Given up while systemd was still making its scope (a client that left): the scope may come to
+         * be around an init killed meanwhile, empty from the start, which systemd would keep; stop it. */
+        if (j->scope_start && j->runner) {
+                k = scope_launcher_stop(j->runner->launcher, j->unit);
+                if (k < 0)
+                        log_debug_errno(k, "Cannot stop %s, given up while starting, ignoring", j->unit);
+        }
         job_unlink(j);
         job_stop_sources(j);
         j->quota_slot = sd_bus_slot_unref(j->quota_slot);

@@ -324,6 +324,14 @@ int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t m
         return set_property_u64(l, unit, "MemoryMax", memory_max, handler, userdata, ret_slot);
 }
 
+int scope_launcher_stop(ScopeLauncher *l, const char *unit) {
+        if (!l->bus)
+                return -ENOTCONN;
+        /* Floating: nobody waits for the answer, and a failure (the unit never came to be) is fine. */
+        return sd_bus_call_method_async(l->bus, NULL, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit", NULL,
+                                        NULL, "ss", unit, "replace");
+}
+
 ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {
         if (!l)
                 return NULL;

@@ -57,6 +57,10 @@ int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cp
 int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
                                   sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot);
 
+/* Stops a scope, without waiting for systemd's answer: for a job given up while its scope was being
+ * started, whose scope would otherwise be made around a process already gone and never be collected. */
+int scope_launcher_stop(ScopeLauncher *l, const char *unit);
+
 /* Whether the bus connection is still open. */
 bool scope_launcher_is_connected(ScopeLauncher *l);
 
