@@ -4,9 +4,11 @@
 run and start: the runner reconnects, resynchronises the scopes still starting, loses no job and leaves
 nothing behind."""
 
+import threading
 import time
 
-from privsep_test import RUNNER, BackgroundJob, PrivsepTestCase, container, main, service_pid, unit_property
+from privsep_test import (RUNNER, BackgroundJob, PrivsepTestCase, container, main, run_json, service_pid,
+                          unit_property)
 from sandrun_test import journal
 
 
@@ -17,18 +19,32 @@ class Reexec(PrivsepTestCase):
         since = container('date', '+%Y-%m-%d %H:%M:%S').stdout.strip()
         running = [BackgroundJob('sleep 3; echo slept %d' % i) for i in range(4)]
         time.sleep(1)
-        starting = []
-        container('sh', '-c', 'systemctl daemon-reexec &')
-        # Jobs asked for while PID 1 re-executes: their scopes start on the new connection.
-        for i in range(8):
-            starting.append(BackgroundJob('echo started %d' % i, lang='sh'))
-            time.sleep(0.05)
+        # Jobs keep being asked for, back to back from four clients, from before PID 1 re-executes until
+        # well after: some of their scopes are being started when the connection drops, some are asked
+        # for while there is none.
+        stop = time.monotonic() + 4
+        results, lock = [], threading.Lock()
+
+        def client(n):
+            i = 0
+            while time.monotonic() < stop:
+                d = run_json('echo %d-%d' % (n, i), lang='sh', source='127.0.0.%d' % (60 + n), http_timeout=60)
+                with lock:
+                    results.append((d, '%d-%d\n' % (n, i)))
+                i += 1
+        clients = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+        for t in clients:
+            t.start()
+        time.sleep(0.5)
+        container('systemctl', 'daemon-reexec')
+        for t in clients:
+            t.join(90)
         for i, j in enumerate(running):
             d = j.wait(60)
             self.assertEqual((d['status'], d['stdout']), ('completed', 'slept %d\n' % i), d)
-        for i, j in enumerate(starting):
-            d = j.wait(60)
-            self.assertEqual((d['status'], d['stdout']), ('completed', 'started %d\n' % i), d)
+        self.assertGreater(len(results), 20)
+        for d, want in results:
+            self.assertEqual((d['status'], d['stdout']), ('completed', want), d)
         self.assertEqual((service_pid(RUNNER), unit_property(RUNNER, 'NRestarts')), (runner, restarts))
         self.assertIn('Reconnected to systemd', journal('-u', RUNNER, '--since', since))
         self.assertNothingLeft()
