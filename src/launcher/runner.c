@@ -148,13 +148,12 @@ RunnerJob *runner_job_free(RunnerJob *j) {
 
         if (!j)
                 return NULL;
-        /* Given up while systemd was still starting its scope (the client or the front left): the init is
-         * killed below, and systemd 252 may still finish the start and keep an empty scope active for good
-         * (seen on cgroup v1). Stopping the unit undoes the start, whatever point systemd had reached. */
-        if (j->runner && j->scope_start) {
+        /* Given up while systemd was still making its scope (a client that left): the scope may come to
+         * be around an init killed meanwhile, empty from the start, which systemd would keep; stop it. */
+        if (j->scope_start && j->runner) {
                 k = scope_launcher_stop(j->runner->launcher, j->unit);
                 if (k < 0)
-                        log_debug_errno(-k, "Cannot stop %s of a job given up while starting, ignoring", j->unit);
+                        log_debug_errno(k, "Cannot stop %s, given up while starting, ignoring", j->unit);
         }
         job_unlink(j);
         job_stop_sources(j);

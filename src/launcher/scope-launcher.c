@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#include <assert.h>
 #include <string.h>
 
 #include "cgroup-stat.h"
@@ -251,30 +250,6 @@ static int on_start_timeout(sd_event_source *source, uint64_t usec, void *userda
         return 0;
 }
 
-int scope_launcher_stop(ScopeLauncher *l, const char *unit) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-
-        assert(l);
-
-        if (!scope_unit_name_is_valid(unit))
-                return -EINVAL;
-        if (!l->bus)
-                return -ENOTCONN;
-
-        r = sd_bus_message_new_method_call(l->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "ss", unit, "replace");
-        if (r < 0)
-                return r;
-        /* Nobody waits for the answer: the caller is gone, and a unit that is already gone is just as good. */
-        r = sd_bus_message_set_expect_reply(m, false);
-        if (r < 0)
-                return r;
-        return sd_bus_send(l->bus, m, NULL);
-}
-
 int scope_launcher_start(ScopeLauncher *l, const ScopeSpec *spec, scope_start_handler_t handler, void *userdata,
                          ScopeStart **ret) {
         _cleanup_(scope_start_freep) ScopeStart *s = NULL;
@@ -347,6 +322,14 @@ int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cp
 int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
                                   sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot) {
         return set_property_u64(l, unit, "MemoryMax", memory_max, handler, userdata, ret_slot);
+}
+
+int scope_launcher_stop(ScopeLauncher *l, const char *unit) {
+        if (!l->bus)
+                return -ENOTCONN;
+        /* Floating: nobody waits for the answer, and a failure (the unit never came to be) is fine. */
+        return sd_bus_call_method_async(l->bus, NULL, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit", NULL,
+                                        NULL, "ss", unit, "replace");
 }
 
 ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {

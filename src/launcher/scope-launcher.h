@@ -47,11 +47,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ScopeStart *, scope_start_free);
  * Replaces the connection to systemd: NULL when it was lost (starts then wait, and new ones are queued),
  * a new one once reconnected, which finds out what became of every start still waiting.
  */
-/* Stops the unit without waiting for systemd's answer: for a scope whose start was given up half way. The
- * call goes after any StartTransientUnit sent before it on the same connection, so it also undoes a start
- * that systemd has not finished yet. */
-int scope_launcher_stop(ScopeLauncher *l, const char *unit);
-
 int scope_launcher_set_bus(ScopeLauncher *l, sd_bus *bus);
 
 /* Changes a running scope's CPUQuota; the reply is awaited on *ret_slot, which the caller owns. */
@@ -61,6 +56,10 @@ int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cp
 /* Changes a running scope's MemoryMax (between a job's compile and its run); handler gets systemd's reply. */
 int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
                                   sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot);
+
+/* Stops a scope, without waiting for systemd's answer: for a job given up while its scope was being
+ * started, whose scope would otherwise be made around a process already gone and never be collected. */
+int scope_launcher_stop(ScopeLauncher *l, const char *unit);
 
 /* Whether the bus connection is still open. */
 bool scope_launcher_is_connected(ScopeLauncher *l);
