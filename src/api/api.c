@@ -192,8 +192,8 @@ static bool wants_json(HttpRequest *req, const RunRequest *rr) {
         return rr->json || (accept && strstr(accept, "application/json"));
 }
 
-/* The digests a /run receipt gives of what the client sent: code, stdin if any, and the arguments,
- * each followed by a NUL. */
+/* The digests a /run receipt gives of what the client sent: code, stdin if any, the arguments, each
+ * followed by a NUL, and each test case's stdin and expected output. */
 static int make_run_receipt(const RunRequest *rr, uint64_t timeout_usec, JobReceipt **ret) {
         _cleanup_(job_receipt_freep) JobReceipt *receipt = NULL;
         _cleanup_free_ char *args = NULL;
@@ -218,6 +218,10 @@ static int make_run_receipt(const RunRequest *rr, uint64_t timeout_usec, JobRece
         for (char **arg = rr->args; *arg; arg++)
                 p = stpcpy(p, *arg) + 1;
         r = job_receipt_add_input(receipt, "args", args, args_len);
+        for (size_t i = 0; r >= 0 && rr->judge && i < rr->judge->n_cases; i++) {
+                const JudgeCase *c = &rr->judge->cases[i];
+                r = job_receipt_add_test_case(receipt, c->stdin_data, c->stdin_len, c->expected, c->expected_len);
+        }
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(receipt);

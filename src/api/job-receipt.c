@@ -88,6 +88,30 @@ int job_receipt_add_input(JobReceipt *r, const char *name, const void *data, siz
         return 0;
 }
 
+static json_object *input_list(JobReceipt *r, const char *name) {
+        json_object *list;
+
+        if (json_object_object_get_ex(r->inputs, name, &list))
+                return list;
+        list = json_object_new_array();
+        if (list)
+                json_object_object_add(r->inputs, name, list);
+        return list;
+}
+
+int job_receipt_add_test_case(JobReceipt *r, const char *stdin_data, size_t stdin_len, const char *expected,
+                              size_t expected_len) {
+        json_object *list = input_list(r, "tests"), *c = json_object_new_object();
+
+        if (!list || !c) {
+                json_object_put(c);
+                return -ENOMEM;
+        }
+        json_object_object_add(c, "stdin", stdin_data ? digest_of(stdin_data, stdin_len) : NULL);
+        json_object_object_add(c, "expected_output", expected ? digest_of(expected, expected_len) : NULL);
+        return json_object_array_add(list, c) < 0 ? -ENOMEM : 0;
+}
+
 int job_receipt_upload_begin(JobReceipt *r, const char *kind) {
         assert(!r->upload);
         if (r->n_uploads >= UPLOADS_MAX)
@@ -118,12 +142,9 @@ int job_receipt_upload_end(JobReceipt *r) {
         gnutls_hash_deinit(r->upload, d);
         r->upload = NULL;
         receipt_digest_hex(d, hex);
-        if (!json_object_object_get_ex(r->inputs, r->upload_kind, &list)) {
-                list = json_object_new_array();
-                if (!list)
-                        return -ENOMEM;
-                json_object_object_add(r->inputs, r->upload_kind, list);
-        }
+        list = input_list(r, r->upload_kind);
+        if (!list)
+                return -ENOMEM;
         json_object *o = digest_object(hex, r->upload_size);
         if (!o)
                 return -ENOMEM;

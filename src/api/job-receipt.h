@@ -35,6 +35,9 @@ void job_receipt_attach(Job *j, JobReceipt *r);
 void job_receipt_set_timeout(JobReceipt *r, uint64_t usec);
 /* The digest of a whole input: "code", "stdin", "args" (each argument followed by a NUL), "manifest". */
 int job_receipt_add_input(JobReceipt *r, const char *name, const void *data, size_t len);
+/* A test case, in order: the digests of its stdin and expected output (NULL: none). */
+int job_receipt_add_test_case(JobReceipt *r, const char *stdin_data, size_t stdin_len, const char *expected,
+                              size_t expected_len);
 /* An uploaded file or archive, streamed: one begin, any number of updates, one end. kind: "files",
  * "archives". */
 int job_receipt_upload_begin(JobReceipt *r, const char *kind);

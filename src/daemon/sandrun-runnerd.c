@@ -364,7 +364,9 @@ static void update_status(Daemon *d) {
 
 static int on_status(sd_event_source *s, uint64_t usec, void *userdata) {
         update_status(userdata);
-        return sd_event_source_set_time_relative(s, USEC_PER_SEC);
+        /* A time source fires once unless enabled again. */
+        (void) sd_event_source_set_time_relative(s, USEC_PER_SEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ON);
 }
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

@@ -88,7 +88,6 @@ struct RunnerJob {
         uint64_t memory_max, compile_memory_max;
         bool compile_failed, cases_done;
         sd_bus_slot *memory_slot;
-        bool scope_requested, scope_stopped;
         sd_event_source *child_source, *report_source, *timer_source, *sample_source;
         ScopeStart *scope_start;
         sd_bus_slot *quota_slot;
@@ -144,19 +143,18 @@ static void job_release_uid(RunnerJob *j) {
         j->uid_pool = NULL;
 }
 
-/* A job that ends before systemd said its scope started may leave an empty scope behind: stop it. */
-static void job_stop_early_scope(RunnerJob *j, ScopeLauncher *l) {
-        if (!l || !j->scope_requested || j->scope_stopped)
-                return;
-        j->scope_stopped = true;
-        (void) scope_launcher_stop(l, j->unit);
-}
-
 RunnerJob *runner_job_free(RunnerJob *j) {
+        int k;
+
         if (!j)
                 return NULL;
-        ScopeLauncher *launcher = j->runner ? j->runner->launcher : NULL;
-        bool early = j->state == RUNNER_JOB_STARTING;
+        /* Given up while systemd was still making its scope (a client that left): the scope may come to
+         * be around an init killed meanwhile, empty from the start, which systemd would keep; stop it. */
+        if (j->scope_start && j->runner) {
+                k = scope_launcher_stop(j->runner->launcher, j->unit);
+                if (k < 0)
+                        log_debug_errno(k, "Cannot stop %s, given up while starting, ignoring", j->unit);
+        }
         job_unlink(j);
         job_stop_sources(j);
         j->quota_slot = sd_bus_slot_unref(j->quota_slot);
@@ -165,8 +163,6 @@ RunnerJob *runner_job_free(RunnerJob *j) {
                 /* Owned: freeing it SIGKILLs the init if still alive, which ends the whole job, and reaps it. */
                 j->child_source = sd_event_source_disable_unref(j->child_source);
         }
-        if (early)
-                job_stop_early_scope(j, launcher);
         /* No init left: it was never started, or it was reaped above or before. */
         job_release_uid(j);
         sandbox_process_done(&j->process);
@@ -248,9 +244,6 @@ static void job_maybe_finish(RunnerJob *j) {
                 .cases_done = j->cases_done,
         });
 
-        /* Ended before its program could start (a launch failure): its scope may be left empty. */
-        if (j->state == RUNNER_JOB_STARTING)
-                job_stop_early_scope(j, j->runner ? j->runner->launcher : NULL);
         j->state = RUNNER_JOB_FINISHED;
         job_notify(j);
 }
@@ -411,8 +404,6 @@ static void start_scope(RunnerJob *j) {
         k = scope_launcher_start(r->launcher, &spec, on_scope_started, j, &j->scope_start);
         if (k < 0)
                 job_fail_launch(j, "cannot ask systemd for the job's scope", -k);
-        else
-                j->scope_requested = true;
 }
 
 static bool step_succeeded(const SandboxReport *rep) {

@@ -313,20 +313,6 @@ static int set_property_u64(ScopeLauncher *l, const char *unit, const char *name
         return sd_bus_call_async(l->bus, ret_slot, m, handler, userdata, l->timeout_usec);
 }
 
-int scope_launcher_stop(ScopeLauncher *l, const char *unit) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_call(l->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "ss", unit, "replace");
-        if (r < 0)
-                return r;
-        /* Nobody waits for the answer: a floating slot, freed with the reply. */
-        return sd_bus_call_async(l->bus, NULL, m, on_quota_reply, NULL, l->timeout_usec);
-}
-
 int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
                                  sd_bus_slot **ret_slot) {
         return set_property_u64(l, unit, "CPUQuotaPerSecUSec", cpu_quota_per_sec_usec, on_quota_reply, NULL,
@@ -336,6 +322,14 @@ int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cp
 int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
                                   sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot) {
         return set_property_u64(l, unit, "MemoryMax", memory_max, handler, userdata, ret_slot);
+}
+
+int scope_launcher_stop(ScopeLauncher *l, const char *unit) {
+        if (!l->bus)
+                return -ENOTCONN;
+        /* Floating: nobody waits for the answer, and a failure (the unit never came to be) is fine. */
+        return sd_bus_call_method_async(l->bus, NULL, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit", NULL,
+                                        NULL, "ss", unit, "replace");
 }
 
 ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {

@@ -53,16 +53,13 @@ int scope_launcher_set_bus(ScopeLauncher *l, sd_bus *bus);
 int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
                                  sd_bus_slot **ret_slot);
 
-/*
- * Asks systemd to stop a scope, without waiting. For a job that ended while its scope was being started:
- * systemd 252 on a hybrid hierarchy can miss that a scope's last process died as it was moved in, and
- * then keeps the empty scope "running" for good.
- */
-int scope_launcher_stop(ScopeLauncher *l, const char *unit);
-
 /* Changes a running scope's MemoryMax (between a job's compile and its run); handler gets systemd's reply. */
 int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
                                   sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot);
+
+/* Stops a scope, without waiting for systemd's answer: for a job given up while its scope was being
+ * started, whose scope would otherwise be made around a process already gone and never be collected. */
+int scope_launcher_stop(ScopeLauncher *l, const char *unit);
 
 /* Whether the bus connection is still open. */
 bool scope_launcher_is_connected(ScopeLauncher *l);

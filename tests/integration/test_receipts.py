@@ -106,6 +106,17 @@ class Receipts(SandrunTestCase):
         self.assertRegex(p['finished_at'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$')
         self.assertLessEqual(p['started_at'], p['finished_at'])
 
+    def test_test_cases_are_named_by_digest(self):
+        r = request('POST', '/run', json.dumps({'code': 'print(int(input()) * 2)', 'interpreter': 'python',
+                                                'tests': [{'stdin': '2\n', 'expected_output': '4\n'},
+                                                          {'stdin': '5\n'}]}), {'Content-Type': 'application/json'})
+        d = r.json()
+        payload, _, _ = self.check_signature(d['receipt'])
+        tests = json.loads(payload)['inputs']['tests']
+        self.assertEqual(tests, [{'stdin': {'sha256': sha256('2\n'), 'size': 2},
+                                  'expected_output': {'sha256': sha256('4\n'), 'size': 2}},
+                                 {'stdin': {'sha256': sha256('5\n'), 'size': 2}, 'expected_output': None}])
+
     def test_failed_job_has_a_receipt(self):
         d = run_json('import time; time.sleep(5)', timeout=0.5)
         self.assertEqual(d['reason'], 'timeout')
