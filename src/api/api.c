@@ -137,13 +137,15 @@ static void reply_run_result(RunWait *w) {
                 headers[n++] = "X-Sandrun-Signal";
                 headers[n++] = sig;
         }
-        if (res && res->has_cpu) {
-                snprintf(cpu, sizeof(cpu), "%.3f", res->cpu_usec / 1e6);
+        JobRunFigures f;
+        job_run_figures(j, &f);
+        if (res && f.has_cpu) {
+                snprintf(cpu, sizeof(cpu), "%.3f", f.cpu_usec / 1e6);
                 headers[n++] = "X-Sandrun-CPU-Seconds";
                 headers[n++] = cpu;
         }
-        if (res && res->has_memory) {
-                snprintf(mem, sizeof(mem), "%.3f", res->memory_peak_bytes / (1024.0 * 1024.0));
+        if (res && f.has_memory) {
+                snprintf(mem, sizeof(mem), "%.3f", f.memory_bytes / (1024.0 * 1024.0));
                 headers[n++] = "X-Sandrun-Memory-MB";
                 headers[n++] = mem;
         }

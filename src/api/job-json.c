@@ -91,23 +91,36 @@ static void add_streams(json_object *o, Job *j, bool combined) {
         add_buffers(o, rj ? runner_job_stdout(rj) : NULL, rj ? runner_job_stderr(rj) : NULL, combined);
 }
 
+void job_run_figures(Job *j, JobRunFigures *ret) {
+        const RunnerResult *res = job_result(j);
+        RunnerJob *rj = job_runner_job(j);
+        /* The job is billed for its compile too; its figures are the run's own. */
+        uint64_t cpu = job_cpu_usec(j), compile_cpu = res && res->has_compile ? res->compile.scope_cpu_usec : 0;
+
+        *ret = (JobRunFigures) {
+                /* Final figures once finished (none when the cgroup could not be read), live ones while running. */
+                .has_cpu = res ? res->has_cpu : rj != NULL,
+                .cpu_usec = cpu > compile_cpu ? cpu - compile_cpu : 0,
+        };
+        /* The scope's memory peak would be the compiler's: a compiled program's is its largest process's. */
+        if (res && res->has_compile) {
+                ret->has_memory = res->run.ran;
+                ret->memory_bytes = res->run.maxrss_kb * 1024;
+        } else if (res && res->has_memory) {
+                ret->has_memory = true;
+                ret->memory_bytes = res->memory_peak_bytes;
+        }
+}
+
 static json_object *metrics_to_json(Job *j) {
         const RunnerResult *res = job_result(j);
         RunnerJob *rj = job_runner_job(j);
         json_object *m = json_object_new_object();
-        /* Final figures once finished (null when the cgroup could not be read), live ones while running. */
-        bool has_cpu = res ? res->has_cpu : rj != NULL;
+        JobRunFigures f;
 
-        /* The job is billed for its compile too; its metrics are the run's own. */
-        uint64_t cpu = job_cpu_usec(j), compile_cpu = res && res->has_compile ? res->compile.scope_cpu_usec : 0;
-        json_object_object_add(m, "cpu_seconds", has_cpu ? json_fixed3((cpu > compile_cpu ? cpu - compile_cpu : 0) / 1e6) : NULL);
-        /* The scope's memory peak would be the compiler's: a compiled program's is its largest process's. */
-        if (res && res->has_compile)
-                json_object_object_add(m, "memory_mb", res->run.ran ? json_fixed3(res->run.maxrss_kb / 1024.0) : NULL);
-        else
-                json_object_object_add(m, "memory_mb", res && res->has_memory
-                                                               ? json_fixed3(res->memory_peak_bytes / (1024.0 * 1024.0))
-                                                               : NULL);
+        job_run_figures(j, &f);
+        json_object_object_add(m, "cpu_seconds", f.has_cpu ? json_fixed3(f.cpu_usec / 1e6) : NULL);
+        json_object_object_add(m, "memory_mb", f.has_memory ? json_fixed3(f.memory_bytes / (1024.0 * 1024.0)) : NULL);
         json_object_object_add(m, "wall_seconds",
                                json_fixed3((res ? res->wall_usec : rj ? runner_job_wall_usec(rj) : 0) / 1e6));
         return m;

@@ -17,5 +17,13 @@ typedef enum JobJsonFlags {
         JOB_JSON_COMPILE  = 1 << 6,     /* compile: its own outcome, output and figures, if it had one */
 } JobJsonFlags;
 
+/* The program's own CPU (the compile's share taken out) and peak memory (for a compiled program its
+ * largest process's: the scope's peak would be the compiler's). */
+typedef struct JobRunFigures {
+        bool has_cpu, has_memory;
+        uint64_t cpu_usec, memory_bytes;
+} JobRunFigures;
+void job_run_figures(Job *j, JobRunFigures *ret);
+
 /* Always job_id and status, then what flags ask for, in that order. NULL only when out of memory. */
 json_object *job_to_json(Job *j, JobJsonFlags flags);

@@ -266,7 +266,8 @@ static void reply_execute(PistonWait *w) {
         }
 
         const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
-        uint64_t cpu = job_cpu_usec(j), compile_cpu = res && res->has_compile ? res->compile.scope_cpu_usec : 0;
+        JobRunFigures run;
+        job_run_figures(j, &run);
         StageFigures f = {
                 .ran = res && res->reason != JOB_REASON_COMPILE,
                 .exited = res && res->completed,
@@ -275,10 +276,10 @@ static void reply_execute(PistonWait *w) {
                 .timed_out = res && res->reason == JOB_REASON_TIMEOUT,
                 .oom = res && res->reason == JOB_REASON_MEMORY,
                 .truncated = (out && capped_buffer_truncated(out)) || (err && capped_buffer_truncated(err)),
-                .cpu_ms = (cpu > compile_cpu ? cpu - compile_cpu : 0) / 1e3,
+                .cpu_ms = run.cpu_usec / 1e3,
                 .wall_ms = res ? res->wall_usec / 1e3 : 0,
-                .memory_bytes = res && res->has_compile ? res->run.maxrss_kb * 1024 : res ? res->memory_peak_bytes : 0,
-                .has_memory = res && (res->has_compile ? res->run.ran : res->has_memory),
+                .memory_bytes = run.memory_bytes,
+                .has_memory = run.has_memory,
         };
         json_object_object_add(o, "run", stage_json(&f, out, err));
         (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);

@@ -776,8 +776,12 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
                 flags |= MHD_USE_TLS;
                 opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) config->cert_pem };
                 opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) config->key_pem };
-                opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0,
-                                                      (void *) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" };
+                /* TLS 1.2 and 1.3 with AEAD ciphers and forward-secret (ECDHE) key exchange only: no CBC
+                 * (padding oracles, Lucky13) and no static-RSA key exchange (no forward secrecy, ROBOT). */
+                opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)
+                        "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+                        ":-CIPHER-ALL:+CHACHA20-POLY1305:+AES-256-GCM:+AES-128-GCM"
+                        ":-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA" };
         }
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
 

@@ -28,6 +28,8 @@
  *   - ioctl except TIOCSTI and TIOCLINUX, which inject input into, or drive, a terminal: EPERM;
  *   - socket: AF_UNIX, AF_INET, AF_INET6; socketpair: AF_UNIX. Other families (netlink, packet, vsock,
  *     alg, bluetooth, ...) are kernel attack surface: EAFNOSUPPORT, as for a family not built in;
+ *   - socket(AF_INET/AF_INET6): protocol 0, IPPROTO_TCP or IPPROTO_UDP only. Any other (SCTP, DCCP,
+ *     L2TP, MPTCP, ...) could make the kernel load a protocol module: EPROTONOSUPPORT;
  *   - prctl: the options ordinary programs use; the rest fail with EINVAL, what an older kernel says
  *     for an option it does not know.
  * - Only the native ABI is allowed. On x86_64 libseccomp checks the audit architecture and, because
@@ -39,10 +41,12 @@
  *   namespace.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
@@ -152,6 +156,10 @@ typedef struct ArgumentRule {
         uint32_t other_action;
         const uint32_t *values;
         size_t n_values;
+        /* Listed values for which `refine`, a rule on another argument, decides instead of listed_action. */
+        const struct ArgumentRule *refine;
+        const uint32_t *refined_values;
+        size_t n_refined_values;
 } ArgumentRule;
 
 static const uint32_t personalities_allowed[] = {
@@ -161,6 +169,15 @@ static const uint32_t personalities_allowed[] = {
 static const uint32_t ioctls_refused[] = { TIOCSTI, TIOCLINUX };
 
 static const uint32_t socket_families_allowed[] = { AF_UNIX, AF_INET, AF_INET6 };
+
+static const uint32_t socket_ip_families[] = { AF_INET, AF_INET6 };
+
+static const uint32_t ip_protocols_allowed[] = { 0, IPPROTO_TCP, IPPROTO_UDP };
+
+static const ArgumentRule socket_ip_protocol_rule = {
+        "socket", 2, SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EPROTONOSUPPORT),
+        ip_protocols_allowed, ELEMENTSOF(ip_protocols_allowed),
+};
 
 static const uint32_t socketpair_families_allowed[] = { AF_UNIX };
 
@@ -182,7 +199,8 @@ static const ArgumentRule argument_rules[] = {
         { "ioctl", 1, SCMP_ACT_ERRNO(EPERM), SCMP_ACT_ALLOW,
           ioctls_refused, ELEMENTSOF(ioctls_refused) },
         { "socket", 0, SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EAFNOSUPPORT),
-          socket_families_allowed, ELEMENTSOF(socket_families_allowed) },
+          socket_families_allowed, ELEMENTSOF(socket_families_allowed),
+          &socket_ip_protocol_rule, socket_ip_families, ELEMENTSOF(socket_ip_families) },
         { "socketpair", 0, SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EAFNOSUPPORT),
           socketpair_families_allowed, ELEMENTSOF(socketpair_families_allowed) },
         { "prctl", 0, SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EINVAL),
@@ -227,6 +245,16 @@ static struct scmp_arg_cmp low32_masked_eq(unsigned arg, uint32_t mask, uint32_t
         return SCMP_CMP64(arg, SCMP_CMP_MASKED_EQ, mask, value);
 }
 
+/* A rule on `cmp`, and on `guard` too unless it is NULL (a refined rule: guard fixes another argument). */
+static int add_guarded_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const struct scmp_arg_cmp *guard,
+                            struct scmp_arg_cmp cmp) {
+        struct scmp_arg_cmp cmps[2] = { cmp };
+
+        if (guard)
+                cmps[1] = *guard;
+        return seccomp_rule_add_exact_array(ctx, action, nr, guard ? 2 : 1, cmps);
+}
+
 /*
  * Covers every 32-bit value that starts with the top prefix_len bits of prefix and is not in values,
  * with aligned blocks (a mask of the top bits). libseccomp gives no defined result when rules with
@@ -234,7 +262,8 @@ static struct scmp_arg_cmp low32_masked_eq(unsigned arg, uint32_t mask, uint32_t
  * that takes at most 32 rules per listed value.
  */
 static int add_complement_blocks(
-                scmp_filter_ctx ctx, int nr, const ArgumentRule *rule, uint32_t prefix, unsigned prefix_len) {
+                scmp_filter_ctx ctx, int nr, const ArgumentRule *rule, const struct scmp_arg_cmp *guard,
+                uint32_t prefix, unsigned prefix_len) {
 
         uint32_t mask = prefix_len == 0 ? 0 : UINT32_MAX << (32 - prefix_len);
         bool listed = false;
@@ -245,17 +274,43 @@ static int add_complement_blocks(
                         listed = true;
                         break;
                 }
-        if (!listed) {
-                struct scmp_arg_cmp cmp = low32_masked_eq(rule->arg, mask, prefix);
-                return seccomp_rule_add_exact_array(ctx, rule->other_action, nr, 1, &cmp);
-        }
+        if (!listed)
+                return add_guarded_rule(ctx, rule->other_action, nr, guard,
+                                        low32_masked_eq(rule->arg, mask, prefix));
         if (prefix_len == 32)
                 return 0;       /* exactly a listed value */
 
-        r = add_complement_blocks(ctx, nr, rule, prefix, prefix_len + 1);
+        r = add_complement_blocks(ctx, nr, rule, guard, prefix, prefix_len + 1);
         if (r < 0)
                 return r;
-        return add_complement_blocks(ctx, nr, rule, prefix | (UINT32_C(1) << (31 - prefix_len)), prefix_len + 1);
+        return add_complement_blocks(ctx, nr, rule, guard, prefix | (UINT32_C(1) << (31 - prefix_len)),
+                                     prefix_len + 1);
+}
+
+static bool value_listed(const uint32_t *values, size_t n, uint32_t value) {
+        for (size_t i = 0; i < n; i++)
+                if (values[i] == value)
+                        return true;
+        return false;
+}
+
+static int add_rule_for_values(
+                scmp_filter_ctx ctx, int nr, const ArgumentRule *rule, const struct scmp_arg_cmp *guard) {
+        int r;
+
+        for (size_t i = 0; i < rule->n_values; i++) {
+                struct scmp_arg_cmp cmp = low32_masked_eq(rule->arg, UINT32_MAX, rule->values[i]);
+
+                if (value_listed(rule->refined_values, rule->n_refined_values, rule->values[i])) {
+                        /* Only one level: a guard already fixes an argument. */
+                        assert(!guard && rule->refine && !rule->refine->refine);
+                        r = add_rule_for_values(ctx, nr, rule->refine, &cmp);
+                } else
+                        r = add_guarded_rule(ctx, rule->listed_action, nr, guard, cmp);
+                if (r < 0)
+                        return r;
+        }
+        return add_complement_blocks(ctx, nr, rule, guard, 0, 0);
 }
 
 static int add_argument_rule(scmp_filter_ctx ctx, const ArgumentRule *rule) {
@@ -264,15 +319,7 @@ static int add_argument_rule(scmp_filter_ctx ctx, const ArgumentRule *rule) {
         r = syscall_lookup(rule->syscall, &nr);
         if (r <= 0)
                 return r;
-
-        for (size_t i = 0; i < rule->n_values; i++) {
-                struct scmp_arg_cmp cmp = low32_masked_eq(rule->arg, UINT32_MAX, rule->values[i]);
-
-                r = seccomp_rule_add_exact_array(ctx, rule->listed_action, nr, 1, &cmp);
-                if (r < 0)
-                        return r;
-        }
-        return add_complement_blocks(ctx, nr, rule, 0, 0);
+        return add_rule_for_values(ctx, nr, rule, NULL);
 }
 
 static int add_clone_rules(scmp_filter_ctx ctx) {

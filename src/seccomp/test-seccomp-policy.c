@@ -24,6 +24,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -484,6 +485,51 @@ TEST(socket_families) {
         assert_child_succeeds(probe_socket, NULL, "socket");
 }
 
+static void assert_ip_socket(unsigned long family, int type, unsigned long protocol, int expected_errno) {
+        long r;
+
+        errno = 0;
+        r = syscall(SYS_socket, family, type, protocol);
+        if (expected_errno == 0) {
+                ASSERT_TRUE(r >= 0);
+                close((int) r);
+                return;
+        }
+        if (r != -1 || errno != expected_errno)
+                fprintf(stderr, "    socket(%#lx, %d, %#lx): %ld, %s\n", family, type, protocol, r,
+                        strerrorname_np(errno) ?: "0");
+        ASSERT_EQ(r, -1);
+        ASSERT_EQ(errno, expected_errno);
+}
+
+static void probe_ip_protocols(const void *userdata) {
+        static const unsigned long families[] = { AF_INET, AF_INET6 };
+        static const unsigned long refused[] = {
+                IPPROTO_SCTP, IPPROTO_DCCP, IPPROTO_UDPLITE, IPPROTO_MPTCP, IPPROTO_ICMP, IPPROTO_ICMPV6,
+                IPPROTO_IGMP, IPPROTO_RAW, 115 /* L2TP */, 0x7fffffff, 0xffffffff,
+                /* The kernel reads the protocol as an int: high bits must not get a refused one through. */
+                (1UL << 32) | IPPROTO_SCTP,
+        };
+
+        for (size_t f = 0; f < ELEMENTSOF(families); f++) {
+                assert_ip_socket(families[f], SOCK_STREAM | SOCK_CLOEXEC, 0, 0);
+                assert_ip_socket(families[f], SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP, 0);
+                assert_ip_socket(families[f], SOCK_DGRAM | SOCK_CLOEXEC, 0, 0);
+                assert_ip_socket(families[f], SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP, 0);
+                assert_ip_socket(families[f], SOCK_STREAM | SOCK_CLOEXEC, (1UL << 32) | IPPROTO_TCP, 0);
+                for (size_t i = 0; i < ELEMENTSOF(refused); i++)
+                        for (int type = SOCK_STREAM; type <= SOCK_SEQPACKET; type++)
+                                assert_ip_socket(families[f], type | SOCK_CLOEXEC, refused[i],
+                                                 EPROTONOSUPPORT);
+        }
+        /* Unix sockets are not filtered on the protocol: PF_UNIX (1) works as well as 0. */
+        assert_ip_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, PF_UNIX, 0);
+}
+
+TEST(socket_ip_protocols) {
+        assert_child_succeeds(probe_ip_protocols, NULL, "socket protocols");
+}
+
 static void probe_prctl(const void *userdata) {
         char name[16] = {};
 
@@ -691,6 +737,7 @@ int main(void) {
         RUN(personality);
         RUN(ioctl);
         RUN(socket_families);
+        RUN(socket_ip_protocols);
         RUN(prctl_refused);
 #if defined(__x86_64__)
         RUN(foreign_abis_are_killed);

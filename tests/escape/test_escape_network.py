@@ -39,6 +39,16 @@ probes = {
     "netlink_high_bits": ((1 << 32) | 16, 3, 0), "packet_high_bits": ((1 << 32) | 17, 3, 0x0300),
 }
 r["socket"] = {k: make(SYS_socket, *v) for k, v in probes.items()}
+# IP protocols beyond TCP and UDP, which could make the kernel load a protocol module.
+protocols = {
+    "sctp": (2, 1, 132), "sctp_seqpacket": (2, 5, 132), "sctp6": (10, 5, 132), "dccp": (2, 6, 33),
+    "dccp6": (10, 6, 33), "udplite": (2, 2, 136), "mptcp": (2, 1, 262), "l2tp": (2, 2, 115),
+    "icmp_ping": (2, 2, 1), "icmpv6_ping": (10, 2, 58), "sctp_high_bits": (2, 1, (1 << 32) | 132),
+}
+r["protocol"] = {k: make(SYS_socket, *v) for k, v in protocols.items()}
+ip_ok = {"tcp": (2, 1, 6), "udp": (2, 2, 17), "tcp6": (10, 1, 6), "udp6": (10, 2, 17), "tcp_0": (2, 1, 0),
+         "udp6_0": (10, 2, 0)}
+r["ip_ok"] = {k: make(SYS_socket, *v) for k, v in ip_ok.items()}
 r["socketpair"] = {k: make(SYS_socketpair, v[0], v[1], v[2], ctypes.addressof(pair))
                    for k, v in probes.items() if k.startswith(("netlink", "packet", "vsock", "alg"))}
 print(json.dumps(r))
@@ -112,13 +122,19 @@ class Network(EscapeTestCase):
         r = self.probe(FAMILIES)
         for name, res in r['socket'].items():
             with self.subTest(socket=name):
-                # Refused by the filter (EAFNOSUPPORT), or by the missing CAP_NET_RAW (EPERM): never made.
-                self.assertIn(res, ('EAFNOSUPPORT', 'EPERM'), 'socket(%s): %s' % (name, res))
+                # Refused by the filter (EAFNOSUPPORT, or EPROTONOSUPPORT for an IP protocol other than
+                # TCP and UDP), or by the missing CAP_NET_RAW (EPERM): never made.
+                self.assertIn(res, ('EAFNOSUPPORT', 'EPROTONOSUPPORT', 'EPERM'), 'socket(%s): %s' % (name, res))
         for name, res in r['socketpair'].items():
             with self.subTest(socketpair=name):
                 self.assertIn(res, ('EAFNOSUPPORT', 'EPERM', 'EOPNOTSUPP'), 'socketpair(%s): %s' % (name, res))
         self.assertEqual(r['socket']['netlink_route'], 'EAFNOSUPPORT', r)
-        self.assertEqual(r['socket']['raw_icmp'], 'EPERM', r)
+        self.assertEqual(r['socket']['raw_icmp'], 'EPROTONOSUPPORT', r)
+
+    def test_ip_protocols_beyond_tcp_udp_refused(self):
+        r = self.probe(FAMILIES)
+        self.assertEqual(r['protocol'], {k: 'EPROTONOSUPPORT' for k in r['protocol']}, r)
+        self.assertEqual(r['ip_ok'], {k: 'ok' for k in r['ip_ok']}, r)
 
     def test_unix_and_own_loopback_work(self):
         r = self.probe(ALLOWED)
