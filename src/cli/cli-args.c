@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -14,11 +15,13 @@ enum {
         ARG_LIST_LANGUAGES,
         ARG_RECEIPT,
         ARG_KEY,
+        ARG_NO_STDIN,
 };
 
 static const struct option options[] = {
         { "lang",           required_argument, NULL, 'l'               },
         { "stdin",          required_argument, NULL, 'i'               },
+        { "no-stdin",       no_argument,       NULL, ARG_NO_STDIN      },
         { "timeout",        required_argument, NULL, 't'               },
         { "server",         required_argument, NULL, 's'               },
         { "pin",            required_argument, NULL, ARG_PIN           },
@@ -101,6 +104,9 @@ static int parse_options(int argc, char **argv, bool permute, bool submit_option
                         break;
                 case 'i':
                         a->stdin_file = optarg;
+                        break;
+                case ARG_NO_STDIN:
+                        a->no_stdin = true;
                         break;
                 case 't':
                         if (parse_timeout(optarg, &a->timeout) < 0)
@@ -247,12 +253,12 @@ int cli_args_parse(int argc, char **argv, CliArgs *ret, char **ret_error) {
         bool from_stdin = !a.program || streq(a.program, "-");
         if (from_stdin && a.watch)
                 r = fail(ret_error, "--watch needs a file to watch");
-        else if (a.watch && a.stdin_file && streq(a.stdin_file, "-"))
-                r = fail(ret_error, "--watch runs the program many times, but stdin can be read only once");
         else if (from_stdin && a.stdin_file && streq(a.stdin_file, "-"))
                 r = fail(ret_error, "the program already comes from stdin, so --stdin - cannot feed it too");
 
 finish:
+        if (r >= 0 && a.no_stdin && a.stdin_file)
+                r = fail(ret_error, "--no-stdin and --stdin contradict each other");
         if (r >= 0 && a.pin && a.insecure)
                 r = fail(ret_error, "--pin and --insecure contradict each other");
         if (r < 0) {
@@ -261,6 +267,16 @@ finish:
         }
         *ret = a;
         return 0;
+}
+
+const char *cli_args_input_source(const CliArgs *a, bool stdin_is_tty) {
+        assert(a);
+        if (a->no_stdin)
+                return NULL;
+        if (a->stdin_file)
+                return a->stdin_file;
+        bool program_from_stdin = !a->program || streq(a->program, "-");
+        return program_from_stdin || stdin_is_tty ? NULL : "-";
 }
 
 void cli_args_done(CliArgs *a) {

@@ -88,8 +88,8 @@ static int on_chunk(const char *data, size_t n, void *userdata) {
 
 int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_reply) {
         bool from_stdin = !path || streq(path, "-");
-        _cleanup_free_ char *code = NULL, *input = NULL;
-        size_t code_size, input_size = 0;
+        _cleanup_free_ char *code = NULL;
+        size_t code_size;
 
         if (ret_reply)
                 *ret_reply = NULL;
@@ -100,15 +100,6 @@ int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_re
                         r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
                 return SANDRUN_EXIT_USAGE;
         }
-        if (a->stdin_file) {
-                r = read_full_file(a->stdin_file, READ_FULL_MAX, &input, &input_size);
-                if (r < 0) {
-                        fprintf(stderr, "sandrun: cannot read input %s: %s\n", a->stdin_file,
-                                r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
-                        return SANDRUN_EXIT_USAGE;
-                }
-        }
-
         const char *lang = a->lang ?: lang_detect(from_stdin ? NULL : path, code, code_size);
         if (!lang && !from_stdin) {
                 fprintf(stderr, "sandrun: cannot tell the language of %s from its name or a #! line; "
@@ -119,7 +110,7 @@ int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_re
         RunRequest req = {
                 .code = code, .code_size = code_size,
                 .lang = lang,
-                .stdin_data = input, .stdin_size = input_size,
+                .stdin_data = a->input, .stdin_size = a->input_size,
                 .args = a->args, .n_args = a->n_args,
                 .timeout = a->timeout,
         };

@@ -22,7 +22,8 @@ typedef struct RunRequest {
 int run_request_to_json(const RunRequest *req, char **ret);
 
 /*
- * Runs the program in `path` ("-" or NULL: stdin) with the options of the command line, copies its
+ * Runs the program in `path` ("-" or NULL: stdin) with the options of the command line and a->input
+ * (read by the caller, once, so that --watch reuses it) as its stdin, copies its
  * stdout and stderr to ours, and returns the exit code the CLI should end with. When ret_reply is
  * given it receives the job's answer, or NULL if there was none.
  */

@@ -43,7 +43,10 @@ static void help(void) {
                "Options:\n"
                "  -l, --lang=LANG        python, bash, sh, node or perl (or an alias such as py, js);\n"
                "                         by default taken from the #! line or the file's extension\n"
-               "  -i, --stdin=FILE       feed FILE to the program's stdin (\"-\": sandrun's own stdin)\n"
+               "  -i, --stdin=FILE       feed FILE to the program's stdin (\"-\": sandrun's own stdin);\n"
+               "                         by default a FILE program gets sandrun's stdin when that is\n"
+               "                         not a terminal (a pipe or a redirection, up to 16 MiB)\n"
+               "      --no-stdin         run without input, even when stdin is a pipe\n"
                "  -t, --timeout=SECONDS  ask for a shorter time limit than the server's default\n"
                "  -w, --watch            run FILE again each time it is saved (Ctrl+C stops)\n"
                "  -m, --metrics          print CPU time, memory and wall time on stderr\n"
@@ -80,6 +83,7 @@ static void help(void) {
                "  sandrun script.sh one two              pass arguments to the program\n"
                "  echo 'print(6*7)' | sandrun --lang python\n"
                "  sandrun --stdin numbers.txt sum.pl     feed a file to the program's stdin\n"
+               "  seq 3 | sandrun sum.pl                 the same, through a pipe\n"
                "  sandrun --watch app.js                 re-run on every save\n"
                "  sandrun -m -t 5 heavy.py               5 s limit, show CPU and memory used\n"
                "  sandrun submit . -e main.py -O 'results/*' -o out\n"
@@ -117,7 +121,35 @@ static char *local_pin(const char *server) {
         return TAKE_PTR(pin);
 }
 
-static int run(const CliArgs *a) {
+/* Reads the program's input once, before the first run: --watch reuses it, and a pipe cannot be re-read. */
+static int read_input(CliArgs *a) {
+        /* A closed stdin (EBADF) is no input, the same as a terminal. */
+        bool tty = isatty(STDIN_FILENO);
+        bool closed = !tty && errno == EBADF;
+        const char *source = cli_args_input_source(a, tty || closed);
+        if (!source)
+                return 0;
+
+        char *input;
+        size_t size;
+        int r = read_full_file(source, READ_FULL_MAX, &input, &size);
+        if (r == -EFBIG) {
+                fprintf(stderr, "sandrun: the input %s is larger than the %zu MiB limit%s\n",
+                        streq(source, "-") ? "on stdin" : source, READ_FULL_MAX >> 20,
+                        a->stdin_file ? "" : " (use --no-stdin to run without it)");
+                return SANDRUN_EXIT_USAGE;
+        }
+        if (r < 0) {
+                fprintf(stderr, "sandrun: cannot read input %s: %s\n",
+                        streq(source, "-") ? "from stdin" : source, strerror(-r));
+                return SANDRUN_EXIT_USAGE;
+        }
+        a->input = input;
+        a->input_size = size;
+        return 0;
+}
+
+static int run(CliArgs *a) {
         const char *server = a->server ?: getenv("SANDRUN_SERVER");
         if (!server || !server[0])
                 server = DEFAULT_SERVER;
@@ -151,6 +183,9 @@ static int run(const CliArgs *a) {
         case CLI_VERIFY:
                 return cli_verify(c, a);
         default:
+                r = read_input(a);
+                if (r != 0)
+                        return r;
                 if (a->watch)
                         return cli_watch(c, a);
                 if ((!a->program || streq(a->program, "-")) && isatty(STDIN_FILENO)) {
@@ -179,6 +214,7 @@ int main(int argc, char **argv) {
         else
                 r = run(&a);
 
+        free((char *) a.input);
         cli_args_done(&a);
         return r;
 }

@@ -51,6 +51,41 @@ TEST(run_file) {
         cli_args_done(&a);
 }
 
+TEST(input_source) {
+        CliArgs a;
+        _cleanup_free_ char *error = NULL;
+
+        /* A program file with a pipe on stdin: the pipe is the program's input; a terminal is not. */
+        ASSERT_OK(parse(&a, &error, ARGV("sum.py")));
+        ASSERT_STREQ(cli_args_input_source(&a, false), "-");
+        ASSERT_TRUE(cli_args_input_source(&a, true) == NULL);
+        cli_args_done(&a);
+
+        /* --stdin FILE wins, terminal or not. */
+        ASSERT_OK(parse(&a, &error, ARGV("-i", "in.txt", "sum.py")));
+        ASSERT_STREQ(cli_args_input_source(&a, false), "in.txt");
+        ASSERT_STREQ(cli_args_input_source(&a, true), "in.txt");
+        cli_args_done(&a);
+
+        ASSERT_OK(parse(&a, &error, ARGV("--no-stdin", "sum.py")));
+        ASSERT_TRUE(a.no_stdin);
+        ASSERT_TRUE(cli_args_input_source(&a, false) == NULL);
+        cli_args_done(&a);
+
+        /* The program itself comes from stdin: nothing left to forward. */
+        ASSERT_OK(parse(&a, &error, ARGV("--lang", "python")));
+        ASSERT_TRUE(cli_args_input_source(&a, false) == NULL);
+        cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("-", "x")));
+        ASSERT_TRUE(cli_args_input_source(&a, false) == NULL);
+        cli_args_done(&a);
+
+        /* --watch reads stdin once and reuses it, so it may come with a pipe. */
+        ASSERT_OK(parse(&a, &error, ARGV("--watch", "--stdin", "-", "x.py")));
+        ASSERT_STREQ(cli_args_input_source(&a, false), "-");
+        cli_args_done(&a);
+}
+
 TEST(run_stdin) {
         CliArgs a;
         _cleanup_free_ char *error = NULL;
@@ -156,7 +191,7 @@ TEST(usage_errors) {
         check_usage_error(ARGV("-O", "*", "x.py"), "only for 'sandrun submit'");
         check_usage_error(ARGV("--watch"), "needs a file");
         check_usage_error(ARGV("--watch", "-"), "needs a file");
-        check_usage_error(ARGV("--watch", "--stdin", "-", "x.py"), "read only once");
+        check_usage_error(ARGV("--no-stdin", "--stdin", "in.txt", "x.py"), "contradict");
         check_usage_error(ARGV("--stdin", "-"), "already comes from stdin");
         check_usage_error(ARGV("--pin", "sha256//x", "-k", "x.py"), "contradict");
         check_usage_error(ARGV("--pin=", "x.py"), "--pin needs a value");
@@ -175,6 +210,7 @@ TEST(usage_errors) {
 int main(void) {
         RUN(run_file);
         RUN(run_stdin);
+        RUN(input_source);
         RUN(submit);
         RUN(commands);
         RUN(verify_and_receipt);

@@ -99,6 +99,47 @@ echo 'import sys; print(sum(int(x) for x in sys.stdin))' > sum.py
 sr --stdin numbers.txt sum.py
 check "--stdin FILE feeds the program's input" 0 '^12$'
 
+# A program FILE gets sandrun's stdin when that is a pipe or a redirection; --no-stdin turns it off.
+printf '1\n2\n3\n' | "$cli" "${server[@]}" sum.py >out.txt 2>err.txt
+rc=$?
+check "a piped stdin becomes the input of a program FILE" 0 '^6$'
+
+"$cli" "${server[@]}" sum.py <numbers.txt >out.txt 2>err.txt
+rc=$?
+check "a redirected stdin becomes the input of a program FILE" 0 '^12$'
+
+printf '100\n' | "$cli" "${server[@]}" --no-stdin sum.py >out.txt 2>err.txt
+rc=$?
+check "--no-stdin runs the program without the pipe" 0 '^0$'
+
+printf '100\n' | "$cli" "${server[@]}" -i numbers.txt sum.py >out.txt 2>err.txt
+rc=$?
+check "-i FILE wins over a piped stdin" 0 '^12$'
+
+head -c $((16 * 1024 * 1024 + 1)) /dev/zero | "$cli" "${server[@]}" sum.py >out.txt 2>err.txt
+rc=$?
+check "stdin past 16 MiB is refused, naming the limit and --no-stdin" $EXIT_USAGE '' \
+        'larger than the 16 MiB limit.*--no-stdin'
+
+# --watch reads a piped stdin once and feeds it to every run.
+wait_lines() {  # FILE PATTERN COUNT: waits up to 20 s for COUNT lines matching PATTERN
+        for _ in $(seq 200); do
+                [ "$(grep -Ec -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+printf '5\n' | "$cli" "${server[@]}" -q --watch sum.py >watch.txt 2>watch-err.txt &
+watcher=$!
+if wait_lines watch.txt '^5$' 1 && sleep 0.5 && cp sum.py sum.tmp &&
+   cat sum.tmp >sum.py && wait_lines watch.txt '^5$' 2; then
+        pass "--watch feeds the same piped stdin to the run after a save"
+else
+        fail "--watch feeds the same piped stdin to the run after a save: $(head -c 400 watch.txt watch-err.txt)"
+fi
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+
 echo 'import sys; sys.exit(7)' > seven.py
 sr seven.py
 check "the program's exit code becomes the CLI's (7)" 7
