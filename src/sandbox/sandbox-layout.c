@@ -35,6 +35,13 @@ static const char *const dev_nodes[] = { "null", "zero", "full", "random", "uran
 /* Kernel interfaces a job has no business changing, even though its user namespace owns the proc mount. */
 static const char *const proc_read_only[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
 
+/* Host-wide files a job has no business reading (the host's boot command line, which may carry secrets;
+ * its modules and symbols; timers and keys of other processes): read as empty, through /dev/null bound on
+ * them the way container engines mask them. Files this kernel lacks are skipped. */
+static const char *const proc_masked[] = {
+        "cmdline", "modules", "kallsyms", "timer_list", "sched_debug", "keys", "key-users", "kcore",
+};
+
 static void mount_op_done(MountOp *op) {
         free(op->source);
         free(op->target);
@@ -213,6 +220,14 @@ static int build_ops(SandboxLayout *l, const SandboxLimits *limits) {
         for (size_t i = 0; i < ELEMENTSOF(proc_read_only); i++) {
                 snprintf(path, sizeof(path), "/proc/%s", proc_read_only[i]);
                 r = add_op(l, MOUNT_OP_PROC_RO, NULL, path, NULL, 0, 0);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(proc_masked); i++) {
+                snprintf(path, sizeof(path), "/proc/%s", proc_masked[i]);
+                if (access(path, F_OK) < 0)     /* the job's kernel is ours */
+                        continue;
+                r = add_op(l, MOUNT_OP_BIND_DEV, "/dev/null", path, NULL, 0, 0);
                 if (r < 0)
                         return r;
         }

@@ -5,7 +5,7 @@
 no host path and no job."""
 import os
 
-from escape_test import PRELUDE, EscapeTestCase, container, main
+from escape_test import PRELUDE, EscapeTestCase, container, container_out, main
 
 # Where a job may write: its own tmpfs instances, and its own proc (whose kernel knobs are read-only).
 WRITABLE_MOUNTS = {'/dev/shm', '/proc', '/tmp', '/work'}
@@ -118,6 +118,18 @@ ETC_ENTRIES = {
 }
 DEV_NODES = {'null', 'zero', 'full', 'random', 'urandom'}
 PROC_READ_ONLY = {'sys', 'sysrq-trigger', 'irq', 'bus', 'fs'}
+PROC_MASKED = {'cmdline', 'modules', 'kallsyms', 'timer_list', 'sched_debug', 'keys', 'key-users', 'kcore'}
+
+READ_MASKED = PRELUDE + r'''
+r = {}
+for name in sys.argv[1:]:
+    try:
+        with open("/proc/" + name, "rb") as f:
+            r[name] = len(f.read(65536))
+    except OSError as e:
+        r[name] = errname(e.errno)
+print(json.dumps(r))
+'''
 
 
 class FileSystem(EscapeTestCase):
@@ -179,11 +191,22 @@ class FileSystem(EscapeTestCase):
         self.assertEqual([l.rsplit(':', 1)[1] for l in r['cgroup'] if l], ['/'] * len([l for l in r['cgroup'] if l]),
                          r['cgroup'])
 
+    def test_host_wide_proc_files_read_empty(self):
+        # The control: the host's boot command line is not empty, so an empty one is the mask's doing.
+        self.assertNotEqual(container_out('cat', '/proc/cmdline').strip(), '')
+        names = sorted(PROC_MASKED)
+        r = self.probe(READ_MASKED, args=names)
+        for name in names:
+            with self.subTest(file=name):
+                # Empty, or absent from this kernel (then the job has nothing to read either).
+                self.assertIn(r[name], (0, 'ENOENT'), r)
+        self.assertEqual(r['cmdline'], 0, r)
+
     def test_mount_table_names_no_host_path_or_job(self):
         r = self.probe(MOUNTINFO)
         allowed = {'/', '/usr', '/etc', '/dev', '/dev/shm', '/proc', '/tmp', '/work'}
         allowed |= {'/etc/' + e for e in ETC_ENTRIES} | {'/dev/' + n for n in DEV_NODES}
-        allowed |= {'/proc/' + p for p in PROC_READ_ONLY}
+        allowed |= {'/proc/' + p for p in PROC_READ_ONLY | PROC_MASKED}
         allowed |= {'/' + e for e in ('bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32')}
         for line in r['mountinfo'].splitlines():
             f = line.split()
@@ -195,6 +218,8 @@ class FileSystem(EscapeTestCase):
                 self.assertEqual(root, point, line)
             elif point.startswith('/dev/') and point != '/dev/shm':
                 self.assertEqual(root, point[len('/dev'):], line)
+            elif point[len('/proc/'):] in PROC_MASKED:
+                self.assertEqual(root, '/null', line)
             elif point.startswith('/proc/'):
                 self.assertEqual(root, point[len('/proc'):], line)
             else:
