@@ -277,8 +277,9 @@ int sandbox_layout_new(SandboxLayout **ret, const SandboxLimits *limits, uid_t o
         if (!l->envp)
                 return -ENOMEM;
 
-        /* A core dump would reach the host's core handler; no job gets one. */
-        set_rlimit(l, RLIMIT_CORE, 0, 0);
+        /* No job gets a core dump: 1, not 0, because a pipe core_pattern (the host's core-dump helper)
+         * ignores 0 but takes 1 to mean "none"; seccomp keeps the job from changing it. */
+        set_rlimit(l, RLIMIT_CORE, 1, 1);
         set_rlimit(l, RLIMIT_NOFILE, limits->max_open_files, limits->max_open_files);
         set_rlimit(l, RLIMIT_FSIZE, limits->max_file_size, limits->max_file_size);
         l->cap_last = read_cap_last();

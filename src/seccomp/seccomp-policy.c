@@ -30,6 +30,9 @@
  *     alg, bluetooth, ...) are kernel attack surface: EAFNOSUPPORT, as for a family not built in;
  *   - socket(AF_INET/AF_INET6): protocol 0, IPPROTO_TCP or IPPROTO_UDP only. Any other (SCTP, DCCP,
  *     L2TP, MPTCP, ...) could make the kernel load a protocol module: EPROTONOSUPPORT;
+ *   - setrlimit(RLIMIT_CORE), and prlimit64(RLIMIT_CORE) with a new limit: EPERM. The init sets it to 1,
+ *     which a pipe core_pattern honours as "no dump" (it ignores 0); lowering it to 0 would reach the
+ *     host's core-dump helper again;
  *   - prctl: the options ordinary programs use; the rest fail with EINVAL, what an older kernel says
  *     for an option it does not know.
  * - Only the native ABI is allowed. On x86_64 libseccomp checks the audit architecture and, because
@@ -53,6 +56,7 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -90,7 +94,7 @@ static const char *const syscalls_allowed[] = {
         "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
         "capget", "capset",
         /* limits and scheduling */
-        "getrlimit", "setrlimit", "prlimit64", "getrusage", "times", "getpriority", "setpriority",
+        "getrlimit", "getrusage", "times", "getpriority", "setpriority",
         "ioprio_get", "ioprio_set", "sched_yield", "sched_getaffinity", "sched_setaffinity",
         "sched_getparam", "sched_setparam", "sched_getscheduler", "sched_setscheduler",
         "sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval", "sched_getattr",
@@ -168,6 +172,8 @@ static const uint32_t personalities_allowed[] = {
 
 static const uint32_t ioctls_refused[] = { TIOCSTI, TIOCLINUX };
 
+static const uint32_t rlimits_fixed[] = { RLIMIT_CORE };
+
 static const uint32_t socket_families_allowed[] = { AF_UNIX, AF_INET, AF_INET6 };
 
 static const uint32_t socket_ip_families[] = { AF_INET, AF_INET6 };
@@ -203,6 +209,7 @@ static const ArgumentRule argument_rules[] = {
           &socket_ip_protocol_rule, socket_ip_families, ELEMENTSOF(socket_ip_families) },
         { "socketpair", 0, SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EAFNOSUPPORT),
           socketpair_families_allowed, ELEMENTSOF(socketpair_families_allowed) },
+        { "setrlimit", 0, SCMP_ACT_ERRNO(EPERM), SCMP_ACT_ALLOW, rlimits_fixed, ELEMENTSOF(rlimits_fixed) },
         { "prctl", 0, SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EINVAL),
           prctl_options_allowed, ELEMENTSOF(prctl_options_allowed) },
 };
@@ -345,6 +352,30 @@ static int add_clone_rules(scmp_filter_ctx ctx) {
         return 0;
 }
 
+/* prlimit64(pid, resource, new, old): a fixed resource may be read (new == NULL) but not changed. The
+ * pointer is compared in full: one whose low half is zero is no NULL to the kernel. */
+static int add_prlimit_rules(scmp_filter_ctx ctx) {
+        const ArgumentRule others = {
+                "prlimit64", 1, 0, SCMP_ACT_ALLOW, rlimits_fixed, ELEMENTSOF(rlimits_fixed),
+        };
+        int nr, r;
+
+        r = syscall_lookup("prlimit64", &nr);
+        if (r <= 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(rlimits_fixed); i++) {
+                struct scmp_arg_cmp resource = low32_masked_eq(1, UINT32_MAX, rlimits_fixed[i]);
+
+                r = add_guarded_rule(ctx, SCMP_ACT_ALLOW, nr, &resource, SCMP_A2_64(SCMP_CMP_EQ, 0));
+                if (r < 0)
+                        return r;
+                r = add_guarded_rule(ctx, SCMP_ACT_ERRNO(EPERM), nr, &resource, SCMP_A2_64(SCMP_CMP_NE, 0));
+                if (r < 0)
+                        return r;
+        }
+        return add_complement_blocks(ctx, nr, &others, NULL, 0, 0);
+}
+
 static int add_policy(scmp_filter_ctx ctx) {
         int r;
 
@@ -363,6 +394,9 @@ static int add_policy(scmp_filter_ctx ctx) {
         if (r < 0)
                 return r;
         r = add_clone_rules(ctx);
+        if (r < 0)
+                return r;
+        r = add_prlimit_rules(ctx);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(argument_rules); i++) {

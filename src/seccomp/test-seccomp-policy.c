@@ -526,6 +526,37 @@ static void probe_ip_protocols(const void *userdata) {
         assert_ip_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, PF_UNIX, 0);
 }
 
+static void probe_rlimit_core(const void *userdata) {
+        struct rlimit lim, one = { 1, 1 }, none = {};
+        long r;
+
+        /* Reading works, through both calls. */
+        ASSERT_EQ(getrlimit(RLIMIT_CORE, &lim), 0);
+        ASSERT_EQ(syscall(SYS_prlimit64, 0, RLIMIT_CORE, NULL, &lim), 0);
+        /* Any change, even to the same value, and a pointer whose low half alone is zero: refused. */
+        errno = 0;
+        ASSERT_EQ(syscall(SYS_setrlimit, RLIMIT_CORE, &none), -1);
+        ASSERT_EQ(errno, EPERM);
+        errno = 0;
+        ASSERT_EQ(syscall(SYS_setrlimit, (1UL << 32) | RLIMIT_CORE, &one), -1);
+        ASSERT_EQ(errno, EPERM);
+        errno = 0;
+        ASSERT_EQ(syscall(SYS_prlimit64, 0, RLIMIT_CORE, &none, NULL), -1);
+        ASSERT_EQ(errno, EPERM);
+        errno = 0;
+        ASSERT_EQ(syscall(SYS_prlimit64, 0, RLIMIT_CORE, 1UL << 32, NULL), -1);
+        ASSERT_EQ(errno, EPERM);
+        /* Other limits can still be changed. */
+        ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &lim), 0);
+        ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lim), 0);
+        r = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &lim, NULL);
+        ASSERT_EQ(r, 0);
+}
+
+TEST(rlimit_core_fixed) {
+        assert_child_succeeds(probe_rlimit_core, NULL, "RLIMIT_CORE");
+}
+
 TEST(socket_ip_protocols) {
         assert_child_succeeds(probe_ip_protocols, NULL, "socket protocols");
 }
@@ -738,6 +769,7 @@ int main(void) {
         RUN(ioctl);
         RUN(socket_families);
         RUN(socket_ip_protocols);
+        RUN(rlimit_core_fixed);
         RUN(prctl_refused);
 #if defined(__x86_64__)
         RUN(foreign_abis_are_killed);

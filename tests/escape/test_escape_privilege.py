@@ -2,6 +2,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """No privilege: no capabilities in any set, no_new_privs, no way back to uid 0, setuid binaries do not
 elevate, and a crash leaves no core dump anywhere."""
+import os
+import shutil
+import subprocess
+import time
+import uuid
+
 from escape_test import PRELUDE, EscapeTestCase, container, fmt, main
 
 CAPS = PRELUDE + r'''
@@ -87,18 +93,27 @@ print(json.dumps(r))
 
 CORE = PRELUDE + r'''
 import resource
-r = {"limit": resource.getrlimit(resource.RLIMIT_CORE), "crashes": {}}
-try:
-    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-    r["raise"] = "ok"
-except (OSError, ValueError) as e:
-    r["raise"] = "refused"
+r = {"limit": resource.getrlimit(resource.RLIMIT_CORE), "crashes": {}, "changes": {}}
+for name, lim in (("raise", (resource.RLIM_INFINITY, resource.RLIM_INFINITY)), ("zero", (0, 0)),
+                  ("soft_zero", (0, r["limit"][1]))):
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, lim)
+        r["changes"][name] = "ok"
+    except (OSError, ValueError) as e:
+        r["changes"][name] = "refused"
+zero = (ctypes.c_ulong * 2)(0, 0)
+r["prlimit_zero"] = sc(302, 0, 4, ctypes.addressof(zero), 0)  # prlimit64(0, RLIMIT_CORE, {0, 0}, NULL)
+# Named so that the host's core helper, if it ever ran, would say whose crash it was.
+libc.prctl(15, ("core-" + sys.argv[1][:8]).encode(), 0, 0, 0)
 def crash(cwd, how):
     pid = os.fork()
     if pid == 0:
         os.chdir(cwd)
-        soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
-        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))      # as much as it may
+        for lim in ((0, 0), (resource.getrlimit(resource.RLIMIT_CORE)[1],) * 2):   # none, or as much as it may
+            try:
+                resource.setrlimit(resource.RLIMIT_CORE, lim)
+            except (OSError, ValueError):
+                pass
         libc.prctl(4, 1, 0, 0, 0)                                    # PR_SET_DUMPABLE
         if how == "segv":
             ctypes.string_at(0)
@@ -154,9 +169,10 @@ class Privilege(EscapeTestCase):
 
     def test_no_core_dump(self):
         before = container('sh', '-c', 'ls -A /var/lib/systemd/coredump 2>/dev/null; cat /proc/sys/kernel/core_pattern')
-        r = self.probe(CORE)
-        self.assertEqual(r['limit'], [0, 0], r)
-        self.assertEqual(r['raise'], 'refused', r)
+        r = self.probe(CORE, args=['x' * 8])
+        self.assertEqual(r['limit'], [1, 1], r)
+        self.assertEqual(r['changes'], {'raise': 'refused', 'zero': 'refused', 'soft_zero': 'refused'}, r)
+        self.assertEqual(r['prlimit_zero'], 'EPERM', r)
         for k, (sig, dumped) in r['crashes'].items():
             self.assertIn(sig, (11, 6, 3), k)
             self.assertFalse(dumped, '%s dumped core: %r' % (k, r))
@@ -166,6 +182,43 @@ class Privilege(EscapeTestCase):
         self.assertEqual((d['status'], d['signal'], d['reason']), ('failed', 6, 'signal'), fmt(d))
         after = container('sh', '-c', 'ls -A /var/lib/systemd/coredump 2>/dev/null; cat /proc/sys/kernel/core_pattern')
         self.assertEqual(after.stdout, before.stdout)
+
+    def test_pipe_core_pattern_not_reached(self):
+        """With a pipe core_pattern (systemd-coredump, apport) the kernel ignores RLIMIT_CORE 0 and runs the
+        host's helper, as root, outside every namespace; 1 means no dump. core_pattern is one for the whole
+        kernel, so the test sets a helper that only leaves a file naming the crashed command, and always
+        puts the old pattern back."""
+        path = '/proc/sys/kernel/core_pattern'
+        if os.geteuid() != 0 or not os.access(path, os.W_OK):
+            self.skipTest('needs root and a writable %s' % path)
+        nonce = uuid.uuid4().hex[:8]
+        marks = '/run/sandrun-escape-core-' + nonce
+        os.mkdir(marks)
+        with open(path) as f:
+            old = f.read().rstrip('\n')
+        try:
+            with open(path, 'w') as f:
+                f.write('|/usr/bin/touch %s/%%e' % marks)
+            r = self.probe(CORE, args=[nonce])
+            d = self.job('import ctypes, os, sys\nctypes.CDLL(None).prctl(15, b"core-" + sys.argv[1].encode())\n'
+                         'os.abort()\n', args=[nonce])
+            # The control: a crash of our own on the host does reach the helper, so the check below can fail.
+            # RLIMIT_CORE 0, as the jobs had before: a pipe pattern ignores it.
+            subprocess.run(['sh', '-c', 'ulimit -c 0; exec python3 -c "import ctypes, os; '
+                            'ctypes.CDLL(None).prctl(15, b\'ctl-%s\'); os.abort()"' % nonce])
+            time.sleep(1)
+        finally:
+            with open(path, 'w') as f:
+                f.write(old)
+        try:
+            seen = sorted(os.listdir(marks))
+        finally:
+            shutil.rmtree(marks, ignore_errors=True)
+        self.assertEqual(d['signal'], 6, fmt(d))
+        for k, (sig, dumped) in r['crashes'].items():
+            self.assertFalse(dumped, '%s dumped core: %r' % (k, r))
+        self.assertIn('ctl-' + nonce, seen, 'the control crash on the host did not reach the helper')
+        self.assertEqual([n for n in seen if n.startswith('core-')], [], 'the host\'s core helper ran for a job')
 
 
 if __name__ == '__main__':
