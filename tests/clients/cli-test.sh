@@ -74,6 +74,32 @@ check() {
 
 echo "CLI test: $cli against $SANDRUN_URL"
 
+# The bash completion offers every long option that --help lists, and the subcommands.
+complete_words() {      # WORDS...: prints what completing the last word offers
+        bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _sandrun; printf "%s\n" "${COMPREPLY[@]}"' \
+                _ "$repo/src/cli/completions/sandrun.bash" sandrun "$@"
+}
+missing=
+for opt in $("$cli" --help | grep -Eo -- '--[a-z][a-z-]+' | sort -u); do
+        complete_words submit -- | grep -qx -- "$opt" || missing="$missing $opt"
+done
+if [ -z "$missing" ] && [ "$(complete_words --no-st)" = --no-stdin ] &&
+   [ "$(complete_words submit --entr)" = --entrypoint ] && complete_words su | grep -qx submit &&
+   ! complete_words --entr | grep -q .; then
+        pass "bash completion: all options of --help, submit's only after submit, subcommands"
+else
+        fail "bash completion: missing:$missing; --no-st -> $(complete_words --no-st)"
+fi
+if command -v zsh >/dev/null; then
+        if zsh -n "$repo/src/cli/completions/_sandrun"; then
+                pass "zsh completion parses"
+        else
+                fail "zsh completion parses"
+        fi
+else
+        skip "zsh completion: zsh is not installed"
+fi
+
 sr --list-languages
 check "--list-languages shows python" 0 '^python '
 has_sh=no
