@@ -16,12 +16,14 @@ enum {
         ARG_RECEIPT,
         ARG_KEY,
         ARG_NO_STDIN,
+        ARG_TESTS,
 };
 
 static const struct option options[] = {
         { "lang",           required_argument, NULL, 'l'               },
         { "stdin",          required_argument, NULL, 'i'               },
         { "no-stdin",       no_argument,       NULL, ARG_NO_STDIN      },
+        { "tests",          required_argument, NULL, ARG_TESTS         },
         { "timeout",        required_argument, NULL, 't'               },
         { "server",         required_argument, NULL, 's'               },
         { "pin",            required_argument, NULL, ARG_PIN           },
@@ -104,6 +106,9 @@ static int parse_options(int argc, char **argv, bool permute, bool submit_option
                         break;
                 case 'i':
                         a->stdin_file = optarg;
+                        break;
+                case ARG_TESTS:
+                        a->tests_file = optarg;
                         break;
                 case ARG_NO_STDIN:
                         a->no_stdin = true;
@@ -200,6 +205,8 @@ static int parse_submit(int argc, char **argv, CliArgs *a, char **ret_error) {
                 return fail(ret_error, "submit needs a directory or files to upload");
         if (a->watch)
                 return fail(ret_error, "--watch cannot be used with submit");
+        if (a->tests_file)
+                return fail(ret_error, "--tests is for single programs, not submit");
         /* A single file may be its own entrypoint; whether it is a file is for the caller to see. */
         if (!a->entrypoint && a->n_paths != 1)
                 return fail(ret_error, "submit needs --entrypoint FILE when uploading several paths");
@@ -214,7 +221,7 @@ static int parse_verify(int argc, char **argv, CliArgs *a, char **ret_error) {
         a->command = CLI_VERIFY;
         if (optind >= argc)
                 return fail(ret_error, "verify needs a receipt file (from --receipt)");
-        if (a->receipt_file || a->watch || a->lang || a->stdin_file || a->timeout)
+        if (a->receipt_file || a->watch || a->lang || a->stdin_file || a->timeout || a->tests_file)
                 return fail(ret_error, "verify takes only --server, --pin, --insecure, --key and --quiet");
         a->receipt = argv[optind];
         for (int i = optind + 1; i < argc; i++)
@@ -257,6 +264,8 @@ int cli_args_parse(int argc, char **argv, CliArgs *ret, char **ret_error) {
                 r = fail(ret_error, "the program already comes from stdin, so --stdin - cannot feed it too");
 
 finish:
+        if (r >= 0 && a.tests_file && a.stdin_file)
+                r = fail(ret_error, "--tests gives each case its own stdin, so it cannot come with --stdin");
         if (r >= 0 && a.no_stdin && a.stdin_file)
                 r = fail(ret_error, "--no-stdin and --stdin contradict each other");
         if (r >= 0 && a.pin && a.insecure)
@@ -271,7 +280,7 @@ finish:
 
 const char *cli_args_input_source(const CliArgs *a, bool stdin_is_tty) {
         assert(a);
-        if (a->no_stdin)
+        if (a->no_stdin || a->tests_file)
                 return NULL;
         if (a->stdin_file)
                 return a->stdin_file;

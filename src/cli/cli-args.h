@@ -23,7 +23,8 @@ typedef struct CliArgs {
         bool insecure;
         const char *lang;
         const char *stdin_file;         /* input for the program; "-" is the CLI's own stdin */
-        bool no_stdin;                  /* --no-stdin: never forward the CLI's stdin */
+        bool no_stdin;
+        const char *tests_file;         /* --tests: JSON test cases, as the API's "tests" */                  /* --no-stdin: never forward the CLI's stdin */
         const char *input;              /* not parsed: the program's input, read once by the caller */
         size_t input_size;
         unsigned timeout;               /* seconds, 0: the server's default */
@@ -58,6 +59,6 @@ void cli_args_done(CliArgs *a);
  * Where the input of a run comes from: --stdin FILE when given; otherwise, when a program FILE is named
  * and the CLI's stdin is not a terminal (a pipe or a redirected file), "-", so that
  * `cat in.txt | sandrun sum.py` does what it says; NULL for none (--no-stdin, or the program itself
- * comes from stdin).
+ * comes from stdin, or --tests gives each case its own).
  */
 const char *cli_args_input_source(const CliArgs *a, bool stdin_is_tty);

@@ -12,6 +12,7 @@
 #include "cli-outcome.h"
 #include "cli-read.h"
 #include "cli-report.h"
+#include "cli-tests.h"
 #include "cli-verify.h"
 #include "cli-run.h"
 
@@ -25,6 +26,8 @@ int run_request_to_json(const RunRequest *req, char **ret) {
                 r = json_add(o, "interpreter", json_object_new_string(req->lang));
         if (r >= 0 && req->stdin_data)
                 r = json_add(o, "stdin", json_object_new_string_len(req->stdin_data, (int) req->stdin_size));
+        if (r >= 0 && req->tests)
+                r = json_add(o, "tests", json_object_get(req->tests));
         if (r >= 0 && req->timeout > 0)
                 r = json_add(o, "timeout", json_object_new_int64(req->timeout));
         if (r >= 0 && req->n_args > 0)
@@ -100,6 +103,26 @@ int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_re
                         r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
                 return SANDRUN_EXIT_USAGE;
         }
+        _cleanup_(json_putp) struct json_object *tests = NULL;
+        if (a->tests_file) {
+                _cleanup_free_ char *text = NULL;
+                size_t size;
+                r = read_full_file(a->tests_file, READ_FULL_MAX, &text, &size);
+                if (r < 0) {
+                        fprintf(stderr, "sandrun: cannot read tests %s: %s\n", a->tests_file,
+                                r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+                        return SANDRUN_EXIT_USAGE;
+                }
+                r = cli_tests_parse(text, size, &tests);
+                if (r == -ENOMEM)
+                        return report_transport_error(c, r);
+                if (r < 0) {
+                        fprintf(stderr, "sandrun: %s: expected a JSON array of test cases such as "
+                                "[{\"stdin\": \"1 2\\n\", \"expected_output\": \"3\"}]\n", a->tests_file);
+                        return SANDRUN_EXIT_USAGE;
+                }
+        }
+
         const char *lang = a->lang ?: lang_detect(from_stdin ? NULL : path, code, code_size);
         if (!lang && !from_stdin) {
                 fprintf(stderr, "sandrun: cannot tell the language of %s from its name or a #! line; "
@@ -111,6 +134,7 @@ int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_re
                 .code = code, .code_size = code_size,
                 .lang = lang,
                 .stdin_data = a->input, .stdin_size = a->input_size,
+                .tests = tests,
                 .args = a->args, .n_args = a->n_args,
                 .timeout = a->timeout,
         };
@@ -145,6 +169,16 @@ int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_re
         if (saved != 0)
                 return saved;
         r = job_exit_code(j);
+        /* With tests, the verdicts are the outcome: 0 when every case passed, 1 otherwise. */
+        if (tests) {
+                int failed = streamed ? cli_tests_report(live.result, live.result_len, stdout)
+                                      : cli_tests_report(response->body, response->size, stdout);
+                fflush(stdout);
+                if (failed < 0 && r == 0)
+                        return report_bad_answer(c, "POST /run");
+                if (r == 0)
+                        r = failed > 0;
+        }
         if (r == SANDRUN_EXIT_SERVER)
                 fprintf(stderr, "sandrun: the server did not say how the program ended\n");
         if (ret_reply)

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "cli-args.h"
 #include "cli-http.h"
 #include "cli-reply.h"
@@ -13,6 +15,7 @@ typedef struct RunRequest {
         const char *lang;               /* NULL: the server's default */
         const char *stdin_data;         /* NULL: no input */
         size_t stdin_size;
+        struct json_object *tests;      /* borrowed; NULL: no test cases */
         char *const *args;
         size_t n_args;
         unsigned timeout;               /* 0: the server's default */

@@ -80,6 +80,12 @@ TEST(input_source) {
         ASSERT_TRUE(cli_args_input_source(&a, false) == NULL);
         cli_args_done(&a);
 
+        /* --tests gives each case its own stdin. */
+        ASSERT_OK(parse(&a, &error, ARGV("--tests", "t.json", "sum.py")));
+        ASSERT_STREQ(a.tests_file, "t.json");
+        ASSERT_TRUE(cli_args_input_source(&a, false) == NULL);
+        cli_args_done(&a);
+
         /* --watch reads stdin once and reuses it, so it may come with a pipe. */
         ASSERT_OK(parse(&a, &error, ARGV("--watch", "--stdin", "-", "x.py")));
         ASSERT_STREQ(cli_args_input_source(&a, false), "-");
@@ -192,6 +198,8 @@ TEST(usage_errors) {
         check_usage_error(ARGV("--watch"), "needs a file");
         check_usage_error(ARGV("--watch", "-"), "needs a file");
         check_usage_error(ARGV("--no-stdin", "--stdin", "in.txt", "x.py"), "contradict");
+        check_usage_error(ARGV("--tests", "t.json", "-i", "in.txt", "x.py"), "own stdin");
+        check_usage_error(ARGV("submit", "--tests", "t.json", "a"), "not submit");
         check_usage_error(ARGV("--stdin", "-"), "already comes from stdin");
         check_usage_error(ARGV("--pin", "sha256//x", "-k", "x.py"), "contradict");
         check_usage_error(ARGV("--pin=", "x.py"), "--pin needs a value");

@@ -166,6 +166,24 @@ fi
 kill "$watcher" 2>/dev/null
 wait "$watcher" 2>/dev/null
 
+# --tests FILE: the API's test cases; a verdict per case, exit 0 only when all pass.
+cat > add.py <<'PY'
+a, b = map(int, input().split())
+print(a + b)
+PY
+printf '[{"stdin": "1 2\\n", "expected_output": "3"}, {"stdin": "40 2\\n", "expected_output": "42\\n"}]' > ok.json
+sr --tests ok.json add.py
+check "--tests: every case accepted" 0 '^2 of 2 passed$'
+printf '[{"stdin": "1 2\\n", "expected_output": "3"}, {"stdin": "2 2\\n", "expected_output": "5"}, {"stdin": "x\\n"}]' > bad.json
+printf '9 9\n' | "$cli" "${server[@]}" --tests bad.json add.py >out.txt 2>err.txt
+rc=$?
+check "--tests: a wrong answer and a runtime error make exit 1" 1 '^case 2: wrong_answer'
+grep -q '^case 3: runtime_error (exit 1)$' out.txt && grep -q '^1 of 3 passed$' out.txt &&
+        pass "--tests: each verdict and the count printed" || fail "--tests: verdicts: $(head -c 400 out.txt)"
+echo '{"stdin": "1"}' > notarray.json
+sr --tests notarray.json add.py
+check "--tests with something other than an array is a usage error" $EXIT_USAGE '' 'expected a JSON array'
+
 echo 'import sys; sys.exit(7)' > seven.py
 sr seven.py
 check "the program's exit code becomes the CLI's (7)" 7

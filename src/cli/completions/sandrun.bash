@@ -3,7 +3,7 @@
 
 _sandrun() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-        local opts="--lang --stdin --no-stdin --timeout --server --pin --insecure --watch --metrics --quiet
+        local opts="--lang --stdin --no-stdin --tests --timeout --server --pin --insecure --watch --metrics --quiet
                     --help --version --list-languages --receipt --key"
         local submit_opts="--entrypoint --outputs --output-dir --env"
 
@@ -11,7 +11,7 @@ _sandrun() {
         -l|--lang)
                 COMPREPLY=($(compgen -W "python bash sh node perl c cpp go rust" -- "$cur"))
                 return ;;
-        -i|--stdin|--receipt|--key|-e|--entrypoint)
+        -i|--stdin|--tests|--receipt|--key|-e|--entrypoint)
                 COMPREPLY=($(compgen -f -- "$cur"))
                 return ;;
         -o|--output-dir)
