@@ -192,20 +192,16 @@ static int parse_options(int argc, char **argv) {
                         opts.runner_socket = optarg;
                         break;
                 case ARG_MEMORY:
-                        r = parse_size(optarg, &opts.memory_max);
-                        if (r >= 0 && opts.memory_max < (8 << 20))
-                                r = -ERANGE;
+                        r = parse_job_memory_max(optarg, &opts.memory_max);
                         break;
                 case ARG_CPU:
                         r = parse_cpu_quota(optarg, &opts.cpu_quota);
                         break;
                 case ARG_TASKS:
-                        r = parse_uint(optarg, 4, 1 << 20, &opts.tasks_max);
+                        r = parse_job_tasks_max(optarg, &opts.tasks_max);
                         break;
                 case ARG_TIMEOUT:
-                        r = parse_duration(optarg, &opts.timeout);
-                        if (r >= 0 && opts.timeout < USEC_PER_SEC / 10)
-                                r = -ERANGE;
+                        r = parse_job_timeout(optarg, &opts.timeout);
                         break;
                 case ARG_OUTPUT:
                         r = parse_size(optarg, &opts.output_max);

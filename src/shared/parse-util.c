@@ -40,6 +40,38 @@ int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
         return 0;
 }
 
+#define JOB_MEMORY_MAX_MIN (UINT64_C(8) << 20)
+
+int parse_job_memory_max(const char *s, uint64_t *ret) {
+        uint64_t v;
+        int r;
+
+        r = parse_size(s, &v);
+        if (r < 0)
+                return r;
+        if (v < JOB_MEMORY_MAX_MIN)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+int parse_job_tasks_max(const char *s, uint64_t *ret) {
+        return parse_uint(s, 4, 1 << 20, ret);
+}
+
+int parse_job_timeout(const char *s, uint64_t *ret) {
+        uint64_t v;
+        int r;
+
+        r = parse_duration(s, &v);
+        if (r < 0)
+                return r;
+        if (v < USEC_PER_SEC / 10)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
 typedef struct Unit {
         const char *suffix;
         double factor;

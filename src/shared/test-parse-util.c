@@ -81,11 +81,29 @@ TEST(listen) {
         ASSERT_ERROR(parse_listen_address("[::1:80", &ss, &len), EINVAL);
 }
 
+TEST(job_limits) {
+        uint64_t v;
+
+        ASSERT_OK(parse_job_memory_max("8M", &v));
+        ASSERT_EQ(v, UINT64_C(8) << 20);
+        ASSERT_ERROR(parse_job_memory_max("8388607", &v), ERANGE);
+        ASSERT_ERROR(parse_job_memory_max("8X", &v), EINVAL);
+        ASSERT_OK(parse_job_tasks_max("4", &v));
+        ASSERT_EQ(v, 4u);
+        ASSERT_ERROR(parse_job_tasks_max("3", &v), ERANGE);
+        ASSERT_ERROR(parse_job_tasks_max("1048577", &v), ERANGE);
+        ASSERT_OK(parse_job_timeout("100ms", &v));
+        ASSERT_EQ(v, USEC_PER_SEC / 10);
+        ASSERT_ERROR(parse_job_timeout("99ms", &v), ERANGE);
+        ASSERT_ERROR(parse_job_timeout("soon", &v), EINVAL);
+}
+
 int main(void) {
         RUN(sizes);
         RUN(durations);
         RUN(cpu_quota);
         RUN(uints);
         RUN(listen);
+        RUN(job_limits);
         return 0;
 }
