@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex-util.h"
 #include "piston-request.h"
 #include "strv.h"
 #include "upload-path.h"
@@ -43,16 +44,6 @@ static int b64_value(char c) {
         return -1;
 }
 
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 int piston_decode(const char *encoding, const char *in, size_t len, char **ret, size_t *ret_len) {
         _cleanup_free_ char *out = malloc(len + 1);
         size_t n = 0;
@@ -63,7 +54,7 @@ int piston_decode(const char *encoding, const char *in, size_t len, char **ret, 
                 if (len % 2 != 0)
                         return -EINVAL;
                 for (size_t i = 0; i < len; i += 2) {
-                        int hi = hex_value(in[i]), lo = hex_value(in[i + 1]);
+                        int hi = unhexchar(in[i]), lo = unhexchar(in[i + 1]);
                         if (hi < 0 || lo < 0)
                                 return -EINVAL;
                         out[n++] = (char) (hi << 4 | lo);
