@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "option-error.h"
 #include "lock-memory.h"
 #include "parse-util.h"
 #include "runner-bus.h"
@@ -195,14 +196,8 @@ static int parse_options(int argc, char **argv) {
                 default:
                         return -EINVAL;
                 }
-                if (r < 0) {
-                        const char *name = "?";
-                        for (const struct option *o = options; o->name; o++)
-                                if (o->val == c)
-                                        name = o->name;
-                        fprintf(stderr, "sandrun-runnerd: invalid value for --%s: %s\n", name, optarg);
-                        return r;
-                }
+                if (r < 0)
+                        return option_error("sandrun-runnerd", options, c, optarg, r);
         }
         if (optind < argc) {
                 fprintf(stderr, "sandrun-runnerd: unexpected argument: %s\n", argv[optind]);

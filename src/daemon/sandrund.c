@@ -28,6 +28,7 @@
 #include "job.h"
 #include "listen-fds.h"
 #include "log.h"
+#include "option-error.h"
 #include "lock-memory.h"
 #include "metrics.h"
 #include "parse-util.h"
@@ -292,14 +293,8 @@ static int parse_options(int argc, char **argv) {
                 default:
                         return -EINVAL;
                 }
-                if (r < 0) {
-                        const char *name = "?";
-                        for (const struct option *o = options; o->name; o++)
-                                if (o->val == c)
-                                        name = o->name;
-                        fprintf(stderr, "sandrund: invalid value for --%s: %s\n", name, optarg);
-                        return r;
-                }
+                if (r < 0)
+                        return option_error("sandrund", options, c, optarg, r);
         }
         if (optind < argc) {
                 fprintf(stderr, "sandrund: unexpected argument: %s\n", argv[optind]);
