@@ -8,34 +8,20 @@
 
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
 const {
-  ARTIFACTS, baseUrl, check, finish, launch, newPage, checkNoProblems, editorText, setEditorText,
+  ARTIFACTS, baseUrl, check, newPage, checkNoProblems, editorText, setEditorText, waitForResult, runSessions,
 } = require('./lib');
 
 const BASE = baseUrl();
 const ORIGIN = new URL(BASE).origin;
-const RUN_TIMEOUT = 60000;
 
 async function openPage(browser, url = BASE + '/', options = {}) {
   const opened = await newPage(browser, ORIGIN, { viewport: { width: 1280, height: 900 }, ...options });
   await opened.page.goto(url, { waitUntil: 'load' });
   await opened.page.waitForSelector('#language:not([disabled])', { timeout: 15000 });
   return opened;
-}
-
-async function waitForResult(page) {
-  await page.waitForFunction(() => {
-    const s = document.querySelector('#status').dataset.state;
-    return s !== 'running' && s !== 'idle';
-  }, null, { timeout: RUN_TIMEOUT });
-  return page.evaluate(() => ({
-    state: document.querySelector('#status').dataset.state,
-    status: document.querySelector('#status').textContent,
-    stdout: (document.querySelector('.stream-stdout pre') || {}).textContent || '',
-  }));
 }
 
 function fragmentOf(program) {
@@ -129,17 +115,4 @@ async function shareLinks(browser) {
   }
 }
 
-async function main() {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const browser = await launch();
-  try {
-    await shareLinks(browser);
-  } catch (error) {
-    check('browser session completed', false, String(error && error.stack || error));
-  } finally {
-    await browser.close();
-  }
-  finish();
-}
-
-main();
+runSessions(shareLinks);
