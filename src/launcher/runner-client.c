@@ -20,6 +20,7 @@
 #include "list.h"
 #include "runner-socket.h"
 #include "runner.h"
+#include "wipe.h"
 
 #define RECONNECT_USEC (250 * USEC_PER_MSEC)
 /* How long a send may wait for the runner to read; longer means it is stuck, and it is dropped. */
@@ -125,26 +126,31 @@ static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         size_t i = fd == j->pipe_fd[0] ? 0 : 1;
         CappedBuffer *b = i == 0 ? &j->out : &j->err;
         char buf[65536];
+        bool closed = false;
 
         for (;;) {
                 ssize_t n = read(fd, buf, sizeof(buf));
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && errno == EAGAIN)
-                        return 0;
-                if (n <= 0)
                         break;
                 /* Past the cap we keep reading and dropping, so a chatty job is never blocked by us. */
-                if (capped_buffer_append(b, buf, n) < 0)
+                if (n <= 0 || capped_buffer_append(b, buf, n) < 0) {
+                        closed = true;
                         break;
+                }
                 if (j->output_handler)
                         j->output_handler(j, i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t) n,
                                           j->output_userdata);
                 if ((size_t) n < sizeof(buf))
-                        return 0;
+                        break;
         }
-        job_close_pipe(j, i);
-        job_maybe_finish(j);
+        /* The job's output must not linger on our stack. */
+        explicit_bzero(buf, sizeof(buf));
+        if (closed) {
+                job_close_pipe(j, i);
+                job_maybe_finish(j);
+        }
         return 0;
 }
 
@@ -197,7 +203,7 @@ static int read_buffers(RunnerJob *j, const RunnerMessage *m, int fd) {
         uint64_t total = 0, off = 0;
         size_t n_bufs = 5;
         struct stat st;
-        char chunk[65536];
+        _cleanup_(wipe_64kp) char chunk[WIPE_STACK_64K];
         int n_extra = 0;
 
         for (size_t i = 0; i < j->n_cases; i++) {
