@@ -8,32 +8,12 @@
 
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
+const { baseUrl, check, finish, launch, setEditorText } = require('./lib');
 
-const BASE = process.env.SANDRUN_URL;
-if (!BASE) {
-  console.log('SKIP: SANDRUN_URL is not set');
-  process.exit(77);
-}
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const BASE = baseUrl();
 const CONTAINER = process.env.SANDRUN_CONTAINER || path.resolve(__dirname, '../../container/sandrun-container');
-
-if (!fs.existsSync(path.join(__dirname, 'node_modules', 'playwright-core')))
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: __dirname, stdio: 'inherit' });
-if (!fs.existsSync(CHROMIUM)) {
-  console.log(`FAIL: ${CHROMIUM} is missing; install Debian's chromium package`);
-  process.exit(1);
-}
-const { chromium } = require('playwright-core');
-
-let failures = 0, passes = 0;
-function check(name, ok, detail = '') {
-  if (ok) passes++; else failures++;
-  console.log(`${ok ? 'PASS' : 'FAIL'}: ${name}${detail ? ` (${detail})` : ''}`);
-  return ok;
-}
 
 function jobScopes() {
   const out = execFileSync(CONTAINER, ['exec', 'systemctl', 'list-units', '--all', '--plain', '--no-legend',
@@ -43,12 +23,11 @@ function jobScopes() {
 
 async function setCode(page, code) {
   await page.selectOption('#language', 'python');
-  await page.fill('#code', code);
+  await setEditorText(page, code);
 }
 
 async function main() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-                                          args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'] });
+  const browser = await launch();
   try {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
@@ -108,8 +87,7 @@ async function main() {
   } finally {
     await browser.close();
   }
-  console.log(`${passes} passed, ${failures} failed`);
-  process.exit(failures === 0 && passes > 0 ? 0 : 1);
+  finish();
 }
 
 main();
