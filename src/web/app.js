@@ -131,6 +131,11 @@ const SIGNALS = {
 };
 
 const STORAGE_KEY = 'sandrun.v1';
+// Share links carry the program in the URL's fragment, which browsers never send to the server:
+// '#v1:' + base64url(deflate-raw(JSON {language, code, stdin})).
+const SHARE_PREFIX = '#v1:';
+const SHARE_FRAGMENT_MAX = 16 * 1024;     // characters: a link longer than this is not offered
+const SHARE_JSON_MAX = 1024 * 1024;       // bytes a link may expand to (a small link can inflate hugely)
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -140,6 +145,7 @@ const els = {
   notice: $('notice'), noticeTitle: $('notice-title'), noticeText: $('notice-text'),
   cpu: $('metric-cpu'), memory: $('metric-memory'), wall: $('metric-wall'),
   budget: $('budget'), budgetValue: $('budget-value'), receipt: $('receipt'),
+  share: $('share'), shareBox: $('share-box'), shareUrl: $('share-url'), shareNote: $('share-note'),
 };
 
 const state = {
@@ -200,6 +206,122 @@ function setCode(text) {
   state.editor.setValue(text);
 }
 
+// ---- share links ----
+
+function toBase64Url(bytes) {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) throw new Error('not base64url');
+  return base64Bytes(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - text.length % 4) % 4));
+}
+
+async function deflateRaw(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// Inflates at most max bytes: past that it stops reading and throws.
+async function inflateRaw(bytes, max) {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      reader.cancel().catch(() => {});
+      throw new RangeError('too large');
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+async function shareLink() {
+  const program = { language: currentLanguage(), code: code(), stdin: els.stdin.value };
+  const fragment = SHARE_PREFIX + toBase64Url(await deflateRaw(new TextEncoder().encode(JSON.stringify(program))));
+  return { url: location.origin + location.pathname + fragment, fragment };
+}
+
+function showShare(url, note) {
+  els.shareBox.hidden = false;
+  els.shareUrl.value = url;
+  els.shareUrl.hidden = !url;
+  els.shareNote.textContent = note;
+}
+
+async function share() {
+  if (!window.CompressionStream) {
+    showShare('', 'This browser cannot make share links (it has no CompressionStream).');
+    return;
+  }
+  const { url, fragment } = await shareLink();
+  if (fragment.length > SHARE_FRAGMENT_MAX) {
+    showShare('', `This program is too large for a link: it would take ${fragment.length} characters, ` +
+                  `and links stop at ${SHARE_FRAGMENT_MAX}. Make it shorter, or share it as a file.`);
+    return;
+  }
+  history.replaceState(null, '', fragment);
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    copied = true;
+  } catch {
+    // No clipboard permission: the link is in the box, selected, to copy by hand.
+  }
+  showShare(url, copied ? 'Link copied. It holds the program itself; nothing is stored on the server.'
+                        : 'Copy this link. It holds the program itself; nothing is stored on the server.');
+  els.shareUrl.focus();
+  els.shareUrl.select();
+}
+
+// Opens the program a share link carries; true when it did (a damaged link gets a notice and false).
+async function openShared() {
+  const hash = location.hash;
+  if (!/^#v\d+:/.test(hash)) return false;
+  if (!hash.startsWith(SHARE_PREFIX)) {
+    showNotice('error', 'This link is from a newer sandrun page', 'It cannot be opened here.');
+    return false;
+  }
+  let program;
+  try {
+    if (hash.length > SHARE_FRAGMENT_MAX) throw new RangeError('too large');
+    const json = await inflateRaw(fromBase64Url(hash.slice(SHARE_PREFIX.length)), SHARE_JSON_MAX);
+    program = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+    if (!program || typeof program.code !== 'string' || typeof program.language !== 'string' ||
+        (program.stdin !== undefined && typeof program.stdin !== 'string'))
+      throw new TypeError('not a program');
+  } catch (error) {
+    showNotice('error', 'This share link is damaged',
+               error instanceof RangeError ? 'It expands to more than a shared program may hold.'
+                                           : 'It does not hold a program this page can read.');
+    return false;
+  }
+  const offered = [...els.language.options].map((o) => o.value);
+  if (!offered.includes(program.language)) {
+    showNotice('error', 'This server does not offer the shared program\'s language',
+               `The link is for ${program.language}; the code is shown anyway.`);
+  } else {
+    els.language.value = program.language;
+  }
+  state.editor.setLanguage(currentLanguage());
+  setCode(program.code);
+  els.stdin.value = program.stdin || '';
+  els.stdinBox.open = !!program.stdin;
+  return true;
+}
+
 // ---- languages ----
 
 function currentLanguage() {
@@ -240,7 +362,7 @@ async function loadLanguages() {
                      : names.includes('python') ? 'python' : names[0];
   els.language.disabled = false;
   els.run.disabled = false;
-  showCode(currentLanguage());
+  if (!await openShared()) showCode(currentLanguage());
 }
 
 // ---- results ----
@@ -629,6 +751,8 @@ function init() {
     state.editor.focus();
   });
   els.run.addEventListener('click', () => (state.busy ? stop() : run()));
+  els.share.addEventListener('click', () => share());
+  window.addEventListener('hashchange', () => { if (!els.language.disabled) openShared(); });
 
   // Ctrl+Enter (Cmd+Enter on a Mac) runs from anywhere on the page.
   document.addEventListener('keydown', (event) => {

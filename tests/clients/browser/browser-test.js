@@ -9,15 +9,13 @@
 
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
 const {
-  ARTIFACTS, CHROMIUM, baseUrl, check, finish, launch, newPage, checkNoProblems, editorText, setEditorText,
+  ARTIFACTS, CHROMIUM, baseUrl, check, newPage, checkNoProblems, editorText, setEditorText, waitForResult, runSessions,
 } = require('./lib');
 
 const BASE = baseUrl();
 const ORIGIN = new URL(BASE).origin;
-const RUN_TIMEOUT = 60000;
 
 async function loadPage(page) {
   const response = await page.goto(BASE + '/', { waitUntil: 'load' });
@@ -30,31 +28,6 @@ async function loadPage(page) {
   const names = await page.$$eval('#language option', (options) => options.map((o) => o.value));
   check('language picker is filled from /languages and offers python', names.includes('python'), names.join(', '));
   return names;
-}
-
-async function waitForResult(page) {
-  await page.waitForFunction(() => {
-    const s = document.querySelector('#status').dataset.state;
-    return s !== 'running' && s !== 'idle';
-  }, null, { timeout: RUN_TIMEOUT });
-  return page.evaluate(() => {
-    const text = (sel) => { const e = document.querySelector(sel); return e ? e.textContent : null; };
-    const colour = (sel) => { const e = document.querySelector(sel); return e ? getComputedStyle(e).color : null; };
-    return {
-      state: document.querySelector('#status').dataset.state,
-      status: text('#status'),
-      stdout: text('.stream-stdout pre'),
-      stderr: text('.stream-stderr pre'),
-      stdoutLabel: text('.stream-stdout .stream-label'),
-      stderrLabel: text('.stream-stderr .stream-label'),
-      stdoutColour: colour('.stream-stdout pre'),
-      stderrColour: colour('.stream-stderr pre'),
-      stdoutBorder: (() => { const e = document.querySelector('.stream-stdout'); return e && getComputedStyle(e).borderLeftColor; })(),
-      stderrBorder: (() => { const e = document.querySelector('.stream-stderr'); return e && getComputedStyle(e).borderLeftColor; })(),
-      cpu: text('#metric-cpu'), memory: text('#metric-memory'), wall: text('#metric-wall'),
-      notice: document.querySelector('#notice').hidden ? null : text('#notice'),
-    };
-  });
 }
 
 // Colours of the editor's tokens: whether some token is drawn in another colour than plain text.
@@ -209,24 +182,5 @@ async function phone(browser, colorScheme) {
   await context.close();
 }
 
-async function main() {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  console.log(`browser test against ${BASE} with ${CHROMIUM}`);
-  const browser = await launch();
-  try {
-    await desktop(browser);
-    await phone(browser, 'light');
-    await phone(browser, 'dark');
-  } catch (error) {
-    check('browser session completed', false, String(error && error.stack || error));
-  } finally {
-    await browser.close();
-  }
-  console.log(`screenshots in ${ARTIFACTS}`);
-  finish();
-}
-
-main().catch((error) => {
-  console.log(`FAIL: ${error && error.stack || error}`);
-  process.exit(1);
-});
+console.log(`browser test against ${BASE} with ${CHROMIUM}; screenshots in ${ARTIFACTS}`);
+runSessions(desktop, (browser) => phone(browser, 'light'), (browser) => phone(browser, 'dark'));

@@ -14,7 +14,7 @@ const https = require('https');
 const path = require('path');
 const { execFileSync } = require('child_process');
 
-const { baseUrl, check, finish, launch } = require('./lib');
+const { baseUrl, check, runSessions } = require('./lib');
 
 const BASE = baseUrl();
 const EXTRA = path.resolve(__dirname, '../../integration/extra-daemon');
@@ -144,17 +144,9 @@ async function allowList(browser, listed, unlisted) {
 
 async function main() {
   const pages = [await servePage(), await servePage()];
-  const browser = await launch();
-  try {
-    await anyOrigin(browser, pages[0].origin);
-    await allowList(browser, pages[0].origin, pages[1].origin);
-  } catch (error) {
-    check('browser session completed', false, String(error && error.stack || error));
-  } finally {
-    await browser.close();
-    pages.forEach((p) => p.server.close());
-  }
-  finish();
+  // runSessions exits when done, which also closes the two page servers.
+  await runSessions((browser) => anyOrigin(browser, pages[0].origin),
+                    (browser) => allowList(browser, pages[0].origin, pages[1].origin));
 }
 
 main();

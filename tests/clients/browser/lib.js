@@ -109,6 +109,48 @@ async function setEditorText(page, text) {
   await page.keyboard.insertText(text);
 }
 
+// Waits until the run on the page has ended and returns what the page shows of it.
+async function waitForResult(page) {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('#status').dataset.state;
+    return s !== 'running' && s !== 'idle';
+  }, null, { timeout: 60000 });
+  return page.evaluate(() => {
+    const text = (sel) => { const e = document.querySelector(sel); return e ? e.textContent : null; };
+    const colour = (sel) => { const e = document.querySelector(sel); return e ? getComputedStyle(e).color : null; };
+    return {
+      state: document.querySelector('#status').dataset.state,
+      status: text('#status'),
+      stdout: text('.stream-stdout pre'),
+      stderr: text('.stream-stderr pre'),
+      stdoutLabel: text('.stream-stdout .stream-label'),
+      stderrLabel: text('.stream-stderr .stream-label'),
+      stdoutColour: colour('.stream-stdout pre'),
+      stderrColour: colour('.stream-stderr pre'),
+      stdoutBorder: (() => { const e = document.querySelector('.stream-stdout'); return e && getComputedStyle(e).borderLeftColor; })(),
+      stderrBorder: (() => { const e = document.querySelector('.stream-stderr'); return e && getComputedStyle(e).borderLeftColor; })(),
+      cpu: text('#metric-cpu'), memory: text('#metric-memory'), wall: text('#metric-wall'),
+      notice: document.querySelector('#notice').hidden ? null : text('#notice'),
+    };
+  });
+}
+
+// Launches the browser, hands it to each session in turn, counts an exception as a failed check, closes
+// the browser and exits with the count (see finish()).
+async function runSessions(...sessions) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const browser = await launch();
+  try {
+    for (const session of sessions) await session(browser);
+  } catch (error) {
+    check('browser session completed', false, String(error && error.stack || error));
+  } finally {
+    await browser.close();
+  }
+  finish();
+}
+
 module.exports = {
   ARTIFACTS, CHROMIUM, baseUrl, check, finish, launch, newPage, checkNoProblems, editorText, setEditorText,
+  waitForResult, runSessions,
 };
