@@ -5,7 +5,8 @@
  * What a POST /run asks for. Either the body is the program itself (any content type but JSON; the
  * language from ?lang=), or it is a JSON object:
  *     {"code": "...", "interpreter"|"lang": "python", "stdin": "...", "args": ["..."], "timeout": 5,
- *      "tests": [{"stdin": "...", "expected_output": "..."}, ...], "compare": "trim"|"exact"}
+ *      "tests": [{"stdin": "...", "expected_output": "..."}, ...], "compare": "trim"|"exact",
+ *      "seal_to": "age1..." | ["age1...", ...]}
  */
 
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 
 #include "judge.h"
 #include "macro.h"
+#include "seal-to.h"
 
 typedef struct RunLimits {
         size_t max_args;
@@ -31,6 +33,7 @@ typedef struct RunRequest {
         uint64_t timeout_usec;          /* 0: the server's default */
         bool json;                      /* asked in JSON, so answered in JSON */
         JudgeSpec *judge;               /* "tests" and "compare"; NULL: none */
+        SealRecipients *seal_to;        /* results leave only sealed to these; NULL: plain */
 } RunRequest;
 
 RunRequest *run_request_free(RunRequest *r);
