@@ -244,6 +244,13 @@ static int make_run_receipt(const RunRequest *rr, uint64_t timeout_usec, JobRece
         for (char **arg = rr->args; *arg; arg++)
                 p = stpcpy(p, *arg) + 1;
         r = job_receipt_add_input(receipt, "args", args, args_len);
+        for (size_t i = 0; r >= 0 && i < rr->n_files; i++) {
+                r = job_receipt_upload_begin(receipt, "files");
+                if (r >= 0)
+                        r = job_receipt_upload_update(receipt, rr->files[i].content, rr->files[i].size);
+                if (r >= 0)
+                        r = job_receipt_upload_end(receipt);
+        }
         for (size_t i = 0; r >= 0 && rr->judge && i < rr->judge->n_cases; i++) {
                 const JudgeCase *c = &rr->judge->cases[i];
                 r = job_receipt_add_test_case(receipt, c->stdin_data, c->stdin_len, c->expected, c->expected_len);
@@ -257,6 +264,7 @@ static int make_run_receipt(const RunRequest *rr, uint64_t timeout_usec, JobRece
 static void handle_run(Api *a, HttpRequest *req) {
         _cleanup_(run_request_freep) RunRequest *rr = NULL;
         _cleanup_(job_receipt_freep) JobReceipt *receipt = NULL;
+        _cleanup_close_ int bundle_fd = -EBADF;
         const char *error = NULL, *body;
         size_t len;
         int r;
@@ -302,6 +310,9 @@ static void handle_run(Api *a, HttpRequest *req) {
         if (make_run_receipt(rr, MIN(timeout, a->config.max_timeout_usec), &receipt) < 0)
                 goto oom;
 
+        if (program_files_bundle(rr->files, rr->n_files, &bundle_fd) < 0)
+                goto oom;
+
         RunWait *w = calloc(1, sizeof(RunWait));
         if (!w)
                 goto oom;
@@ -326,7 +337,8 @@ static void handle_run(Api *a, HttpRequest *req) {
                 .args = rr->args,
                 .timeout_usec = rr->timeout_usec,
                 .judge = w->judge,
-                .bundle_fd = -EBADF,
+                .source_name = rr->source_name,
+                .bundle_fd = TAKE_FD(bundle_fd),
         };
         r = program_job_submit(a, &p, &client, &w->job, &refusal);
         if (r == 1) {
