@@ -95,6 +95,101 @@ static void end_run_stream(RunWait *w, json_object *o) {
         (void) http_request_stream_end(w->request, ev, ev_len);
 }
 
+/*
+ * A plain answer: the job's stdout then stderr, read from its buffers as the client takes them (never
+ * copied whole), and a line of our own if it could not start. Only the bytes there were when the answer
+ * began are sent.
+ */
+typedef struct PlainAnswer {
+        JobManager *jobs;
+        char id[JOB_ID_MAX];
+        JobBufferTag tags[2];
+        size_t lens[2], piece, off;
+        char tail[256];
+        size_t tail_len, tail_off;
+} PlainAnswer;
+
+static ssize_t plain_answer_read(void *userdata, char *buf, size_t max) {
+        PlainAnswer *p = userdata;
+
+        while (p->piece < ELEMENTSOF(p->tags)) {
+                const char *data;
+                size_t have;
+                int r = job_buffer_lookup(p->jobs, p->id, p->tags[p->piece], &data, &have);
+                if (r < 0)
+                        return r;
+                if (have < p->lens[p->piece])
+                        return -ESTALE;
+                size_t n = MIN(max, p->lens[p->piece] - p->off);
+                if (n == 0) {
+                        p->piece++;
+                        p->off = 0;
+                        continue;
+                }
+                memcpy(buf, data + p->off, n);
+                p->off += n;
+                return (ssize_t) n;
+        }
+        size_t n = MIN(max, p->tail_len - p->tail_off);
+        memcpy(buf, p->tail + p->tail_off, n);
+        p->tail_off += n;
+        return (ssize_t) n;
+}
+
+static void plain_answer_free(void *userdata) {
+        PlainAnswer *p = userdata;
+
+        explicit_bzero(p, sizeof(*p));
+        free(p);
+}
+
+static int reply_plain(RunWait *w, const char *const *headers) {
+        Job *j = w->job;
+        const RunnerResult *res = job_result(j);
+        PlainAnswer *p = calloc(1, sizeof(PlainAnswer));
+
+        if (!p)
+                return -ENOMEM;
+        p->jobs = w->api->jobs;
+        snprintf(p->id, sizeof(p->id), "%s", job_id(j));
+        /* A program that did not compile has no output of its own: the compiler's messages are the answer. */
+        bool compile = job_runner_job(j) && res && res->reason == JOB_REASON_COMPILE;
+        p->tags[0] = compile ? JOB_BUFFER_COMPILE_STDOUT : JOB_BUFFER_STDOUT;
+        p->tags[1] = compile ? JOB_BUFFER_COMPILE_STDERR : JOB_BUFFER_STDERR;
+        for (size_t i = 0; i < ELEMENTSOF(p->tags); i++) {
+                const char *data;
+                if (job_buffer_lookup(p->jobs, p->id, p->tags[i], &data, &p->lens[i]) < 0)
+                        p->lens[i] = 0;
+        }
+        if (res && res->reason == JOB_REASON_LAUNCH)
+                p->tail_len = MIN(sizeof(p->tail) - 1,
+                                  (size_t) snprintf(p->tail, sizeof(p->tail), "sandrun: the job could not be started (%s)\n",
+                                                    res->error ?: "unknown error"));
+        return http_request_reply_reader(w->request, MHD_HTTP_OK, "text/plain; charset=utf-8", headers,
+                                         p->lens[0] + p->lens[1] + p->tail_len, plain_answer_read, p, plain_answer_free);
+}
+
+/* The whole answer with what the job produced (and the receipt, taken) moved into *ret_sealed; returns what
+ * stays readable, or NULL. Built from full strings, not streamed: the sealed message is made at once. */
+static json_object *sealed_run_json(RunWait *w, json_object *receipt, char **ret_sealed, size_t *ret_len) {
+        json_object *o = job_to_json(w->job, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED |
+                                                     JOB_JSON_METRICS | JOB_JSON_COMPILE |
+                                                     (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+
+        if (o && w->judge)
+                judge_add_json(o, w->judge, job_runner_job(w->job));
+        if (o && receipt)
+                json_object_object_add(o, "receipt", receipt);
+        else
+                json_object_put(receipt);
+        if (o && seal_json_fields(o, seal_run_fields, w->seal_to, ret_sealed, ret_len) < 0) {
+                seal_json_wipe(o);
+                json_object_put(o);
+                o = NULL;
+        }
+        return o;
+}
+
 static void reply_run_result(RunWait *w) {
         Job *j = w->job;
         const RunnerResult *res = job_result(j);
@@ -103,35 +198,46 @@ static void reply_run_result(RunWait *w) {
         json_object *receipt = job_receipt_get(&w->api->config.receipts, j);
         _cleanup_free_ char *sealed = NULL;
         size_t sealed_len = 0;
-        if (w->json || w->stream || w->seal_to) {
-                json_object *o = job_to_json(j, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED | JOB_JSON_METRICS |
-                                                        JOB_JSON_COMPILE | (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+        if (w->seal_to) {
+                /* Sealed: the output, the receipt, compiler messages and test outputs leave only as age
+                 * ciphertext; status, exit code, reason and metrics stay readable. */
+                json_object *o = sealed_run_json(w, TAKE_PTR(receipt), &sealed, &sealed_len);
+                if (!o) {
+                        (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                                                        "cannot seal the result");
+                        return;
+                }
+                if (w->json) {
+                        json_object_object_add(o, "sealed", json_object_new_string_len(sealed, (int) sealed_len));
+                        (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
+                        json_object_put(o);
+                        return;
+                }
+                json_object_put(o);     /* for a plain client what stays readable goes in headers */
+        } else if (w->json || w->stream) {
+                _cleanup_(json_stream_freep) JsonStream *stream = NULL;
+                /* A streamed /run ends with the whole answer as one event: only a plain one is read out of the
+                 * job's buffers as the client takes it. */
+                if (!w->stream && job_json_stream_new(&stream, w->api->jobs, j) < 0) {
+                        (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                        json_object_put(receipt);
+                        return;
+                }
+                json_object *o = job_to_json_streamed(j, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED | JOB_JSON_METRICS |
+                                                        JOB_JSON_COMPILE | (w->with_timeline ? JOB_JSON_TIMELINE : 0),
+                                                stream);
                 if (o && w->judge)
                         judge_add_json(o, w->judge, rj);
                 if (o && receipt)
                         json_object_object_add(o, "receipt", receipt);
                 else
                         json_object_put(receipt);
-                receipt = NULL;
-                /* Sealed: the output, the receipt, compiler messages and test outputs leave only as age
-                 * ciphertext; status, exit code, reason and metrics stay readable. */
-                if (w->seal_to && (!o || seal_json_fields(o, seal_run_fields, w->seal_to, &sealed, &sealed_len) < 0)) {
-                        json_object_put(o);
-                        (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
-                                                        "cannot seal the result");
-                        return;
-                }
-                if (w->seal_to && w->json)
-                        json_object_object_add(o, "sealed", json_object_new_string_len(sealed, (int) sealed_len));
-                if (!w->seal_to || w->json) {
-                        if (w->stream)
-                                end_run_stream(w, o);
-                        else
-                                (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
-                        json_object_put(o);
-                        return;
-                }
-                json_object_put(o);     /* sealed for a plain client: what stays readable goes in headers */
+                if (w->stream)
+                        end_run_stream(w, o);
+                else
+                        (void) reply_json_stream(w->request, MHD_HTTP_OK, TAKE_PTR(stream), o);
+                json_object_put(o);
+                return;
         }
 
         /* Plain clients (curl) get the program's output as it is, and the rest in headers. */
@@ -185,27 +291,8 @@ static void reply_run_result(RunWait *w) {
                                           headers);
                 return;
         }
-
-        const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
-        /* A program that did not compile has no output of its own: the compiler's messages are the answer. */
-        if (rj && res && res->reason == JOB_REASON_COMPILE) {
-                out = runner_job_compile_stdout(rj);
-                err = runner_job_compile_stderr(rj);
-        }
-        size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
-        _cleanup_free_ char *body = malloc(out_len + err_len + 256);
-        if (!body) {
+        if (reply_plain(w, headers) < 0)
                 (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
-                json_object_put(receipt);
-                return;
-        }
-        memcpy(body, out && out->data ? out->data : "", out_len);
-        memcpy(body + out_len, err && err->data ? err->data : "", err_len);
-        size_t len = out_len + err_len;
-        if (res && res->reason == JOB_REASON_LAUNCH)
-                len += snprintf(body + len, 256, "sandrun: the job could not be started (%s)\n",
-                                res->error ?: "unknown error");
-        (void) http_request_reply(w->request, MHD_HTTP_OK, "text/plain; charset=utf-8", body, len, headers);
         json_object_put(receipt);
 }
 
