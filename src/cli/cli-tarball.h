@@ -19,6 +19,9 @@ typedef struct Tarball {
         size_t n_files;
         size_t n_skipped;               /* symlinks, sockets, devices met while walking directories */
         uint64_t input_bytes;           /* the files' total size, before packing */
+        char **executables;             /* names of the files with an exec bit, unsorted */
+        size_t n_executables;
+        size_t n_dirs_without_files;    /* directories with no file anywhere beneath them */
 } Tarball;
 
 /* One regular file read back from a Tarball. */

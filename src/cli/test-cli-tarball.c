@@ -63,6 +63,10 @@ TEST(round_trip) {
         ASSERT_STREQ(t->files[0], "main.py");
         ASSERT_STREQ(t->files[1], "sub/run.sh");
         ASSERT_EQ(t->n_skipped, 2);
+        /* What /run could not carry: an exec bit, a directory with no file beneath it. */
+        ASSERT_EQ(t->n_executables, 1);
+        ASSERT_STREQ(t->executables[0], "sub/run.sh");
+        ASSERT_EQ(t->n_dirs_without_files, 1);
         ASSERT_TRUE(tarball_contains(t, "sub/run.sh"));
         ASSERT_TRUE(!tarball_contains(t, "link"));
         ASSERT_TRUE(!tarball_contains(t, "proj/main.py"));
