@@ -571,9 +571,13 @@ async function readResult(response, live) {
   let result;
   if ((response.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
     await readEvents(response, (name, data) => {
-      if (name === 'stdout' || name === 'stderr') liveAppend(live, name, JSON.parse(data).text);
-      else if (name === 'result') result = JSON.parse(data);
-      else if (name === 'error') throw new Error(JSON.parse(data).error || 'the job is gone');
+      if (name === 'stdout' || name === 'stderr') {
+        // A queued batch job has started once it writes.
+        if (els.status.textContent === 'Queued…') setStatus('running', 'Running…');
+        liveAppend(live, name, JSON.parse(data).text);
+      } else if (name === 'result') {
+        result = JSON.parse(data);
+      } else if (name === 'error') throw new Error(JSON.parse(data).error || 'the job is gone');
     });
   } else {
     result = await response.json();

@@ -370,6 +370,11 @@ async function keyboard(browser) {
   for (const colorScheme of ['dark', 'light']) {
     const phone = await openPage(browser, BASE + '/', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
                                                          colorScheme });
+    for (const fold of ['#stdin-box', '#tests-box', '#project-box']) await phone.page.tap(`${fold} summary`);
+    await phone.page.tap('#case-add');
+    const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+    check(`phone, ${colorScheme}: with every section open, no horizontal scrolling at 390 px`, width <= 390, `${width} px`);
+    await phone.page.screenshot({ path: path.join(ARTIFACTS, `page-phone-${colorScheme}.png`), fullPage: true });
     await phone.page.tap('#run');
     await waitForResult(phone.page);
     await axeCheck(phone.page, `phone, ${colorScheme}, after a run`);
