@@ -16,7 +16,7 @@
 static int run_sync(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint) {
         TarballFile *files = NULL;
         size_t n_files = 0;
-        int r = tarball_read_files(t, &files, &n_files);
+        int r = tarball_read_files(t, NULL, &files, &n_files);
         if (r < 0) {
                 fprintf(stderr, "sandrun: cannot read back the packed project: %s\n", strerror(-r));
                 return SANDRUN_EXIT_USAGE;
@@ -69,10 +69,16 @@ int cli_run_paths(HttpClient *c, const CliArgs *a) {
         if (r < 0)
                 return SANDRUN_EXIT_USAGE;
 
+        bool other_executables = false;
+        for (size_t i = 0; i < t->n_executables; i++)
+                other_executables = other_executables || !streq(t->executables[i], entrypoint);
         RunShape shape = {
                 .n_files = t->n_files,
                 .bytes = t->input_bytes,
                 .entry_in_directory = strchr(entrypoint, '/') != NULL,
+                .entry_name_length = strlen(entrypoint),
+                .other_executables = other_executables,
+                .empty_dirs = t->n_dirs_without_files > 0,
                 .outputs = a->n_outputs > 0,
                 .env = a->n_env > 0,
         };

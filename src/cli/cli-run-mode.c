@@ -14,6 +14,12 @@ RunMode run_mode_choose(const RunShape *s, const char **ret_reason) {
                 reason = "--env sets the environment";
         else if (s->entry_in_directory)
                 reason = "the entry point is in a directory";
+        else if (s->entry_name_length > RUN_SYNC_NAME_MAX)
+                reason = "the entry point's name is longer than 63 bytes";
+        else if (s->other_executables)
+                reason = "a file beside the entry point is executable";
+        else if (s->empty_dirs)
+                reason = "an empty directory";
         else if (s->n_files > RUN_SYNC_FILES_MAX)
                 reason = "more than 33 files";
         else if (s->bytes > RUN_SYNC_BYTES_MAX)

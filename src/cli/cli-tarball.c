@@ -45,15 +45,15 @@ static la_ssize_t write_to_memory(struct archive *a, void *userdata, const void 
         return (la_ssize_t) n;
 }
 
-static int add_name(Tarball *t, const char *name) {
-        char **v = reallocarray(t->files, t->n_files + 1, sizeof *v);
+static int add_name(char ***names, size_t *n, const char *name) {
+        char **v = reallocarray(*names, *n + 1, sizeof *v);
         if (!v)
                 return -ENOMEM;
-        t->files = v;
-        t->files[t->n_files] = strdup(name);
-        if (!t->files[t->n_files])
+        *names = v;
+        v[*n] = strdup(name);
+        if (!v[*n])
                 return -ENOMEM;
-        t->n_files++;
+        (*n)++;
         return 0;
 }
 
@@ -96,7 +96,10 @@ static int add_file(Builder *b, int fd, const char *name, const struct stat *st)
                         return -EIO;
                 left -= n;
         }
-        return add_name(b->tarball, name);
+        Tarball *t = b->tarball;
+        if ((st->st_mode & 0111) && (r = add_name(&t->executables, &t->n_executables, name)) < 0)
+                return r;
+        return add_name(&t->files, &t->n_files, name);
 }
 
 static int join(const char *prefix, const char *name, char **ret) {
@@ -143,9 +146,12 @@ static int add_directory(Builder *b, int dir_fd, const char *prefix, unsigned de
                         return r;
 
                 if (S_ISDIR(st.st_mode)) {
+                        size_t files_before = b->tarball->n_files;
                         r = write_header(b, name, &st);
                         if (r >= 0)
                                 r = add_directory(b, child, name, depth + 1);
+                        if (r >= 0 && b->tarball->n_files == files_before)
+                                b->tarball->n_dirs_without_files++;
                 } else if (S_ISREG(st.st_mode))
                         r = add_file(b, child, name, &st);
                 else {
@@ -200,6 +206,9 @@ Tarball *tarball_free(Tarball *t) {
         for (size_t i = 0; i < t->n_files; i++)
                 free(t->files[i]);
         free(t->files);
+        for (size_t i = 0; i < t->n_executables; i++)
+                free(t->executables[i]);
+        free(t->executables);
         free(t->data);
         free(t);
         return NULL;
@@ -268,7 +277,7 @@ static int read_entry(struct archive *a, struct archive_entry *e, TarballFile *r
         return 0;
 }
 
-int tarball_read_files(const Tarball *t, TarballFile **ret_files, size_t *ret_n_files) {
+int tarball_read_files(const Tarball *t, const char *only, TarballFile **ret_files, size_t *ret_n_files) {
         _cleanup_(archive_read_freep) struct archive *a = archive_read_new();
         if (!a)
                 return -ENOMEM;
@@ -287,7 +296,8 @@ int tarball_read_files(const Tarball *t, TarballFile **ret_files, size_t *ret_n_
                         break;
                 if (k != ARCHIVE_OK)
                         r = -EBADMSG;
-                else if (archive_entry_filetype(e) != AE_IFREG)
+                else if (archive_entry_filetype(e) != AE_IFREG ||
+                         (only && !streq(archive_entry_pathname(e) ?: "", only)))
                         continue;
                 else if (n >= t->n_files)
                         r = -EBADMSG;   /* more files than were packed */

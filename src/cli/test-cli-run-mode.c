@@ -23,6 +23,11 @@ TEST(table) {
                 { { .n_files = 1, .bytes = 1, .env = true }, RUN_MODE_BATCH, "--env" },
                 { { .n_files = 2, .bytes = 1, .entry_in_directory = true }, RUN_MODE_BATCH,
                   "in a directory" },
+                { { .n_files = 1, .entry_name_length = 63 }, RUN_MODE_SYNC, "small enough" },
+                { { .n_files = 1, .entry_name_length = 64 }, RUN_MODE_BATCH, "longer than 63" },
+                /* What /run would lose: exec bits, directories without files. */
+                { { .n_files = 2, .bytes = 9, .other_executables = true }, RUN_MODE_BATCH, "executable" },
+                { { .n_files = 1, .bytes = 9, .empty_dirs = true }, RUN_MODE_BATCH, "empty directory" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

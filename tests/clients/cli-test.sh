@@ -289,6 +289,7 @@ time.sleep(2)
 print(open("table.txt").read().strip(), sys.stdin.read().strip())
 sys.exit(3)
 PY
+chmod +x runmain.py      # the entry point's own exec bit does not matter
 echo 'def greeting(args): return "helper says " + ",".join(args)' > runutil.py
 echo 'data from a directory' > rundata/table.txt
 t0=$EPOCHREALTIME
@@ -329,6 +330,21 @@ sr run -e app.py runproj </dev/null
 check "run DIR --entrypoint NAME through /run, with a subdirectory" 0 '^from lib/mod.py$'
 grep -q 'batch job' err.txt && fail "run DIR went to batch: $(cat err.txt)"
 
+# What /run cannot carry (exec bits, empty directories) makes a batch job, where they arrive as packed.
+mkdir -p runexec
+printf '#!/bin/sh\necho from the helper\n' > runexec/helper.sh
+chmod +x runexec/helper.sh
+printf 'import os, subprocess\nprint(os.path.isdir("results"), flush=True)\n%s\n' \
+        'print(subprocess.run(["./helper.sh"], capture_output=True, text=True).stdout.strip())' > runexec/app.py
+sr run -e app.py runexec </dev/null
+check "run with an executable helper is a batch job, and the helper can be run" 0 '^from the helper$' \
+        'batch job: a file beside the entry point is executable'
+chmod -x runexec/helper.sh
+mkdir runexec/results
+sr run -e app.py runexec </dev/null
+check "run with an empty directory is a batch job, and it is there (the helper is not executable)" 1 '^True$' \
+        'batch job: an empty directory'
+
 "$cli" "${server[@]}" run --receipt run-receipt.json runmain.py runutil.py rundata </dev/null >/dev/null 2>&1
 sr verify run-receipt.json runutil.py rundata/table.txt runmain.py
 check "run --receipt: the extra files are in the receipt" 0 '^VALID: runutil.py matches inputs.files'
@@ -349,6 +365,8 @@ sr ./submit
 check "./submit runs a file named submit" 0 "^I am main.py \[\]$"
 sr run run -- x
 check "run run runs a file named run" 0 "^I am main.py \['x'\]$"
+sr run -q -O 'none/*' ./run -- z
+check "a batch job's language comes from the #! line too, as for /run" 0 "^I am run \['z'\]$"
 rm -f run submit
 
 # Live output: the first line is printed while the program still sleeps, and the exit code follows.
