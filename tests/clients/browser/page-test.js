@@ -143,7 +143,9 @@ function makeProject() {
   fs.mkdirSync(archive);
   fs.writeFileSync(path.join(archive, 'run.py'), 'import sys\nprint("from the archive", sys.argv[1:])\n');
   execFileSync('tar', ['czf', path.join(dir, 'app.tar.gz'), '-C', archive, 'run.py']);
-  return { dir, proj, tarball: path.join(dir, 'app.tar.gz') };
+  execFileSync('python3', ['-c', 'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z:\n' +
+                                 '    z.writestr("src/hello.sh", "echo zipped \\"$@\\"\\n")', path.join(dir, 'app.zip')]);
+  return { dir, proj, tarball: path.join(dir, 'app.tar.gz'), zip: path.join(dir, 'app.zip') };
 }
 
 // Names of the files in a tar.gz (ustar headers, 512-byte blocks).
@@ -162,7 +164,7 @@ function tarNames(gz) {
 }
 
 async function projects(browser) {
-  const { dir, proj, tarball } = makeProject();
+  const { dir, proj, tarball, zip } = makeProject();
   const { context, page, problems } = await openPage(browser, BASE + '/', { acceptDownloads: true });
   await page.click('#project-box summary');
   await page.setInputFiles('#project-folder', proj);
@@ -224,6 +226,16 @@ async function projects(browser) {
   await page.click('#project-submit');
   const a = await waitForResult(page);
   check('the archive\'s program runs', a.state === 'ok' && a.stdout === "from the archive ['x']\n", `${a.status}: ${JSON.stringify(a.stdout)}`);
+
+  // A picked .zip is an archive too.
+  await page.click('#project-clear');
+  await page.setInputFiles('#project-files', [zip]);
+  await page.fill('#project-entry', 'src/hello.sh');
+  await page.fill('#project-args', '"two words"');
+  await page.click('#project-submit');
+  const z = await waitForResult(page);
+  check('a picked .zip is unpacked and its script runs with a quoted argument', z.state === 'ok' && z.stdout === 'zipped two words\n',
+        `${z.status}: ${JSON.stringify(z.stdout)}`);
 
   // Picked plain files go to the work dir's top.
   await page.click('#project-clear');
@@ -358,8 +370,20 @@ async function keyboard(browser) {
   check('a test run by keyboard gets its verdict, announced', verdict === 'Wrong answer' && /^0\/1 passed/.test(said),
         `${verdict}; ${said}`);
 
+  // The project's controls, file pickers included, in order.
+  await page.focus('#project-box summary');
+  await page.keyboard.press('Enter');
+  const project = await tabs(page, 7);
+  check('the project\'s controls are reachable by Tab, in order (Submit is disabled without files)',
+        project.join(' ') === 'project-files project-folder project-entry project-args project-outputs project-clear output',
+        project.join(' '));
+  const ring = await page.evaluate(() => {
+    document.querySelector('#project-files').focus();
+    return getComputedStyle(document.querySelector('#project-files').parentElement).outlineStyle;
+  });
+  check('a focused file picker shows a focus ring on its button', ring === 'solid', ring);
+
   // Every fold open, a share link shown, a project listed: then axe-core.
-  await page.click('#project-box summary');
   await page.click('#share');
   await page.waitForFunction(() => !document.querySelector('#share-box').hidden);
   await page.screenshot({ path: path.join(ARTIFACTS, 'page-keyboard.png'), fullPage: true });
