@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "batch-endpoints.h"
+#include "held-box.h"
 #include "sse.h"
 #include "job-json.h"
 #include "listing.h"
@@ -237,6 +238,29 @@ static void handle_outputs(Api *a, HttpRequest *req, Job *j) {
         json_object_put(o);
 }
 
+typedef struct ArchiveReader {
+        HeldBox *box;
+        bool owned;                     /* a GET's, freed (its key wiped) when sent; a HEAD reads nothing */
+        uint64_t offset;
+} ArchiveReader;
+
+static ssize_t archive_read(void *userdata, char *buf, size_t max) {
+        ArchiveReader *ar = userdata;
+        ssize_t n = held_box_read(ar->box, ar->offset, buf, max);
+
+        if (n > 0)
+                ar->offset += (uint64_t) n;
+        return n;
+}
+
+static void archive_reader_free(void *userdata) {
+        ArchiveReader *ar = userdata;
+
+        if (ar->owned)
+                held_box_free(ar->box);
+        free(ar);
+}
+
 static void handle_download(Api *api, HttpRequest *req, Job *j) {
         /* HEAD gets the same headers, and leaves the one-shot download for the GET that fetches it. */
         bool head = streq(http_request_method(req), "HEAD");
@@ -244,7 +268,6 @@ static void handle_download(Api *api, HttpRequest *req, Job *j) {
         if (!outputs_ready(req, j))
                 return;
 
-        const CappedBuffer *a = runner_job_archive(job_runner_job(j));
         char disposition[96];
         snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz\"", job_id(j));
         /* The job is gone after this, so its receipt travels with the archive. */
@@ -256,8 +279,24 @@ static void handle_download(Api *api, HttpRequest *req, Job *j) {
                         : NULL,
                 NULL,
         };
-        /* The body is copied into the response, so the job can go now: a download is one-shot. */
-        (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len, headers);
+        if (job_archive(j)) {
+                /* The encrypted outputs and their key leave with the answer, decrypted a block at a time as
+                 * the client reads; the job goes now (a download is one-shot), the key once it is sent. */
+                ArchiveReader *ar = calloc(1, sizeof(ArchiveReader));
+                if (!ar) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                        json_object_put(receipt);
+                        return;
+                }
+                ar->box = head ? job_archive(j) : job_take_archive(j);
+                ar->owned = !head;
+                (void) http_request_reply_reader(req, MHD_HTTP_OK, "application/gzip", headers, held_box_size(ar->box),
+                                                 archive_read, ar, archive_reader_free);
+        } else {
+                /* The body is copied into the response, so the job can go now: a download is one-shot. */
+                const CappedBuffer *a = runner_job_archive(job_runner_job(j));
+                (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len, headers);
+        }
         json_object_put(receipt);
         if (!head)
                 job_free(j);
