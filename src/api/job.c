@@ -391,8 +391,9 @@ static int on_billing(sd_event_source *s, uint64_t usec, void *userdata) {
         for (Job *j = m->jobs; j; j = j->next) {
                 if (j->status != JOB_RUNNING || !j->runner_job)
                         continue;
+                /* Also with no CPU used: that is how the scheduler learns a job sleeps. */
                 uint64_t delta = job_unbilled_cpu(j);
-                if (delta > 0 && fair_scheduler_charge(m->fair, &j->fair, delta, now) >= 0)
+                if (fair_scheduler_charge(m->fair, &j->fair, delta, now) >= 0)
                         j->cpu_billed_usec += delta;
                 if (fair_scheduler_quota(m->fair, &j->fair, now, &quota) < 0)
                         continue;
@@ -473,6 +474,9 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
 
         /* Room first, and never at the expense of the job the caller is about to hold. */
         manager_enforce_memory(m);
+        /* What it counts against the running jobs' memory bound (a compile step counts as the run). */
+        j->fair.memory_max = spec->memory_max > 0 ? MIN(spec->memory_max, m->config.job_memory_max) :
+                m->config.job_memory_max;
         r = fair_scheduler_enqueue(m->fair, &j->client, &j->fair, j, manager_now(m), ret_refusal);
         if (r != 0)
                 return r;

@@ -38,6 +38,7 @@ typedef struct JobManagerConfig {
         uint64_t finished_ttl_usec;     /* how long a finished batch job is kept */
         uint64_t default_cpu_quota;     /* a job's own CPUQuotaPerSecUSec, restored after throttling */
         uint64_t memory_max;            /* bytes of uploads and results held; at 80% the oldest go */
+        uint64_t job_memory_max;        /* a job's MemoryMax unless its spec asks for less */
         const char *node_name;          /* appended to job ids as "-<name>" so a proxy can route; or NULL */
         uint64_t memlock_reserve;       /* refuse new work (503) with less lockable memory left; 0: never */
 } JobManagerConfig;

@@ -10,6 +10,8 @@ struct FairScheduler {
         ClientTable *clients;
         FairQueue queue;
         unsigned n_running;
+        unsigned n_busy;                /* running jobs holding a slot */
+        uint64_t running_memory;        /* memory_max of the running jobs together */
         uint64_t job_usec_estimate;     /* running average of finished jobs' wall time */
 };
 
@@ -79,6 +81,15 @@ static bool client_may_start(FairScheduler *s, FairClient *c, uint64_t now) {
                 token_bucket_level(&c->bucket, now) >= start_level(s);
 }
 
+/* Whether a job's MemoryMax fits beside the running jobs'; the first job always does, or a job bigger
+ * than the bound could never run. */
+static bool memory_fits(const FairScheduler *s, const FairJob *job) {
+        uint64_t max = s->config.running_memory_max;
+
+        return max == 0 || s->n_running == 0 ||
+                (s->running_memory <= max && job->memory_max <= max - s->running_memory);
+}
+
 typedef struct EligibleContext {
         FairScheduler *scheduler;
         uint64_t now;
@@ -86,7 +97,8 @@ typedef struct EligibleContext {
 
 static bool slot_is_eligible(FairQueueSlot *slot, void *userdata) {
         EligibleContext *ctx = userdata;
-        return client_may_start(ctx->scheduler, slot->owner, ctx->now);
+        return client_may_start(ctx->scheduler, slot->owner, ctx->now) &&
+                memory_fits(ctx->scheduler, slot->head->owner);
 }
 
 static void refuse(FairRefusal *ret, unsigned http_status, uint64_t retry_after_usec, const char *reason) {
@@ -107,7 +119,7 @@ static int check_admission(FairScheduler *s, FairClient *c, uint64_t now, FairRe
                 /* A place in its queue frees when one of its jobs can start: enough budget, one of its
                  * own running slots and one of the server's. */
                 uint64_t wait = token_bucket_usec_until(&c->bucket, start_level(s), now);
-                if (c->n_running >= cfg->max_running_per_client || s->n_running >= cfg->max_running)
+                if (c->n_running >= cfg->max_running_per_client || s->n_busy >= cfg->max_running)
                         wait = MAX(wait, s->job_usec_estimate);
                 refuse(ret_refusal, 429, wait,
                        "too many queued jobs from your address; retry when some have started");
@@ -176,18 +188,23 @@ int fair_scheduler_start_next(FairScheduler *s, uint64_t now, FairJob **ret) {
         EligibleContext ctx = { .scheduler = s, .now = now };
         FairQueueEntry *entry;
 
-        if (s->n_running >= s->config.max_running)
+        if (s->n_busy >= s->config.max_running)
                 return 0;
 
         entry = fair_queue_pick(&s->queue, slot_is_eligible, &ctx);
         if (!entry)
                 return 0;
 
+        /* Busy until its first window shows otherwise: nobody knows yet what it will do. */
         FairJob *job = entry->owner;
         job->state = FAIR_JOB_RUNNING;
-        job->started_usec = now;
+        job->started_usec = job->window_start_usec = now;
+        job->window_cpu_usec = 0;
+        job->busy = true;
         job->client->n_running++;
         s->n_running++;
+        s->n_busy++;
+        s->running_memory += job->memory_max;
         client_table_update(s->clients, job->client, now);
 
         *ret = job;
@@ -200,6 +217,26 @@ int fair_scheduler_charge(FairScheduler *s, FairJob *job, uint64_t cpu_usec, uin
 
         token_bucket_charge(&job->client->bucket, cpu_usec, now);
         client_table_update(s->clients, job->client, now);
+
+        job->window_cpu_usec = job->window_cpu_usec > UINT64_MAX - cpu_usec ? UINT64_MAX :
+                job->window_cpu_usec + cpu_usec;
+        if (now < job->window_start_usec || now - job->window_start_usec < s->config.busy_window_usec)
+                return 0;
+
+        /* cpu / wall >= percent / 100, without dividing; both sides stay far below 2^64 for windows
+         * under TOKEN_BUCKET_PERIOD_MAX, the CPU side is clamped there. */
+        uint64_t wall = now - job->window_start_usec;
+        bool busy = MIN(job->window_cpu_usec, TOKEN_BUCKET_PERIOD_MAX) * 100 >=
+                MIN(wall, TOKEN_BUCKET_PERIOD_MAX) * s->config.busy_cpu_percent;
+        if (busy != job->busy) {
+                if (busy)
+                        s->n_busy++;
+                else
+                        s->n_busy--;
+                job->busy = busy;
+        }
+        job->window_start_usec = now;
+        job->window_cpu_usec = 0;
         return 0;
 }
 
@@ -212,6 +249,10 @@ int fair_scheduler_finish(FairScheduler *s, FairJob *job, uint64_t cpu_usec, uin
         token_bucket_charge(&c->bucket, cpu_usec, now);
         c->n_running--;
         s->n_running--;
+        if (job->busy)
+                s->n_busy--;
+        job->busy = false;
+        s->running_memory -= job->memory_max;
 
         uint64_t duration = now > job->started_usec ? now - job->started_usec : 0;
         s->job_usec_estimate = s->job_usec_estimate - s->job_usec_estimate / JOB_ESTIMATE_WEIGHT +
@@ -273,7 +314,7 @@ int fair_scheduler_job_status(FairScheduler *s, const FairJob *job, uint64_t now
          * of its own slots after `index` of its own jobs, and its budget refilling to the start level
          * (ignoring what its earlier jobs will cost, which nobody knows yet). */
         FairClient *c = job->client;
-        uint64_t wait = usec_until_slot(s, position, free_slots(s->n_running, cfg->max_running),
+        uint64_t wait = usec_until_slot(s, position, free_slots(s->n_busy, cfg->max_running),
                                         cfg->max_running);
         wait = MAX(wait, usec_until_slot(s, index, free_slots(c->n_running, cfg->max_running_per_client),
                                          cfg->max_running_per_client));
@@ -311,6 +352,8 @@ size_t fair_scheduler_evict_idle(FairScheduler *s, uint64_t now) {
 void fair_scheduler_get_stats(const FairScheduler *s, FairStats *ret) {
         *ret = (FairStats) {
                 .n_running = s->n_running,
+                .n_busy = s->n_busy,
+                .running_memory = s->running_memory,
                 .n_queued = s->queue.n_queued,
                 .n_clients = client_table_size(s->clients),
                 .job_usec_estimate = s->job_usec_estimate,

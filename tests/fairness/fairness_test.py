@@ -60,6 +60,18 @@ def busy_python(cpu_seconds, then_sleep_until=None, max_wall=None):
             % (float(cpu_seconds), float(max_wall or 1e9), float(then_sleep_until or 0)))
 
 
+def holder(seconds):
+    """Python source for a job that holds a running slot for about `seconds`: it keeps using some 40% of
+    a CPU (a job that sleeps holds no slot: --max-running counts busy jobs), cheaply, then ends."""
+    return ('import time\n'
+            'end = time.monotonic() + %r\n'
+            'while time.monotonic() < end:\n'
+            '    t = time.monotonic() + 0.04\n'
+            '    while time.monotonic() < t:\n'
+            '        pass\n'
+            '    time.sleep(0.06)\n' % float(seconds))
+
+
 def note(fmt, *args):
     """A line for the test log: the figures a passing run saw, to compare with a failing one."""
     sys.stderr.write('  # ' + (fmt % args) + '\n')
