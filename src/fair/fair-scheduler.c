@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "fair-scheduler.h"
+#include "share.h"
 
 struct FairScheduler {
         FairConfig config;
@@ -13,6 +14,8 @@ struct FairScheduler {
         unsigned n_busy;                /* running jobs holding a slot */
         uint64_t running_memory;        /* memory_max of the running jobs together */
         uint64_t job_usec_estimate;     /* running average of finished jobs' wall time */
+        fair_job_handler_t drop_handler;
+        void *drop_userdata;
 };
 
 /* New jobs teach the running average this share (1/8) of their duration. */
@@ -111,6 +114,34 @@ static void refuse(FairRefusal *ret, unsigned http_status, uint64_t retry_after_
         };
 }
 
+/* How the queue's places are shared when one more job of c (NULL: a client not in the table) is asked
+ * for: SHARE_RECLAIM names the slot to take the newest job of in *ret_victim. */
+static int decide_queue_share(FairScheduler *s, FairClient *c, FairQueueSlot **ret_victim) {
+        _cleanup_free_ ShareUse *users = NULL;
+        _cleanup_free_ FairQueueSlot **slots = NULL;
+        size_t n = 0, requester = SIZE_MAX, victim;
+
+        users = calloc(s->queue.n_slots + 1, sizeof(ShareUse));
+        slots = calloc(s->queue.n_slots + 1, sizeof(FairQueueSlot *));
+        if (!users || !slots)
+                return -ENOMEM;
+        for (FairQueueSlot *slot = s->queue.slots; slot; slot = slot->next) {
+                if (c && slot == &c->queue)
+                        requester = n;
+                slots[n] = slot;
+                users[n++] = (ShareUse) { .used = slot->n_queued, .reclaimable = slot->n_queued > 0 };
+        }
+        if (requester == SIZE_MAX) {
+                requester = n;
+                users[n++] = (ShareUse) {};
+        }
+
+        ShareDecision d = share_decide(users, n, requester, 1, s->config.max_queued, &victim);
+        if (d == SHARE_RECLAIM)
+                *ret_victim = slots[victim];
+        return d;
+}
+
 /* c is NULL for a client not in the table. Returns 0 or 1 like fair_scheduler_admit(). */
 static int check_admission(FairScheduler *s, FairClient *c, uint64_t now, FairRefusal *ret_refusal) {
         const FairConfig *cfg = &s->config;
@@ -127,6 +158,12 @@ static int check_admission(FairScheduler *s, FairClient *c, uint64_t now, FairRe
         }
 
         if (s->queue.n_queued >= cfg->max_queued) {
+                FairQueueSlot *victim;
+                int d = decide_queue_share(s, c, &victim);
+                if (d < 0)
+                        return d;
+                if (d == SHARE_RECLAIM)
+                        return 0;
                 /* With all slots busy, some job ends every estimate / max_running on average. */
                 refuse(ret_refusal, 503, s->job_usec_estimate / cfg->max_running,
                        "the server's job queue is full");
@@ -147,6 +184,19 @@ static int check_admission(FairScheduler *s, FairClient *c, uint64_t now, FairRe
 
 int fair_scheduler_admit(FairScheduler *s, const ClientKey *key, uint64_t now, FairRefusal *ret_refusal) {
         return check_admission(s, client_table_get(s->clients, key), now, ret_refusal);
+}
+
+/* Takes the newest job of slot out of the queue and tells the daemon. */
+static void drop_newest(FairScheduler *s, FairQueueSlot *slot, uint64_t now) {
+        FairJob *job = slot->tail->owner;
+        FairClient *owner = job->client;
+
+        fair_queue_remove(&s->queue, &job->entry);
+        job->state = FAIR_JOB_DONE;
+        job->client = NULL;
+        client_table_update(s->clients, owner, now);
+        if (s->drop_handler)
+                s->drop_handler(job, s->drop_userdata);
 }
 
 int fair_scheduler_enqueue(
@@ -176,12 +226,32 @@ int fair_scheduler_enqueue(
         if (r < 0)
                 return r;
 
+        /* The queue is full but c is within its share: the client most beyond its own gives back its
+         * newest queued job. check_admission() found one, so the loop ends after one turn. */
+        while (s->queue.n_queued >= s->config.max_queued) {
+                FairQueueSlot *victim;
+                r = decide_queue_share(s, c, &victim);
+                if (r < 0)
+                        return r;
+                if (r != SHARE_RECLAIM) {
+                        refuse(ret_refusal, 503, s->job_usec_estimate / s->config.max_running,
+                               "the server's job queue is full");
+                        return 1;
+                }
+                drop_newest(s, victim, now);
+        }
+
         job->client = c;
         job->userdata = userdata;
         job->state = FAIR_JOB_QUEUED;
         fair_queue_push(&s->queue, &c->queue, &job->entry, job);
         client_table_update(s->clients, c, now);
         return 0;
+}
+
+void fair_scheduler_set_drop_handler(FairScheduler *s, fair_job_handler_t handler, void *userdata) {
+        s->drop_handler = handler;
+        s->drop_userdata = userdata;
 }
 
 int fair_scheduler_start_next(FairScheduler *s, uint64_t now, FairJob **ret) {

@@ -19,8 +19,11 @@
  *   - Among the clients that may start a job, the next job is chosen round-robin (fair-queue.h), so a
  *     client with many queued jobs delays another client's first job by at most one start.
  *   - A client with no budget left has its running jobs throttled to the refill rate (fair-quota.h).
- *   - Past max_queued_per_client queued jobs a client is refused with 429; past max_queued queued jobs
- *     in all, or when max_clients clients with jobs or debt are tracked, everyone new gets 503.
+ *   - Past max_queued_per_client queued jobs a client is refused with 429. Queue places are shared
+ *     (share.h): with max_queued jobs queued in all, a client within an equal share of them still gets
+ *     in, and the client most beyond its share loses its newest queued job for it (the drop handler
+ *     is told); otherwise 503. When max_clients clients with jobs or debt are tracked, everyone new gets
+ *     503.
  *
  * How the daemon drives it:
  *   1. Request: compute the ClientKey (client_key_from_request()). Optionally fair_scheduler_admit()
@@ -117,7 +120,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(FairScheduler *, fair_scheduler_free);
 int fair_scheduler_admit(FairScheduler *s, const ClientKey *key, uint64_t now, FairRefusal *ret_refusal);
 
 /* Queues a new (zeroed) job for key. 0: queued; 1: refused as by admit(), *ret_refusal filled in and
- * job untouched; -EBUSY: job is not new; -ENOMEM. */
+ * job untouched; -EBUSY: job is not new; -ENOMEM. A job dropped to make room for it is out of the queue
+ * (FAIR_JOB_DONE) when the drop handler is called with it. */
 int fair_scheduler_enqueue(
                 FairScheduler *s,
                 const ClientKey *key,
@@ -125,6 +129,10 @@ int fair_scheduler_enqueue(
                 void *userdata,
                 uint64_t now,
                 FairRefusal *ret_refusal);
+
+/* Called with each queued job dropped for another client's (see fair_scheduler_enqueue()). */
+typedef void (*fair_job_handler_t)(FairJob *job, void *userdata);
+void fair_scheduler_set_drop_handler(FairScheduler *s, fair_job_handler_t handler, void *userdata);
 
 /* Takes the next job to start off the queue and counts it as running. 1: *ret is that job; 0: none
  * may start now. */

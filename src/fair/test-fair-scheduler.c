@@ -221,6 +221,61 @@ TEST(memory_bound_with_sleepers) {
         ASSERT_EQ(stats.running_memory, 0);
 }
 
+typedef struct Dropped {
+        TestJob *jobs[8];
+        unsigned n;
+} Dropped;
+
+static void on_drop(FairJob *job, void *userdata) {
+        Dropped *d = userdata;
+
+        ASSERT_EQ(job->state, FAIR_JOB_DONE);
+        ASSERT_TRUE(d->n < ELEMENTSOF(d->jobs));
+        d->jobs[d->n++] = job->userdata;
+}
+
+TEST(queue_places_are_shared) {
+        FairConfig c = config(1);
+        c.max_queued = 4;
+        _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
+        TestJob a[4], b[1], d[1], e[1];
+        ClientKey ka = key('A'), kf = key('F');
+        Dropped dropped = {};
+        FairRefusal r;
+        FairStats stats;
+
+        fair_scheduler_set_drop_handler(s, on_drop, &dropped);
+        /* While there is room a client may take more than an equal share. */
+        enqueue(s, 'A', a, 3, T0);
+        enqueue(s, 'B', b, 1, T0);
+        ASSERT_EQ(dropped.n, 0);
+
+        /* Full. A newcomer within its share (4 / 3 clients) gets in: A, most beyond its share, loses its
+         * newest queued job. */
+        ASSERT_EQ(fair_scheduler_admit(s, &kf, T0, &r), 0);
+        enqueue(s, 'D', d, 1, T0);
+        ASSERT_EQ(dropped.n, 1);
+        ASSERT_TRUE(dropped.jobs[0] == &a[2]);
+        ASSERT_EQ(a[2].fair.state, FAIR_JOB_DONE);
+        enqueue(s, 'E', e, 1, T0);
+        ASSERT_EQ(dropped.n, 2);
+        ASSERT_TRUE(dropped.jobs[1] == &a[1]);
+
+        /* Everyone at its share of one: a fifth client is refused, and A's one job stays. */
+        r = refused(s, 'F', T0);
+        ASSERT_EQ(r.http_status, 503);
+        /* A, at its share, is refused rather than dropping others' jobs. */
+        ASSERT_EQ(fair_scheduler_admit(s, &ka, T0, &r), 1);
+        ASSERT_EQ(r.http_status, 503);
+        fair_scheduler_get_stats(s, &stats);
+        ASSERT_EQ(stats.n_queued, 4);
+        ASSERT_EQ(dropped.n, 2);
+
+        /* What was dropped is out of the queue: the survivors start in turn. */
+        assert_starts(s, T0, "A");
+        ASSERT_EQ(a[0].fair.state, FAIR_JOB_RUNNING);
+}
+
 TEST(newcomer_starts_second_not_seventeenth) {
         FairConfig c = config(8);
         _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
@@ -309,20 +364,25 @@ TEST(server_queue_cap_gives_503) {
         FairConfig c = config(4);
         c.max_queued = 3;
         _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
-        TestJob a[2], b[1];
+        TestJob a[2], b[1], d[1], e[1];
         FairRefusal r;
 
         enqueue(s, 'A', a, 2, T0);
         enqueue(s, 'B', b, 1, T0);
-        r = refused(s, 'D', T0);
+        /* Full: A, already beyond an equal share of the 3 places, is refused. */
+        r = refused(s, 'A', T0);
         ASSERT_EQ(r.http_status, 503);
         /* With 4 slots, a job ends every 5 s / 4 on average. */
         ASSERT_EQ(r.retry_after_sec, 2);
-        r = refused(s, 'A', T0);
+        /* A newcomer within its share takes A's newest place (queue_places_are_shared); the next one
+         * would be past its share of 3 / 4 places and finds nobody beyond theirs. */
+        enqueue(s, 'D', d, 1, T0);
+        ASSERT_EQ(a[1].fair.state, FAIR_JOB_DONE);
+        r = refused(s, 'E', T0);
         ASSERT_EQ(r.http_status, 503);
 
         assert_starts(s, T0, "A");
-        enqueue(s, 'D', b, 1, T0);
+        enqueue(s, 'E', e, 1, T0);
 }
 
 TEST(client_table_full_gives_503) {
@@ -541,5 +601,6 @@ int main(void) {
         RUN(busy_threshold_and_waking_up);
         RUN(memory_is_the_hard_bound);
         RUN(memory_bound_with_sleepers);
+        RUN(queue_places_are_shared);
         return 0;
 }
