@@ -42,10 +42,15 @@ static bool is_finished(const JobReply *j) {
         return j->status && (streq(j->status, "completed") || streq(j->status, "failed"));
 }
 
-static int pack(const CliArgs *a, Tarball **ret) {
+int cli_submit_pack(const CliArgs *a, Tarball **ret) {
         int r = tarball_build(a->paths, a->n_paths, ret);
-        if (r >= 0)
+        if (r >= 0) {
+                size_t n = (*ret)->n_skipped;
+                if (n > 0 && !a->quiet)
+                        fprintf(stderr, "sandrun: left out %zu symlink%s or special file%s\n", n,
+                                n == 1 ? "" : "s", n == 1 ? "" : "s");
                 return 0;
+        }
         if (r == -EEXIST)
                 fprintf(stderr, "sandrun: two of the given paths would be uploaded under the same name\n");
         else if (r == -EFBIG)
@@ -58,8 +63,12 @@ static int pack(const CliArgs *a, Tarball **ret) {
         return r;
 }
 
-/* The entrypoint as it is named inside the archive; a single uploaded file is its own entrypoint. */
-static int find_entrypoint(const CliArgs *a, const Tarball *t, char **ret) {
+int cli_submit_entrypoint(const CliArgs *a, const Tarball *t, char **ret) {
+        struct stat st;
+        /* sandrun run: the first path, when it is a file. */
+        if (!a->entrypoint && a->command == CLI_RUN_PATHS && stat(a->paths[0], &st) >= 0 &&
+            S_ISREG(st.st_mode))
+                return tarball_stored_name(a->paths[0], ret);   /* packed under it, so it is valid */
         if (!a->entrypoint) {
                 if (t->n_files != 1 || a->n_paths != 1) {
                         fprintf(stderr, "sandrun: say which file to run with --entrypoint FILE\n");
@@ -85,21 +94,24 @@ static int find_entrypoint(const CliArgs *a, const Tarball *t, char **ret) {
 }
 
 static int upload(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint, JobReply **ret) {
+        /* sandrun run has read its input already (a pipe, too); submit reads only --stdin FILE. */
         _cleanup_free_ char *input = NULL;
-        size_t input_size = 0;
-        if (a->stdin_file) {
+        const char *stdin_data = a->input;
+        size_t input_size = a->input_size;
+        if (!stdin_data && a->stdin_file) {
                 int r = read_full_file(a->stdin_file, READ_FULL_MAX, &input, &input_size);
                 if (r < 0) {
                         fprintf(stderr, "sandrun: cannot read input %s: %s\n", a->stdin_file, strerror(-r));
                         return SANDRUN_EXIT_USAGE;
                 }
+                stdin_data = input;
         }
 
         Manifest m = {
                 .entrypoint = entrypoint,
                 .interpreter = a->lang ?: lang_from_extension(entrypoint),
                 .args = a->args, .n_args = a->n_args,
-                .stdin_data = input, .stdin_size = input_size,
+                .stdin_data = stdin_data, .stdin_size = input_size,
                 .outputs = a->outputs, .n_outputs = a->n_outputs,
                 .env = a->env, .n_env = a->n_env,
                 .timeout = a->timeout,
@@ -281,16 +293,16 @@ static int download(HttpClient *c, const CliArgs *a, const char *job_id, bool qu
 
 int cli_submit(HttpClient *c, const CliArgs *a) {
         _cleanup_(tarball_freep) Tarball *t = NULL;
-        if (pack(a, &t) < 0)
+        if (cli_submit_pack(a, &t) < 0)
                 return SANDRUN_EXIT_USAGE;
-        if (t->n_skipped > 0 && !a->quiet)
-                fprintf(stderr, "sandrun: left out %zu symlink%s or special file%s\n", t->n_skipped,
-                        t->n_skipped == 1 ? "" : "s", t->n_skipped == 1 ? "" : "s");
 
         _cleanup_free_ char *entrypoint = NULL;
-        if (find_entrypoint(a, t, &entrypoint) < 0)
+        if (cli_submit_entrypoint(a, t, &entrypoint) < 0)
                 return SANDRUN_EXIT_USAGE;
+        return cli_submit_tarball(c, a, t, entrypoint);
+}
 
+int cli_submit_tarball(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint) {
         _cleanup_(job_reply_freep) JobReply *queued = NULL;
         int r = upload(c, a, t, entrypoint, &queued);
         if (r != 0)

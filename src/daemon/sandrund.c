@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -40,12 +41,13 @@
 
 typedef struct Options {
         const char *listen;
+        char port_listen[sizeof("[::]:65535")];    /* --port N: every address, IPv6 and IPv4 */
         const char *cert, *key;
         bool plain_http;
         bool debug;
         const char *runner_socket;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size;
-        uint64_t max_running, max_queued, batch_ttl, connection_timeout;
+        uint64_t max_running, max_queued, batch_ttl, connection_timeout, min_read_rate, read_grace;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
         uint64_t compile_timeout, test_cpu, tests_timeout, test_output_max;
         CidrList trusted_proxies;
@@ -70,6 +72,8 @@ static Options opts = {
         .max_queued = 256,
         .batch_ttl = 60 * USEC_PER_SEC,
         .connection_timeout = 30,
+        .min_read_rate = 4096,
+        .read_grace = 30 * USEC_PER_SEC,
         .cpu_budget = 10 * USEC_PER_SEC,
         .budget_period = 60 * USEC_PER_SEC,
         .max_running_per_ip = 2,
@@ -86,6 +90,7 @@ static void help(void) {
         printf("sandrund " PACKAGE_VERSION " - run untrusted code in sandboxed transient systemd scopes\n\n"
                "Usage: sandrund [OPTIONS]\n\n"
                "  --listen ADDR:PORT     listen here instead of on the socket systemd passes\n"
+               "  --port PORT            listen on every address at PORT (--listen on [::] and 0.0.0.0)\n"
                "  --cert FILE --key FILE TLS certificate and key (PEM); default: systemd credentials\n"
                "                         tls.crt/tls.key, else an ephemeral self-signed certificate\n"
                "  --plain-http           no TLS; allowed only on a loopback address\n"
@@ -123,6 +128,9 @@ static void help(void) {
                "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
                "  --batch-ttl DURATION   how long a finished batch job is kept (default 60s)\n"
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
+               "  --min-read-rate SIZE   a client must take its answer at SIZE bytes a second once the grace\n"
+               "                         has passed, or it is dropped (default 4K; 0: no such rule)\n"
+               "  --read-grace DURATION  how long an answer may wait for a slow client (default 30s)\n"
                "  --debug                add each job's timeline to JSON answers\n"
                "  -h --help              this help\n"
                "  --version              print the version\n");
@@ -132,7 +140,7 @@ static int parse_options(int argc, char **argv) {
         enum {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_RUNNER, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_RUNNING, ARG_QUEUED,
-                ARG_CONN_TIMEOUT, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
+                ARG_CONN_TIMEOUT, ARG_MIN_READ_RATE, ARG_READ_GRACE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
                 ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD,
                 ARG_COMPILE_TIMEOUT, ARG_TEST_TIMEOUT, ARG_TESTS_TIMEOUT, ARG_TEST_OUTPUT,
                 ARG_CORS_ORIGIN,
@@ -140,9 +148,11 @@ static int parse_options(int argc, char **argv) {
                 ARG_METRICS_LISTEN,
                 ARG_NODE_NAME,
                 ARG_RUNNING_MEMORY,
+                ARG_PORT,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
+                { "port", required_argument, NULL, ARG_PORT },
                 { "cert", required_argument, NULL, ARG_CERT },
                 { "key", required_argument, NULL, ARG_KEY },
                 { "plain-http", no_argument, NULL, ARG_PLAIN },
@@ -157,6 +167,8 @@ static int parse_options(int argc, char **argv) {
                 { "max-running", required_argument, NULL, ARG_RUNNING },
                 { "max-queued", required_argument, NULL, ARG_QUEUED },
                 { "connection-timeout", required_argument, NULL, ARG_CONN_TIMEOUT },
+                { "min-read-rate", required_argument, NULL, ARG_MIN_READ_RATE },
+                { "read-grace", required_argument, NULL, ARG_READ_GRACE },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -186,6 +198,13 @@ static int parse_options(int argc, char **argv) {
                 case ARG_LISTEN:
                         opts.listen = optarg;
                         break;
+                case ARG_PORT: {
+                        uint64_t port;
+                        r = parse_uint(optarg, 1, 65535, &port);
+                        if (r >= 0)
+                                snprintf(opts.port_listen, sizeof(opts.port_listen), "[::]:%" PRIu64, port);
+                        break;
+                }
                 case ARG_CERT:
                         opts.cert = optarg;
                         break;
@@ -227,6 +246,12 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_CONN_TIMEOUT:
                         r = parse_uint(optarg, 1, 3600, &opts.connection_timeout);
+                        break;
+                case ARG_MIN_READ_RATE:
+                        r = parse_size(optarg, &opts.min_read_rate);
+                        break;
+                case ARG_READ_GRACE:
+                        r = parse_duration(optarg, &opts.read_grace);
                         break;
                 case ARG_DEBUG:
                         opts.debug = true;
@@ -311,6 +336,13 @@ static int parse_options(int argc, char **argv) {
                 fprintf(stderr, "sandrund: unexpected argument: %s\n", argv[optind]);
                 return -EINVAL;
         }
+        if (opts.port_listen[0]) {
+                if (opts.listen) {
+                        fprintf(stderr, "sandrund: --port and --listen exclude each other\n");
+                        return -EINVAL;
+                }
+                opts.listen = opts.port_listen;
+        }
         if (!!opts.cert != !!opts.key) {
                 fprintf(stderr, "sandrund: --cert and --key go together\n");
                 return -EINVAL;
@@ -367,10 +399,27 @@ static int bind_listen_address(const char *option, const char *address, int back
         if (parse_listen_address(address, &ss, &len) < 0)
                 return log_errno(LOG_ERR, EINVAL, "Invalid --%s address %s", option, address);
         _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        bool any6 = ss.ss_family == AF_INET6 &&
+                    IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *) &ss)->sin6_addr);
+        if (fd < 0 && errno == EAFNOSUPPORT && any6) {
+                /* A host without IPv6: the unspecified address is IPv4's then. */
+                struct sockaddr_in *sa = (struct sockaddr_in *) &ss;
+                uint16_t port = ((struct sockaddr_in6 *) &ss)->sin6_port;
+                memset(&ss, 0, sizeof(ss));
+                sa->sin_family = AF_INET;
+                sa->sin_addr.s_addr = htonl(INADDR_ANY);
+                sa->sin_port = port;
+                len = sizeof(*sa);
+                any6 = false;
+                fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        }
         if (fd < 0)
                 return log_errno(LOG_ERR, errno, "socket");
-        int one = 1;
+        int one = 1, zero = 0;
         (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        /* [::] takes IPv4 too, whatever net.ipv6.bindv6only says. */
+        if (any6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
+                return log_errno(LOG_ERR, errno, "Cannot make %s take IPv4 too", address);
         if (bind(fd, (struct sockaddr *) &ss, len) < 0)
                 return log_errno(LOG_ERR, errno, "Cannot bind %s", address);
         if (listen(fd, backlog) < 0)
@@ -809,6 +858,8 @@ static int run(int argc, char **argv) {
                 .key_pem = tls ? tls->key_pem : NULL,
                 .max_body = opts.body_max,
                 .connection_timeout_sec = opts.connection_timeout,
+                .min_read_rate = opts.min_read_rate,
+                .read_grace_usec = opts.read_grace,
                 .max_connections = 1024,
                 .max_connections_per_ip = 64,
                 .unlimited_peer = api_peer_is_trusted_proxy,
