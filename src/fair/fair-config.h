@@ -24,7 +24,7 @@ typedef struct FairConfig {
          * least busy_cpu_percent of a CPU over its last window; a job that sleeps holds no slot. */
         unsigned max_running;                   /* 2 per CPU */
         uint64_t busy_window_usec;              /* 500 ms */
-        unsigned busy_cpu_percent;              /* 10 */
+        unsigned busy_cpu_percent;              /* 10: above a throttled client's two jobs (8.3% each) */
         /* The hard bound on running jobs, busy or not: the sum of their MemoryMax (FairJob.memory_max).
          * A job that does not fit waits, unless nothing runs. 0: no bound. */
         uint64_t running_memory_max;            /* 0; the daemon sets twice the RAM */

@@ -61,15 +61,13 @@ def busy_python(cpu_seconds, then_sleep_until=None, max_wall=None):
 
 
 def holder(seconds):
-    """Python source for a job that holds a running slot for about `seconds`: it keeps using some 40% of
-    a CPU (a job that sleeps holds no slot: --max-running counts busy jobs), cheaply, then ends."""
+    """Python source for a job that holds a running slot for about `seconds` of wall time: it spins (a job
+    that sleeps holds no slot: --max-running counts jobs that use the CPU), then ends. Spinning without a
+    pause keeps it above the busy threshold (10% of a CPU) also on a loaded machine."""
     return ('import time\n'
             'end = time.monotonic() + %r\n'
             'while time.monotonic() < end:\n'
-            '    t = time.monotonic() + 0.04\n'
-            '    while time.monotonic() < t:\n'
-            '        pass\n'
-            '    time.sleep(0.06)\n' % float(seconds))
+            '    pass\n' % float(seconds))
 
 
 def note(fmt, *args):
