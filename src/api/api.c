@@ -16,6 +16,7 @@
 #include "memfd-util.h"
 #include "piston.h"
 #include "program-job.h"
+#include "seal-json.h"
 #include "sse.h"
 #include "strv.h"
 #include "submit.h"
@@ -29,6 +30,7 @@ typedef struct RunWait {
         bool json;
         bool with_timeline;
         JudgeSpec *judge;
+        SealRecipients *seal_to;        /* NULL: the result goes out readable */
         bool stream;                    /* answering with server-sent events */
         bool dropped;                   /* the client fell behind: no more output events */
         SseText out, err;
@@ -46,6 +48,7 @@ static void run_wait_free(void *p) {
                 return;
         job_free(w->job);
         judge_spec_free(w->judge);
+        seal_recipients_free(w->seal_to);
         free(w);
 }
 
@@ -166,13 +169,52 @@ static int reply_plain(RunWait *w, const char *const *headers) {
                                          p->lens[0] + p->lens[1] + p->tail_len, plain_answer_read, p, plain_answer_free);
 }
 
+/* The whole answer with what the job produced (and the receipt, taken) moved into *ret_sealed; returns what
+ * stays readable, or NULL. Built from full strings, not streamed: the sealed message is made at once. */
+static json_object *sealed_run_json(RunWait *w, json_object *receipt, char **ret_sealed, size_t *ret_len) {
+        json_object *o = job_to_json(w->job, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED |
+                                                     JOB_JSON_METRICS | JOB_JSON_COMPILE |
+                                                     (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+
+        if (o && w->judge)
+                judge_add_json(o, w->judge, job_runner_job(w->job));
+        if (o && receipt)
+                json_object_object_add(o, "receipt", receipt);
+        else
+                json_object_put(receipt);
+        if (o && seal_json_fields(o, seal_run_fields, w->seal_to, ret_sealed, ret_len) < 0) {
+                seal_json_wipe(o);
+                json_object_put(o);
+                o = NULL;
+        }
+        return o;
+}
+
 static void reply_run_result(RunWait *w) {
         Job *j = w->job;
         const RunnerResult *res = job_result(j);
         RunnerJob *rj = job_runner_job(j);
 
         json_object *receipt = job_receipt_get(&w->api->config.receipts, j);
-        if (w->json || w->stream) {
+        _cleanup_free_ char *sealed = NULL;
+        size_t sealed_len = 0;
+        if (w->seal_to) {
+                /* Sealed: the output, the receipt, compiler messages and test outputs leave only as age
+                 * ciphertext; status, exit code, reason and metrics stay readable. */
+                json_object *o = sealed_run_json(w, TAKE_PTR(receipt), &sealed, &sealed_len);
+                if (!o) {
+                        (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                                                        "cannot seal the result");
+                        return;
+                }
+                if (w->json) {
+                        json_object_object_add(o, "sealed", json_object_new_string_len(sealed, (int) sealed_len));
+                        (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
+                        json_object_put(o);
+                        return;
+                }
+                json_object_put(o);     /* for a plain client what stays readable goes in headers */
+        } else if (w->json || w->stream) {
                 _cleanup_(json_stream_freep) JsonStream *stream = NULL;
                 /* A streamed /run ends with the whole answer as one event: only a plain one is read out of the
                  * job's buffers as the client takes it. */
@@ -243,6 +285,12 @@ static void reply_run_result(RunWait *w) {
         }
         headers[n] = NULL;
 
+        if (sealed) {
+                /* A plain client gets the armored message as it is: `| age -d -i key.txt` opens it. */
+                (void) http_request_reply(w->request, MHD_HTTP_OK, "text/plain; charset=utf-8", sealed, sealed_len,
+                                          headers);
+                return;
+        }
         if (reply_plain(w, headers) < 0)
                 (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
         json_object_put(receipt);
@@ -315,6 +363,25 @@ static void handle_run(Api *a, HttpRequest *req) {
                 (void) http_request_reply_error(req, r == -ENOMEM ? 500 : 400, NULL, "%s", error ?: "out of memory");
                 return;
         }
+        /* ?seal_to=age1...[,age1...] for clients that send the program as it is. */
+        const char *seal_query = http_request_query(req, "seal_to");
+        if (seal_query && rr->seal_to) {
+                (void) http_request_reply_error(req, 400, NULL, "give \"seal_to\" in the JSON body or the query, not both");
+                return;
+        }
+        if (seal_query) {
+                r = seal_to_from_string(seal_query, strlen(seal_query), &rr->seal_to, &error);
+                if (r < 0) {
+                        (void) http_request_reply_error(req, r == -ENOMEM ? 500 : 400, NULL, "%s",
+                                                        error ?: "out of memory");
+                        return;
+                }
+        }
+        if (rr->seal_to && request_wants_events(req)) {
+                (void) http_request_reply_error(req, MHD_HTTP_CONFLICT, NULL,
+                                                "a sealed run has no live output; ask without the event stream");
+                return;
+        }
 
         const char *name = rr->interpreter ?: DEFAULT_INTERPRETER;
         const Interpreter *interp = interpreter_find(name);
@@ -339,6 +406,7 @@ static void handle_run(Api *a, HttpRequest *req) {
         w->api = a;
         w->request = req;
         w->judge = TAKE_PTR(rr->judge);
+        w->seal_to = TAKE_PTR(rr->seal_to);
         w->json = wants_json(req, rr);
         w->stream = request_wants_events(req);
         w->with_timeline = a->config.debug_timeline;

@@ -24,6 +24,7 @@ RunRequest *run_request_free(RunRequest *r) {
         piston_files_free(r->files, r->n_files);
         strv_free(r->args);
         judge_spec_free(r->judge);
+        seal_recipients_free(r->seal_to);
         free(r);
         return NULL;
 }
@@ -182,6 +183,12 @@ static int parse_json(const char *body, size_t len, const RunLimits *lim, RunReq
                 }
                 r->timeout_usec = (uint64_t) (MIN(t, TIMEOUT_MAX_SEC) * USEC_PER_SEC);
         }
+
+        json_object *seal_to = NULL;
+        (void) json_object_object_get_ex(root, "seal_to", &seal_to);
+        k = seal_to_from_json(seal_to, &r->seal_to, ret_error);
+        if (k < 0)
+                goto finish;
 
         json_object *tests = NULL, *compare = NULL;
         (void) json_object_object_get_ex(root, "tests", &tests);

@@ -6,7 +6,8 @@
  * language from ?lang=), or it is a JSON object:
  *     {"code": "...", "interpreter"|"lang": "python", "stdin": "...", "args": ["..."], "timeout": 5,
  *      "tests": [{"stdin": "...", "expected_output": "..."}, ...], "compare": "trim"|"exact",
- *      "name": "prog.py", "files": [{"name": "lib/util.py", "content": "...", "encoding": "base64"}, ...]}
+ *      "name": "prog.py", "files": [{"name": "lib/util.py", "content": "...", "encoding": "base64"}, ...],
+ *      "seal_to": "age1..." | ["age1...", ...]}
  * "name" is the program's file name in the work dir (default: the language's); "files" are more files
  * written into the work dir before it runs, as Piston's (piston-request.h).
  */
@@ -18,6 +19,7 @@
 #include "judge.h"
 #include "piston-request.h"
 #include "macro.h"
+#include "seal-to.h"
 
 /* The longest "name": a language's source file name must fit SOURCE_NAME_MAX with its NUL. */
 #define RUN_SOURCE_NAME_MAX 63U
@@ -41,6 +43,7 @@ typedef struct RunRequest {
         char *source_name;              /* "name"; NULL: the language's */
         PistonFile *files;              /* "files", each with a name */
         size_t n_files;
+        SealRecipients *seal_to;        /* results leave only sealed to these; NULL: plain */
 } RunRequest;
 
 RunRequest *run_request_free(RunRequest *r);

@@ -16,7 +16,7 @@
 static int run_sync(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint) {
         TarballFile *files = NULL;
         size_t n_files = 0;
-        int r = tarball_read_files(t, &files, &n_files);
+        int r = tarball_read_files(t, NULL, &files, &n_files);
         if (r < 0) {
                 fprintf(stderr, "sandrun: cannot read back the packed project: %s\n", strerror(-r));
                 return SANDRUN_EXIT_USAGE;

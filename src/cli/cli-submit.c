@@ -93,6 +93,19 @@ int cli_submit_entrypoint(const CliArgs *a, const Tarball *t, char **ret) {
         return 0;
 }
 
+/* As a single program's: --lang, else the entrypoint's #! line, else its extension; NULL leaves it to the
+ * server (which looks at the extension too). */
+static const char *entrypoint_lang(const CliArgs *a, const Tarball *t, const char *entrypoint) {
+        TarballFile *files = NULL;
+        size_t n = 0;
+        const char *lang = a->lang;
+
+        if (!lang && tarball_read_files(t, entrypoint, &files, &n) >= 0 && n == 1)
+                lang = lang_detect(entrypoint, files[0].data, files[0].size);
+        tarball_files_free(files, n);
+        return lang ?: lang_from_extension(entrypoint);
+}
+
 static int upload(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint, JobReply **ret) {
         /* sandrun run has read its input already (a pipe, too); submit reads only --stdin FILE. */
         _cleanup_free_ char *input = NULL;
@@ -109,7 +122,7 @@ static int upload(HttpClient *c, const CliArgs *a, const Tarball *t, const char 
 
         Manifest m = {
                 .entrypoint = entrypoint,
-                .interpreter = a->lang ?: lang_from_extension(entrypoint),
+                .interpreter = entrypoint_lang(a, t, entrypoint),
                 .args = a->args, .n_args = a->n_args,
                 .stdin_data = stdin_data, .stdin_size = input_size,
                 .outputs = a->outputs, .n_outputs = a->n_outputs,

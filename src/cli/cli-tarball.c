@@ -277,7 +277,7 @@ static int read_entry(struct archive *a, struct archive_entry *e, TarballFile *r
         return 0;
 }
 
-int tarball_read_files(const Tarball *t, TarballFile **ret_files, size_t *ret_n_files) {
+int tarball_read_files(const Tarball *t, const char *only, TarballFile **ret_files, size_t *ret_n_files) {
         _cleanup_(archive_read_freep) struct archive *a = archive_read_new();
         if (!a)
                 return -ENOMEM;
@@ -296,7 +296,8 @@ int tarball_read_files(const Tarball *t, TarballFile **ret_files, size_t *ret_n_
                         break;
                 if (k != ARCHIVE_OK)
                         r = -EBADMSG;
-                else if (archive_entry_filetype(e) != AE_IFREG)
+                else if (archive_entry_filetype(e) != AE_IFREG ||
+                         (only && !streq(archive_entry_pathname(e) ?: "", only)))
                         continue;
                 else if (n >= t->n_files)
                         r = -EBADMSG;   /* more files than were packed */

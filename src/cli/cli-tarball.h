@@ -47,6 +47,7 @@ bool tarball_contains(const Tarball *t, const char *name);
 /* The name tarball_build() stores a file given as `path` under. Returns 0, -EINVAL or -ENOMEM. */
 int tarball_stored_name(const char *path, char **ret);
 
-/* The regular files of t with their contents, in archive order. Returns 0, -EBADMSG or -ENOMEM. */
-int tarball_read_files(const Tarball *t, TarballFile **ret_files, size_t *ret_n_files);
+/* The regular files of t with their contents, in archive order; with `only`, just the one of that name.
+ * Returns 0, -EBADMSG or -ENOMEM. */
+int tarball_read_files(const Tarball *t, const char *only, TarballFile **ret_files, size_t *ret_n_files);
 void tarball_files_free(TarballFile *files, size_t n_files);

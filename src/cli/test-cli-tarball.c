@@ -101,7 +101,7 @@ TEST(round_trip) {
         ASSERT_EQ(t->input_bytes, strlen("print('hi')\n") + strlen("#!/bin/sh\necho\n"));
         TarballFile *files = NULL;
         size_t n = 0;
-        ASSERT_OK(tarball_read_files(t, &files, &n));
+        ASSERT_OK(tarball_read_files(t, NULL, &files, &n));
         ASSERT_EQ(n, 2);
         for (size_t i = 0; i < n; i++) {
                 bool main_py = streq(files[i].name, "main.py");
@@ -110,10 +110,17 @@ TEST(round_trip) {
                 ASSERT_EQ(files[i].size, strlen(files[i].data));
         }
         tarball_files_free(files, n);
+        ASSERT_OK(tarball_read_files(t, "sub/run.sh", &files, &n));
+        ASSERT_EQ(n, 1);
+        ASSERT_STREQ(files[0].data, "#!/bin/sh\necho\n");
+        tarball_files_free(files, n);
+        ASSERT_OK(tarball_read_files(t, "none", &files, &n));
+        ASSERT_EQ(n, 0);
+        tarball_files_free(files, n);
 
         /* A damaged archive is refused, not half read. */
         ((uint8_t *) t->data)[t->size / 2] ^= 0xff;
-        ASSERT_ERROR(tarball_read_files(t, &files, &n), EBADMSG);
+        ASSERT_ERROR(tarball_read_files(t, NULL, &files, &n), EBADMSG);
 }
 
 TEST(stored_name) {

@@ -30,6 +30,7 @@
 #include "listen-fds.h"
 #include "log.h"
 #include "option-error.h"
+#include "check-limits.h"
 #include "lock-memory.h"
 #include "metrics.h"
 #include "parse-util.h"
@@ -689,6 +690,9 @@ static int run(int argc, char **argv) {
         if (geteuid() == 0)
                 return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
         bool memory_locked = lock_memory(memlock_reserve(), memlock_config_need());
+        /* One process, and at start the languages' version probes, one at a time (a JVM's threads). */
+        check_cgroup_limits(memlock_config_need(), 64,
+                            "--held-max, --max-running, --max-queued, --body-max, --output-max or --work-size");
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);

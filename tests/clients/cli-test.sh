@@ -365,6 +365,8 @@ sr ./submit
 check "./submit runs a file named submit" 0 "^I am main.py \[\]$"
 sr run run -- x
 check "run run runs a file named run" 0 "^I am main.py \['x'\]$"
+sr run -q -O 'none/*' ./run -- z
+check "a batch job's language comes from the #! line too, as for /run" 0 "^I am run \['z'\]$"
 rm -f run submit
 
 # Live output: the first line is printed while the program still sleeps, and the exit code follows.
