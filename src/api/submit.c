@@ -382,6 +382,7 @@ void submit_finish(Api *a, HttpRequest *req) {
 
         job_receipt_attach(job, TAKE_PTR(s->receipt));
         job_set_judge(job, TAKE_PTR(m->judge));
+        job_set_seal_to(job, TAKE_PTR(m->seal_to));
         json_object *o = job_to_json(job, 0);
         char location[64];
         snprintf(location, sizeof(location), "/status/%s", job_id(job));
