@@ -93,25 +93,32 @@ static void live_run_done(LiveRun *l) {
         free(l->result);
 }
 
+int cli_print_output_event(const char *name, const char *data, size_t len, size_t printed[static 2]) {
+        bool out = streq(name, "stdout");
+        if (!out && !streq(name, "stderr"))
+                return 0;
+
+        _cleanup_(json_putp) struct json_object *o = NULL;
+        struct json_object *text = NULL;        /* borrowed from o */
+        json_tokener *tok = json_tokener_new_ex(4);
+        if (!tok)
+                return -ENOMEM;
+        o = json_tokener_parse_ex(tok, data, (int) len);
+        json_tokener_free(tok);
+        if (!o || !json_object_object_get_ex(o, "text", &text) || !json_object_is_type(text, json_type_string))
+                return -EBADMSG;
+        size_t n = (size_t) json_object_get_string_len(text);
+        write_all(out ? stdout : stderr, json_object_get_string(text), n);
+        printed[out ? 0 : 1] += n;
+        return 1;
+}
+
 static int on_event(const char *name, const char *data, size_t len, void *userdata) {
         LiveRun *l = userdata;
-        bool out = streq(name, "stdout");
 
-        if (out || streq(name, "stderr")) {
-                _cleanup_(json_putp) struct json_object *o = NULL;
-                struct json_object *text = NULL;        /* borrowed from o */
-                json_tokener *tok = json_tokener_new_ex(4);
-                if (!tok)
-                        return -ENOMEM;
-                o = json_tokener_parse_ex(tok, data, (int) len);
-                json_tokener_free(tok);
-                if (!o || !json_object_object_get_ex(o, "text", &text) || !json_object_is_type(text, json_type_string))
-                        return -EBADMSG;
-                size_t n = (size_t) json_object_get_string_len(text);
-                write_all(out ? stdout : stderr, json_object_get_string(text), n);
-                l->printed[out ? 0 : 1] += n;
-                return 0;
-        }
+        int r = cli_print_output_event(name, data, len, l->printed);
+        if (r != 0)
+                return MIN(r, 0);
         if (streq(name, "result")) {
                 free(l->result);
                 l->result = strndup(data, len);

@@ -144,7 +144,7 @@ const els = {
   stdin: $('stdin'), stdinBox: $('stdin-box'), status: $('status'), output: $('output'),
   notice: $('notice'), noticeTitle: $('notice-title'), noticeText: $('notice-text'),
   cpu: $('metric-cpu'), memory: $('metric-memory'), wall: $('metric-wall'),
-  budget: $('budget'), budgetValue: $('budget-value'), receipt: $('receipt'),
+  budget: $('budget'), budgetValue: $('budget-value'), receipt: $('receipt'), announce: $('announce'),
   share: $('share'), shareBox: $('share-box'), shareUrl: $('share-url'), shareNote: $('share-note'),
   testsBox: $('tests-box'), cases: $('cases'), caseAdd: $('case-add'), caseExact: $('case-exact'),
   casesRun: $('cases-run'),
@@ -197,7 +197,8 @@ function save() {
 function createEditor() {
   state.editor = window.SandrunEditor.create({
     parent: els.editor,
-    contentAttributes: { id: 'code', 'aria-label': 'Code', 'aria-describedby': 'editor-help',
+    // tabindex: the editor's scroll box then counts as reachable by keyboard (axe: scrollable-region-focusable).
+    contentAttributes: { id: 'code', tabindex: '0', 'aria-label': 'Code', 'aria-describedby': 'editor-help',
                          autocapitalize: 'off', autocorrect: 'off', spellcheck: 'false' },
     onChange: (text) => {
       state.saved.drafts[currentLanguage()] = text;
@@ -570,9 +571,13 @@ async function readResult(response, live) {
   let result;
   if ((response.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
     await readEvents(response, (name, data) => {
-      if (name === 'stdout' || name === 'stderr') liveAppend(live, name, JSON.parse(data).text);
-      else if (name === 'result') result = JSON.parse(data);
-      else if (name === 'error') throw new Error(JSON.parse(data).error || 'the job is gone');
+      if (name === 'stdout' || name === 'stderr') {
+        // A queued batch job has started once it writes.
+        if (els.status.textContent === 'Queued…') setStatus('running', 'Running…');
+        liveAppend(live, name, JSON.parse(data).text);
+      } else if (name === 'result') {
+        result = JSON.parse(data);
+      } else if (name === 'error') throw new Error(JSON.parse(data).error || 'the job is gone');
     });
   } else {
     result = await response.json();
@@ -699,6 +704,7 @@ async function runJob(send, follow, show, stoppable) {
   hideNotice();
   els.receipt.hidden = true;
   setStatus('running', 'Running…');
+  els.announce.textContent = 'Running.';
   els.output.setAttribute('aria-busy', 'true');
   const live = { started: false, bytes: { stdout: 0, stderr: 0 } };
 
@@ -745,13 +751,27 @@ async function runJob(send, follow, show, stoppable) {
       showNotice('error', 'The server sent an answer this page cannot read', error.message);
       return;
     }
-    show(result);
+    await show(result);
   } finally {
     state.busy = false;
     state.abort = null;
     els.output.removeAttribute('aria-busy');
     updateRunButton();
+    announce();
   }
+}
+
+// The live region: one sentence when a job ends, not every line it prints.
+function announce() {
+  const count = (name) => {
+    const pre = els.output.querySelector(`.stream-${name} pre`);
+    if (!pre || !pre.textContent) return null;
+    const n = pre.textContent.replace(/\n$/, '').split('\n').length;
+    return `${n} ${n === 1 ? 'line' : 'lines'} of ${name === 'stdout' ? 'output' : 'errors'}`;
+  };
+  const parts = [els.status.textContent, count('stdout'), count('stderr')].filter(Boolean);
+  if (!els.notice.hidden) parts.push(els.noticeTitle.textContent);
+  els.announce.textContent = parts.join('. ') + '.';
 }
 
 // ---- test cases: rows of input and expected output, a verdict each (the API's "tests") ----

@@ -143,7 +143,9 @@ function makeProject() {
   fs.mkdirSync(archive);
   fs.writeFileSync(path.join(archive, 'run.py'), 'import sys\nprint("from the archive", sys.argv[1:])\n');
   execFileSync('tar', ['czf', path.join(dir, 'app.tar.gz'), '-C', archive, 'run.py']);
-  return { dir, proj, tarball: path.join(dir, 'app.tar.gz') };
+  execFileSync('python3', ['-c', 'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z:\n' +
+                                 '    z.writestr("src/hello.sh", "echo zipped \\"$@\\"\\n")', path.join(dir, 'app.zip')]);
+  return { dir, proj, tarball: path.join(dir, 'app.tar.gz'), zip: path.join(dir, 'app.zip') };
 }
 
 // Names of the files in a tar.gz (ustar headers, 512-byte blocks).
@@ -162,7 +164,7 @@ function tarNames(gz) {
 }
 
 async function projects(browser) {
-  const { dir, proj, tarball } = makeProject();
+  const { dir, proj, tarball, zip } = makeProject();
   const { context, page, problems } = await openPage(browser, BASE + '/', { acceptDownloads: true });
   await page.click('#project-box summary');
   await page.setInputFiles('#project-folder', proj);
@@ -225,6 +227,16 @@ async function projects(browser) {
   const a = await waitForResult(page);
   check('the archive\'s program runs', a.state === 'ok' && a.stdout === "from the archive ['x']\n", `${a.status}: ${JSON.stringify(a.stdout)}`);
 
+  // A picked .zip is an archive too.
+  await page.click('#project-clear');
+  await page.setInputFiles('#project-files', [zip]);
+  await page.fill('#project-entry', 'src/hello.sh');
+  await page.fill('#project-args', '"two words"');
+  await page.click('#project-submit');
+  const z = await waitForResult(page);
+  check('a picked .zip is unpacked and its script runs with a quoted argument', z.state === 'ok' && z.stdout === 'zipped two words\n',
+        `${z.status}: ${JSON.stringify(z.stdout)}`);
+
   // Picked plain files go to the work dir's top.
   await page.click('#project-clear');
   await page.setInputFiles('#project-files', [path.join(proj, 'lib', 'util.py')]);
@@ -268,4 +280,131 @@ async function testCases(browser) {
   await context.close();
 }
 
-runSessions(shareLinks, projects, testCases);
+// ---- keyboard only, screen readers, axe-core ----
+
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core is evaluated through the DevTools protocol, not added as a <script>: the page keeps the CSP it
+// was served with, and the test still fails on any CSP violation event.
+async function axeCheck(page, label) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const describe = (v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`;
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(`${label}: axe-core finds no serious or critical violations`, serious.length === 0, serious.map(describe).join('; '));
+  for (const v of result.violations.filter((x) => !serious.includes(x))) console.log(`NOTE: ${label}: axe: ${describe(v)}`);
+}
+
+// What has focus, in words a failure message can show.
+async function focused(page) {
+  return page.evaluate(() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return 'body';
+    if (e.id) return e.id;
+    if (e.tagName === 'SUMMARY') return `summary:${e.parentElement.id}`;
+    return `${e.tagName.toLowerCase()}:${e.getAttribute('aria-label') || e.textContent.replace(/\s+/g, ' ').trim()}`;
+  });
+}
+
+async function tabs(page, n) {
+  const seen = [];
+  for (let i = 0; i < n; i++) {
+    await page.keyboard.press('Tab');
+    seen.push(await focused(page));
+  }
+  return seen;
+}
+
+async function keyboard(browser) {
+  const { context, page, problems } = await openPage(browser);
+  await page.selectOption('#language', 'python');
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+
+  const order = await tabs(page, 6);
+  check('Tab goes through the controls in reading order, into the editor',
+        order.join(' ') === 'a:sandrun code, run in a sandbox language sample share run code', order.join(' '));
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('import sys');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('print("typed:", sys.stdin.read().strip())');
+  await page.keyboard.press('Escape');
+  const after = await tabs(page, 1);
+  check('Escape, Tab leaves the editor for the Input box', after[0] === 'summary:stdin-box', after[0]);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('by keyboard');
+  const next = await tabs(page, 3);
+  check('then the test cases, the project and the output region', next.join(' ') === 'summary:tests-box summary:project-box output',
+        next.join(' '));
+  await page.keyboard.press('Control+Enter');
+  const r = await waitForResult(page);
+  check('Ctrl+Enter from anywhere runs the program typed by keyboard', r.state === 'ok' && r.stdout === 'typed: by keyboard\n',
+        `${r.status}: ${JSON.stringify(r.stdout)}`);
+  const announced = await page.$eval('#announce', (e) => ({ text: e.textContent, live: e.getAttribute('aria-live'),
+                                                           role: e.getAttribute('role') }));
+  check('the live region announces the result in one sentence',
+        announced.role === 'status' && announced.live === 'polite' && announced.text === 'Exit 0. 1 line of output.',
+        JSON.stringify(announced));
+
+  // Test cases by keyboard: open, add a row, fill it, run, read the verdict.
+  await page.focus('#tests-box summary');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  check('the first control of the test cases is Add case', (await focused(page)) === 'case-add', await focused(page));
+  await page.keyboard.press('Enter');
+  check('Add case puts the cursor in the new input', (await focused(page)) === 'textarea:Input of case 1', await focused(page));
+  await page.keyboard.type('1 2');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('x');
+  const rest = await tabs(page, 3);
+  check('then Add case, Compare exactly and Run tests', rest.join(' ') === 'case-add case-exact cases-run', rest.join(' '));
+  await page.focus('#cases li:nth-child(1) .case-input');
+  await page.keyboard.press('Shift+Tab');
+  check('each row\'s Remove button is named after its case', (await focused(page)) === 'button:Remove case 1', await focused(page));
+  await setEditorText(page, 'print(sum(map(int, input().split())))\n');
+  await page.focus('#cases-run');
+  await page.keyboard.press('Enter');
+  await waitForResult(page);
+  const verdict = await page.$eval('#cases .verdict', (e) => e.textContent);
+  const said = await page.$eval('#announce', (e) => e.textContent);
+  check('a test run by keyboard gets its verdict, announced', verdict === 'Wrong answer' && /^0\/1 passed/.test(said),
+        `${verdict}; ${said}`);
+
+  // The project's controls, file pickers included, in order.
+  await page.focus('#project-box summary');
+  await page.keyboard.press('Enter');
+  const project = await tabs(page, 7);
+  check('the project\'s controls are reachable by Tab, in order (Submit is disabled without files)',
+        project.join(' ') === 'project-files project-folder project-entry project-args project-outputs project-clear output',
+        project.join(' '));
+  const ring = await page.evaluate(() => {
+    document.querySelector('#project-files').focus();
+    return getComputedStyle(document.querySelector('#project-files').parentElement).outlineStyle;
+  });
+  check('a focused file picker shows a focus ring on its button', ring === 'solid', ring);
+
+  // Every fold open, a share link shown, a project listed: then axe-core.
+  await page.click('#share');
+  await page.waitForFunction(() => !document.querySelector('#share-box').hidden);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'page-keyboard.png'), fullPage: true });
+  await axeCheck(page, 'light, everything open');
+  await checkNoProblems('keyboard', page, problems);
+  await context.close();
+
+  for (const colorScheme of ['dark', 'light']) {
+    const phone = await openPage(browser, BASE + '/', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+                                                         colorScheme });
+    for (const fold of ['#stdin-box', '#tests-box', '#project-box']) await phone.page.tap(`${fold} summary`);
+    await phone.page.tap('#case-add');
+    const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+    check(`phone, ${colorScheme}: with every section open, no horizontal scrolling at 390 px`, width <= 390, `${width} px`);
+    await phone.page.screenshot({ path: path.join(ARTIFACTS, `page-phone-${colorScheme}.png`), fullPage: true });
+    await phone.page.tap('#run');
+    await waitForResult(phone.page);
+    await axeCheck(phone.page, `phone, ${colorScheme}, after a run`);
+    await checkNoProblems(`axe on a phone (${colorScheme})`, phone.page, phone.problems);
+    await phone.context.close();
+  }
+}
+
+runSessions(shareLinks, projects, testCases, keyboard);
