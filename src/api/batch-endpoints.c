@@ -14,6 +14,7 @@
 #include "sse.h"
 #include "job-json.h"
 #include "listing.h"
+#include "wipe.h"
 
 int parse_job_path(const char *path, const char *prefix, char ret_id[static JOB_ID_MAX]) {
         size_t n = strlen(prefix), len;
@@ -131,7 +132,7 @@ static int logs_more(SseText *t, const CappedBuffer *b, char **buf, size_t *len)
 
 static int logs_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         LogsWatch *w = userdata;
-        _cleanup_free_ char *buf = NULL, *ev = NULL;
+        _cleanup_(wipe_freep) char *buf = NULL, *ev = NULL;
         size_t len = 0, ev_len, json_len;
         Job *j = job_manager_find(w->api->jobs, w->id);
 

@@ -27,6 +27,7 @@
 #include "multipart.h"
 #include "strv.h"
 #include "submit.h"
+#include "wipe.h"
 
 #define MANIFEST_PART_MAX (256U * 1024)
 
@@ -64,7 +65,7 @@ static void submission_free(void *p) {
         multipart_parser_free(s->parser);
         bundle_writer_free(s->bundle);
         safe_close(s->bundle_fd);
-        free(s->manifest);
+        wipe_free(s->manifest);
         job_receipt_free(s->receipt);
         free(s);
 }
@@ -143,7 +144,7 @@ static int on_part_data(const void *buf, size_t len, void *userdata) {
         case PART_MANIFEST: {
                 if (s->manifest_len + len > MANIFEST_PART_MAX)
                         return fail(s, MHD_HTTP_CONTENT_TOO_LARGE, "the manifest is too large");
-                char *m = realloc(s->manifest, s->manifest_len + len + 1);
+                char *m = wipe_realloc(s->manifest, s->manifest_len + len + 1);
                 if (!m)
                         return fail(s, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
                 memcpy(m + s->manifest_len, buf, len);
