@@ -35,6 +35,7 @@ struct Job {
         int test_stdin_fds[RUNNER_TESTS_MAX];
         char *code_name;
         JudgeSpec *judge;               /* its test cases' expectations, to judge them once it ran */
+        SealRecipients *seal_to;        /* its results leave only sealed to these; NULL: readable */
 
         RunnerJob *runner_job;
         RunnerResult launch_failure;    /* when the runner refused to start it at all */
@@ -190,6 +191,7 @@ Job *job_free(Job *j) {
         strv_free(j->compile_argv);
         free(j->code_name);
         judge_spec_free(j->judge);
+        seal_recipients_free(j->seal_to);
         free(j->interpreter);
         free(j);
         /* A slot opened. */
@@ -621,6 +623,15 @@ void job_set_judge(Job *j, JudgeSpec *judge) {
 
 const JudgeSpec *job_judge(const Job *j) {
         return j->judge;
+}
+
+void job_set_seal_to(Job *j, SealRecipients *seal_to) {
+        seal_recipients_free(j->seal_to);
+        j->seal_to = seal_to;
+}
+
+const SealRecipients *job_seal_to(const Job *j) {
+        return j->seal_to;
 }
 
 void job_set_done_handler(Job *j, job_handler_t handler, void *userdata) {

@@ -16,6 +16,7 @@
 #include "client-key.h"
 #include "fair-scheduler.h"
 #include "judge.h"
+#include "seal-to.h"
 #include "macro.h"
 #include "runner.h"
 
@@ -90,6 +91,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Job *, job_free);
 /* Keeps the test cases' expectations (taken) with the job, for judging its answers later. */
 void job_set_judge(Job *j, JudgeSpec *judge);
 const JudgeSpec *job_judge(const Job *j);       /* NULL: no test cases */
+
+/* Keeps the recipients (taken) a batch job's results are sealed to. */
+void job_set_seal_to(Job *j, SealRecipients *seal_to);
+const SealRecipients *job_seal_to(const Job *j);        /* NULL: not sealed */
 
 /* Called once when the job finishes; may free the job. */
 void job_set_done_handler(Job *j, job_handler_t handler, void *userdata);

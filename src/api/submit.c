@@ -27,6 +27,7 @@
 #include "multipart.h"
 #include "strv.h"
 #include "submit.h"
+#include "wipe.h"
 
 #define MANIFEST_PART_MAX (256U * 1024)
 
@@ -66,7 +67,7 @@ static void submission_free(void *p) {
         multipart_parser_free(s->parser);
         bundle_writer_free(s->bundle);
         safe_close(s->bundle_fd);
-        free(s->manifest);
+        wipe_free(s->manifest);
         job_receipt_free(s->receipt);
         free(s);
 }
@@ -145,7 +146,7 @@ static int on_part_data(const void *buf, size_t len, void *userdata) {
         case PART_MANIFEST: {
                 if (s->manifest_len + len > MANIFEST_PART_MAX)
                         return fail(s, MHD_HTTP_CONTENT_TOO_LARGE, "the manifest is too large");
-                char *m = realloc(s->manifest, s->manifest_len + len + 1);
+                char *m = wipe_realloc(s->manifest, s->manifest_len + len + 1);
                 if (!m)
                         return fail(s, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
                 memcpy(m + s->manifest_len, buf, len);
@@ -260,7 +261,7 @@ void submit_begin(Api *a, HttpRequest *req) {
 
         if (job_receipt_new(&s->receipt) < 0)
                 goto oom;
-        s->bundle_fd = memfd_create("upload", MFD_CLOEXEC);
+        s->bundle_fd = memfd_create("upload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (s->bundle_fd < 0)
                 goto oom;
         r = bundle_writer_new(&s->bundle, s->bundle_fd, a->config.upload_max);
@@ -350,6 +351,9 @@ void submit_finish(Api *a, HttpRequest *req) {
                                 goto oom;
         }
 
+        /* Complete: nobody may change it now, not even us, while the runner and the job read it. */
+        if (memfd_seal(s->bundle_fd) < 0)
+                goto oom;
         int stdin_fd = -EBADF;
         if (m->stdin_data) {
                 stdin_fd = memfd_new_sealed("stdin", m->stdin_data, m->stdin_size);
@@ -397,6 +401,7 @@ void submit_finish(Api *a, HttpRequest *req) {
 
         job_receipt_attach(job, TAKE_PTR(s->receipt));
         job_set_judge(job, TAKE_PTR(m->judge));
+        job_set_seal_to(job, TAKE_PTR(m->seal_to));
         json_object *o = job_to_json(job, 0);
         char location[64];
         snprintf(location, sizeof(location), "/status/%s", job_id(job));

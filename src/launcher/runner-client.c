@@ -18,9 +18,11 @@
 
 #include "cgroup-stat.h"
 #include "list.h"
+#include "memfd-util.h"
 #include "pipe-drain.h"
 #include "runner-socket.h"
 #include "runner.h"
+#include "wipe.h"
 
 #define RECONNECT_USEC (250 * USEC_PER_MSEC)
 /* How long a send may wait for the runner to read; longer means it is stuck, and it is dropped. */
@@ -200,7 +202,7 @@ static int read_buffers(RunnerJob *j, const RunnerMessage *m, int fd) {
         uint64_t total = 0, off = 0;
         size_t n_bufs = 5;
         struct stat st;
-        char chunk[65536];
+        _cleanup_(wipe_64kp) char chunk[WIPE_STACK_64K];
         int n_extra = 0;
 
         for (size_t i = 0; i < j->n_cases; i++) {
@@ -228,7 +230,9 @@ static int read_buffers(RunnerJob *j, const RunnerMessage *m, int fd) {
         }
         if (total == 0)
                 return 0;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != total)
+        /* A sealed memfd: its size, checked here, is the size it keeps while we read it. */
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !memfd_is_sealed(fd) ||
+            (uint64_t) st.st_size != total)
                 return -EBADMSG;
         for (size_t i = 0; i < n_bufs; i++)
                 for (uint64_t left = lens[i]; left > 0;) {
