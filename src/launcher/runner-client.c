@@ -18,6 +18,7 @@
 
 #include "cgroup-stat.h"
 #include "list.h"
+#include "memfd-util.h"
 #include "pipe-drain.h"
 #include "runner-socket.h"
 #include "runner.h"
@@ -228,7 +229,9 @@ static int read_buffers(RunnerJob *j, const RunnerMessage *m, int fd) {
         }
         if (total == 0)
                 return 0;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != total)
+        /* A sealed memfd: its size, checked here, is the size it keeps while we read it. */
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !memfd_is_sealed(fd) ||
+            (uint64_t) st.st_size != total)
                 return -EBADMSG;
         for (size_t i = 0; i < n_bufs; i++)
                 for (uint64_t left = lens[i]; left > 0;) {
