@@ -21,6 +21,7 @@
 #include "strv.h"
 #include "submit.h"
 #include "web-assets.h"
+#include "wipe.h"
 
 /* A /run request waiting for its job. Freed with the request, which kills the job if still running. */
 typedef struct RunWait {
@@ -58,7 +59,7 @@ static int write_events(RunWait *w, const char *buf, size_t len) {
 
 static void on_run_output(Job *j, int fd, const void *data, size_t len, void *userdata) {
         RunWait *w = userdata;
-        _cleanup_free_ char *buf = NULL, *marker = NULL;
+        _cleanup_(wipe_freep) char *buf = NULL, *marker = NULL;
         size_t n = 0, marker_len;
         char counts[96];
 
@@ -78,7 +79,7 @@ static void on_run_output(Job *j, int fd, const void *data, size_t len, void *us
 
 /* The end of a streamed /run: what was held back of each stream, then the answer as a `result` event. */
 static void end_run_stream(RunWait *w, json_object *o) {
-        _cleanup_free_ char *buf = NULL, *ev = NULL;
+        _cleanup_(wipe_freep) char *buf = NULL, *ev = NULL;
         size_t n = 0, ev_len, len;
 
         if (!w->dropped && sse_text_events(&w->out, NULL, 0, true, &buf, &n) >= 0 &&

@@ -17,6 +17,7 @@
 #include "cli-tests.h"
 #include "cli-verify.h"
 #include "cli-run.h"
+#include "cli-seal.h"
 
 static struct json_object *file_to_json(const RunFile *f) {
         _cleanup_(json_putp) struct json_object *o = json_object_new_object();
@@ -66,6 +67,8 @@ int run_request_to_json(const RunRequest *req, char **ret) {
                 r = json_add(o, "name", json_object_new_string(req->name));
         if (r >= 0 && req->n_files > 0)
                 r = json_add(o, "files", files_to_json(req->files, req->n_files));
+        if (r >= 0 && req->seal_to)
+                r = json_add(o, "seal_to", json_object_get(req->seal_to));
         if (r < 0)
                 return r;
         return json_to_string(o, ret);
@@ -90,25 +93,32 @@ static void live_run_done(LiveRun *l) {
         free(l->result);
 }
 
+int cli_print_output_event(const char *name, const char *data, size_t len, size_t printed[static 2]) {
+        bool out = streq(name, "stdout");
+        if (!out && !streq(name, "stderr"))
+                return 0;
+
+        _cleanup_(json_putp) struct json_object *o = NULL;
+        struct json_object *text = NULL;        /* borrowed from o */
+        json_tokener *tok = json_tokener_new_ex(4);
+        if (!tok)
+                return -ENOMEM;
+        o = json_tokener_parse_ex(tok, data, (int) len);
+        json_tokener_free(tok);
+        if (!o || !json_object_object_get_ex(o, "text", &text) || !json_object_is_type(text, json_type_string))
+                return -EBADMSG;
+        size_t n = (size_t) json_object_get_string_len(text);
+        write_all(out ? stdout : stderr, json_object_get_string(text), n);
+        printed[out ? 0 : 1] += n;
+        return 1;
+}
+
 static int on_event(const char *name, const char *data, size_t len, void *userdata) {
         LiveRun *l = userdata;
-        bool out = streq(name, "stdout");
 
-        if (out || streq(name, "stderr")) {
-                _cleanup_(json_putp) struct json_object *o = NULL;
-                struct json_object *text = NULL;        /* borrowed from o */
-                json_tokener *tok = json_tokener_new_ex(4);
-                if (!tok)
-                        return -ENOMEM;
-                o = json_tokener_parse_ex(tok, data, (int) len);
-                json_tokener_free(tok);
-                if (!o || !json_object_object_get_ex(o, "text", &text) || !json_object_is_type(text, json_type_string))
-                        return -EBADMSG;
-                size_t n = (size_t) json_object_get_string_len(text);
-                write_all(out ? stdout : stderr, json_object_get_string(text), n);
-                l->printed[out ? 0 : 1] += n;
-                return 0;
-        }
+        int r = cli_print_output_event(name, data, len, l->printed);
+        if (r != 0)
+                return MIN(r, 0);
         if (streq(name, "result")) {
                 free(l->result);
                 l->result = strndup(data, len);
@@ -121,6 +131,28 @@ static int on_event(const char *name, const char *data, size_t len, void *userda
 static int on_chunk(const char *data, size_t n, void *userdata) {
         LiveRun *l = userdata;
         return event_parser_feed(&l->parser, data, n, on_event, l);
+}
+
+/* Puts the opened answer where a streamed one's result goes, so that the rest reads it the same way. Without
+ * an identity (--seal-to alone) the armored message goes to stdout for `age -d` to open. */
+static int open_sealed_answer(HttpClient *c, const CliSeal *seal, const HttpResponse *response, LiveRun *live) {
+        int r = cli_seal_open_answer(seal, response->body, response->size, &live->result, &live->result_len);
+        if (r == -ENOKEY) {
+                _cleanup_(json_putp) struct json_object *o = json_tokener_parse(response->body);
+                struct json_object *sealed;
+                if (!o || !json_object_object_get_ex(o, "sealed", &sealed))
+                        return report_bad_answer(c, "POST /run");
+                write_all(stdout, json_object_get_string(sealed), (size_t) json_object_get_string_len(sealed));
+                return 0;
+        }
+        if (r == -ENOMEM)
+                return report_transport_error(c, r);
+        if (r < 0) {
+                fprintf(stderr, "sandrun: cannot open the sealed answer: %s\n",
+                        r == -EBADMSG ? "it is not a valid age message, or it was altered" : strerror(-r));
+                return SANDRUN_EXIT_SERVER;
+        }
+        return 0;
 }
 
 static int load_tests(HttpClient *c, const char *path, struct json_object **ret) {
@@ -185,7 +217,13 @@ int cli_run_request(HttpClient *c, const CliArgs *a, const RunRequest *req, JobR
                         return r;
         }
 
+        _cleanup_(cli_seal_done) CliSeal seal = {};
+        r = cli_seal_setup(a, &seal);
+        if (r != 0)
+                return r;
+
         RunRequest full = *req;
+        full.seal_to = seal.recipients;
         full.stdin_data = a->input;
         full.stdin_size = a->input_size;
         full.tests = tests;
@@ -199,12 +237,19 @@ int cli_run_request(HttpClient *c, const CliArgs *a, const RunRequest *req, JobR
 
         _cleanup_(http_response_freep) HttpResponse *response = NULL;
         _cleanup_(live_run_done) LiveRun live = {};
-        r = http_post_json_events(c, "/run", json, on_chunk, &live, &response);
+        /* A sealed run has no live output: its answer comes whole, and is opened here. */
+        r = seal.enabled ? http_post_json(c, "/run", json, &response)
+                         : http_post_json_events(c, "/run", json, on_chunk, &live, &response);
         if (r == -EBADMSG)
                 return report_bad_answer(c, "POST /run");
         r = report_request(c, r, response);
         if (r != 0)
                 return r;
+        if (seal.enabled) {
+                r = open_sealed_answer(c, &seal, response, &live);
+                if (r != 0)
+                        return r;
+        }
 
         /* Live output was printed as it came; an older server's JSON answer is printed now. */
         _cleanup_(job_reply_freep) JobReply *j = NULL;

@@ -29,7 +29,14 @@ typedef struct RunRequest {
         char *const *args;
         size_t n_args;
         unsigned timeout;               /* 0: the server's default */
+        struct json_object *seal_to;    /* borrowed; NULL: the answer comes back readable */
 } RunRequest;
+
+/*
+ * Prints the text of a "stdout" or "stderr" event ({"text": ...}) on ours, adding its length to printed[0]
+ * or [1]. Returns 1, 0 for another event, -EBADMSG for a malformed one, or -ENOMEM.
+ */
+int cli_print_output_event(const char *name, const char *data, size_t len, size_t printed[static 2]);
 
 /* The JSON body of POST /run. Returns 0 or -ENOMEM. */
 int run_request_to_json(const RunRequest *req, char **ret);

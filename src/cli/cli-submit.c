@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli-archive-path.h"
+#include "cli-events.h"
 #include "cli-exit.h"
 #include "cli-lang.h"
 #include "cli-manifest.h"
@@ -18,6 +19,7 @@
 #include "cli-progress.h"
 #include "cli-read.h"
 #include "cli-report.h"
+#include "cli-run.h"
 #include "cli-submit.h"
 #include "cli-tarball.h"
 #include "cli-unpack.h"
@@ -202,7 +204,87 @@ static int show_new_logs(Follow *f) {
         return 0;
 }
 
+/* GET /logs/ID as server-sent events: the output as the job writes it, then its final status. */
+typedef struct LogStream {
+        Follow *follow;
+        EventParser parser;
+        char *result;
+        size_t result_len;
+        bool gone;
+} LogStream;
+
+static void log_stream_done(LogStream *s) {
+        event_parser_done(&s->parser);
+        free(s->result);
+}
+
+static int on_log_event(const char *name, const char *data, size_t len, void *userdata) {
+        LogStream *s = userdata;
+        Follow *f = s->follow;
+        size_t printed[2] = { f->stdout_shown, f->stderr_shown };
+
+        int r = cli_print_output_event(name, data, len, printed);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                /* The id counts the bytes of each stream the server sent, where a resumed stream or polling
+                 * goes on; what was printed (invalid UTF-8 replaced) only stands in for a missing id. */
+                if (event_id_parse_pair(s->parser.last_id, &f->stdout_shown, &f->stderr_shown) < 0) {
+                        f->stdout_shown = printed[0];
+                        f->stderr_shown = printed[1];
+                }
+        } else if (streq(name, "result")) {
+                free(s->result);
+                s->result = strndup(data, len);
+                s->result_len = len;
+                return s->result ? 0 : -ENOMEM;
+        } else if (streq(name, "error"))
+                s->gone = true;
+        return 0;
+}
+
+static int on_log_chunk(const char *data, size_t n, void *userdata) {
+        LogStream *s = userdata;
+        return event_parser_feed(&s->parser, data, n, on_log_event, s);
+}
+
+/* Returns 0 with *ret_final, 1 when the logs are to be polled instead, or the exit code of a failure. */
+static int stream_logs(Follow *f, JobReply **ret_final) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "/logs/%s", f->job_id) < 0)
+                return report_transport_error(f->client, -ENOMEM);
+
+        for (unsigned attempt = 0;; attempt++) {
+                _cleanup_(log_stream_done) LogStream s = { .follow = f };
+                _cleanup_(http_response_freep) HttpResponse *response = NULL;
+                char last[64];          /* two 20-digit numbers and a comma */
+                snprintf(last, sizeof last, "%zu,%zu", f->stdout_shown, f->stderr_shown);
+
+                int r = http_get_events(f->client, path, last, on_log_chunk, &s, &response);
+                if (r == -EBADMSG)
+                        return report_bad_answer(f->client, path);
+                if (r >= 0 && (response->status < 200 || response->status >= 300))
+                        return report_request(f->client, r, response);
+                /* A server that answers /logs only in JSON. */
+                bool events = r >= 0 && response->content_type &&
+                              strneq(response->content_type, "text/event-stream", 17);
+                if (r >= 0 && !events)
+                        return 1;
+                if (s.result)
+                        return job_reply_parse(s.result, s.result_len, ret_final) < 0 ?
+                                report_bad_answer(f->client, path) : 0;
+                if (s.gone)
+                        return 1;       /* asking for the status says how */
+                /* The connection dropped (the daemon restarted, say): resume after what was printed. */
+                if (attempt + 1 >= SUBMIT_TRANSPORT_RETRIES)
+                        return r < 0 ? report_request(f->client, r, response) : 1;
+                (void) poll(NULL, 0, SUBMIT_POLL_MSEC * (attempt + 2));
+        }
+}
+
 static int follow(Follow *f, bool quiet, JobReply **ret_final) {
+        bool stream = true;
+
         for (;;) {
                 _cleanup_(job_reply_freep) JobReply *status = NULL;
                 int r = get_job(f, "status", &status);
@@ -210,6 +292,17 @@ static int follow(Follow *f, bool quiet, JobReply **ret_final) {
                         return r;
 
                 bool started = status->status && !streq(status->status, "queued");
+                /* Polled while queued, for the position; streamed live once it runs. */
+                if (started && stream) {
+                        if (!quiet)
+                                progress_show(&f->progress, f->job_id, status, now_seconds() - f->started);
+                        progress_clear(&f->progress);
+                        r = stream_logs(f, ret_final);
+                        if (r != 1)
+                                return r;
+                        stream = false;
+                        continue;
+                }
                 if (started) {
                         r = show_new_logs(f);
                         if (r != 0)

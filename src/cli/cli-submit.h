@@ -9,7 +9,7 @@
 #define SUBMIT_TRANSPORT_RETRIES 3
 
 /*
- * Uploads a->paths as one tar.gz with a manifest, follows the job (progress on stderr, logs as they
+ * Uploads a->paths as one tar.gz with a manifest, follows the job (progress on stderr, logs live as they
  * grow), downloads its output files into a->output_dir (default "sandrun-JOBID") and returns the exit
  * code the CLI should end with: the job's, or one of cli-exit.h.
  */

@@ -292,14 +292,19 @@ PY
 chmod +x runmain.py      # the entry point's own exec bit does not matter
 echo 'def greeting(args): return "helper says " + ",".join(args)' > runutil.py
 echo 'data from a directory' > rundata/table.txt
-t0=$EPOCHREALTIME
-{ echo piped | "$cli" "${server[@]}" run runmain.py runutil.py rundata -- a b 2>err.txt; echo "rc=$?"; } | {
-        read -r first
-        t1=$EPOCHREALTIME
-        echo $(( (${t1/./} - ${t0/./}) / 1000 )) > run-ms.txt
-        { echo "$first"; cat; } > out.txt
+# run_live ARGS...: runs the CLI with "piped" on stdin; out.txt gets stdout then "rc=N", $ms the time to
+# the first line of output.
+run_live() {
+        local t0=$EPOCHREALTIME
+        { echo piped | "$cli" "${server[@]}" "$@" 2>err.txt; echo "rc=$?"; } | {
+                read -r first
+                local t1=$EPOCHREALTIME
+                echo $(( (${t1/./} - ${t0/./}) / 1000 )) > run-ms.txt
+                { echo "$first"; cat; } > out.txt
+        }
+        ms=$(cat run-ms.txt)
 }
-ms=$(cat run-ms.txt)
+run_live run runmain.py runutil.py rundata -- a b
 if [ "$(cat out.txt)" = "helper says a,b
 data from a directory piped
 rc=3" ] && [ "$ms" -lt 1800 ] && ! grep -q 'batch job' err.txt; then
@@ -309,12 +314,14 @@ else
 fi
 
 head -c 300000 /dev/urandom > runbig.bin
-echo piped | "$cli" "${server[@]}" run runmain.py runutil.py rundata runbig.bin -- a b >out.txt 2>err.txt
-rc=$?
-check "run past 256 KiB is a batch job with the same output and exit code" 3 \
-        '^data from a directory piped$' 'running runmain.py as a batch job: more than 256 KiB'
-grep -q '^helper says a,b$' out.txt && pass "run as a batch job prints the whole output" ||
-        fail "run as a batch job prints the whole output: $(cat out.txt)"
+run_live run runmain.py runutil.py rundata runbig.bin -- a b
+if [ "$(cat out.txt)" = "helper says a,b
+data from a directory piped
+rc=3" ] && [ "$ms" -lt 1800 ] && grep -q 'running runmain.py as a batch job: more than 256 KiB' err.txt; then
+        pass "run past 256 KiB: a batch job, the same output and exit code, live (first line after $ms ms)"
+else
+        fail "run past 256 KiB as a batch job: after $ms ms: $(cat out.txt) / $(head -c 400 err.txt)"
+fi
 
 sr run -q -O 'nothing/*' runmain.py runutil.py rundata </dev/null
 check "run with --outputs is a batch job" 3 '^data from a directory $'
@@ -415,6 +422,45 @@ check "verify --key checks against a key given offline" 0 '^VALID: rcpt-out.txt 
 openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout > other.pem 2>/dev/null
 sr verify --key other.pem receipt.json
 check "verify: another key fails" 1 '^INVALID: .*another key'
+
+# Sealed runs: the output comes back as age ciphertext and is opened here, or by Debian's age.
+if command -v age >/dev/null && command -v age-keygen >/dev/null; then
+        age-keygen -o seal-key.txt 2>/dev/null
+        age-keygen -o seal-other.txt 2>/dev/null
+        recipient=$(age-keygen -y seal-key.txt)
+        printf 'import sys\nprint("sealed out", 6 * 7)\nprint("sealed err", file=sys.stderr)\nsys.exit(5)\n' > sealed.py
+        "$cli" "${server[@]}" sealed.py >plain-out.txt 2>plain-err.txt
+        sr --seal sealed.py
+        check "--seal: the program's stdout and exit code, as unsealed" 5 '^sealed out 42$' '^sealed err$'
+        cmp -s out.txt plain-out.txt && pass "--seal prints the same stdout as an unsealed run" ||
+                fail "--seal prints the same stdout as an unsealed run: $(head -c 200 out.txt)"
+        sr --seal-to "$recipient" --identity seal-key.txt -m sealed.py
+        check "--seal-to with --identity opens the answer" 5 '^sealed out 42$' 'cpu'
+        sr --seal-to "$recipient" sealed.py
+        check "--seal-to alone prints the armored answer" 5 '^-----BEGIN AGE ENCRYPTED FILE-----$'
+        age -d -i seal-key.txt out.txt > opened.json 2>/dev/null &&
+                python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["stdout"] == "sealed out 42\n", d' \
+                        opened.json && pass "age -d opens the armored answer" || fail "age -d opens the armored answer"
+        age -d -i seal-other.txt out.txt >/dev/null 2>&1 && fail "another identity opens the answer" ||
+                pass "another identity does not open the answer"
+        sr --seal-to age1notakey sealed.py
+        check "--seal-to with a bad recipient is a usage error" $EXIT_USAGE '' 'not an age X25519 recipient'
+        head -c 200000 /dev/urandom > blob.bin
+        age -e -r "$recipient" blob.bin > blob.age
+        sr unseal --identity seal-key.txt blob.age
+        check "unseal opens what age -e -r sealed" 0
+        cmp -s out.txt blob.bin && pass "unseal gives back the very bytes" || fail "unseal gives back the very bytes"
+        age -e -a -r "$recipient" sealed.py | "$cli" unseal --identity seal-key.txt >out.txt 2>err.txt
+        rc=$?
+        check "unseal opens an armored message from stdin" 0 '^print\("sealed out", 6 \* 7\)$'
+        sr unseal --identity seal-other.txt blob.age
+        check "unseal with another identity fails" $EXIT_USAGE '' 'not sealed to this identity'
+        head -c 1000 blob.age > cut.age
+        sr unseal --identity seal-key.txt cut.age
+        check "unseal of a cut message fails" $EXIT_USAGE '' 'not a valid age message'
+else
+        skip "sealed runs: Debian's age is not installed"
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
