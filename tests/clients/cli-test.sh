@@ -360,6 +360,8 @@ sr run hello.py -- one
 check "run FILE alone is sandrun FILE" 0 "^hello from a file \['one'\]$"
 sr run
 check "run without a path is a usage error" $EXIT_USAGE '' 'run needs a program file'
+sr run hello.py missing.py
+check "run names a path it cannot read" $EXIT_USAGE '' '^sandrun: cannot read missing.py: No such file'
 
 # A program file named like a command runs as ./NAME or after --.
 printf '#!/usr/bin/env python3\nimport sys\nprint("I am", sys.argv[0].rsplit("/", 1)[-1], sys.argv[1:])\n' > run
