@@ -170,23 +170,45 @@ static int reply_plain(RunWait *w, const char *const *headers) {
                                          p->lens[0] + p->lens[1] + p->tail_len, plain_answer_read, p, plain_answer_free);
 }
 
-/* The whole answer with what the job produced (and the receipt, taken) moved into *ret_sealed; returns what
- * stays readable, or NULL. Built from full strings, not streamed: the sealed message is made at once. */
-static json_object *sealed_run_json(RunWait *w, json_object *receipt, char **ret_sealed, size_t *ret_len) {
-        json_object *o = job_to_json(w->job, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED |
-                                                     JOB_JSON_METRICS | JOB_JSON_COMPILE |
-                                                     (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+/* The most JSON a sealed answer's plaintext may be: every output escaped (up to six bytes a byte), twice. */
+#define SEALED_PLAIN_MAX ((size_t) 256 << 20)
 
+static ssize_t read_json_stream(void *userdata, char *buf, size_t max) {
+        return json_stream_read(userdata, buf, max);
+}
+
+/* The whole answer with what the job produced (and the receipt, taken) sealed into *ret_sealed; returns what
+ * stays readable, or NULL. The sealed part's JSON is escaped from the job's buffers as it is sealed, so no
+ * copy of the output is made but the one being sealed, and that one is wiped. */
+static json_object *sealed_run_json(RunWait *w, json_object *receipt, char **ret_sealed, size_t *ret_len) {
+        _cleanup_(json_stream_freep) JsonStream *stream = NULL;
+        json_object *o = NULL, *inner = NULL;
+        int r;
+
+        if (job_json_stream_new(&stream, w->api->jobs, w->job) >= 0)
+                o = job_to_json_streamed(w->job, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED |
+                                                         JOB_JSON_METRICS | JOB_JSON_COMPILE |
+                                                         (w->with_timeline ? JOB_JSON_TIMELINE : 0),
+                                         stream);
         if (o && w->judge)
                 judge_add_json(o, w->judge, job_runner_job(w->job));
         if (o && receipt)
                 json_object_object_add(o, "receipt", receipt);
         else
                 json_object_put(receipt);
-        if (o && seal_json_fields(o, seal_run_fields, w->seal_to, ret_sealed, ret_len) < 0) {
-                seal_json_wipe(o);
+        if (!o)
+                return NULL;
+
+        r = seal_json_move_fields(o, seal_run_fields, &inner);
+        if (r >= 0)
+                r = json_stream_finish(stream, inner);
+        if (r >= 0)
+                r = seal_read_armored(read_json_stream, stream, SEALED_PLAIN_MAX, w->seal_to, ret_sealed, ret_len);
+        seal_json_wipe(inner);
+        json_object_put(inner);
+        if (r < 0) {
                 json_object_put(o);
-                o = NULL;
+                return NULL;
         }
         return o;
 }
@@ -298,7 +320,21 @@ static void reply_run_result(RunWait *w) {
 }
 
 static void on_run_done(Job *j, void *userdata) {
-        reply_run_result(userdata);
+        RunWait *w = userdata;
+
+        /* Dropped from the queue for another client's room: nothing ran, so the answer is the refusal it
+         * would have had, which clients retry (a streamed answer has sent its status; its result says). */
+        if (job_was_dropped(j) && !w->stream) {
+                FairRefusal refusal = {
+                        .http_status = MHD_HTTP_SERVICE_UNAVAILABLE,
+                        .retry_after_sec = 5,
+                        .reason = "your queued job was dropped: the server was full and your address held more "
+                                  "than its share",
+                };
+                reply_refusal(w->api, w->request, &refusal);
+                return;
+        }
+        reply_run_result(w);
 }
 
 static bool wants_json(HttpRequest *req, const RunRequest *rr) {
@@ -519,12 +555,16 @@ static bool handle_asset(HttpRequest *req) {
 
         if (!asset)
                 return false;
+        WebAssetBody body = web_asset_pick(asset, http_request_header(req, "Accept-Encoding"));
         inm = http_request_header(req, "If-None-Match");
-        const char *headers[] = { "ETag", asset->etag, "Cache-Control", "no-cache", NULL };
-        if (inm && asset->etag && strcmp(inm, asset->etag) == 0)
+        /* Vary whenever a gzip copy exists (so always when Content-Encoding follows): caches keep both. */
+        const char *headers[] = { "ETag", body.etag, "Cache-Control", "no-cache",
+                                  asset->gzip_data ? "Vary" : NULL, "Accept-Encoding",
+                                  "Content-Encoding", body.encoding, NULL };
+        if (inm && body.etag && strcmp(inm, body.etag) == 0)
                 (void) http_request_reply(req, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, headers);
         else
-                (void) http_request_reply(req, MHD_HTTP_OK, asset->content_type, asset->data, asset->size, headers);
+                (void) http_request_reply(req, MHD_HTTP_OK, asset->content_type, body.data, body.size, headers);
         return true;
 }
 
@@ -647,6 +687,11 @@ bool api_peer_is_trusted_proxy(const struct sockaddr *sa, socklen_t len, void *u
 
         return a->config.trusted_proxies.n_entries > 0 && ip_address_from_sockaddr(sa, len, &ip) >= 0 &&
                cidr_list_contains(&a->config.trusted_proxies, &ip);
+}
+
+int api_request_client_key(HttpRequest *req, ClientKey *ret, void *userdata) {
+        request_client(userdata, req, ret);
+        return 0;
 }
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config) {

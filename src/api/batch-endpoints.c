@@ -62,8 +62,38 @@ static void reply_job_json(Api *a, HttpRequest *req, Job *j, JobJsonFlags flags)
         json_object_put(o);
 }
 
+/* A sealed job's status: only what stays readable (status, exit code, reason, metrics, the test summary);
+ * compiler messages, test outputs and the receipt would say what it produced. */
+static void reply_sealed_status(HttpRequest *req, Job *j) {
+        json_object *o = job_to_json(j, JOB_JSON_QUEUE | JOB_JSON_OUTCOME | JOB_JSON_METRICS);
+
+        if (o && job_judge(j) && job_result(j)) {
+                judge_add_json(o, job_judge(j), job_runner_job(j));
+                json_object_object_del(o, "tests");
+        }
+        if (!o) {
+                (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                return;
+        }
+        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
+        json_object_put(o);
+}
+
 static void handle_status(Api *a, HttpRequest *req, Job *j) {
+        if (job_seal_to(j)) {
+                reply_sealed_status(req, j);
+                return;
+        }
         reply_job_json(a, req, j, 0);
+}
+
+/* What a sealed job produced leaves only in its sealed download. */
+static bool refuse_sealed(HttpRequest *req, Job *j) {
+        if (!job_seal_to(j))
+                return false;
+        (void) http_request_reply_error(req, MHD_HTTP_CONFLICT, NULL,
+                                        "the job's results are sealed (seal_to): only its download carries them");
+        return true;
 }
 
 /*
@@ -178,6 +208,8 @@ static void stream_logs(Api *a, HttpRequest *req, Job *j) {
 }
 
 static void handle_logs(Api *a, HttpRequest *req, Job *j) {
+        if (refuse_sealed(req, j))
+                return;
         if (a->config.event && request_wants_events(req)) {
                 stream_logs(a, req, j);
                 return;
@@ -213,7 +245,7 @@ static bool outputs_ready(HttpRequest *req, Job *j) {
 }
 
 static void handle_outputs(Api *a, HttpRequest *req, Job *j) {
-        if (!outputs_ready(req, j))
+        if (refuse_sealed(req, j) || !outputs_ready(req, j))
                 return;
 
         /* The listing comes from inside the sandbox: parsed as untrusted, line by line. */
@@ -261,6 +293,47 @@ static void archive_reader_free(void *userdata) {
         free(ar);
 }
 
+/* The tar.gz sealed to the job's recipients: `age -d -i key.txt sandrun-ID.tar.gz.age | tar xz`. No receipt:
+ * its digests would say what the outputs are. The outputs are decrypted whole for age (into a buffer wiped
+ * after), the sealed message is not held in plain form. */
+static void reply_sealed_download(HttpRequest *req, Job *j, bool head) {
+        _cleanup_free_ uint8_t *sealed = NULL;
+        _cleanup_(wipe_freep) char *plain = NULL;
+        const CappedBuffer *a = runner_job_archive(job_runner_job(j));
+        HeldBox *held = job_archive(j);
+        const char *data = a->data ?: "";
+        size_t data_len = a->len, len;
+        char disposition[96];
+        int r;
+
+        if (held) {
+                data_len = held_box_size(held);
+                plain = malloc(MAX(data_len, (size_t) 1));
+                if (!plain) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                        return;
+                }
+                ssize_t n = held_box_read(held, 0, plain, data_len);
+                if (n < 0 || (size_t) n != data_len) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                                                        "cannot read the outputs back");
+                        return;
+                }
+                data = plain;
+        }
+        r = seal_to_encrypt(job_seal_to(j), data, data_len, false, &sealed, &len);
+        if (r < 0) {
+                (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot seal the outputs: %s",
+                                                strerror(-r));
+                return;
+        }
+        snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz.age\"", job_id(j));
+        const char *headers[] = { "Content-Disposition", disposition, NULL };
+        (void) http_request_reply(req, MHD_HTTP_OK, "application/octet-stream", sealed, len, headers);
+        if (!head)
+                job_free(j);
+}
+
 static void handle_download(Api *api, HttpRequest *req, Job *j) {
         /* HEAD gets the same headers, and leaves the one-shot download for the GET that fetches it. */
         bool head = streq(http_request_method(req), "HEAD");
@@ -269,6 +342,10 @@ static void handle_download(Api *api, HttpRequest *req, Job *j) {
                 return;
 
         char disposition[96];
+        if (job_seal_to(j)) {
+                reply_sealed_download(req, j, head);
+                return;
+        }
         snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz\"", job_id(j));
         /* The job is gone after this, so its receipt travels with the archive. */
         json_object *receipt = job_receipt_get(&api->config.receipts, j);

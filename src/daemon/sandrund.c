@@ -56,6 +56,8 @@ typedef struct Options {
         const char *node_name;
         const char *receipt_key;
         const char *metrics_listen;
+        uint64_t max_connections_per_ip, max_connections_per_proxy, max_requests_per_ip;
+        uint64_t running_memory_max;
 } Options;
 
 static Options opts = {
@@ -84,6 +86,10 @@ static Options opts = {
         .test_cpu = 5 * USEC_PER_SEC,
         .tests_timeout = 120 * USEC_PER_SEC,
         .test_output_max = 64 << 10,
+        .max_connections_per_ip = 64,
+        /* Of the 1024 connections: a proxy carries many clients, and direct ones keep a quarter. */
+        .max_connections_per_proxy = 768,
+        .max_requests_per_ip = 32,
 };
 
 static void help(void) {
@@ -102,14 +108,17 @@ static void help(void) {
                "  --output-max SIZE      stdout and stderr kept per job, each (default 1M)\n"
                "  --body-max SIZE        largest request body (default 1M)\n"
                "  --upload-max SIZE      largest upload to /submit, all files together (default 64M)\n"
-               "  --held-max SIZE        uploads and results kept in RAM; past 80%% the oldest batch jobs\n"
-               "                         are dropped, finished ones first (default 1G)\n"
+               "  --held-max SIZE        uploads, queued jobs and results kept in RAM, shared between client\n"
+               "                         IPs: when full, the one most beyond its share loses its newest\n"
+               "                         queued job (default 1G)\n"
                "  --compile-timeout DURATION wall-clock limit of a compile step (default 60s)\n"
                "  --test-timeout DURATION    CPU limit of each test case, the most a request may ask (default 5s)\n"
                "  --tests-timeout DURATION   wall-clock limit of all test cases of a request (default 120s)\n"
                "  --test-output-max SIZE     stdout and stderr kept per test case and compile, each (default 64K)\n"
                "  --work-size SIZE       packed outputs kept per batch job (default 64M)\n"
-               "  --max-running N        jobs running at once (default 2 per core)\n"
+               "  --max-running N        busy jobs at once: jobs that sleep hold no slot (default 2 per core)\n"
+               "  --running-memory-max SIZE  the running jobs' MemoryMax together, sleeping or not\n"
+               "                         (default twice the RAM)\n"
                "  --max-queued N         jobs waiting at once (default 256)\n"
                "  --cpu-budget DURATION  CPU time each client IP may use per budget period (default 10s)\n"
                "  --budget-period DURATION  the period the budget refills over (default 60s)\n"
@@ -128,6 +137,11 @@ static void help(void) {
                "  --min-read-rate SIZE   a client must take its answer at SIZE bytes a second once the grace\n"
                "                         has passed, or it is dropped (default 4K; 0: no such rule)\n"
                "  --read-grace DURATION  how long an answer may wait for a slow client (default 30s)\n"
+               "  --max-connections-per-ip N  connections one client (IPv4 address, IPv6 /64) may hold\n"
+               "                         open (default 64)\n"
+               "  --max-connections-per-proxy N  connections each --trusted-proxy may hold open (default 768)\n"
+               "  --max-requests-per-ip N requests one client may have in flight, over any connections and\n"
+               "                         proxies (default 32)\n"
                "  --debug                add each job's timeline to JSON answers\n"
                "  -h --help              this help\n"
                "  --version              print the version\n");
@@ -144,7 +158,9 @@ static int parse_options(int argc, char **argv) {
                 ARG_RECEIPT_KEY,
                 ARG_METRICS_LISTEN,
                 ARG_NODE_NAME,
+                ARG_RUNNING_MEMORY,
                 ARG_PORT,
+                ARG_CONNECTIONS_IP, ARG_CONNECTIONS_PROXY, ARG_REQUESTS_IP,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
@@ -184,6 +200,10 @@ static int parse_options(int argc, char **argv) {
                 { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
                 { "metrics-listen", required_argument, NULL, ARG_METRICS_LISTEN },
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
+                { "max-connections-per-ip", required_argument, NULL, ARG_CONNECTIONS_IP },
+                { "max-connections-per-proxy", required_argument, NULL, ARG_CONNECTIONS_PROXY },
+                { "max-requests-per-ip", required_argument, NULL, ARG_REQUESTS_IP },
+                { "running-memory-max", required_argument, NULL, ARG_RUNNING_MEMORY },
                 {}
         };
         int c, r = 0;
@@ -282,6 +302,11 @@ static int parse_options(int argc, char **argv) {
                 case ARG_HELD:
                         r = parse_size(optarg, &opts.held_max);
                         break;
+                case ARG_RUNNING_MEMORY:
+                        r = parse_size(optarg, &opts.running_memory_max);
+                        if (r >= 0 && opts.running_memory_max == 0)
+                                r = -ERANGE;
+                        break;
                 case ARG_UPLOAD:
                         r = parse_size(optarg, &opts.upload_max);
                         break;
@@ -309,6 +334,15 @@ static int parse_options(int argc, char **argv) {
                 case ARG_NODE_NAME:
                         opts.node_name = optarg;
                         r = job_node_name_is_valid(optarg) ? 0 : -EINVAL;
+                        break;
+                case ARG_CONNECTIONS_IP:
+                        r = parse_uint(optarg, 1, 1024, &opts.max_connections_per_ip);
+                        break;
+                case ARG_CONNECTIONS_PROXY:
+                        r = parse_uint(optarg, 1, 1024, &opts.max_connections_per_proxy);
+                        break;
+                case ARG_REQUESTS_IP:
+                        r = parse_uint(optarg, 1, 1024, &opts.max_requests_per_ip);
                         break;
                 case 'h':
                         help();
@@ -339,6 +373,13 @@ static int parse_options(int argc, char **argv) {
         }
         if (opts.max_running == 0)
                 opts.max_running = 2 * (uint64_t) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L);
+        /* Twice the RAM: jobs rarely all fill their MemoryMax at once, and when they do, the slice's own
+         * MemoryMax has the kernel end a job, not the host. */
+        if (opts.running_memory_max == 0) {
+                long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+                opts.running_memory_max = pages > 0 && page_size > 0 ?
+                        2 * (uint64_t) pages * (uint64_t) page_size : 2 * opts.memory_max;
+        }
         return 1;
 }
 
@@ -748,6 +789,7 @@ static int run(int argc, char **argv) {
                 .finished_ttl_usec = opts.batch_ttl,
                 .default_cpu_quota = opts.cpu_quota,
                 .memory_max = opts.held_max,
+                .job_memory_max = opts.memory_max,
                 .memlock_reserve = memory_locked ? memlock_reserve() : 0,
         };
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -757,6 +799,7 @@ static int run(int argc, char **argv) {
         jc.fair.max_running_per_client = opts.max_running_per_ip;
         jc.fair.max_queued_per_client = opts.max_queued_per_ip;
         jc.fair.max_running = opts.max_running;
+        jc.fair.running_memory_max = opts.running_memory_max;
         jc.fair.max_queued = opts.max_queued;
         const char *reason;
         if (fair_config_validate(&jc.fair, &reason) < 0) {
@@ -845,8 +888,11 @@ static int run(int argc, char **argv) {
                 .min_read_rate = opts.min_read_rate,
                 .read_grace_usec = opts.read_grace,
                 .max_connections = 1024,
-                .max_connections_per_ip = 64,
-                .unlimited_peer = api_peer_is_trusted_proxy,
+                .max_connections_per_ip = (unsigned) opts.max_connections_per_ip,
+                .proxy_peer = api_peer_is_trusted_proxy,
+                .max_connections_per_proxy = (unsigned) opts.max_connections_per_proxy,
+                .request_client_key = api_request_client_key,
+                .max_requests_per_client = (unsigned) opts.max_requests_per_ip,
         };
         r = http_server_new(&server, event, &hc, api_handle_request, api_decorate_response, api);
         if (r < 0)

@@ -21,7 +21,7 @@ struct HeldBox {
         bool closed;
         uint8_t *pending;               /* plaintext of the chunk being filled, HELD_CHUNK_SIZE */
         size_t pending_len;
-        uint8_t *scratch;               /* one decrypted chunk while it is read */
+        uint8_t *scratch;               /* one decrypted chunk, while it is read */
 };
 
 /* Chunk index, big-endian in 11 bytes, then 1 for the last chunk and 0 for the others. */
@@ -138,8 +138,7 @@ uint64_t held_box_size(const HeldBox *b) {
 }
 
 uint64_t held_box_allocated(const HeldBox *b) {
-        return (uint64_t) b->n_chunks * SEALED_CHUNK_SIZE + (b->pending ? HELD_CHUNK_SIZE : 0) +
-               (b->scratch ? HELD_CHUNK_SIZE : 0);
+        return b->size + (uint64_t) b->n_chunks * SEAL_TAG_SIZE + (b->pending ? HELD_CHUNK_SIZE : 0);
 }
 
 static size_t chunk_len(const HeldBox *b, size_t index) {
@@ -152,11 +151,10 @@ ssize_t held_box_read(HeldBox *b, uint64_t offset, void *buf, size_t len) {
         int r = 0;
 
         assert(b->closed);
-        if (!b->scratch) {
-                b->scratch = malloc(HELD_CHUNK_SIZE);
-                if (!b->scratch)
-                        return -ENOMEM;
-        }
+        /* Only while reading: a held box costs its ciphertext alone. */
+        b->scratch = malloc(HELD_CHUNK_SIZE);
+        if (!b->scratch)
+                return -ENOMEM;
         while (done < len && offset < b->size) {
                 size_t index = offset / HELD_CHUNK_SIZE, skip = offset % HELD_CHUNK_SIZE, clen = chunk_len(b, index);
                 chunk_nonce(index, index + 1 == b->n_chunks, nonce);
@@ -168,6 +166,6 @@ ssize_t held_box_read(HeldBox *b, uint64_t offset, void *buf, size_t len) {
                 done += n;
                 offset += n;
         }
-        explicit_bzero(b->scratch, HELD_CHUNK_SIZE);
+        b->scratch = wipe_free(b->scratch);
         return r < 0 ? r : (ssize_t) done;
 }

@@ -35,7 +35,7 @@ int held_box_close(HeldBox *b);
 int held_box_new_from(HeldBox **ret, const void *data, size_t len);
 
 uint64_t held_box_size(const HeldBox *b);
-/* RAM the box takes (ciphertext, tags and its buffers). */
+/* RAM the box takes: ciphertext, tags and the chunk being filled. */
 uint64_t held_box_allocated(const HeldBox *b);
 
 /* Decrypts up to len bytes at offset into buf (a closed box only): how many (0 at the end), or -EBADMSG

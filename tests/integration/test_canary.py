@@ -20,6 +20,8 @@ import uuid
 from sandrun_test import CONTAINER, ExtraDaemon, SandrunTestCase, container_out, job_scopes, main, wait_until
 
 TTL = 3
+# The X25519 example recipient of the age spec: what is sealed to it need not be opened here.
+AGE_RECIPIENT = 'age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj'
 
 
 def canary(what):
@@ -173,9 +175,11 @@ class Canary(SandrunTestCase):
         t.start()
         wait_until(lambda: len(job_scopes()) > 0, 20, what='the sleeper to start')
 
-    def submit(self, d):
-        manifest = json.dumps({'entrypoint': 'main.py', 'stdin': self.stdin_text,
-                               'outputs': ['result.txt', 'noise.bin']})
+    def submit(self, d, seal_to=None):
+        manifest = {'entrypoint': 'main.py', 'stdin': self.stdin_text, 'outputs': ['result.txt', 'noise.bin']}
+        if seal_to:
+            manifest['seal_to'] = seal_to
+        manifest = json.dumps(manifest)
         body, ct = multipart([('manifest', None, manifest.encode()), ('file', 'main.py', self.batch_program.encode())])
         r = d.request('POST', '/submit', body, {'Content-Type': ct})
         self.assertEqual(r.status, 202, r)
@@ -224,6 +228,30 @@ class Canary(SandrunTestCase):
             self.assertEqual(answer['stdout'], self.stdout, answer)
             time.sleep(1)
             self.assertGone('an unsealed /run')
+
+    def test_sealed_run(self):
+        """A sealed /run: the one copy of the output made for sealing is wiped as well."""
+        with ExtraDaemon() as d:
+            body = json.dumps({'lang': 'python', 'code': self.program, 'stdin': self.stdin_text,
+                               'seal_to': AGE_RECIPIENT})
+            r = d.request('POST', '/run', body, {'Content-Type': 'application/json'})
+            answer = json.loads(r.body)
+            self.assertEqual(answer['status'], 'completed', answer)
+            self.assertNotIn('stdout', answer)
+            self.assertTrue(answer['sealed'].startswith('-----BEGIN AGE ENCRYPTED FILE-----'))
+            time.sleep(1)
+            self.assertGone('a sealed /run')
+
+    def test_sealed_batch_downloaded(self):
+        with ExtraDaemon('--batch-ttl', '%ds' % TTL) as d:
+            job = self.submit(d, seal_to=AGE_RECIPIENT)
+            self.pin_heap(d)
+            r = d.request('GET', '/download/' + job)
+            self.assertEqual(r.status, 200)
+            self.assertTrue(r.body.startswith(b'age-encryption.org/v1\n'))
+            self.assertEqual(d.request('GET', '/status/' + job).status, 404)
+            time.sleep(1)
+            self.assertGone('a sealed batch job downloaded')
 
 
 if __name__ == '__main__':
