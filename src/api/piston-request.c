@@ -7,6 +7,7 @@
 
 #include "hex-util.h"
 #include "piston-request.h"
+#include "seal-base64.h"
 #include "strv.h"
 #include "upload-path.h"
 
@@ -28,20 +29,6 @@ PistonRequest *piston_request_free(PistonRequest *r) {
         strv_free(r->args);
         free(r);
         return NULL;
-}
-
-static int b64_value(char c) {
-        if (c >= 'A' && c <= 'Z')
-                return c - 'A';
-        if (c >= 'a' && c <= 'z')
-                return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-                return c - '0' + 52;
-        if (c == '+')
-                return 62;
-        if (c == '/')
-                return 63;
-        return -1;
 }
 
 int piston_decode(const char *encoding, const char *in, size_t len, char **ret, size_t *ret_len) {
@@ -68,7 +55,7 @@ int piston_decode(const char *encoding, const char *in, size_t len, char **ret, 
                                 pad++;
                                 continue;
                         }
-                        int v = b64_value(in[i]);
+                        int v = seal_base64_char(in[i]);
                         /* Nothing after padding, and at most two '='. */
                         if (v < 0 || pad > 0)
                                 return -EINVAL;

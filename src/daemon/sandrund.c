@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -40,6 +41,7 @@
 
 typedef struct Options {
         const char *listen;
+        char port_listen[sizeof("[::]:65535")];    /* --port N: every address, IPv6 and IPv4 */
         const char *cert, *key;
         bool plain_http;
         bool debug;
@@ -85,6 +87,7 @@ static void help(void) {
         printf("sandrund " PACKAGE_VERSION " - run untrusted code in sandboxed transient systemd scopes\n\n"
                "Usage: sandrund [OPTIONS]\n\n"
                "  --listen ADDR:PORT     listen here instead of on the socket systemd passes\n"
+               "  --port PORT            listen on every address at PORT (--listen on [::] and 0.0.0.0)\n"
                "  --cert FILE --key FILE TLS certificate and key (PEM); default: systemd credentials\n"
                "                         tls.crt/tls.key, else an ephemeral self-signed certificate\n"
                "  --plain-http           no TLS; allowed only on a loopback address\n"
@@ -135,9 +138,11 @@ static int parse_options(int argc, char **argv) {
                 ARG_RECEIPT_KEY,
                 ARG_METRICS_LISTEN,
                 ARG_NODE_NAME,
+                ARG_PORT,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
+                { "port", required_argument, NULL, ARG_PORT },
                 { "cert", required_argument, NULL, ARG_CERT },
                 { "key", required_argument, NULL, ARG_KEY },
                 { "plain-http", no_argument, NULL, ARG_PLAIN },
@@ -180,6 +185,13 @@ static int parse_options(int argc, char **argv) {
                 case ARG_LISTEN:
                         opts.listen = optarg;
                         break;
+                case ARG_PORT: {
+                        uint64_t port;
+                        r = parse_uint(optarg, 1, 65535, &port);
+                        if (r >= 0)
+                                snprintf(opts.port_listen, sizeof(opts.port_listen), "[::]:%" PRIu64, port);
+                        break;
+                }
                 case ARG_CERT:
                         opts.cert = optarg;
                         break;
@@ -300,6 +312,13 @@ static int parse_options(int argc, char **argv) {
                 fprintf(stderr, "sandrund: unexpected argument: %s\n", argv[optind]);
                 return -EINVAL;
         }
+        if (opts.port_listen[0]) {
+                if (opts.listen) {
+                        fprintf(stderr, "sandrund: --port and --listen exclude each other\n");
+                        return -EINVAL;
+                }
+                opts.listen = opts.port_listen;
+        }
         if (!!opts.cert != !!opts.key) {
                 fprintf(stderr, "sandrund: --cert and --key go together\n");
                 return -EINVAL;
@@ -349,10 +368,27 @@ static int bind_listen_address(const char *option, const char *address, int back
         if (parse_listen_address(address, &ss, &len) < 0)
                 return log_errno(LOG_ERR, EINVAL, "Invalid --%s address %s", option, address);
         _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        bool any6 = ss.ss_family == AF_INET6 &&
+                    IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *) &ss)->sin6_addr);
+        if (fd < 0 && errno == EAFNOSUPPORT && any6) {
+                /* A host without IPv6: the unspecified address is IPv4's then. */
+                struct sockaddr_in *sa = (struct sockaddr_in *) &ss;
+                uint16_t port = ((struct sockaddr_in6 *) &ss)->sin6_port;
+                memset(&ss, 0, sizeof(ss));
+                sa->sin_family = AF_INET;
+                sa->sin_addr.s_addr = htonl(INADDR_ANY);
+                sa->sin_port = port;
+                len = sizeof(*sa);
+                any6 = false;
+                fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        }
         if (fd < 0)
                 return log_errno(LOG_ERR, errno, "socket");
-        int one = 1;
+        int one = 1, zero = 0;
         (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        /* [::] takes IPv4 too, whatever net.ipv6.bindv6only says. */
+        if (any6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
+                return log_errno(LOG_ERR, errno, "Cannot make %s take IPv4 too", address);
         if (bind(fd, (struct sockaddr *) &ss, len) < 0)
                 return log_errno(LOG_ERR, errno, "Cannot bind %s", address);
         if (listen(fd, backlog) < 0)

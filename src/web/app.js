@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// sandrun's page: a small editor that sends the program to POST /run and shows what came back.
-// No framework and no build step; everything it loads comes from the daemon (strict CSP).
+// sandrun's page: an editor that sends the program to POST /run and shows what came back.
+// No framework; the editor is CodeMirror 6 from editor.js (built from src/web/editor/), and everything
+// the page loads comes from the daemon (strict CSP).
 
 'use strict';
 
@@ -47,9 +48,81 @@ const SAMPLES = {
     'print STDERR "this line goes to stderr\\n";',
     '',
   ].join('\n'),
+  c: [
+    '#include <stdio.h>',
+    '',
+    'int main(void) {',
+    '    char name[64] = "world";',
+    '    if (scanf("%63s", name) != 1) { /* no input: greet the world */ }',
+    '    printf("Hello, %s!\\n", name);',
+    '    fprintf(stderr, "this line goes to stderr\\n");',
+    '    return 0;',
+    '}',
+    '',
+  ].join('\n'),
+  'c++': [
+    '#include <iostream>',
+    '#include <string>',
+    '',
+    'int main() {',
+    '    std::string name = "world";',
+    '    std::getline(std::cin, name);',
+    '    std::cout << "Hello, " << (name.empty() ? "world" : name) << "!\\n";',
+    '    std::cerr << "this line goes to stderr\\n";',
+    '    return 0;',
+    '}',
+    '',
+  ].join('\n'),
+  java: [
+    'import java.util.Scanner;',
+    '',
+    'public class Main {',
+    '    public static void main(String[] args) {',
+    '        Scanner in = new Scanner(System.in);',
+    '        String name = in.hasNextLine() ? in.nextLine() : "world";',
+    '        System.out.println("Hello, " + name + "!");',
+    '        System.err.println("this line goes to stderr");',
+    '    }',
+    '}',
+    '',
+  ].join('\n'),
+  go: [
+    'package main',
+    '',
+    'import (',
+    '\t"bufio"',
+    '\t"fmt"',
+    '\t"os"',
+    ')',
+    '',
+    'func main() {',
+    '\tname := "world"',
+    '\tif s := bufio.NewScanner(os.Stdin); s.Scan() {',
+    '\t\tname = s.Text()',
+    '\t}',
+    '\tfmt.Printf("Hello, %s!\\n", name)',
+    '\tfmt.Fprintln(os.Stderr, "this line goes to stderr")',
+    '}',
+    '',
+  ].join('\n'),
+  rust: [
+    'use std::io::{self, BufRead};',
+    '',
+    'fn main() {',
+    '    let mut name = String::new();',
+    '    io::stdin().lock().read_line(&mut name).ok();',
+    '    let name = if name.trim().is_empty() { "world" } else { name.trim() };',
+    '    println!("Hello, {}!", name);',
+    '    eprintln!("this line goes to stderr");',
+    '}',
+    '',
+  ].join('\n'),
 };
 
-const DISPLAY_NAMES = { python: 'Python', bash: 'Bash', sh: 'POSIX sh', node: 'Node.js', perl: 'Perl' };
+const DISPLAY_NAMES = {
+  python: 'Python', bash: 'Bash', sh: 'POSIX sh', node: 'Node.js', perl: 'Perl', c: 'C', 'c++': 'C++', java: 'Java',
+  go: 'Go', rust: 'Rust',
+};
 
 const SIGNALS = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
@@ -57,17 +130,22 @@ const SIGNALS = {
   24: 'SIGXCPU', 25: 'SIGXFSZ', 31: 'SIGSYS',
 };
 
-const INDENT = '    ';
 const STORAGE_KEY = 'sandrun.v1';
+// Share links carry the program in the URL's fragment, which browsers never send to the server:
+// '#v1:' + base64url(deflate-raw(JSON {language, code, stdin})).
+const SHARE_PREFIX = '#v1:';
+const SHARE_FRAGMENT_MAX = 16 * 1024;     // characters: a link longer than this is not offered
+const SHARE_JSON_MAX = 1024 * 1024;       // bytes a link may expand to (a small link can inflate hugely)
 
 const $ = (id) => document.getElementById(id);
 const els = {
   language: $('language'), sample: $('sample'), run: $('run'), runLabel: $('run-label'),
-  shortcut: $('shortcut'), shortcutHelp: $('shortcut-help'), code: $('code'), gutter: $('gutter'),
+  shortcut: $('shortcut'), shortcutHelp: $('shortcut-help'), searchHelp: $('search-help'), editor: $('editor'),
   stdin: $('stdin'), stdinBox: $('stdin-box'), status: $('status'), output: $('output'),
   notice: $('notice'), noticeTitle: $('notice-title'), noticeText: $('notice-text'),
   cpu: $('metric-cpu'), memory: $('metric-memory'), wall: $('metric-wall'),
   budget: $('budget'), budgetValue: $('budget-value'), receipt: $('receipt'),
+  share: $('share'), shareBox: $('share-box'), shareUrl: $('share-url'), shareNote: $('share-note'),
 };
 
 const state = {
@@ -75,7 +153,7 @@ const state = {
   abort: null,             // stops the running job: the server ends a job whose client leaves
   waitUntil: 0,            // no runs before this time (ms), after a 429 or 503
   waitTimer: null,
-  tabLeavesEditor: false,  // after Esc, Tab moves focus instead of indenting
+  editor: null,            // SandrunEditor (editor.js)
   saved: loadSaved(),
 };
 
@@ -106,93 +184,142 @@ function save() {
 
 // ---- editor ----
 
-function updateGutter() {
-  const lines = els.code.value.split('\n').length;
-  if (els.gutter.dataset.lines !== String(lines)) {
-    let text = '';
-    for (let i = 1; i <= lines; i++) text += i + '\n';
-    els.gutter.textContent = text;
-    els.gutter.dataset.lines = String(lines);
-  }
-  els.gutter.scrollTop = els.code.scrollTop;
-}
-
-// Inserting through execCommand keeps the browser's undo history; setRangeText is the fallback.
-function insertText(text, selectStart, selectEnd) {
-  const ta = els.code;
-  ta.focus();
-  if (!document.execCommand || !document.execCommand('insertText', false, text)) {
-    const start = ta.selectionStart;
-    ta.setRangeText(text, start, ta.selectionEnd, 'end');
-    ta.dispatchEvent(new Event('input'));
-  }
-  if (selectStart !== undefined) ta.setSelectionRange(selectStart, selectEnd);
-}
-
-function lineStart(text, pos) {
-  return text.lastIndexOf('\n', pos - 1) + 1;
-}
-
-function indentSelection(outdent) {
-  const ta = els.code;
-  const { value, selectionStart: start, selectionEnd: end } = ta;
-  const multiLine = value.slice(start, end).includes('\n');
-
-  if (!outdent && !multiLine) {
-    const column = start - lineStart(value, start);
-    insertText(INDENT.slice(column % INDENT.length) || INDENT);
-    return;
-  }
-
-  const from = lineStart(value, start);
-  const to = end > start && value[end - 1] === '\n' ? end - 1 : end;
-  const lines = value.slice(from, to).split('\n');
-  let firstDelta = 0, totalDelta = 0;
-  const changed = lines.map((line, i) => {
-    let delta;
-    if (outdent) {
-      const remove = line.match(/^ {1,4}|^\t/);
-      delta = remove ? -remove[0].length : 0;
-      line = line.slice(-delta);
-    } else {
-      delta = INDENT.length;
-      line = INDENT + line;
-    }
-    if (i === 0) firstDelta = delta;
-    totalDelta += delta;
-    return line;
+// The code editor; editor.js defines SandrunEditor before this script runs (both are deferred, in order).
+function createEditor() {
+  state.editor = window.SandrunEditor.create({
+    parent: els.editor,
+    contentAttributes: { id: 'code', 'aria-label': 'Code', 'aria-describedby': 'editor-help',
+                         autocapitalize: 'off', autocorrect: 'off', spellcheck: 'false' },
+    onChange: (text) => {
+      state.saved.drafts[currentLanguage()] = text;
+      save();
+    },
+    onRun: () => run(),
   });
-  ta.setSelectionRange(from, to);
-  insertText(changed.join('\n'), Math.max(from, start + firstDelta), Math.max(from, end + totalDelta));
 }
 
-function newlineWithIndent() {
-  const ta = els.code;
-  const { value, selectionStart: start } = ta;
-  const line = value.slice(lineStart(value, start), start);
-  let indent = line.match(/^[ \t]*/)[0];
-  // After a line that opens a block, go one level deeper.
-  if (/[:{[(]\s*$/.test(line) || /\b(then|do)\s*$/.test(line)) indent += INDENT;
-  insertText('\n' + indent);
+function code() {
+  return state.editor.getValue();
 }
 
-function onEditorKey(event) {
-  if (event.key === 'Escape') {
-    state.tabLeavesEditor = true;
+function setCode(text) {
+  state.editor.setValue(text);
+}
+
+// ---- share links ----
+
+function toBase64Url(bytes) {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) throw new Error('not base64url');
+  return base64Bytes(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - text.length % 4) % 4));
+}
+
+async function deflateRaw(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// Inflates at most max bytes: past that it stops reading and throws.
+async function inflateRaw(bytes, max) {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      reader.cancel().catch(() => {});
+      throw new RangeError('too large');
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+async function shareLink() {
+  const program = { language: currentLanguage(), code: code(), stdin: els.stdin.value };
+  const fragment = SHARE_PREFIX + toBase64Url(await deflateRaw(new TextEncoder().encode(JSON.stringify(program))));
+  return { url: location.origin + location.pathname + fragment, fragment };
+}
+
+function showShare(url, note) {
+  els.shareBox.hidden = false;
+  els.shareUrl.value = url;
+  els.shareUrl.hidden = !url;
+  els.shareNote.textContent = note;
+}
+
+async function share() {
+  if (!window.CompressionStream) {
+    showShare('', 'This browser cannot make share links (it has no CompressionStream).');
     return;
   }
-  if (event.key === 'Tab' && !event.ctrlKey && !event.altKey && !event.metaKey) {
-    if (state.tabLeavesEditor) return;
-    event.preventDefault();
-    indentSelection(event.shiftKey);
+  const { url, fragment } = await shareLink();
+  if (fragment.length > SHARE_FRAGMENT_MAX) {
+    showShare('', `This program is too large for a link: it would take ${fragment.length} characters, ` +
+                  `and links stop at ${SHARE_FRAGMENT_MAX}. Make it shorter, or share it as a file.`);
     return;
   }
-  state.tabLeavesEditor = false;
-  if (event.key === 'Enter' && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey &&
-      !event.isComposing) {
-    event.preventDefault();
-    newlineWithIndent();
+  history.replaceState(null, '', fragment);
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    copied = true;
+  } catch {
+    // No clipboard permission: the link is in the box, selected, to copy by hand.
   }
+  showShare(url, copied ? 'Link copied. It holds the program itself; nothing is stored on the server.'
+                        : 'Copy this link. It holds the program itself; nothing is stored on the server.');
+  els.shareUrl.focus();
+  els.shareUrl.select();
+}
+
+// Opens the program a share link carries; true when it did (a damaged link gets a notice and false).
+async function openShared() {
+  const hash = location.hash;
+  if (!/^#v\d+:/.test(hash)) return false;
+  if (!hash.startsWith(SHARE_PREFIX)) {
+    showNotice('error', 'This link is from a newer sandrun page', 'It cannot be opened here.');
+    return false;
+  }
+  let program;
+  try {
+    if (hash.length > SHARE_FRAGMENT_MAX) throw new RangeError('too large');
+    const json = await inflateRaw(fromBase64Url(hash.slice(SHARE_PREFIX.length)), SHARE_JSON_MAX);
+    program = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+    if (!program || typeof program.code !== 'string' || typeof program.language !== 'string' ||
+        (program.stdin !== undefined && typeof program.stdin !== 'string'))
+      throw new TypeError('not a program');
+  } catch (error) {
+    showNotice('error', 'This share link is damaged',
+               error instanceof RangeError ? 'It expands to more than a shared program may hold.'
+                                           : 'It does not hold a program this page can read.');
+    return false;
+  }
+  const offered = [...els.language.options].map((o) => o.value);
+  if (!offered.includes(program.language)) {
+    showNotice('error', 'This server does not offer the shared program\'s language',
+               `The link is for ${program.language}; the code is shown anyway.`);
+  } else {
+    els.language.value = program.language;
+  }
+  state.editor.setLanguage(currentLanguage());
+  setCode(program.code);
+  els.stdin.value = program.stdin || '';
+  els.stdinBox.open = !!program.stdin;
+  return true;
 }
 
 // ---- languages ----
@@ -207,9 +334,8 @@ function sampleFor(lang) {
 
 function showCode(lang) {
   const draft = state.saved.drafts[lang];
-  els.code.value = typeof draft === 'string' && draft.trim() ? draft : sampleFor(lang);
-  els.code.scrollTop = 0;
-  updateGutter();
+  state.editor.setLanguage(lang);
+  setCode(typeof draft === 'string' && draft.trim() ? draft : sampleFor(lang));
 }
 
 async function loadLanguages() {
@@ -236,7 +362,7 @@ async function loadLanguages() {
                      : names.includes('python') ? 'python' : names[0];
   els.language.disabled = false;
   els.run.disabled = false;
-  showCode(currentLanguage());
+  if (!await openShared()) showCode(currentLanguage());
 }
 
 // ---- results ----
@@ -522,7 +648,7 @@ async function run() {
   els.output.setAttribute('aria-busy', 'true');
   const live = { started: false, bytes: { stdout: 0, stderr: 0 } };
 
-  const body = { code: els.code.value, interpreter: currentLanguage() };
+  const body = { code: code(), interpreter: currentLanguage() };
   if (els.stdin.value) body.stdin = els.stdin.value;
 
   try {
@@ -601,16 +727,9 @@ function init() {
   if (isMac()) {
     els.shortcut.textContent = '⌘ ↵';
     els.shortcutHelp.textContent = '⌘+Enter';
+    els.searchHelp.textContent = '⌘+F';
   }
-
-  els.code.addEventListener('keydown', onEditorKey);
-  els.code.addEventListener('input', () => {
-    updateGutter();
-    state.saved.drafts[currentLanguage()] = els.code.value;
-    save();
-  });
-  els.code.addEventListener('scroll', () => { els.gutter.scrollTop = els.code.scrollTop; });
-  els.code.addEventListener('blur', () => { state.tabLeavesEditor = false; });
+  createEditor();
 
   els.stdin.value = state.saved.stdin;
   if (els.stdin.value) els.stdinBox.open = true;
@@ -626,23 +745,24 @@ function init() {
   });
   els.sample.addEventListener('click', () => {
     const lang = currentLanguage();
-    els.code.value = sampleFor(lang);
+    setCode(sampleFor(lang));
     delete state.saved.drafts[lang];
     save();
-    updateGutter();
-    els.code.focus();
+    state.editor.focus();
   });
   els.run.addEventListener('click', () => (state.busy ? stop() : run()));
+  els.share.addEventListener('click', () => share());
+  window.addEventListener('hashchange', () => { if (!els.language.disabled) openShared(); });
 
   // Ctrl+Enter (Cmd+Enter on a Mac) runs from anywhere on the page.
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    // The editor handles it itself (and marks the event handled) when it has focus.
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.defaultPrevented) {
       event.preventDefault();
       run();
     }
   });
 
-  updateGutter();
   loadLanguages();
 }
 

@@ -20,7 +20,7 @@ SR_DEB_PACKAGES=(
         # build
         gcc pkg-config meson ninja-build
         libsystemd-dev libseccomp-dev libcap-dev libgnutls28-dev libarchive-dev
-        libmicrohttpd-dev libjson-c-dev libcurl4-openssl-dev zlib1g-dev
+        libmicrohttpd-dev libjson-c-dev libcurl4-openssl-dev zlib1g-dev nettle-dev
         # the booted container
         systemd systemd-container dbus polkitd util-linux passwd procps iproute2
         # tests and the interpreters sandrun offers
@@ -32,6 +32,8 @@ SR_DEB_PACKAGES=(
         python3-jsonschema openssl prometheus
         # the cluster test: the load balancer and the private CA's tool
         haproxy gnutls-bin
+        # sealed results open with Debian's age in the tests, and age-sealed files with the CLI
+        age
 )
 
 sr_say()  { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

@@ -9,81 +9,13 @@
 
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
+const {
+  ARTIFACTS, CHROMIUM, baseUrl, check, newPage, checkNoProblems, editorText, setEditorText, waitForResult, runSessions,
+} = require('./lib');
 
-const BASE = process.env.SANDRUN_URL;
-if (!BASE) {
-  console.log('SKIP: SANDRUN_URL is not set (e.g. SANDRUN_URL=https://127.0.0.1:8443)');
-  process.exit(77);
-}
+const BASE = baseUrl();
 const ORIGIN = new URL(BASE).origin;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = process.env.SANDRUN_ARTIFACTS || path.resolve(__dirname, '../../artifacts');
-const RUN_TIMEOUT = 60000;
-
-// The test brings what it needs: the npm dependencies (npm ci) and Debian's chromium.
-function ensureDependencies() {
-  const { execFileSync } = require('child_process');
-  if (!fs.existsSync(path.join(__dirname, 'node_modules', 'playwright-core'))) {
-    console.log('installing npm dependencies (npm ci)');
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: __dirname, stdio: 'inherit' });
-  }
-  if (!fs.existsSync(CHROMIUM)) {
-    if (process.getuid && process.getuid() !== 0)
-      throw new Error(`${CHROMIUM} is missing; install Debian's chromium package`);
-    console.log('installing Debian\'s chromium package');
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  }
-}
-
-try {
-  ensureDependencies();
-} catch (error) {
-  console.log(`FAIL: cannot set up the browser test: ${error.message}`);
-  process.exit(1);
-}
-const { chromium } = require('playwright-core');
-
-let failures = 0, passes = 0;
-function check(name, ok, detail = '') {
-  if (ok) passes++; else failures++;
-  console.log(`${ok ? 'PASS' : 'FAIL'}: ${name}${detail ? ` (${detail})` : ''}`);
-  return ok;
-}
-
-// Collects what must never happen on the page: console errors, uncaught exceptions, CSP violations,
-// requests to anywhere but the daemon.
-function watch(page) {
-  const problems = { console: [], errors: [], csp: [], foreign: [] };
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.console.push(msg.text()); });
-  page.on('pageerror', (err) => problems.errors.push(String(err)));
-  page.on('request', (req) => {
-    const url = req.url();
-    if (!url.startsWith(ORIGIN + '/') && !url.startsWith('data:')) problems.foreign.push(url);
-  });
-  return problems;
-}
-
-async function cspViolations(page) {
-  return page.evaluate(() => window.__cspViolations || []);
-}
-
-const RECORD_CSP = () => {
-  window.__cspViolations = [];
-  document.addEventListener('securitypolicyviolation', (e) => {
-    window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
-  });
-};
-
-async function newPage(browser, options) {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, ...options });
-  await context.addInitScript(RECORD_CSP);
-  const page = await context.newPage();
-  const problems = watch(page);
-  return { context, page, problems };
-}
 
 async function loadPage(page) {
   const response = await page.goto(BASE + '/', { waitUntil: 'load' });
@@ -98,47 +30,30 @@ async function loadPage(page) {
   return names;
 }
 
-async function waitForResult(page) {
-  await page.waitForFunction(() => {
-    const s = document.querySelector('#status').dataset.state;
-    return s !== 'running' && s !== 'idle';
-  }, null, { timeout: RUN_TIMEOUT });
+// Colours of the editor's tokens: whether some token is drawn in another colour than plain text.
+async function highlighted(page) {
   return page.evaluate(() => {
-    const text = (sel) => { const e = document.querySelector(sel); return e ? e.textContent : null; };
-    const colour = (sel) => { const e = document.querySelector(sel); return e ? getComputedStyle(e).color : null; };
-    return {
-      state: document.querySelector('#status').dataset.state,
-      status: text('#status'),
-      stdout: text('.stream-stdout pre'),
-      stderr: text('.stream-stderr pre'),
-      stdoutLabel: text('.stream-stdout .stream-label'),
-      stderrLabel: text('.stream-stderr .stream-label'),
-      stdoutColour: colour('.stream-stdout pre'),
-      stderrColour: colour('.stream-stderr pre'),
-      stdoutBorder: (() => { const e = document.querySelector('.stream-stdout'); return e && getComputedStyle(e).borderLeftColor; })(),
-      stderrBorder: (() => { const e = document.querySelector('.stream-stderr'); return e && getComputedStyle(e).borderLeftColor; })(),
-      cpu: text('#metric-cpu'), memory: text('#metric-memory'), wall: text('#metric-wall'),
-      notice: document.querySelector('#notice').hidden ? null : text('#notice'),
-    };
+    const base = getComputedStyle(document.querySelector('#code')).color;
+    const colours = new Set();
+    for (const span of document.querySelectorAll('#editor .cm-line span'))
+      if (span.textContent.trim()) colours.add(getComputedStyle(span).color);
+    colours.delete(base);
+    return colours.size;
   });
 }
 
-function checkNoProblems(label, problems, csp) {
-  check(`${label}: no CSP violations`, csp.length === 0, csp.join('; '));
-  check(`${label}: no console errors`, problems.console.length === 0, problems.console.join('; '));
-  check(`${label}: no uncaught exceptions`, problems.errors.length === 0, problems.errors.join('; '));
-  check(`${label}: nothing fetched from outside the daemon`, problems.foreign.length === 0, problems.foreign.join(', '));
-}
-
 async function desktop(browser) {
-  const { context, page, problems } = await newPage(browser, { viewport: { width: 1280, height: 800 } });
-  await loadPage(page);
+  const { context, page, problems } = await newPage(browser, ORIGIN, { viewport: { width: 1280, height: 800 } });
+  const languages = await loadPage(page);
   await page.selectOption('#language', 'python');
+  check('the editor is CodeMirror, with line numbers', await page.$('#editor .cm-editor .cm-lineNumbers') !== null);
+  const role = await page.$eval('#code', (e) => ({ role: e.getAttribute('role'), label: e.getAttribute('aria-label'),
+                                                   multi: e.getAttribute('aria-multiline') }));
+  check('the editor is a labelled multi-line text box', role.role === 'textbox' && role.label === 'Code' && role.multi === 'true',
+        JSON.stringify(role));
 
   // Type like a person: Enter after ':' indents, Shift+Tab dedents, Tab inserts spaces.
-  await page.click('#code');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Delete');
+  await setEditorText(page, '');
   await page.keyboard.type('import sys');
   await page.keyboard.press('Enter');
   await page.keyboard.type('for i in range(2):');
@@ -149,21 +64,29 @@ async function desktop(browser) {
   await page.keyboard.type('print("oops on stderr", file=sys.stderr)');
   await page.keyboard.press('Enter');
   await page.keyboard.press('Tab');
-  const afterTab = await page.$eval('#code', (t) => ({ value: t.value, focused: document.activeElement === t }));
-  check('Tab inserts spaces and keeps focus in the editor', afterTab.value.endsWith('\n    ') && afterTab.focused);
+  const afterTab = await editorText(page);
+  const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+  check('Tab inserts spaces and keeps focus in the editor', afterTab.endsWith('\n    ') && focused === 'code',
+        `${JSON.stringify(afterTab.slice(-12))}, focus on ${focused}`);
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.type('sys.exit(3)');
-  const code = await page.inputValue('#code');
+  const code = await editorText(page);
   const expected = 'import sys\nfor i in range(2):\n    print("stdout line", i)\n' +
                    'print("oops on stderr", file=sys.stderr)\nsys.exit(3)';
   check('editor auto-indents after ":" and dedents with Shift+Tab', code === expected, JSON.stringify(code));
-  const gutter = await page.$eval('#gutter', (g) => g.textContent.trim().split('\n').length);
-  check('line-number gutter follows the code', gutter === 5, `${gutter} numbers`);
+  const numbers = await page.$$eval('#editor .cm-lineNumbers .cm-gutterElement',
+                                    (g) => g.filter((e) => e.style.visibility !== 'hidden').map((e) => e.textContent));
+  check('line-number gutter follows the code', numbers.join(',') === '1,2,3,4,5', numbers.join(','));
+
+  // The cursor sits after "sys.exit(3)": the bracket it closes is marked.
+  const brackets = await page.$$eval('#editor .cm-matchingBracket', (m) => m.map((e) => e.textContent));
+  check('bracket matching marks both brackets', brackets.join('') === '()', JSON.stringify(brackets));
 
   await page.keyboard.press('Control+Enter');
   const r = await waitForResult(page);
-  check('Ctrl+Enter runs the program and shows exit status 3', r.status === 'Exit 3' && r.state === 'nonzero',
+  check('Ctrl+Enter in the editor runs the program and shows exit status 3', r.status === 'Exit 3' && r.state === 'nonzero',
         `${r.status} / ${r.state}${r.notice ? ` / ${r.notice}` : ''}`);
+  check('Ctrl+Enter inserted nothing into the editor', (await editorText(page)) === expected);
   check('stdout is shown under a "stdout" label', r.stdoutLabel === 'stdout' && r.stdout === 'stdout line 0\nstdout line 1\n',
         JSON.stringify(r.stdout));
   check('stderr is shown apart under a "stderr" label', r.stderrLabel === 'stderr' && r.stderr === 'oops on stderr\n',
@@ -174,6 +97,39 @@ async function desktop(browser) {
         `${r.cpu} / ${r.memory} / ${r.wall}`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'browser-desktop.png') });
 
+  // Search: Ctrl+F opens CodeMirror's search panel and marks the matches.
+  await page.click('#code');
+  await page.keyboard.press('Control+F');
+  await page.waitForSelector('#editor .cm-search input[name=search]', { timeout: 5000 });
+  await page.keyboard.type('print');
+  await page.keyboard.press('Enter');
+  const matches = await page.$$eval('#editor .cm-searchMatch', (m) => m.length);
+  check('Ctrl+F searches the code and marks the matches', matches === 2, `${matches} matches`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'browser-search.png') });
+  await page.keyboard.press('Escape');
+  const searchClosed = await page.$('#editor .cm-search') === null;
+  check('Escape closes the search panel', searchClosed);
+
+  // Escape, then Tab, leaves the editor for the next control (CodeMirror's tab focus mode).
+  await page.click('#code');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  const left = await page.evaluate(() => ({ id: document.activeElement.id, tag: document.activeElement.tagName,
+                                            inEditor: !!document.activeElement.closest('#editor') }));
+  check('Escape then Tab moves focus out of the editor', !left.inEditor, JSON.stringify(left));
+  check('the editor text is unchanged by Escape, Tab', (await editorText(page)) === expected);
+
+  // Every offered language gets its highlighting: its sample shows tokens in more than one colour.
+  const plain = [];
+  for (const lang of languages) {
+    await page.selectOption('#language', lang);
+    await page.click('#sample');
+    if (await highlighted(page) < 2) plain.push(lang);
+  }
+  check('every offered language is highlighted', plain.length === 0 && languages.length >= 5,
+        plain.length ? `plain: ${plain.join(', ')}` : languages.join(', '));
+  await page.selectOption('#language', 'python');
+
   // The sample reads a name from stdin.
   await page.click('#sample');
   await page.click('#stdin-box summary');
@@ -183,12 +139,12 @@ async function desktop(browser) {
   check('the stdin box feeds the program', s.state === 'ok' && /Hello, Ada!/.test(s.stdout || ''),
         `${s.status}: ${JSON.stringify(s.stdout)}`);
 
-  checkNoProblems('desktop', problems, await cspViolations(page));
+  await checkNoProblems('desktop', page, problems);
   await context.close();
 }
 
 async function phone(browser, colorScheme) {
-  const { context, page, problems } = await newPage(browser, {
+  const { context, page, problems } = await newPage(browser, ORIGIN, {
     viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme,
   });
   await loadPage(page);
@@ -203,37 +159,28 @@ async function phone(browser, colorScheme) {
         layout.runHeight >= 44 && layout.selectHeight >= 44 && layout.runRight <= 390,
         `run ${layout.runHeight} px, picker ${layout.selectHeight} px`);
 
+  // The editor follows the system: a dark background in dark mode, a light one in light mode.
+  const theme = await page.evaluate(() => {
+    const rgb = getComputedStyle(document.querySelector('#editor .cm-editor')).backgroundColor.match(/\d+/g).map(Number);
+    const keyword = [...document.querySelectorAll('#editor .cm-line span')].find((e) => e.textContent === 'import');
+    return { luminance: (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255,
+             keyword: keyword ? getComputedStyle(keyword).color : null,
+             dark: document.querySelector('#editor .cm-editor').matches('.cm-editor') &&
+                   matchMedia('(prefers-color-scheme: dark)').matches };
+  });
+  check(`phone (${colorScheme}): the editor's colours follow the system`,
+        colorScheme === 'dark' ? theme.luminance < 0.3 && theme.dark : theme.luminance > 0.7 && !theme.dark,
+        `background luminance ${theme.luminance.toFixed(2)}, keyword ${theme.keyword}`);
+
   await page.tap('#run');
   const r = await waitForResult(page);
   check(`phone (${colorScheme}): tapping Run shows stdout and stderr apart`,
         /Hello, world!/.test(r.stdout || '') && /stderr/.test(r.stderr || '') && r.state === 'ok',
         `${r.status}: ${JSON.stringify(r.stdout)} / ${JSON.stringify(r.stderr)}`);
   await page.screenshot({ path: path.join(ARTIFACTS, `browser-phone-${colorScheme}.png`), fullPage: true });
-  checkNoProblems(`phone (${colorScheme})`, problems, await cspViolations(page));
+  await checkNoProblems(`phone (${colorScheme})`, page, problems);
   await context.close();
 }
 
-async function main() {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  console.log(`browser test against ${BASE} with ${CHROMIUM}`);
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
-  try {
-    await desktop(browser);
-    await phone(browser, 'light');
-    await phone(browser, 'dark');
-  } catch (error) {
-    check('browser session completed', false, String(error && error.stack || error));
-  } finally {
-    await browser.close();
-  }
-  console.log(`${passes} passed, ${failures} failed`);
-  console.log(`screenshots in ${ARTIFACTS}`);
-  process.exit(failures === 0 && passes > 0 ? 0 : 1);
-}
-
-main().catch((error) => {
-  console.log(`FAIL: ${error && error.stack || error}`);
-  process.exit(1);
-});
+console.log(`browser test against ${BASE} with ${CHROMIUM}; screenshots in ${ARTIFACTS}`);
+runSessions(desktop, (browser) => phone(browser, 'light'), (browser) => phone(browser, 'dark'));

@@ -9,34 +9,15 @@
 
 'use strict';
 
-const fs = require('fs');
 const http = require('http');
 const https = require('https');
 const path = require('path');
 const { execFileSync } = require('child_process');
 
-const BASE = process.env.SANDRUN_URL;
-if (!BASE) {
-  console.log('SKIP: SANDRUN_URL is not set');
-  process.exit(77);
-}
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const { baseUrl, check, runSessions } = require('./lib');
+
+const BASE = baseUrl();
 const EXTRA = path.resolve(__dirname, '../../integration/extra-daemon');
-
-if (!fs.existsSync(path.join(__dirname, 'node_modules', 'playwright-core')))
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: __dirname, stdio: 'inherit' });
-if (!fs.existsSync(CHROMIUM)) {
-  console.log(`FAIL: ${CHROMIUM} is missing; install Debian's chromium package`);
-  process.exit(1);
-}
-const { chromium } = require('playwright-core');
-
-let failures = 0, passes = 0;
-function check(name, ok, detail = '') {
-  if (ok) passes++; else failures++;
-  console.log(`${ok ? 'PASS' : 'FAIL'}: ${name}${detail ? ` (${detail})` : ''}`);
-  return ok;
-}
 
 // A page on its own origin: http://127.0.0.1:<ephemeral port>/. It has no script of its own; the test
 // runs fetch() in it, so every call is made by that origin.
@@ -163,20 +144,9 @@ async function allowList(browser, listed, unlisted) {
 
 async function main() {
   const pages = [await servePage(), await servePage()];
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-                                          args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                                                 '--disable-background-networking', '--disable-component-update'] });
-  try {
-    await anyOrigin(browser, pages[0].origin);
-    await allowList(browser, pages[0].origin, pages[1].origin);
-  } catch (error) {
-    check('browser session completed', false, String(error && error.stack || error));
-  } finally {
-    await browser.close();
-    pages.forEach((p) => p.server.close());
-  }
-  console.log(`${passes} passed, ${failures} failed`);
-  process.exit(failures === 0 && passes > 0 ? 0 : 1);
+  // runSessions exits when done, which also closes the two page servers.
+  await runSessions((browser) => anyOrigin(browser, pages[0].origin),
+                    (browser) => allowList(browser, pages[0].origin, pages[1].origin));
 }
 
 main();

@@ -8,32 +8,12 @@
 
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
+const { baseUrl, check, runSessions, setEditorText } = require('./lib');
 
-const BASE = process.env.SANDRUN_URL;
-if (!BASE) {
-  console.log('SKIP: SANDRUN_URL is not set');
-  process.exit(77);
-}
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const BASE = baseUrl();
 const CONTAINER = process.env.SANDRUN_CONTAINER || path.resolve(__dirname, '../../container/sandrun-container');
-
-if (!fs.existsSync(path.join(__dirname, 'node_modules', 'playwright-core')))
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: __dirname, stdio: 'inherit' });
-if (!fs.existsSync(CHROMIUM)) {
-  console.log(`FAIL: ${CHROMIUM} is missing; install Debian's chromium package`);
-  process.exit(1);
-}
-const { chromium } = require('playwright-core');
-
-let failures = 0, passes = 0;
-function check(name, ok, detail = '') {
-  if (ok) passes++; else failures++;
-  console.log(`${ok ? 'PASS' : 'FAIL'}: ${name}${detail ? ` (${detail})` : ''}`);
-  return ok;
-}
 
 function jobScopes() {
   const out = execFileSync(CONTAINER, ['exec', 'systemctl', 'list-units', '--all', '--plain', '--no-legend',
@@ -43,73 +23,63 @@ function jobScopes() {
 
 async function setCode(page, code) {
   await page.selectOption('#language', 'python');
-  await page.fill('#code', code);
+  await setEditorText(page, code);
 }
 
-async function main() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-                                          args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'] });
-  try {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
-    const page = await context.newPage();
-    const errors = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(BASE + '/');
-    await page.waitForSelector('#language:not([disabled])', { timeout: 15000 });
+async function live(browser) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(BASE + '/');
+  await page.waitForSelector('#language:not([disabled])', { timeout: 15000 });
 
-    // Live: the first line is on screen while the program still sleeps.
-    await setCode(page, 'import sys, time\nprint("first", flush=True)\nprint("to stderr", file=sys.stderr, flush=True)\n' +
-                        'time.sleep(2)\nprint("second")\n');
-    await page.click('#run');
-    const t0 = Date.now();
-    await page.waitForFunction(() => /first/.test((document.querySelector('.stream-stdout pre') || {}).textContent || ''),
-                               null, { timeout: 10000 });
-    const seenAfter = Date.now() - t0;
-    const midway = await page.evaluate(() => ({
-      state: document.querySelector('#status').dataset.state,
-      label: document.querySelector('#run-label').textContent,
-      stderr: (document.querySelector('.stream-stderr pre') || {}).textContent,
-    }));
-    check('output shows while the program runs', midway.state === 'running' && seenAfter < 1800,
-          `${seenAfter} ms, status ${midway.state}`);
-    check('stderr shows live too, apart from stdout', /to stderr/.test(midway.stderr || ''), JSON.stringify(midway.stderr));
-    check('the Run button is a Stop button meanwhile', midway.label === 'Stop', midway.label);
-    await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'ok', null, { timeout: 15000 });
-    const done = await page.evaluate(() => document.querySelector('.stream-stdout pre').textContent);
-    check('the final output replaces the live one, whole', done === 'first\nsecond\n', JSON.stringify(done));
-    await page.waitForFunction(() => !document.querySelector('#receipt').hidden, null, { timeout: 10000 });
-    const receipt = await page.evaluate(() => ({ state: document.querySelector('#receipt').dataset.state,
-                                                 text: document.querySelector('#receipt').textContent }));
-    check('the receipt is verified in the browser', receipt.state === 'verified' && /Verified/.test(receipt.text),
-          JSON.stringify(receipt));
+  // Live: the first line is on screen while the program still sleeps.
+  await setCode(page, 'import sys, time\nprint("first", flush=True)\nprint("to stderr", file=sys.stderr, flush=True)\n' +
+                      'time.sleep(2)\nprint("second")\n');
+  await page.click('#run');
+  const t0 = Date.now();
+  await page.waitForFunction(() => /first/.test((document.querySelector('.stream-stdout pre') || {}).textContent || ''),
+                             null, { timeout: 10000 });
+  const seenAfter = Date.now() - t0;
+  const midway = await page.evaluate(() => ({
+    state: document.querySelector('#status').dataset.state,
+    label: document.querySelector('#run-label').textContent,
+    stderr: (document.querySelector('.stream-stderr pre') || {}).textContent,
+  }));
+  check('output shows while the program runs', midway.state === 'running' && seenAfter < 1800,
+        `${seenAfter} ms, status ${midway.state}`);
+  check('stderr shows live too, apart from stdout', /to stderr/.test(midway.stderr || ''), JSON.stringify(midway.stderr));
+  check('the Run button is a Stop button meanwhile', midway.label === 'Stop', midway.label);
+  await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'ok', null, { timeout: 15000 });
+  const done = await page.evaluate(() => document.querySelector('.stream-stdout pre').textContent);
+  check('the final output replaces the live one, whole', done === 'first\nsecond\n', JSON.stringify(done));
+  await page.waitForFunction(() => !document.querySelector('#receipt').hidden, null, { timeout: 10000 });
+  const receipt = await page.evaluate(() => ({ state: document.querySelector('#receipt').dataset.state,
+                                               text: document.querySelector('#receipt').textContent }));
+  check('the receipt is verified in the browser', receipt.state === 'verified' && /Verified/.test(receipt.text),
+        JSON.stringify(receipt));
 
-    // Stop: the job ends on the server at once.
-    await setCode(page, 'import time\nprint("running", flush=True)\nwhile True: time.sleep(1)\n');
-    await page.click('#run');
-    await page.waitForFunction(() => /running/.test((document.querySelector('.stream-stdout pre') || {}).textContent || ''),
-                               null, { timeout: 10000 });
-    check('a scope runs the job', jobScopes().length === 1, jobScopes().join(', '));
-    await page.click('#run');
-    await page.waitForFunction(() => document.querySelector('#status').textContent === 'Stopped', null, { timeout: 5000 });
-    const t1 = Date.now();
-    let scopes = jobScopes();
-    while (scopes.length && Date.now() - t1 < 3000) {
-      await new Promise((r) => setTimeout(r, 100));
-      scopes = jobScopes();
-    }
-    check('Stop ends the job: its scope is gone', scopes.length === 0, `${Date.now() - t1} ms; ${scopes.join(', ')}`);
-    const kept = await page.evaluate(() => document.querySelector('.stream-stdout pre').textContent);
-    check('what it printed before Stop stays on screen', kept === 'running\n', JSON.stringify(kept));
-    check('no console errors', errors.length === 0, errors.join('; '));
-    await context.close();
-  } catch (error) {
-    check('browser session completed', false, String(error && error.stack || error));
-  } finally {
-    await browser.close();
+  // Stop: the job ends on the server at once.
+  await setCode(page, 'import time\nprint("running", flush=True)\nwhile True: time.sleep(1)\n');
+  await page.click('#run');
+  await page.waitForFunction(() => /running/.test((document.querySelector('.stream-stdout pre') || {}).textContent || ''),
+                             null, { timeout: 10000 });
+  check('a scope runs the job', jobScopes().length === 1, jobScopes().join(', '));
+  await page.click('#run');
+  await page.waitForFunction(() => document.querySelector('#status').textContent === 'Stopped', null, { timeout: 5000 });
+  const t1 = Date.now();
+  let scopes = jobScopes();
+  while (scopes.length && Date.now() - t1 < 3000) {
+    await new Promise((r) => setTimeout(r, 100));
+    scopes = jobScopes();
   }
-  console.log(`${passes} passed, ${failures} failed`);
-  process.exit(failures === 0 && passes > 0 ? 0 : 1);
+  check('Stop ends the job: its scope is gone', scopes.length === 0, `${Date.now() - t1} ms; ${scopes.join(', ')}`);
+  const kept = await page.evaluate(() => document.querySelector('.stream-stdout pre').textContent);
+  check('what it printed before Stop stays on screen', kept === 'running\n', JSON.stringify(kept));
+  check('no console errors', errors.length === 0, errors.join('; '));
+  await context.close();
 }
 
-main();
+runSessions(live);
