@@ -1322,6 +1322,7 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
         WarmPoolConfig pool = {
                 .min = MIN(config->pool_min, config->pool_max),
                 .max = config->pool_max,
+                .max_starting = WARM_POOL_STARTS_MAX,
                 .refill_interval_usec = WARM_POOL_REFILL_INTERVAL_USEC,
                 .shrink_after_usec = WARM_POOL_SHRINK_AFTER_USEC,
         };

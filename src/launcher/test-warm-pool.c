@@ -60,7 +60,8 @@ static void run_table(const WarmPoolConfig *c, const Step *steps, size_t n) {
 #define D WARM_POOL_DISCARD
 
 TEST(fill_bounded_and_adapt) {
-        WarmPoolConfig c = { .min = 2, .max = 3, .refill_interval_usec = 20000, .shrink_after_usec = 30000000 };
+        WarmPoolConfig c = { .min = 2, .max = 3, .max_starting = 1, .refill_interval_usec = 20000,
+                             .shrink_after_usec = 30000000 };
         static const Step steps[] = {
                 /* at   event       next wake target ready starting */
                 { 0,    EV_NONE,    S, 0,     2, 0, 0 },
@@ -87,7 +88,8 @@ TEST(fill_bounded_and_adapt) {
 }
 
 TEST(off) {
-        WarmPoolConfig c = { .min = 0, .max = 0, .refill_interval_usec = 20000, .shrink_after_usec = 1000 };
+        WarmPoolConfig c = { .min = 0, .max = 0, .max_starting = 1, .refill_interval_usec = 20000,
+                             .shrink_after_usec = 1000 };
         static const Step steps[] = {
                 { 0,    EV_NONE,    W, 0,     0, 0, 0 },
                 { 1,    EV_MISS,    W, 0,     0, 0, 0 },        /* off stays off */
@@ -96,7 +98,8 @@ TEST(off) {
 }
 
 TEST(grows_from_zero) {
-        WarmPoolConfig c = { .min = 0, .max = 2, .refill_interval_usec = 0, .shrink_after_usec = 1000000 };
+        WarmPoolConfig c = { .min = 0, .max = 2, .max_starting = 1, .refill_interval_usec = 0,
+                             .shrink_after_usec = 1000000 };
         static const Step steps[] = {
                 { 0,    EV_NONE,    W, 0,     0, 0, 0 },        /* idle costs nothing */
                 { 1,    EV_MISS,    S, 0,     1, 0, 0 },
@@ -108,9 +111,25 @@ TEST(grows_from_zero) {
         run_table(&c, steps, ELEMENTSOF(steps));
 }
 
+TEST(two_in_flight) {
+        WarmPoolConfig c = { .min = 3, .max = 3, .max_starting = 2, .refill_interval_usec = 2000,
+                             .shrink_after_usec = 1000000 };
+        static const Step steps[] = {
+                { 0,    EV_NONE,    S, 0,     3, 0, 0 },
+                { 0,    EV_START,   W, 2,     3, 0, 1 },        /* a second may start, 2 ms later */
+                { 2,    EV_START,   W, 0,     3, 0, 2 },        /* not a third */
+                { 3,    EV_READY,   W, 4,     3, 1, 1 },
+                { 4,    EV_START,   W, 0,     3, 1, 2 },
+                { 9,    EV_READY,   W, 0,     3, 2, 1 },        /* full once in flight are ready */
+                { 9,    EV_READY,   W, 0,     3, 3, 0 },
+        };
+        run_table(&c, steps, ELEMENTSOF(steps));
+}
+
 int main(void) {
         RUN(fill_bounded_and_adapt);
         RUN(off);
         RUN(grows_from_zero);
+        RUN(two_in_flight);
         return 0;
 }

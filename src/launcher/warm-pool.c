@@ -32,8 +32,8 @@ WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *re
         if (p->ready > p->target)
                 return WARM_POOL_DISCARD;
         if (p->ready + p->starting < p->target) {
-                /* One start in flight at a time: the next waits for PID 1 to have finished the last. */
-                if (p->starting > 0)
+                /* The next waits for PID 1 to have finished one of those in flight. */
+                if (p->starting >= MAX(p->config.max_starting, 1U))
                         return WARM_POOL_WAIT;
                 if (p->last_start_usec > 0 && now_usec < p->last_start_usec + p->config.refill_interval_usec) {
                         *ret_wake_usec = p->last_start_usec + p->config.refill_interval_usec;
