@@ -6,6 +6,7 @@
 #include "api.h"
 #include "client-key.h"
 #include "fair-scheduler.h"
+#include "json-stream.h"
 
 struct Api {
         JobManager *jobs;
@@ -18,3 +19,5 @@ void reply_refusal(Api *a, HttpRequest *req, const FairRefusal *f);
 void reply_method_not_allowed(HttpRequest *req, const char *allow);
 /* Live output asked for: Accept: text/event-stream, or ?stream=1 where headers are hard to set (EventSource). */
 bool request_wants_events(HttpRequest *req);
+/* Answers with o, whose holes stream (taken) fills in as the client reads; o stays the caller's. */
+int reply_json_stream(HttpRequest *req, unsigned status, JsonStream *stream, json_object *o);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "api-internal.h"
+#include "json-stream.h"
 
 /* Who the request is billed to. Requests from outside IP (e.g. a Unix socket) count as one client. */
 void request_client(Api *a, HttpRequest *req, ClientKey *ret) {
@@ -41,4 +42,23 @@ void reply_method_not_allowed(HttpRequest *req, const char *allow) {
 bool request_wants_events(HttpRequest *req) {
         const char *accept = http_request_header(req, "Accept"), *q = http_request_query(req, "stream");
         return (q && streq(q, "1")) || (accept && strstr(accept, "text/event-stream"));
+}
+
+static ssize_t json_stream_reader(void *userdata, char *buf, size_t max) {
+        return json_stream_read(userdata, buf, max);
+}
+
+static void json_stream_reader_free(void *userdata) {
+        json_stream_free(userdata);
+}
+
+int reply_json_stream(HttpRequest *req, unsigned status, JsonStream *stream, json_object *o) {
+        int r = o ? json_stream_finish(stream, o) : -ENOMEM;
+
+        if (r < 0) {
+                json_stream_free(stream);
+                return http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+        }
+        return http_request_reply_reader(req, status, "application/json", NULL, HTTP_SIZE_UNKNOWN,
+                                         json_stream_reader, stream, json_stream_reader_free);
 }

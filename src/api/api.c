@@ -16,6 +16,7 @@
 #include "memfd-util.h"
 #include "piston.h"
 #include "program-job.h"
+#include "seal-json.h"
 #include "sse.h"
 #include "strv.h"
 #include "submit.h"
@@ -29,6 +30,7 @@ typedef struct RunWait {
         bool json;
         bool with_timeline;
         JudgeSpec *judge;
+        SealRecipients *seal_to;        /* NULL: the result goes out readable */
         bool stream;                    /* answering with server-sent events */
         bool dropped;                   /* the client fell behind: no more output events */
         SseText out, err;
@@ -46,6 +48,7 @@ static void run_wait_free(void *p) {
                 return;
         job_free(w->job);
         judge_spec_free(w->judge);
+        seal_recipients_free(w->seal_to);
         free(w);
 }
 
@@ -92,15 +95,137 @@ static void end_run_stream(RunWait *w, json_object *o) {
         (void) http_request_stream_end(w->request, ev, ev_len);
 }
 
+/*
+ * A plain answer: the job's stdout then stderr, read from its buffers as the client takes them (never
+ * copied whole), and a line of our own if it could not start. Only the bytes there were when the answer
+ * began are sent.
+ */
+typedef struct PlainAnswer {
+        JobManager *jobs;
+        char id[JOB_ID_MAX];
+        JobBufferTag tags[2];
+        size_t lens[2], piece, off;
+        char tail[256];
+        size_t tail_len, tail_off;
+} PlainAnswer;
+
+static ssize_t plain_answer_read(void *userdata, char *buf, size_t max) {
+        PlainAnswer *p = userdata;
+
+        while (p->piece < ELEMENTSOF(p->tags)) {
+                const char *data;
+                size_t have;
+                int r = job_buffer_lookup(p->jobs, p->id, p->tags[p->piece], &data, &have);
+                if (r < 0)
+                        return r;
+                if (have < p->lens[p->piece])
+                        return -ESTALE;
+                size_t n = MIN(max, p->lens[p->piece] - p->off);
+                if (n == 0) {
+                        p->piece++;
+                        p->off = 0;
+                        continue;
+                }
+                memcpy(buf, data + p->off, n);
+                p->off += n;
+                return (ssize_t) n;
+        }
+        size_t n = MIN(max, p->tail_len - p->tail_off);
+        memcpy(buf, p->tail + p->tail_off, n);
+        p->tail_off += n;
+        return (ssize_t) n;
+}
+
+static void plain_answer_free(void *userdata) {
+        PlainAnswer *p = userdata;
+
+        explicit_bzero(p, sizeof(*p));
+        free(p);
+}
+
+static int reply_plain(RunWait *w, const char *const *headers) {
+        Job *j = w->job;
+        const RunnerResult *res = job_result(j);
+        PlainAnswer *p = calloc(1, sizeof(PlainAnswer));
+
+        if (!p)
+                return -ENOMEM;
+        p->jobs = w->api->jobs;
+        snprintf(p->id, sizeof(p->id), "%s", job_id(j));
+        /* A program that did not compile has no output of its own: the compiler's messages are the answer. */
+        bool compile = job_runner_job(j) && res && res->reason == JOB_REASON_COMPILE;
+        p->tags[0] = compile ? JOB_BUFFER_COMPILE_STDOUT : JOB_BUFFER_STDOUT;
+        p->tags[1] = compile ? JOB_BUFFER_COMPILE_STDERR : JOB_BUFFER_STDERR;
+        for (size_t i = 0; i < ELEMENTSOF(p->tags); i++) {
+                const char *data;
+                if (job_buffer_lookup(p->jobs, p->id, p->tags[i], &data, &p->lens[i]) < 0)
+                        p->lens[i] = 0;
+        }
+        if (res && res->reason == JOB_REASON_LAUNCH)
+                p->tail_len = MIN(sizeof(p->tail) - 1,
+                                  (size_t) snprintf(p->tail, sizeof(p->tail), "sandrun: the job could not be started (%s)\n",
+                                                    res->error ?: "unknown error"));
+        return http_request_reply_reader(w->request, MHD_HTTP_OK, "text/plain; charset=utf-8", headers,
+                                         p->lens[0] + p->lens[1] + p->tail_len, plain_answer_read, p, plain_answer_free);
+}
+
+/* The whole answer with what the job produced (and the receipt, taken) moved into *ret_sealed; returns what
+ * stays readable, or NULL. Built from full strings, not streamed: the sealed message is made at once. */
+static json_object *sealed_run_json(RunWait *w, json_object *receipt, char **ret_sealed, size_t *ret_len) {
+        json_object *o = job_to_json(w->job, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED |
+                                                     JOB_JSON_METRICS | JOB_JSON_COMPILE |
+                                                     (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+
+        if (o && w->judge)
+                judge_add_json(o, w->judge, job_runner_job(w->job));
+        if (o && receipt)
+                json_object_object_add(o, "receipt", receipt);
+        else
+                json_object_put(receipt);
+        if (o && seal_json_fields(o, seal_run_fields, w->seal_to, ret_sealed, ret_len) < 0) {
+                seal_json_wipe(o);
+                json_object_put(o);
+                o = NULL;
+        }
+        return o;
+}
+
 static void reply_run_result(RunWait *w) {
         Job *j = w->job;
         const RunnerResult *res = job_result(j);
         RunnerJob *rj = job_runner_job(j);
 
         json_object *receipt = job_receipt_get(&w->api->config.receipts, j);
-        if (w->json || w->stream) {
-                json_object *o = job_to_json(j, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED | JOB_JSON_METRICS |
-                                                        JOB_JSON_COMPILE | (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+        _cleanup_free_ char *sealed = NULL;
+        size_t sealed_len = 0;
+        if (w->seal_to) {
+                /* Sealed: the output, the receipt, compiler messages and test outputs leave only as age
+                 * ciphertext; status, exit code, reason and metrics stay readable. */
+                json_object *o = sealed_run_json(w, TAKE_PTR(receipt), &sealed, &sealed_len);
+                if (!o) {
+                        (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                                                        "cannot seal the result");
+                        return;
+                }
+                if (w->json) {
+                        json_object_object_add(o, "sealed", json_object_new_string_len(sealed, (int) sealed_len));
+                        (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
+                        json_object_put(o);
+                        return;
+                }
+                json_object_put(o);     /* for a plain client what stays readable goes in headers */
+        } else if (w->json || w->stream) {
+                _cleanup_(json_stream_freep) JsonStream *stream = NULL;
+                /* A streamed /run ends with the whole answer as one event: only a plain one is read out of the
+                 * job's buffers as the client takes it. */
+                if (!w->stream && job_json_stream_new(&stream, w->api->jobs, j) < 0) {
+                        (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                        json_object_put(receipt);
+                        return;
+                }
+                json_object *o = job_to_json_streamed(j, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED | JOB_JSON_METRICS |
+                                                        JOB_JSON_COMPILE | (w->with_timeline ? JOB_JSON_TIMELINE : 0),
+                                                stream);
                 if (o && w->judge)
                         judge_add_json(o, w->judge, rj);
                 if (o && receipt)
@@ -110,7 +235,7 @@ static void reply_run_result(RunWait *w) {
                 if (w->stream)
                         end_run_stream(w, o);
                 else
-                        (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
+                        (void) reply_json_stream(w->request, MHD_HTTP_OK, TAKE_PTR(stream), o);
                 json_object_put(o);
                 return;
         }
@@ -160,26 +285,14 @@ static void reply_run_result(RunWait *w) {
         }
         headers[n] = NULL;
 
-        const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
-        /* A program that did not compile has no output of its own: the compiler's messages are the answer. */
-        if (rj && res && res->reason == JOB_REASON_COMPILE) {
-                out = runner_job_compile_stdout(rj);
-                err = runner_job_compile_stderr(rj);
-        }
-        size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
-        _cleanup_free_ char *body = malloc(out_len + err_len + 256);
-        if (!body) {
-                (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
-                json_object_put(receipt);
+        if (sealed) {
+                /* A plain client gets the armored message as it is: `| age -d -i key.txt` opens it. */
+                (void) http_request_reply(w->request, MHD_HTTP_OK, "text/plain; charset=utf-8", sealed, sealed_len,
+                                          headers);
                 return;
         }
-        memcpy(body, out && out->data ? out->data : "", out_len);
-        memcpy(body + out_len, err && err->data ? err->data : "", err_len);
-        size_t len = out_len + err_len;
-        if (res && res->reason == JOB_REASON_LAUNCH)
-                len += snprintf(body + len, 256, "sandrun: the job could not be started (%s)\n",
-                                res->error ?: "unknown error");
-        (void) http_request_reply(w->request, MHD_HTTP_OK, "text/plain; charset=utf-8", body, len, headers);
+        if (reply_plain(w, headers) < 0)
+                (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
         json_object_put(receipt);
 }
 
@@ -218,6 +331,13 @@ static int make_run_receipt(const RunRequest *rr, uint64_t timeout_usec, JobRece
         for (char **arg = rr->args; *arg; arg++)
                 p = stpcpy(p, *arg) + 1;
         r = job_receipt_add_input(receipt, "args", args, args_len);
+        for (size_t i = 0; r >= 0 && i < rr->n_files; i++) {
+                r = job_receipt_upload_begin(receipt, "files");
+                if (r >= 0)
+                        r = job_receipt_upload_update(receipt, rr->files[i].content, rr->files[i].size);
+                if (r >= 0)
+                        r = job_receipt_upload_end(receipt);
+        }
         for (size_t i = 0; r >= 0 && rr->judge && i < rr->judge->n_cases; i++) {
                 const JudgeCase *c = &rr->judge->cases[i];
                 r = job_receipt_add_test_case(receipt, c->stdin_data, c->stdin_len, c->expected, c->expected_len);
@@ -231,6 +351,7 @@ static int make_run_receipt(const RunRequest *rr, uint64_t timeout_usec, JobRece
 static void handle_run(Api *a, HttpRequest *req) {
         _cleanup_(run_request_freep) RunRequest *rr = NULL;
         _cleanup_(job_receipt_freep) JobReceipt *receipt = NULL;
+        _cleanup_close_ int bundle_fd = -EBADF;
         const char *error = NULL, *body;
         size_t len;
         int r;
@@ -240,6 +361,25 @@ static void handle_run(Api *a, HttpRequest *req) {
                               &a->config.run_limits, &rr, &error);
         if (r < 0) {
                 (void) http_request_reply_error(req, r == -ENOMEM ? 500 : 400, NULL, "%s", error ?: "out of memory");
+                return;
+        }
+        /* ?seal_to=age1...[,age1...] for clients that send the program as it is. */
+        const char *seal_query = http_request_query(req, "seal_to");
+        if (seal_query && rr->seal_to) {
+                (void) http_request_reply_error(req, 400, NULL, "give \"seal_to\" in the JSON body or the query, not both");
+                return;
+        }
+        if (seal_query) {
+                r = seal_to_from_string(seal_query, strlen(seal_query), &rr->seal_to, &error);
+                if (r < 0) {
+                        (void) http_request_reply_error(req, r == -ENOMEM ? 500 : 400, NULL, "%s",
+                                                        error ?: "out of memory");
+                        return;
+                }
+        }
+        if (rr->seal_to && request_wants_events(req)) {
+                (void) http_request_reply_error(req, MHD_HTTP_CONFLICT, NULL,
+                                                "a sealed run has no live output; ask without the event stream");
                 return;
         }
 
@@ -257,12 +397,16 @@ static void handle_run(Api *a, HttpRequest *req) {
         if (make_run_receipt(rr, MIN(timeout, a->config.max_timeout_usec), &receipt) < 0)
                 goto oom;
 
+        if (program_files_bundle(rr->files, rr->n_files, &bundle_fd) < 0)
+                goto oom;
+
         RunWait *w = calloc(1, sizeof(RunWait));
         if (!w)
                 goto oom;
         w->api = a;
         w->request = req;
         w->judge = TAKE_PTR(rr->judge);
+        w->seal_to = TAKE_PTR(rr->seal_to);
         w->json = wants_json(req, rr);
         w->stream = request_wants_events(req);
         w->with_timeline = a->config.debug_timeline;
@@ -280,7 +424,8 @@ static void handle_run(Api *a, HttpRequest *req) {
                 .args = rr->args,
                 .timeout_usec = rr->timeout_usec,
                 .judge = w->judge,
-                .bundle_fd = -EBADF,
+                .source_name = rr->source_name,
+                .bundle_fd = TAKE_FD(bundle_fd),
         };
         r = program_job_submit(a, &p, &client, &w->job, &refusal);
         if (r == 1) {

@@ -32,8 +32,9 @@ int parse_job_path(const char *path, const char *prefix, char ret_id[static JOB_
 }
 
 /* What /status answers, and a streamed /logs ends with. */
-static json_object *status_to_json(Api *a, Job *j) {
-        json_object *o = job_to_json(j, JOB_JSON_QUEUE | JOB_JSON_OUTCOME | JOB_JSON_METRICS | JOB_JSON_COMPILE);
+static json_object *status_to_json(Api *a, Job *j, JsonStream *stream) {
+        json_object *o = job_to_json_streamed(j, JOB_JSON_QUEUE | JOB_JSON_OUTCOME | JOB_JSON_METRICS | JOB_JSON_COMPILE,
+                                              stream);
         /* Test cases are judged once the job has finished. */
         if (o && job_judge(j) && job_result(j))
                 judge_add_json(o, job_judge(j), job_runner_job(j));
@@ -46,11 +47,21 @@ static json_object *status_to_json(Api *a, Job *j) {
         return o;
 }
 
-static void handle_status(Api *a, HttpRequest *req, Job *j) {
-        json_object *o = status_to_json(a, j);
+/* Answers with j as JSON (flags; 0: what /status says), its output escaped only as the client reads. */
+static void reply_job_json(Api *a, HttpRequest *req, Job *j, JobJsonFlags flags) {
+        JsonStream *stream;
 
-        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
+        if (job_json_stream_new(&stream, a->jobs, j) < 0) {
+                (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                return;
+        }
+        json_object *o = flags != 0 ? job_to_json_streamed(j, flags, stream) : status_to_json(a, j, stream);
+        (void) reply_json_stream(req, MHD_HTTP_OK, stream, o);
         json_object_put(o);
+}
+
+static void handle_status(Api *a, HttpRequest *req, Job *j) {
+        reply_job_json(a, req, j, 0);
 }
 
 /*
@@ -119,7 +130,7 @@ static int logs_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         if (sse_text_events(&w->out, NULL, 0, true, &buf, &len) >= 0 &&
             sse_text_events(&w->err, NULL, 0, true, &buf, &len) >= 0 && len > 0)
                 (void) http_request_stream_write(w->request, buf, len);
-        json_object *o = status_to_json(w->api, j);
+        json_object *o = status_to_json(w->api, j, NULL);
         const char *json = o ? json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
                                                                  &json_len)
                              : NULL;
@@ -169,10 +180,7 @@ static void handle_logs(Api *a, HttpRequest *req, Job *j) {
                 stream_logs(a, req, j);
                 return;
         }
-        json_object *o = job_to_json(j, JOB_JSON_STREAMS);
-
-        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
-        json_object_put(o);
+        reply_job_json(a, req, j, JOB_JSON_STREAMS);
 }
 
 /* Outputs exist only for a job that completed and whose outputs were packed whole. */

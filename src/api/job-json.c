@@ -7,6 +7,7 @@
 
 #include "job-json.h"
 #include "json-util.h"
+#include "wipe.h"
 
 static json_object *timeline_to_json(const RunnerTimeline *t) {
         json_object *o = json_object_new_object();
@@ -68,27 +69,87 @@ static void add_outcome(json_object *o, Job *j) {
                 json_object_object_add(o, "error", error_to_json(j, res));
 }
 
-static void add_buffers(json_object *o, const CappedBuffer *out, const CappedBuffer *err, bool combined) {
+typedef struct JobRef {
+        JobManager *manager;
+        char id[JOB_ID_MAX];
+} JobRef;
+
+int job_buffer_lookup(JobManager *m, const char *id, JobBufferTag tag, const char **ret_data, size_t *ret_len) {
+        Job *j = job_manager_find(m, id);
+        RunnerJob *rj = j ? job_runner_job(j) : NULL;
+        const CappedBuffer *b;
+
+        if (!j)
+                return -ENOENT;
+        switch (tag) {
+        case JOB_BUFFER_STDOUT:
+                b = rj ? runner_job_stdout(rj) : NULL;
+                break;
+        case JOB_BUFFER_STDERR:
+                b = rj ? runner_job_stderr(rj) : NULL;
+                break;
+        case JOB_BUFFER_COMPILE_STDOUT:
+                b = rj ? runner_job_compile_stdout(rj) : NULL;
+                break;
+        case JOB_BUFFER_COMPILE_STDERR:
+                b = rj ? runner_job_compile_stderr(rj) : NULL;
+                break;
+        default:
+                return -EINVAL;
+        }
+        *ret_data = b && b->data ? b->data : "";
+        *ret_len = b ? b->len : 0;
+        return 0;
+}
+
+static int job_ref_get(void *userdata, unsigned tag, const char **ret_data, size_t *ret_len) {
+        JobRef *ref = userdata;
+
+        return job_buffer_lookup(ref->manager, ref->id, tag, ret_data, ret_len);
+}
+
+int job_json_stream_new(JsonStream **ret, JobManager *m, Job *j) {
+        JobRef *ref = calloc(1, sizeof(JobRef));
+
+        if (!ref)
+                return -ENOMEM;
+        ref->manager = m;
+        snprintf(ref->id, sizeof(ref->id), "%s", job_id(j));
+        return json_stream_new(ret, job_ref_get, ref, free);
+}
+
+static void add_buffers(json_object *o, const CappedBuffer *out, const CappedBuffer *err, bool combined,
+                        JsonStream *stream, unsigned out_tag) {
         size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
 
-        json_object_object_add(o, "stdout", json_string_from_bytes(out && out->data ? out->data : "", out_len));
-        json_object_object_add(o, "stderr", json_string_from_bytes(err && err->data ? err->data : "", err_len));
-        if (combined) {
-                _cleanup_free_ char *both = malloc(out_len + err_len + 1);
+        if (stream) {
+                unsigned tags[] = { out_tag, out_tag + 1 };
+                json_object_object_add(o, "stdout", json_stream_hole(stream, tags, 1));
+                json_object_object_add(o, "stderr", json_stream_hole(stream, tags + 1, 1));
+                if (combined)
+                        json_object_object_add(o, "output", json_stream_hole(stream, tags, 2));
+        } else {
+                json_object_object_add(o, "stdout", json_string_from_bytes(out && out->data ? out->data : "", out_len));
+                json_object_object_add(o, "stderr", json_string_from_bytes(err && err->data ? err->data : "", err_len));
+        }
+        if (combined && !stream) {
+                char *both = malloc(out_len + err_len + 1);
                 if (both) {
                         memcpy(both, out && out->data ? out->data : "", out_len);
                         memcpy(both + out_len, err && err->data ? err->data : "", err_len);
                         json_object_object_add(o, "output", json_string_from_bytes(both, out_len + err_len));
+                        wipe_free(both, out_len + err_len + 1);
                 }
         }
         bool truncated = (out && capped_buffer_truncated(out)) || (err && capped_buffer_truncated(err));
         json_object_object_add(o, "truncated", json_object_new_boolean(truncated));
 }
 
-static void add_streams(json_object *o, Job *j, bool combined) {
+static void add_streams(json_object *o, Job *j, bool combined, JsonStream *stream) {
         RunnerJob *rj = job_runner_job(j);
 
-        add_buffers(o, rj ? runner_job_stdout(rj) : NULL, rj ? runner_job_stderr(rj) : NULL, combined);
+        add_buffers(o, rj ? runner_job_stdout(rj) : NULL, rj ? runner_job_stderr(rj) : NULL, combined, stream,
+                    JOB_BUFFER_STDOUT);
 }
 
 void job_run_figures(Job *j, JobRunFigures *ret) {
@@ -137,7 +198,7 @@ static const char *step_reason(const RunnerStepResult *r) {
         return NULL;
 }
 
-static json_object *compile_to_json(Job *j, const RunnerResult *res) {
+static json_object *compile_to_json(Job *j, const RunnerResult *res, JsonStream *stream) {
         RunnerJob *rj = job_runner_job(j);
         const RunnerStepResult *c = &res->compile;
         const CappedBuffer *out = rj ? runner_job_compile_stdout(rj) : NULL, *err = rj ? runner_job_compile_stderr(rj) : NULL;
@@ -150,14 +211,14 @@ static json_object *compile_to_json(Job *j, const RunnerResult *res) {
         json_object_object_add(o, "signal", c->ran && WIFSIGNALED(c->status) ? json_object_new_int(WTERMSIG(c->status)) : NULL);
         const char *reason = c->ran ? step_reason(c) : NULL;
         json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
-        add_buffers(o, out, err, true);
+        add_buffers(o, out, err, true, stream, JOB_BUFFER_COMPILE_STDOUT);
         json_object_object_add(o, "cpu_seconds", c->ran ? json_fixed3(c->scope_cpu_usec / 1e6) : NULL);
         json_object_object_add(o, "wall_seconds", c->ran ? json_fixed3(c->wall_usec / 1e6) : NULL);
         json_object_object_add(o, "memory_mb", c->ran ? json_fixed3(c->maxrss_kb / 1024.0) : NULL);
         return o;
 }
 
-json_object *job_to_json(Job *j, JobJsonFlags flags) {
+json_object *job_to_json_streamed(Job *j, JobJsonFlags flags, JsonStream *stream) {
         json_object *o = json_object_new_object();
         RunnerJob *rj = job_runner_job(j);
 
@@ -170,13 +231,17 @@ json_object *job_to_json(Job *j, JobJsonFlags flags) {
         if (flags & JOB_JSON_OUTCOME)
                 add_outcome(o, j);
         if (flags & JOB_JSON_STREAMS)
-                add_streams(o, j, flags & JOB_JSON_COMBINED);
+                add_streams(o, j, flags & JOB_JSON_COMBINED, stream);
         if (flags & JOB_JSON_METRICS)
                 json_object_object_add(o, "metrics", metrics_to_json(j));
         const RunnerResult *res = job_result(j);
         if ((flags & JOB_JSON_COMPILE) && res && res->has_compile)
-                json_object_object_add(o, "compile", compile_to_json(j, res));
+                json_object_object_add(o, "compile", compile_to_json(j, res, stream));
         if ((flags & JOB_JSON_TIMELINE) && rj)
                 json_object_object_add(o, "timeline", timeline_to_json(runner_job_timeline(rj)));
         return o;
+}
+
+json_object *job_to_json(Job *j, JobJsonFlags flags) {
+        return job_to_json_streamed(j, flags, NULL);
 }

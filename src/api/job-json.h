@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "job.h"
+#include "json-stream.h"
 
 typedef enum JobJsonFlags {
         JOB_JSON_QUEUE    = 1 << 0,     /* queue_position and estimated_start, while queued */
@@ -27,3 +28,20 @@ void job_run_figures(Job *j, JobRunFigures *ret);
 
 /* Always job_id and status, then what flags ask for, in that order. NULL only when out of memory. */
 json_object *job_to_json(Job *j, JobJsonFlags flags);
+
+/* A job's output buffers, as answers quote them. */
+typedef enum JobBufferTag {
+        JOB_BUFFER_STDOUT,
+        JOB_BUFFER_STDERR,              /* each STDERR right after its STDOUT */
+        JOB_BUFFER_COMPILE_STDOUT,
+        JOB_BUFFER_COMPILE_STDERR,
+} JobBufferTag;
+
+/* The bytes of job `id`'s buffer as they are now (they move as the job writes), or -ENOENT when the job is
+ * gone: a batch job may expire or be downloaded while a slow client still reads about it. */
+int job_buffer_lookup(JobManager *m, const char *id, JobBufferTag tag, const char **ret_data, size_t *ret_len);
+
+/* The same, with the job's output (stdout, stderr, output, the compile's) as holes of `stream` (made by
+ * job_json_stream_new() for this job), escaped only as the answer is sent. */
+json_object *job_to_json_streamed(Job *j, JobJsonFlags flags, JsonStream *stream);
+int job_json_stream_new(JsonStream **ret, JobManager *m, Job *j);

@@ -20,11 +20,7 @@ PistonRequest *piston_request_free(PistonRequest *r) {
                 return NULL;
         free(r->language);
         free(r->version);
-        for (size_t i = 0; i < r->n_files; i++) {
-                free(r->files[i].name);
-                free(r->files[i].content);
-        }
-        free(r->files);
+        piston_files_free(r->files, r->n_files);
         free(r->stdin_data);
         strv_free(r->args);
         free(r);
@@ -208,6 +204,50 @@ static int parse_file(json_object *f, bool first, PistonFile *ret, const char **
         return k;
 }
 
+void piston_files_free(PistonFile *files, size_t n_files) {
+        for (size_t i = 0; i < n_files; i++) {
+                free(files[i].name);
+                free(files[i].content);
+        }
+        free(files);
+}
+
+int piston_files_parse(struct json_object *array, bool entry_first, PistonFile **ret_files,
+                       size_t *ret_n_files, const char **ret_error) {
+        PistonFile *files = NULL;
+        size_t n = 0;
+        int k = 0;
+
+        if (!json_object_is_type(array, json_type_array)) {
+                *ret_error = "\"files\" must be an array of {\"name\", \"content\"}";
+                return -EINVAL;
+        }
+        size_t want = json_object_array_length(array);
+        if (want > PISTON_FILES_MAX) {
+                *ret_error = "too many \"files\"";
+                return -EINVAL;
+        }
+        if (want > 0 && !(files = calloc(want, sizeof(PistonFile))))
+                return -ENOMEM;
+        for (size_t i = 0; i < want && k >= 0; i++) {
+                n++;
+                json_object *f = json_object_array_get_idx(array, i);
+                k = parse_file(f, entry_first && i == 0, &files[i], ret_error);
+                for (size_t j = 0; k >= 0 && j < i && files[i].name; j++)
+                        if (files[j].name && streq(files[j].name, files[i].name)) {
+                                *ret_error = "two files have the same \"name\"";
+                                k = -EINVAL;
+                        }
+        }
+        if (k < 0) {
+                piston_files_free(files, n);
+                return k;
+        }
+        *ret_files = files;
+        *ret_n_files = n;
+        return 0;
+}
+
 static int parse_root(json_object *root, PistonRequest *r, const char **ret_error) {
         json_object *v;
         int k;
@@ -228,25 +268,9 @@ static int parse_root(json_object *root, PistonRequest *r, const char **ret_erro
                 *ret_error = "\"files\" is required: an array of {\"name\", \"content\"}, the entry point first";
                 return -EINVAL;
         }
-        size_t n = json_object_array_length(v);
-        if (n > PISTON_FILES_MAX) {
-                *ret_error = "too many \"files\"";
-                return -EINVAL;
-        }
-        r->files = calloc(n, sizeof(PistonFile));
-        if (!r->files)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                r->n_files++;
-                k = parse_file(json_object_array_get_idx(v, i), i == 0, &r->files[i], ret_error);
-                if (k < 0)
-                        return k;
-                for (size_t j = 0; j < i && r->files[i].name; j++)
-                        if (r->files[j].name && streq(r->files[j].name, r->files[i].name)) {
-                                *ret_error = "two files have the same \"name\"";
-                                return -EINVAL;
-                        }
-        }
+        k = piston_files_parse(v, true, &r->files, &r->n_files, ret_error);
+        if (k < 0)
+                return k;
 
         if (json_object_object_get_ex(root, "stdin", &v) && !json_object_is_type(v, json_type_null)) {
                 if (!json_object_is_type(v, json_type_string)) {

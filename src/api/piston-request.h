@@ -16,6 +16,8 @@
 
 #include "macro.h"
 
+struct json_object;
+
 #define PISTON_FILES_MAX 32U
 #define PISTON_ARGS_MAX 64U
 #define PISTON_ARG_LENGTH_MAX 4096U
@@ -40,6 +42,16 @@ typedef struct PistonRequest {
         uint64_t compile_memory_limit;  /* bytes; 0: the server's */
         uint64_t run_memory_limit;      /* bytes; 0: the server's */
 } PistonRequest;
+
+/*
+ * Parses a "files" array, [{"name", "content", "encoding"}, ...]: every name a relative path inside the work
+ * dir, none twice, at most PISTON_FILES_MAX. With entry_first the first file is the entry point: its name
+ * may be absent and must not be in a directory; every other file needs a name. Also used by POST /run for
+ * its extra files. Returns 0, -EINVAL with a static reason in *ret_error, or -ENOMEM.
+ */
+int piston_files_parse(struct json_object *array, bool entry_first, PistonFile **ret_files,
+                       size_t *ret_n_files, const char **ret_error);
+void piston_files_free(PistonFile *files, size_t n_files);
 
 PistonRequest *piston_request_free(PistonRequest *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PistonRequest *, piston_request_free);

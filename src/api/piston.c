@@ -8,12 +8,10 @@
 #include <strings.h>
 #include <sys/wait.h>
 
-#include "bundle.h"
 #include "interpreters.h"
 #include "io-util.h"
 #include "job-json.h"
 #include "json-util.h"
-#include "memfd-util.h"
 #include "metrics.h"
 #include "piston-request.h"
 #include "piston.h"
@@ -126,34 +124,6 @@ static void handle_runtimes(HttpRequest *req) {
         }
         (void) http_request_reply_json(req, MHD_HTTP_OK, arr, NULL);
         json_object_put(arr);
-}
-
-/* The files after the first, as a bundle for sandrun-stage to write into /work before anything runs. */
-static int files_bundle(const PistonRequest *p, int *ret_fd) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = BUNDLE_MAGIC_SIZE, off;
-
-        *ret_fd = -EBADF;
-        if (p->n_files < 2)
-                return 0;
-        for (size_t i = 1; i < p->n_files; i++)
-                len += BUNDLE_HEADER_MAX + p->files[i].size;
-        buf = malloc(len);
-        if (!buf)
-                return -ENOMEM;
-        memcpy(buf, BUNDLE_MAGIC, BUNDLE_MAGIC_SIZE);
-        off = BUNDLE_MAGIC_SIZE;
-        for (size_t i = 1; i < p->n_files; i++) {
-                const PistonFile *f = &p->files[i];
-                off += snprintf(buf + off, len - off, "F %0*zu %s\n", (int) BUNDLE_SIZE_DIGITS, f->size, f->name);
-                memcpy(buf + off, f->content, f->size);
-                off += f->size;
-        }
-        int fd = memfd_new_sealed("bundle", buf, off);
-        if (fd < 0)
-                return fd;
-        *ret_fd = fd;
-        return 0;
 }
 
 typedef struct PistonWait {
@@ -328,8 +298,9 @@ static void handle_execute(Api *a, HttpRequest *req) {
                 return;
         }
 
+        /* The files after the first go into /work before anything runs. */
         int bundle_fd;
-        r = files_bundle(p, &bundle_fd);
+        r = program_files_bundle(p->files + 1, p->n_files - 1, &bundle_fd);
         if (r < 0) {
                 piston_reply_error(req, 500, NULL, "out of memory");
                 return;

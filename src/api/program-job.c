@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bundle.h"
 #include "language-command.h"
 #include "memfd-util.h"
 #include "program-job.h"
@@ -38,6 +43,34 @@ int program_job_set_tests(Api *a, const JudgeSpec *judge, uint64_t timeout_usec,
         spec->timeout_usec = a->config.tests_timeout_usec;
         spec->test_stdin_fds = fds;
         spec->n_tests = judge->n_cases;
+        return 0;
+}
+
+int program_files_bundle(const PistonFile *files, size_t n_files, int *ret_fd) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = BUNDLE_MAGIC_SIZE, off;
+
+        *ret_fd = -EBADF;
+        if (n_files == 0)
+                return 0;
+        for (size_t i = 0; i < n_files; i++)
+                len += BUNDLE_HEADER_MAX + files[i].size;
+        buf = malloc(len);
+        if (!buf)
+                return -ENOMEM;
+        memcpy(buf, BUNDLE_MAGIC, BUNDLE_MAGIC_SIZE);
+        off = BUNDLE_MAGIC_SIZE;
+        for (size_t i = 0; i < n_files; i++) {
+                const PistonFile *f = &files[i];
+                assert(f->name);
+                off += snprintf(buf + off, len - off, "F %0*zu %s\n", (int) BUNDLE_SIZE_DIGITS, f->size, f->name);
+                memcpy(buf + off, f->content, f->size);
+                off += f->size;
+        }
+        int fd = memfd_new_sealed("bundle", buf, off);
+        if (fd < 0)
+                return fd;
+        *ret_fd = fd;
         return 0;
 }
 

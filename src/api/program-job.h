@@ -9,6 +9,7 @@
 #include "api-internal.h"
 #include "interpreters.h"
 #include "judge.h"
+#include "piston-request.h"
 
 typedef struct ProgramRequest {
         const Interpreter *interp;
@@ -25,6 +26,10 @@ typedef struct ProgramRequest {
         uint64_t compile_memory_max;    /* bytes; 0: the server's; only lowers it */
         int bundle_fd;                  /* taken: more files to unpack into /work first (bundle.h), or -EBADF */
 } ProgramRequest;
+
+/* The files as a bundle (bundle.h) in a sealed memfd for sandrun-stage to write into /work: 0 with *ret_fd
+ * (-EBADF when there are none), or -errno. Every file needs a name. */
+int program_files_bundle(const PistonFile *files, size_t n_files, int *ret_fd);
 
 /* Makes the spec run the program once per test case, with stdin fds in fds (owned by the spec after). */
 int program_job_set_tests(Api *a, const JudgeSpec *judge, uint64_t timeout_usec, RunnerJobSpec *spec,

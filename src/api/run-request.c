@@ -7,6 +7,7 @@
 
 #include "run-request.h"
 #include "strv.h"
+#include "upload-path.h"
 
 /* Deep enough for any honest request, shallow enough that nesting cannot eat the stack. */
 #define JSON_MAX_DEPTH 8
@@ -19,8 +20,11 @@ RunRequest *run_request_free(RunRequest *r) {
         free(r->interpreter);
         free(r->code);
         free(r->stdin_data);
+        free(r->source_name);
+        piston_files_free(r->files, r->n_files);
         strv_free(r->args);
         judge_spec_free(r->judge);
+        seal_recipients_free(r->seal_to);
         free(r);
         return NULL;
 }
@@ -80,6 +84,33 @@ static int parse_json(const char *body, size_t len, const RunLimits *lim, RunReq
                 k = -ENOMEM;
                 goto finish;
         }
+
+        if (json_object_object_get_ex(root, "name", &v) && !json_object_is_type(v, json_type_null)) {
+                bool fits = json_object_is_type(v, json_type_string) &&
+                            (size_t) json_object_get_string_len(v) <= RUN_SOURCE_NAME_MAX;
+                k = fits ? upload_path_normalize(json_object_get_string(v), json_object_get_string_len(v),
+                                                 &r->source_name, NULL)
+                         : -EINVAL;
+                if (k == -ENOMEM)
+                        goto finish;
+                if (k < 0 || strchr(r->source_name, '/')) {
+                        *ret_error = "\"name\" must be a short file name, not in a directory";
+                        k = -EINVAL;
+                        goto finish;
+                }
+        }
+        if (json_object_object_get_ex(root, "files", &v) && !json_object_is_type(v, json_type_null)) {
+                k = piston_files_parse(v, false, &r->files, &r->n_files, ret_error);
+                if (k < 0)
+                        goto finish;
+                for (size_t i = 0; i < r->n_files; i++)
+                        if (r->source_name && streq(r->files[i].name, r->source_name)) {
+                                *ret_error = "one of \"files\" has the program's own \"name\"";
+                                k = -EINVAL;
+                                goto finish;
+                        }
+        }
+        k = -EINVAL;
 
         json_object *lang = NULL;
         if (json_object_object_get_ex(root, "interpreter", &v) || json_object_object_get_ex(root, "lang", &v))
@@ -152,6 +183,12 @@ static int parse_json(const char *body, size_t len, const RunLimits *lim, RunReq
                 }
                 r->timeout_usec = (uint64_t) (MIN(t, TIMEOUT_MAX_SEC) * USEC_PER_SEC);
         }
+
+        json_object *seal_to = NULL;
+        (void) json_object_object_get_ex(root, "seal_to", &seal_to);
+        k = seal_to_from_json(seal_to, &r->seal_to, ret_error);
+        if (k < 0)
+                goto finish;
 
         json_object *tests = NULL, *compare = NULL;
         (void) json_object_object_get_ex(root, "tests", &tests);

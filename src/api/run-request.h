@@ -5,7 +5,11 @@
  * What a POST /run asks for. Either the body is the program itself (any content type but JSON; the
  * language from ?lang=), or it is a JSON object:
  *     {"code": "...", "interpreter"|"lang": "python", "stdin": "...", "args": ["..."], "timeout": 5,
- *      "tests": [{"stdin": "...", "expected_output": "..."}, ...], "compare": "trim"|"exact"}
+ *      "tests": [{"stdin": "...", "expected_output": "..."}, ...], "compare": "trim"|"exact",
+ *      "name": "prog.py", "files": [{"name": "lib/util.py", "content": "...", "encoding": "base64"}, ...],
+ *      "seal_to": "age1..." | ["age1...", ...]}
+ * "name" is the program's file name in the work dir (default: the language's); "files" are more files
+ * written into the work dir before it runs, as Piston's (piston-request.h).
  */
 
 #include <stdbool.h>
@@ -13,7 +17,12 @@
 #include <stdint.h>
 
 #include "judge.h"
+#include "piston-request.h"
 #include "macro.h"
+#include "seal-to.h"
+
+/* The longest "name": a language's source file name must fit SOURCE_NAME_MAX with its NUL. */
+#define RUN_SOURCE_NAME_MAX 63U
 
 typedef struct RunLimits {
         size_t max_args;
@@ -31,6 +40,10 @@ typedef struct RunRequest {
         uint64_t timeout_usec;          /* 0: the server's default */
         bool json;                      /* asked in JSON, so answered in JSON */
         JudgeSpec *judge;               /* "tests" and "compare"; NULL: none */
+        char *source_name;              /* "name"; NULL: the language's */
+        PistonFile *files;              /* "files", each with a name */
+        size_t n_files;
+        SealRecipients *seal_to;        /* results leave only sealed to these; NULL: plain */
 } RunRequest;
 
 RunRequest *run_request_free(RunRequest *r);

@@ -247,7 +247,7 @@ void submit_begin(Api *a, HttpRequest *req) {
 
         if (job_receipt_new(&s->receipt) < 0)
                 goto oom;
-        s->bundle_fd = memfd_create("upload", MFD_CLOEXEC);
+        s->bundle_fd = memfd_create("upload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (s->bundle_fd < 0)
                 goto oom;
         r = bundle_writer_new(&s->bundle, s->bundle_fd, a->config.upload_max);
@@ -337,6 +337,9 @@ void submit_finish(Api *a, HttpRequest *req) {
                                 goto oom;
         }
 
+        /* Complete: nobody may change it now, not even us, while the runner and the job read it. */
+        if (memfd_seal(s->bundle_fd) < 0)
+                goto oom;
         int stdin_fd = -EBADF;
         if (m->stdin_data) {
                 stdin_fd = memfd_new_sealed("stdin", m->stdin_data, m->stdin_size);

@@ -68,6 +68,26 @@ TEST(hostile) {
                 { "application/json", "{\"code\": \"x\", \"stdin\": []}", "\"stdin\" must be" },
                 { "application/json", "{\"code\": \"x\", \"timeout\": -1}", "positive" },
                 { "application/json", "{\"code\": \"x\", \"timeout\": \"5\"}", "number of seconds" },
+                { "application/json", "{\"code\": \"x\", \"name\": \"lib/a.py\"}", "not in a directory" },
+                { "application/json", "{\"code\": \"x\", \"name\": \"../a.py\"}", "short file name" },
+                { "application/json", "{\"code\": \"x\", \"name\": \"\"}", "short file name" },
+                { "application/json", "{\"code\": \"x\", \"name\": 7}", "short file name" },
+                { "application/json", "{\"code\": \"x\", \"name\": \"a\\u0001\"}", "short file name" },
+                { "application/json", "{\"code\": \"x\", \"name\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.py\"}", "short file name" },
+                { "application/json", "{\"code\": \"x\", \"files\": {}}", "must be an array" },
+                { "application/json", "{\"code\": \"x\", \"files\": [{\"content\": \"y\"}]}", "needs a \"name\"" },
+                { "application/json", "{\"code\": \"x\", \"files\": [{\"name\": \"/etc/passwd\", \"content\": \"\"}]}",
+                  "relative path" },
+                { "application/json", "{\"code\": \"x\", \"files\": [{\"name\": \"a/../../b\", \"content\": \"\"}]}",
+                  "relative path" },
+                { "application/json", "{\"code\": \"x\", \"files\": [{\"name\": \"a\"}]}", "\"content\" string" },
+                { "application/json", "{\"code\": \"x\", \"files\": [{\"name\": \"a\", \"content\": \"@\", "
+                  "\"encoding\": \"base64\"}]}", "does not decode" },
+                { "application/json", "{\"code\": \"x\", \"files\": [{\"name\": \"a\", \"content\": \"\"}, "
+                  "{\"name\": \"./a\", \"content\": \"\"}]}", "same \"name\"" },
+                { "application/json", "{\"code\": \"x\", \"name\": \"a\", \"files\": [{\"name\": \"a\", "
+                  "\"content\": \"\"}]}", "program's own" },
                 { "application/json", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
                   "nested too deeply" },
         };
@@ -87,6 +107,40 @@ TEST(hostile) {
         const char *err = NULL;
         ASSERT_TRUE(parse(NULL, "py thon", "x", &r, &err) < 0);
         ASSERT_TRUE(parse(NULL, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "x", &r, &err) < 0);
+}
+
+TEST(json_files) {
+        _cleanup_(run_request_freep) RunRequest *r = NULL;
+        const char *err = NULL;
+        ASSERT_OK(parse("application/json", NULL,
+                        "{\"code\": \"import util\", \"name\": \"./prog.py\", \"files\": ["
+                        "{\"name\": \"util.py\", \"content\": \"x = 1\"},"
+                        "{\"name\": \"data/in.bin\", \"content\": \"AP8=\", \"encoding\": \"base64\"}]}",
+                        &r, &err));
+        ASSERT_STREQ(r->source_name, "prog.py");
+        ASSERT_EQ(r->n_files, 2);
+        ASSERT_STREQ(r->files[0].name, "util.py");
+        ASSERT_STREQ(r->files[0].content, "x = 1");
+        ASSERT_STREQ(r->files[1].name, "data/in.bin");
+        ASSERT_EQ(r->files[1].size, 2);
+        ASSERT_TRUE(memcmp(r->files[1].content, "\0\xff", 2) == 0);
+
+        /* Too many files: the same cap as Piston's. */
+        _cleanup_free_ char *body = strdup("{\"code\": \"x\", \"files\": [");
+        ASSERT_TRUE(body);
+        for (unsigned i = 0; i <= PISTON_FILES_MAX; i++) {
+                char *next;
+                ASSERT_TRUE(asprintf(&next, "%s%s{\"name\": \"f%u\", \"content\": \"\"}", body, i ? "," : "", i) >= 0);
+                free(body);
+                body = next;
+        }
+        char *whole;
+        ASSERT_TRUE(asprintf(&whole, "%s]}", body) >= 0);
+        free(body);
+        body = whole;
+        RunRequest *bad = NULL;
+        ASSERT_TRUE(parse("application/json", NULL, body, &bad, &err) == -EINVAL);
+        ASSERT_TRUE(bad == NULL && strstr(err, "too many"));
 }
 
 TEST(huge_timeout_is_capped) {
@@ -126,6 +180,7 @@ int main(void) {
         RUN(raw_body_with_lang_and_json_lookalike);
         RUN(json_full);
         RUN(hostile);
+        RUN(json_files);
         RUN(huge_timeout_is_capped);
         RUN(content_type);
         RUN(interpreters);

@@ -127,6 +127,16 @@ static int open_file(const char *root, const char *hierarchy, const char *path, 
         return fd < 0 ? -errno : fd;
 }
 
+int cgroup_read_file(const char *root, const char *hierarchy, const char *path, const char *file, char *buf,
+                     size_t size, size_t *ret_len) {
+        int fd = open_file(root, hierarchy, path, file);
+        if (fd < 0)
+                return fd;
+        int r = read_fd(fd, buf, size, ret_len);
+        close(fd);
+        return r;
+}
+
 CgroupJob *cgroup_job_free(CgroupJob *j) {
         if (!j)
                 return NULL;

@@ -45,6 +45,10 @@ int cgroup_parse_u64(const char *buf, size_t len, uint64_t *ret);
 /* The value of `key` in a flat keyed file ("key value\n" lines) such as cpu.stat or memory.events. */
 int cgroup_parse_keyed(const char *buf, size_t len, const char *key, uint64_t *ret);
 
+/* Reads root[/hierarchy]PATH/FILE into buf (NUL-terminated, at most size - 1 bytes). */
+int cgroup_read_file(const char *root, const char *hierarchy, const char *path, const char *file, char *buf,
+                     size_t size, size_t *ret_len);
+
 typedef struct CgroupSample {
         uint64_t cpu_usec;
         uint64_t memory_peak_bytes;

@@ -98,7 +98,7 @@ static int parse_options(int argc, char **argv, bool permute, bool submit_option
 
                 bool submit_only = c == 'e' || c == 'O' || c == 'o' || c == 'E';
                 if (submit_only && !submit_options)
-                        return fail(ret_error, "%s is only for 'sandrun submit'", option);
+                        return fail(ret_error, "%s is only for 'sandrun run' and 'sandrun submit'", option);
 
                 switch (c) {
                 case 'l':
@@ -180,7 +180,8 @@ static int parse_options(int argc, char **argv, bool permute, bool submit_option
         return 0;
 }
 
-static int parse_submit(int argc, char **argv, CliArgs *a, char **ret_error) {
+/* sandrun submit|run [OPTIONS] PATH... [-- ARGS...] */
+static int parse_paths(int argc, char **argv, CliCommand command, CliArgs *a, char **ret_error) {
         /* Everything after "--" belongs to the program; getopt would mix it with the paths. */
         int end = argc;
         for (int i = 1; i < argc; i++)
@@ -192,7 +193,7 @@ static int parse_submit(int argc, char **argv, CliArgs *a, char **ret_error) {
         int r = parse_options(end, argv, true, true, a, ret_error);
         if (r < 0 || a->command != CLI_RUN)
                 return r;
-        a->command = CLI_SUBMIT;
+        a->command = command;
 
         for (int i = optind; i < end; i++)
                 if ((r = push(&a->paths, &a->n_paths, argv[i])) < 0)
@@ -201,6 +202,14 @@ static int parse_submit(int argc, char **argv, CliArgs *a, char **ret_error) {
                 if ((r = push(&a->args, &a->n_args, argv[i])) < 0)
                         return r;
 
+        if (command == CLI_RUN_PATHS) {
+                if (a->n_paths == 0)
+                        return fail(ret_error, "run needs a program file, or files and directories");
+                /* Whether the one path is a file is for the caller to see. */
+                if (a->watch && a->n_paths != 1)
+                        return fail(ret_error, "--watch takes one program file");
+                return 0;
+        }
         if (a->n_paths == 0)
                 return fail(ret_error, "submit needs a directory or files to upload");
         if (a->watch)
@@ -238,11 +247,14 @@ int cli_args_parse(int argc, char **argv, CliArgs *ret, char **ret_error) {
         if (r < 0 || a.command == CLI_HELP || a.command == CLI_VERSION || a.command == CLI_LANGUAGES)
                 goto finish;
 
-        if (optind < argc && streq(argv[optind], "submit") && !streq(argv[optind - 1], "--")) {
-                r = parse_submit(argc - optind, argv + optind, &a, ret_error);
+        /* A file named like a command is run as ./NAME, or after "--". */
+        bool command = optind < argc && !streq(argv[optind - 1], "--");
+        if (command && (streq(argv[optind], "submit") || streq(argv[optind], "run"))) {
+                r = parse_paths(argc - optind, argv + optind,
+                                streq(argv[optind], "run") ? CLI_RUN_PATHS : CLI_SUBMIT, &a, ret_error);
                 goto finish;
         }
-        if (optind < argc && streq(argv[optind], "verify") && !streq(argv[optind - 1], "--")) {
+        if (command && streq(argv[optind], "verify")) {
                 r = parse_verify(argc - optind, argv + optind, &a, ret_error);
                 goto finish;
         }
@@ -284,7 +296,7 @@ const char *cli_args_input_source(const CliArgs *a, bool stdin_is_tty) {
                 return NULL;
         if (a->stdin_file)
                 return a->stdin_file;
-        bool program_from_stdin = !a->program || streq(a->program, "-");
+        bool program_from_stdin = a->command != CLI_RUN_PATHS && (!a->program || streq(a->program, "-"));
         return program_from_stdin || stdin_is_tty ? NULL : "-";
 }
 

@@ -8,6 +8,7 @@
 
 typedef enum CliCommand {
         CLI_RUN,                        /* run one program, from a file or stdin */
+        CLI_RUN_PATHS,                  /* run FILE|DIR...: /run when small enough, else a batch job */
         CLI_SUBMIT,                     /* upload a project as a batch job */
         CLI_LANGUAGES,                  /* list the server's languages */
         CLI_VERIFY,                     /* check a receipt, and files against it */
@@ -32,7 +33,7 @@ typedef struct CliArgs {
         bool metrics;
         bool quiet;
         const char *program;            /* CLI_RUN: a file, or NULL/"-" for stdin */
-        char **paths;                   /* CLI_SUBMIT: directories and files to upload */
+        char **paths;                   /* CLI_SUBMIT, CLI_RUN_PATHS: directories and files to upload */
         size_t n_paths;
         const char *entrypoint;
         char **outputs;                 /* globs of result files to download */
@@ -48,8 +49,9 @@ typedef struct CliArgs {
 } CliArgs;
 
 /*
- * Parses the command line: options, then either "submit" with its paths and options (in any order, up
- * to "--", after which come the program's arguments), or a program file followed by its arguments.
+ * Parses the command line: options, then either "submit" or "run" with its paths and options (in any
+ * order, up to "--", after which come the program's arguments), "verify", or a program file followed by
+ * its arguments (a file named like a command is given as ./NAME, or after "--").
  * Prints nothing. Returns 0, or -EINVAL with a message for the user in *ret_error, or -ENOMEM.
  */
 int cli_args_parse(int argc, char **argv, CliArgs *ret, char **ret_error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,17 @@ void event_parser_done(EventParser *p) {
         *p = (EventParser) {};
 }
 
+static bool id_is_valid(const char *v, size_t n) {
+        if (n > EVENT_ID_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) v[i] < 0x20 || v[i] == 0x7f)
+                        return false;
+        return true;
+}
+
 /* One event: its lines are block[0..len). */
-static int dispatch(const char *block, size_t len, event_handler_t on_event, void *userdata) {
+static int dispatch(EventParser *p, const char *block, size_t len, event_handler_t on_event, void *userdata) {
         char name[EVENT_NAME_MAX + 1] = "message";
         _cleanup_free_ char *data = malloc(len + 1);
         size_t data_len = 0;
@@ -40,6 +50,13 @@ static int dispatch(const char *block, size_t len, event_handler_t on_event, voi
                         memcpy(data + data_len, v, vn);
                         data_len += vn;
                         have_data = true;
+                } else if (n >= 3 && memcmp(line, "id:", 3) == 0) {
+                        const char *v = line + 3 + (n > 3 && line[3] == ' ');
+                        size_t vn = n - (size_t) (v - line);
+                        if (id_is_valid(v, vn)) {
+                                memcpy(p->last_id, v, vn);
+                                p->last_id[vn] = 0;
+                        }
                 }
                 line = nl + 1;
         }
@@ -71,7 +88,7 @@ int event_parser_feed(EventParser *p, const char *data, size_t n, event_handler_
                 if (!end)
                         break;
                 size_t block_len = (size_t) (end - (p->buf + start));
-                r = dispatch(p->buf + start, block_len, on_event, userdata);
+                r = dispatch(p, p->buf + start, block_len, on_event, userdata);
                 start += block_len + 2;
                 if (r < 0) {
                         memmove(p->buf, p->buf + start, p->len - start);
@@ -81,5 +98,27 @@ int event_parser_feed(EventParser *p, const char *data, size_t n, event_handler_
         }
         memmove(p->buf, p->buf + start, p->len - start);
         p->len -= start;
+        return 0;
+}
+
+static int parse_count(const char *s, char **end, size_t *ret) {
+        if (*s < '0' || *s > '9')
+                return -EINVAL;         /* strtoull() would take spaces and signs */
+        errno = 0;
+        unsigned long long v = strtoull(s, end, 10);
+        if (errno != 0 || v > SIZE_MAX)
+                return -EINVAL;
+        *ret = (size_t) v;
+        return 0;
+}
+
+int event_id_parse_pair(const char *id, size_t *ret_out, size_t *ret_err) {
+        size_t out, err;
+        char *end;
+
+        if (parse_count(id, &end, &out) < 0 || *end != ',' || parse_count(end + 1, &end, &err) < 0 || *end != 0)
+                return -EINVAL;
+        *ret_out = out;
+        *ret_err = err;
         return 0;
 }

@@ -300,6 +300,16 @@ static int begin(HttpClient *c, const char *path, Transfer *t) {
         return 0;
 }
 
+/* begin(), with a 2xx text/event-stream body going to chunk as it arrives (NULL: kept as usual). */
+static int begin_events(HttpClient *c, const char *path, http_chunk_t chunk, void *userdata, Transfer *t) {
+        int r = begin(c, path, t);
+        if (r < 0)
+                return r;
+        t->chunk = chunk;
+        t->chunk_userdata = userdata;
+        return 0;
+}
+
 static void transfer_done(Transfer *t) {
         t->response = http_response_free(t->response);
 }
@@ -324,6 +334,25 @@ int http_get_to_fd(HttpClient *c, const char *path, int fd, HttpResponse **ret) 
         return perform(c, &t, headers, ret);
 }
 
+int http_get_events(HttpClient *c, const char *path, const char *last_event_id, http_chunk_t chunk,
+                    void *userdata, HttpResponse **ret) {
+        _cleanup_(transfer_done) Transfer t = {};
+        int r = begin_events(c, path, chunk, userdata, &t);
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ char *last = NULL;
+        if (last_event_id && asprintf(&last, "Last-Event-ID: %s", last_event_id) < 0)
+                return -ENOMEM;
+        const char *const lines[] = { "Accept: text/event-stream, application/json", last };
+        _cleanup_(curl_slist_freep) struct curl_slist *headers = NULL;
+        r = header_list(lines, last ? 2 : 1, &headers);
+        if (r < 0)
+                return r;
+        curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+        return perform(c, &t, headers, ret);
+}
+
 int http_post_json(HttpClient *c, const char *path, const char *json, HttpResponse **ret) {
         return http_post_json_events(c, path, json, NULL, NULL, ret);
 }
@@ -331,11 +360,9 @@ int http_post_json(HttpClient *c, const char *path, const char *json, HttpRespon
 int http_post_json_events(HttpClient *c, const char *path, const char *json, http_chunk_t chunk, void *userdata,
                           HttpResponse **ret) {
         _cleanup_(transfer_done) Transfer t = {};
-        int r = begin(c, path, &t);
+        int r = begin_events(c, path, chunk, userdata, &t);
         if (r < 0)
                 return r;
-        t.chunk = chunk;
-        t.chunk_userdata = userdata;
 
         const char *const lines[] = {
                 "Content-Type: application/json",

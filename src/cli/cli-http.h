@@ -53,6 +53,11 @@ typedef int (*http_chunk_t)(const char *data, size_t n, void *userdata);
 int http_post_json_events(HttpClient *c, const char *path, const char *json, http_chunk_t chunk, void *userdata,
                           HttpResponse **ret);
 
+/* GET path asking for server-sent events, as http_post_json_events() does; with last_event_id, sent as
+ * Last-Event-ID so that the server resumes after it. */
+int http_get_events(HttpClient *c, const char *path, const char *last_event_id, http_chunk_t chunk,
+                    void *userdata, HttpResponse **ret);
+
 /* A multipart/form-data upload of one archive part and a "manifest" part holding JSON. */
 int http_post_archive(HttpClient *c, const char *path, const void *archive, size_t size,
                       const char *archive_filename, const char *manifest_json, HttpResponse **ret);

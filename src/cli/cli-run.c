@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <gnutls/gnutls.h>
 #include <json-c/json.h>
 
 #include "cli-events.h"
@@ -15,6 +17,34 @@
 #include "cli-tests.h"
 #include "cli-verify.h"
 #include "cli-run.h"
+
+static struct json_object *file_to_json(const RunFile *f) {
+        _cleanup_(json_putp) struct json_object *o = json_object_new_object();
+        gnutls_datum_t in = { .data = (unsigned char *) f->data, .size = f->size }, out = {};
+        if (!o || f->size > UINT_MAX || gnutls_base64_encode2(&in, &out) < 0)
+                return NULL;
+        int r = json_add(o, "name", json_object_new_string(f->name));
+        if (r >= 0)
+                r = json_add(o, "content", json_object_new_string_len((const char *) out.data, (int) out.size));
+        gnutls_free(out.data);
+        if (r >= 0)
+                r = json_add(o, "encoding", json_object_new_string("base64"));
+        return r < 0 ? NULL : TAKE_PTR(o);
+}
+
+static struct json_object *files_to_json(const RunFile *files, size_t n) {
+        _cleanup_(json_putp) struct json_object *arr = json_object_new_array();
+        if (!arr)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *f = file_to_json(&files[i]);
+                if (!f || json_object_array_add(arr, f) < 0) {
+                        json_object_put(f);
+                        return NULL;
+                }
+        }
+        return TAKE_PTR(arr);
+}
 
 int run_request_to_json(const RunRequest *req, char **ret) {
         _cleanup_(json_putp) struct json_object *o = json_object_new_object();
@@ -32,6 +62,10 @@ int run_request_to_json(const RunRequest *req, char **ret) {
                 r = json_add(o, "timeout", json_object_new_int64(req->timeout));
         if (r >= 0 && req->n_args > 0)
                 r = json_add_strings(o, "args", req->args, req->n_args);
+        if (r >= 0 && req->name)
+                r = json_add(o, "name", json_object_new_string(req->name));
+        if (r >= 0 && req->n_files > 0)
+                r = json_add(o, "files", files_to_json(req->files, req->n_files));
         if (r < 0)
                 return r;
         return json_to_string(o, ret);
@@ -56,25 +90,32 @@ static void live_run_done(LiveRun *l) {
         free(l->result);
 }
 
+int cli_print_output_event(const char *name, const char *data, size_t len, size_t printed[static 2]) {
+        bool out = streq(name, "stdout");
+        if (!out && !streq(name, "stderr"))
+                return 0;
+
+        _cleanup_(json_putp) struct json_object *o = NULL;
+        struct json_object *text = NULL;        /* borrowed from o */
+        json_tokener *tok = json_tokener_new_ex(4);
+        if (!tok)
+                return -ENOMEM;
+        o = json_tokener_parse_ex(tok, data, (int) len);
+        json_tokener_free(tok);
+        if (!o || !json_object_object_get_ex(o, "text", &text) || !json_object_is_type(text, json_type_string))
+                return -EBADMSG;
+        size_t n = (size_t) json_object_get_string_len(text);
+        write_all(out ? stdout : stderr, json_object_get_string(text), n);
+        printed[out ? 0 : 1] += n;
+        return 1;
+}
+
 static int on_event(const char *name, const char *data, size_t len, void *userdata) {
         LiveRun *l = userdata;
-        bool out = streq(name, "stdout");
 
-        if (out || streq(name, "stderr")) {
-                _cleanup_(json_putp) struct json_object *o = NULL;
-                struct json_object *text = NULL;        /* borrowed from o */
-                json_tokener *tok = json_tokener_new_ex(4);
-                if (!tok)
-                        return -ENOMEM;
-                o = json_tokener_parse_ex(tok, data, (int) len);
-                json_tokener_free(tok);
-                if (!o || !json_object_object_get_ex(o, "text", &text) || !json_object_is_type(text, json_type_string))
-                        return -EBADMSG;
-                size_t n = (size_t) json_object_get_string_len(text);
-                write_all(out ? stdout : stderr, json_object_get_string(text), n);
-                l->printed[out ? 0 : 1] += n;
-                return 0;
-        }
+        int r = cli_print_output_event(name, data, len, l->printed);
+        if (r != 0)
+                return MIN(r, 0);
         if (streq(name, "result")) {
                 free(l->result);
                 l->result = strndup(data, len);
@@ -87,6 +128,26 @@ static int on_event(const char *name, const char *data, size_t len, void *userda
 static int on_chunk(const char *data, size_t n, void *userdata) {
         LiveRun *l = userdata;
         return event_parser_feed(&l->parser, data, n, on_event, l);
+}
+
+static int load_tests(HttpClient *c, const char *path, struct json_object **ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r = read_full_file(path, READ_FULL_MAX, &text, &size);
+        if (r < 0) {
+                fprintf(stderr, "sandrun: cannot read tests %s: %s\n", path,
+                        r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+                return SANDRUN_EXIT_USAGE;
+        }
+        r = cli_tests_parse(text, size, ret);
+        if (r == -ENOMEM)
+                return report_transport_error(c, r);
+        if (r < 0) {
+                fprintf(stderr, "sandrun: %s: expected a JSON array of test cases such as "
+                        "[{\"stdin\": \"1 2\\n\", \"expected_output\": \"3\"}]\n", path);
+                return SANDRUN_EXIT_USAGE;
+        }
+        return 0;
 }
 
 int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_reply) {
@@ -103,25 +164,6 @@ int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_re
                         r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
                 return SANDRUN_EXIT_USAGE;
         }
-        _cleanup_(json_putp) struct json_object *tests = NULL;
-        if (a->tests_file) {
-                _cleanup_free_ char *text = NULL;
-                size_t size;
-                r = read_full_file(a->tests_file, READ_FULL_MAX, &text, &size);
-                if (r < 0) {
-                        fprintf(stderr, "sandrun: cannot read tests %s: %s\n", a->tests_file,
-                                r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
-                        return SANDRUN_EXIT_USAGE;
-                }
-                r = cli_tests_parse(text, size, &tests);
-                if (r == -ENOMEM)
-                        return report_transport_error(c, r);
-                if (r < 0) {
-                        fprintf(stderr, "sandrun: %s: expected a JSON array of test cases such as "
-                                "[{\"stdin\": \"1 2\\n\", \"expected_output\": \"3\"}]\n", a->tests_file);
-                        return SANDRUN_EXIT_USAGE;
-                }
-        }
 
         const char *lang = a->lang ?: lang_detect(from_stdin ? NULL : path, code, code_size);
         if (!lang && !from_stdin) {
@@ -133,13 +175,32 @@ int cli_run(HttpClient *c, const CliArgs *a, const char *path, JobReply **ret_re
         RunRequest req = {
                 .code = code, .code_size = code_size,
                 .lang = lang,
-                .stdin_data = a->input, .stdin_size = a->input_size,
-                .tests = tests,
-                .args = a->args, .n_args = a->n_args,
-                .timeout = a->timeout,
         };
+        return cli_run_request(c, a, &req, ret_reply);
+}
+
+int cli_run_request(HttpClient *c, const CliArgs *a, const RunRequest *req, JobReply **ret_reply) {
+        int r;
+
+        if (ret_reply)
+                *ret_reply = NULL;
+
+        _cleanup_(json_putp) struct json_object *tests = NULL;
+        if (a->tests_file) {
+                r = load_tests(c, a->tests_file, &tests);
+                if (r != 0)
+                        return r;
+        }
+
+        RunRequest full = *req;
+        full.stdin_data = a->input;
+        full.stdin_size = a->input_size;
+        full.tests = tests;
+        full.args = a->args;
+        full.n_args = a->n_args;
+        full.timeout = a->timeout;
         _cleanup_free_ char *json = NULL;
-        r = run_request_to_json(&req, &json);
+        r = run_request_to_json(&full, &json);
         if (r < 0)
                 return report_transport_error(c, r);
 

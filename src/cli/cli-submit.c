@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli-archive-path.h"
+#include "cli-events.h"
 #include "cli-exit.h"
 #include "cli-lang.h"
 #include "cli-manifest.h"
@@ -18,6 +19,7 @@
 #include "cli-progress.h"
 #include "cli-read.h"
 #include "cli-report.h"
+#include "cli-run.h"
 #include "cli-submit.h"
 #include "cli-tarball.h"
 #include "cli-unpack.h"
@@ -42,10 +44,15 @@ static bool is_finished(const JobReply *j) {
         return j->status && (streq(j->status, "completed") || streq(j->status, "failed"));
 }
 
-static int pack(const CliArgs *a, Tarball **ret) {
+int cli_submit_pack(const CliArgs *a, Tarball **ret) {
         int r = tarball_build(a->paths, a->n_paths, ret);
-        if (r >= 0)
+        if (r >= 0) {
+                size_t n = (*ret)->n_skipped;
+                if (n > 0 && !a->quiet)
+                        fprintf(stderr, "sandrun: left out %zu symlink%s or special file%s\n", n,
+                                n == 1 ? "" : "s", n == 1 ? "" : "s");
                 return 0;
+        }
         if (r == -EEXIST)
                 fprintf(stderr, "sandrun: two of the given paths would be uploaded under the same name\n");
         else if (r == -EFBIG)
@@ -58,8 +65,12 @@ static int pack(const CliArgs *a, Tarball **ret) {
         return r;
 }
 
-/* The entrypoint as it is named inside the archive; a single uploaded file is its own entrypoint. */
-static int find_entrypoint(const CliArgs *a, const Tarball *t, char **ret) {
+int cli_submit_entrypoint(const CliArgs *a, const Tarball *t, char **ret) {
+        struct stat st;
+        /* sandrun run: the first path, when it is a file. */
+        if (!a->entrypoint && a->command == CLI_RUN_PATHS && stat(a->paths[0], &st) >= 0 &&
+            S_ISREG(st.st_mode))
+                return tarball_stored_name(a->paths[0], ret);   /* packed under it, so it is valid */
         if (!a->entrypoint) {
                 if (t->n_files != 1 || a->n_paths != 1) {
                         fprintf(stderr, "sandrun: say which file to run with --entrypoint FILE\n");
@@ -84,22 +95,38 @@ static int find_entrypoint(const CliArgs *a, const Tarball *t, char **ret) {
         return 0;
 }
 
+/* As a single program's: --lang, else the entrypoint's #! line, else its extension; NULL leaves it to the
+ * server (which looks at the extension too). */
+static const char *entrypoint_lang(const CliArgs *a, const Tarball *t, const char *entrypoint) {
+        TarballFile *files = NULL;
+        size_t n = 0;
+        const char *lang = a->lang;
+
+        if (!lang && tarball_read_files(t, entrypoint, &files, &n) >= 0 && n == 1)
+                lang = lang_detect(entrypoint, files[0].data, files[0].size);
+        tarball_files_free(files, n);
+        return lang ?: lang_from_extension(entrypoint);
+}
+
 static int upload(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint, JobReply **ret) {
+        /* sandrun run has read its input already (a pipe, too); submit reads only --stdin FILE. */
         _cleanup_free_ char *input = NULL;
-        size_t input_size = 0;
-        if (a->stdin_file) {
+        const char *stdin_data = a->input;
+        size_t input_size = a->input_size;
+        if (!stdin_data && a->stdin_file) {
                 int r = read_full_file(a->stdin_file, READ_FULL_MAX, &input, &input_size);
                 if (r < 0) {
                         fprintf(stderr, "sandrun: cannot read input %s: %s\n", a->stdin_file, strerror(-r));
                         return SANDRUN_EXIT_USAGE;
                 }
+                stdin_data = input;
         }
 
         Manifest m = {
                 .entrypoint = entrypoint,
-                .interpreter = a->lang ?: lang_from_extension(entrypoint),
+                .interpreter = entrypoint_lang(a, t, entrypoint),
                 .args = a->args, .n_args = a->n_args,
-                .stdin_data = input, .stdin_size = input_size,
+                .stdin_data = stdin_data, .stdin_size = input_size,
                 .outputs = a->outputs, .n_outputs = a->n_outputs,
                 .env = a->env, .n_env = a->n_env,
                 .timeout = a->timeout,
@@ -177,7 +204,87 @@ static int show_new_logs(Follow *f) {
         return 0;
 }
 
+/* GET /logs/ID as server-sent events: the output as the job writes it, then its final status. */
+typedef struct LogStream {
+        Follow *follow;
+        EventParser parser;
+        char *result;
+        size_t result_len;
+        bool gone;
+} LogStream;
+
+static void log_stream_done(LogStream *s) {
+        event_parser_done(&s->parser);
+        free(s->result);
+}
+
+static int on_log_event(const char *name, const char *data, size_t len, void *userdata) {
+        LogStream *s = userdata;
+        Follow *f = s->follow;
+        size_t printed[2] = { f->stdout_shown, f->stderr_shown };
+
+        int r = cli_print_output_event(name, data, len, printed);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                /* The id counts the bytes of each stream the server sent, where a resumed stream or polling
+                 * goes on; what was printed (invalid UTF-8 replaced) only stands in for a missing id. */
+                if (event_id_parse_pair(s->parser.last_id, &f->stdout_shown, &f->stderr_shown) < 0) {
+                        f->stdout_shown = printed[0];
+                        f->stderr_shown = printed[1];
+                }
+        } else if (streq(name, "result")) {
+                free(s->result);
+                s->result = strndup(data, len);
+                s->result_len = len;
+                return s->result ? 0 : -ENOMEM;
+        } else if (streq(name, "error"))
+                s->gone = true;
+        return 0;
+}
+
+static int on_log_chunk(const char *data, size_t n, void *userdata) {
+        LogStream *s = userdata;
+        return event_parser_feed(&s->parser, data, n, on_log_event, s);
+}
+
+/* Returns 0 with *ret_final, 1 when the logs are to be polled instead, or the exit code of a failure. */
+static int stream_logs(Follow *f, JobReply **ret_final) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "/logs/%s", f->job_id) < 0)
+                return report_transport_error(f->client, -ENOMEM);
+
+        for (unsigned attempt = 0;; attempt++) {
+                _cleanup_(log_stream_done) LogStream s = { .follow = f };
+                _cleanup_(http_response_freep) HttpResponse *response = NULL;
+                char last[64];          /* two 20-digit numbers and a comma */
+                snprintf(last, sizeof last, "%zu,%zu", f->stdout_shown, f->stderr_shown);
+
+                int r = http_get_events(f->client, path, last, on_log_chunk, &s, &response);
+                if (r == -EBADMSG)
+                        return report_bad_answer(f->client, path);
+                if (r >= 0 && (response->status < 200 || response->status >= 300))
+                        return report_request(f->client, r, response);
+                /* A server that answers /logs only in JSON. */
+                bool events = r >= 0 && response->content_type &&
+                              strneq(response->content_type, "text/event-stream", 17);
+                if (r >= 0 && !events)
+                        return 1;
+                if (s.result)
+                        return job_reply_parse(s.result, s.result_len, ret_final) < 0 ?
+                                report_bad_answer(f->client, path) : 0;
+                if (s.gone)
+                        return 1;       /* asking for the status says how */
+                /* The connection dropped (the daemon restarted, say): resume after what was printed. */
+                if (attempt + 1 >= SUBMIT_TRANSPORT_RETRIES)
+                        return r < 0 ? report_request(f->client, r, response) : 1;
+                (void) poll(NULL, 0, SUBMIT_POLL_MSEC * (attempt + 2));
+        }
+}
+
 static int follow(Follow *f, bool quiet, JobReply **ret_final) {
+        bool stream = true;
+
         for (;;) {
                 _cleanup_(job_reply_freep) JobReply *status = NULL;
                 int r = get_job(f, "status", &status);
@@ -185,6 +292,17 @@ static int follow(Follow *f, bool quiet, JobReply **ret_final) {
                         return r;
 
                 bool started = status->status && !streq(status->status, "queued");
+                /* Polled while queued, for the position; streamed live once it runs. */
+                if (started && stream) {
+                        if (!quiet)
+                                progress_show(&f->progress, f->job_id, status, now_seconds() - f->started);
+                        progress_clear(&f->progress);
+                        r = stream_logs(f, ret_final);
+                        if (r != 1)
+                                return r;
+                        stream = false;
+                        continue;
+                }
                 if (started) {
                         r = show_new_logs(f);
                         if (r != 0)
@@ -281,16 +399,16 @@ static int download(HttpClient *c, const CliArgs *a, const char *job_id, bool qu
 
 int cli_submit(HttpClient *c, const CliArgs *a) {
         _cleanup_(tarball_freep) Tarball *t = NULL;
-        if (pack(a, &t) < 0)
+        if (cli_submit_pack(a, &t) < 0)
                 return SANDRUN_EXIT_USAGE;
-        if (t->n_skipped > 0 && !a->quiet)
-                fprintf(stderr, "sandrun: left out %zu symlink%s or special file%s\n", t->n_skipped,
-                        t->n_skipped == 1 ? "" : "s", t->n_skipped == 1 ? "" : "s");
 
         _cleanup_free_ char *entrypoint = NULL;
-        if (find_entrypoint(a, t, &entrypoint) < 0)
+        if (cli_submit_entrypoint(a, t, &entrypoint) < 0)
                 return SANDRUN_EXIT_USAGE;
+        return cli_submit_tarball(c, a, t, entrypoint);
+}
 
+int cli_submit_tarball(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint) {
         _cleanup_(job_reply_freep) JobReply *queued = NULL;
         int r = upload(c, a, t, entrypoint, &queued);
         if (r != 0)

@@ -45,15 +45,15 @@ static la_ssize_t write_to_memory(struct archive *a, void *userdata, const void 
         return (la_ssize_t) n;
 }
 
-static int add_name(Tarball *t, const char *name) {
-        char **v = reallocarray(t->files, t->n_files + 1, sizeof *v);
+static int add_name(char ***names, size_t *n, const char *name) {
+        char **v = reallocarray(*names, *n + 1, sizeof *v);
         if (!v)
                 return -ENOMEM;
-        t->files = v;
-        t->files[t->n_files] = strdup(name);
-        if (!t->files[t->n_files])
+        *names = v;
+        v[*n] = strdup(name);
+        if (!v[*n])
                 return -ENOMEM;
-        t->n_files++;
+        (*n)++;
         return 0;
 }
 
@@ -96,7 +96,10 @@ static int add_file(Builder *b, int fd, const char *name, const struct stat *st)
                         return -EIO;
                 left -= n;
         }
-        return add_name(b->tarball, name);
+        Tarball *t = b->tarball;
+        if ((st->st_mode & 0111) && (r = add_name(&t->executables, &t->n_executables, name)) < 0)
+                return r;
+        return add_name(&t->files, &t->n_files, name);
 }
 
 static int join(const char *prefix, const char *name, char **ret) {
@@ -143,9 +146,12 @@ static int add_directory(Builder *b, int dir_fd, const char *prefix, unsigned de
                         return r;
 
                 if (S_ISDIR(st.st_mode)) {
+                        size_t files_before = b->tarball->n_files;
                         r = write_header(b, name, &st);
                         if (r >= 0)
                                 r = add_directory(b, child, name, depth + 1);
+                        if (r >= 0 && b->tarball->n_files == files_before)
+                                b->tarball->n_dirs_without_files++;
                 } else if (S_ISREG(st.st_mode))
                         r = add_file(b, child, name, &st);
                 else {
@@ -158,8 +164,7 @@ static int add_directory(Builder *b, int dir_fd, const char *prefix, unsigned de
         return errno > 0 ? -errno : 0;
 }
 
-/* The name a file given on the command line is stored under. */
-static int stored_name(const char *path, char **ret) {
+int tarball_stored_name(const char *path, char **ret) {
         int r = archive_path_check(path, strlen(path), ret);
         if (r != -EINVAL)
                 return r;
@@ -183,7 +188,7 @@ static int add_path(Builder *b, const char *path) {
                 return -EINVAL;
 
         _cleanup_free_ char *name = NULL;
-        int r = stored_name(path, &name);
+        int r = tarball_stored_name(path, &name);
         if (r < 0)
                 return r;
         if (name[0] == 0)
@@ -201,6 +206,9 @@ Tarball *tarball_free(Tarball *t) {
         for (size_t i = 0; i < t->n_files; i++)
                 free(t->files[i]);
         free(t->files);
+        for (size_t i = 0; i < t->n_executables; i++)
+                free(t->executables[i]);
+        free(t->executables);
         free(t->data);
         free(t);
         return NULL;
@@ -229,6 +237,7 @@ int tarball_build(char *const *paths, size_t n_paths, Tarball **ret) {
         }
         if (archive_write_close(a) != ARCHIVE_OK)
                 return -EIO;
+        t->input_bytes = b.input_bytes;
 
         qsort(t->files, t->n_files, sizeof *t->files, compare_names);
         for (size_t i = 1; i < t->n_files; i++)
@@ -243,4 +252,63 @@ bool tarball_contains(const Tarball *t, const char *name) {
         if (!t || !name || t->n_files == 0)
                 return false;
         return bsearch(&name, t->files, t->n_files, sizeof *t->files, compare_names) != NULL;
+}
+
+void tarball_files_free(TarballFile *files, size_t n_files) {
+        for (size_t i = 0; i < n_files; i++) {
+                free(files[i].name);
+                free(files[i].data);
+        }
+        free(files);
+}
+
+static int read_entry(struct archive *a, struct archive_entry *e, TarballFile *ret) {
+        la_int64_t size = archive_entry_size(e);
+        if (size < 0 || (uint64_t) size > TARBALL_INPUT_MAX)
+                return -EBADMSG;
+        _cleanup_free_ char *name = strdup(archive_entry_pathname(e) ?: "");
+        _cleanup_free_ char *data = malloc((size_t) size + 1);
+        if (!name || !data)
+                return -ENOMEM;
+        if (archive_read_data(a, data, (size_t) size) != size)
+                return -EBADMSG;
+        data[size] = 0;
+        *ret = (TarballFile) { .name = TAKE_PTR(name), .data = TAKE_PTR(data), .size = (size_t) size };
+        return 0;
+}
+
+int tarball_read_files(const Tarball *t, const char *only, TarballFile **ret_files, size_t *ret_n_files) {
+        _cleanup_(archive_read_freep) struct archive *a = archive_read_new();
+        if (!a)
+                return -ENOMEM;
+        if (archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
+            archive_read_support_format_tar(a) != ARCHIVE_OK ||
+            archive_read_open_memory(a, t->data, t->size) != ARCHIVE_OK)
+                return -EBADMSG;
+
+        TarballFile *files = calloc(t->n_files ?: 1, sizeof *files);
+        size_t n = 0;
+        int r = files ? 0 : -ENOMEM;
+        struct archive_entry *e;
+        while (r >= 0) {
+                int k = archive_read_next_header(a, &e);
+                if (k == ARCHIVE_EOF)
+                        break;
+                if (k != ARCHIVE_OK)
+                        r = -EBADMSG;
+                else if (archive_entry_filetype(e) != AE_IFREG ||
+                         (only && !streq(archive_entry_pathname(e) ?: "", only)))
+                        continue;
+                else if (n >= t->n_files)
+                        r = -EBADMSG;   /* more files than were packed */
+                else if ((r = read_entry(a, e, &files[n])) >= 0)
+                        n++;
+        }
+        if (r < 0) {
+                tarball_files_free(files, n);
+                return r;
+        }
+        *ret_files = files;
+        *ret_n_files = n;
+        return 0;
 }

@@ -20,6 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (event_parser_feed(&p, (const char *) data, cut, check, NULL) >= 0)
                 (void) event_parser_feed(&p, (const char *) data + cut, size - cut, check, NULL);
+        size_t out, err;
+        if (strlen(p.last_id) > EVENT_ID_MAX)
+                abort();
+        (void) event_id_parse_pair(p.last_id, &out, &err);
         event_parser_done(&p);
         return 0;
 }

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli-args.h"
 #include "cli-exit.h"
 #include "cli-http.h"
 #include "cli-languages.h"
+#include "cli-project.h"
 #include "cli-read.h"
 #include "cli-run.h"
 #include "cli-submit.h"
@@ -30,6 +32,10 @@ static void help(void) {
                "  sandrun [OPTIONS] FILE [ARGS...]         run a program file on the server\n"
                "  sandrun [OPTIONS] [-] [ARGS...] < FILE   run the program read from stdin\n"
                "  sandrun [OPTIONS] --watch FILE [ARGS...] run it again on every save\n"
+               "  sandrun run [OPTIONS] FILE|DIR... [-- ARGS...]\n"
+               "                                           run the first FILE with the other files\n"
+               "                                           beside it: through /run when at most 33\n"
+               "                                           files, 256 KiB, else as a batch job\n"
                "  sandrun submit [OPTIONS] DIR|FILE... [-- ARGS...]\n"
                "                                           run a whole project as a batch job\n"
                "  sandrun verify [OPTIONS] RECEIPT [FILE...]\n"
@@ -65,9 +71,10 @@ static void help(void) {
                "  -h, --help             show this help\n"
                "  -V, --version          show the version\n"
                "\n"
-               "Options of submit:\n"
+               "Options of run and submit:\n"
                "  -e, --entrypoint=FILE  the file to run, relative to the uploaded directory\n"
-               "                         (not needed when uploading a single file)\n"
+               "                         (not needed for a single file, nor when run's first path\n"
+               "                         is a file)\n"
                "  -O, --outputs=GLOB     files to bring back, e.g. 'results/*' (repeatable)\n"
                "  -o, --output-dir=DIR   where to put them (default ./sandrun-JOBID)\n"
                "  -E, --env=NAME=VALUE   set an environment variable for the job (repeatable)\n"
@@ -89,6 +96,9 @@ static void help(void) {
                "  seq 3 | sandrun sum.pl                 the same, through a pipe\n"
                "  sandrun --watch app.js                 re-run on every save\n"
                "  sandrun -m -t 5 heavy.py               5 s limit, show CPU and memory used\n"
+               "  sandrun run main.py util.py data/      run main.py with util.py and what is in\n"
+               "                                         data/ beside it\n"
+               "  sandrun ./run                          run a file named like a command\n"
                "  sandrun submit . -e main.py -O 'results/*' -o out\n"
                "                                         upload this directory, run main.py, fetch\n"
                "                                         results/* into ./out\n"
@@ -152,6 +162,12 @@ static int read_input(CliArgs *a) {
         return 0;
 }
 
+static bool run_paths_is_one_program(const CliArgs *a) {
+        struct stat st;
+        return a->n_paths == 1 && !a->entrypoint && a->n_outputs == 0 && a->n_env == 0 &&
+               stat(a->paths[0], &st) >= 0 && S_ISREG(st.st_mode);
+}
+
 static int run(CliArgs *a) {
         const char *server = a->server ?: getenv("SANDRUN_SERVER");
         if (!server || !server[0])
@@ -183,6 +199,20 @@ static int run(CliArgs *a) {
                 return cli_list_languages(c);
         case CLI_SUBMIT:
                 return cli_submit(c, a);
+        case CLI_RUN_PATHS:
+                r = read_input(a);
+                if (r != 0)
+                        return r;
+                /* One program file and nothing only a batch job does: the same as `sandrun FILE`. */
+                if (run_paths_is_one_program(a)) {
+                        a->program = a->paths[0];
+                        return a->watch ? cli_watch(c, a) : cli_run(c, a, a->program, NULL);
+                }
+                if (a->watch) {
+                        fprintf(stderr, "sandrun: --watch takes one program file, not %s\n", a->paths[0]);
+                        return SANDRUN_EXIT_USAGE;
+                }
+                return cli_run_paths(c, a);
         case CLI_VERIFY:
                 return cli_verify(c, a);
         default:

@@ -51,6 +51,70 @@ TEST(run_file) {
         cli_args_done(&a);
 }
 
+static void check_usage_error(char **argv, const char *needle);
+
+TEST(run_paths) {
+        CliArgs a;
+        _cleanup_free_ char *error = NULL;
+
+        /* The paths and options mix up to "--"; the program's arguments follow it. */
+        ASSERT_OK(parse(&a, &error, ARGV("-q", "run", "main.py", "-m", "lib", "util.py", "--", "-v", "x")));
+        ASSERT_EQ(a.command, CLI_RUN_PATHS);
+        ASSERT_TRUE(a.quiet && a.metrics);
+        ASSERT_EQ(a.n_paths, 3);
+        ASSERT_STREQ(a.paths[0], "main.py");
+        ASSERT_STREQ(a.paths[1], "lib");
+        ASSERT_STREQ(a.paths[2], "util.py");
+        ASSERT_EQ(a.n_args, 2);
+        ASSERT_STREQ(a.args[0], "-v");
+        ASSERT_TRUE(a.program == NULL);
+        cli_args_done(&a);
+
+        /* Unlike submit, several paths need no --entrypoint (the first is), and the batch options work. */
+        ASSERT_OK(parse(&a, &error, ARGV("run", "proj", "-e", "src/main.py", "-O", "out/*", "-E", "A=1",
+                                         "--tests", "t.json")));
+        ASSERT_EQ(a.command, CLI_RUN_PATHS);
+        ASSERT_STREQ(a.entrypoint, "src/main.py");
+        ASSERT_EQ(a.n_outputs, 1);
+        ASSERT_EQ(a.n_env, 1);
+        ASSERT_STREQ(a.tests_file, "t.json");
+        cli_args_done(&a);
+
+        ASSERT_OK(parse(&a, &error, ARGV("run", "--watch", "app.js")));
+        ASSERT_TRUE(a.watch);
+        cli_args_done(&a);
+
+        /* A file named "run" or "submit": ./NAME, after "--", or as a path of run. */
+        ASSERT_OK(parse(&a, &error, ARGV("./run", "arg")));
+        ASSERT_EQ(a.command, CLI_RUN);
+        ASSERT_STREQ(a.program, "./run");
+        cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("-q", "--", "run", "arg")));
+        ASSERT_EQ(a.command, CLI_RUN);
+        ASSERT_STREQ(a.program, "run");
+        ASSERT_EQ(a.n_args, 1);
+        cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("./submit")));
+        ASSERT_EQ(a.command, CLI_RUN);
+        cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("run", "run", "submit")));
+        ASSERT_EQ(a.command, CLI_RUN_PATHS);
+        ASSERT_STREQ(a.paths[0], "run");
+        ASSERT_STREQ(a.paths[1], "submit");
+        cli_args_done(&a);
+
+        check_usage_error(ARGV("run"), "run needs a program file");
+        check_usage_error(ARGV("run", "--", "x"), "run needs a program file");
+        check_usage_error(ARGV("run", "--watch", "a.py", "b.py"), "--watch takes one program file");
+        check_usage_error(ARGV("run", "-i", "in.txt", "--no-stdin", "a.py"), "contradict");
+
+        /* A piped stdin is the program's input for run, as for a single FILE. */
+        ASSERT_OK(parse(&a, &error, ARGV("run", "a.py", "b.py")));
+        ASSERT_STREQ(cli_args_input_source(&a, false), "-");
+        ASSERT_TRUE(cli_args_input_source(&a, true) == NULL);
+        cli_args_done(&a);
+}
+
 TEST(input_source) {
         CliArgs a;
         _cleanup_free_ char *error = NULL;
@@ -193,8 +257,8 @@ TEST(usage_errors) {
         check_usage_error(ARGV("-t", "5s", "x.py"), "invalid timeout");
         check_usage_error(ARGV("-t", "99999999999999999999", "x.py"), "invalid timeout");
         check_usage_error(ARGV("-t", "86401", "x.py"), "invalid timeout");
-        check_usage_error(ARGV("--entrypoint", "m.py", "x.py"), "only for 'sandrun submit'");
-        check_usage_error(ARGV("-O", "*", "x.py"), "only for 'sandrun submit'");
+        check_usage_error(ARGV("--entrypoint", "m.py", "x.py"), "only for 'sandrun run' and 'sandrun submit'");
+        check_usage_error(ARGV("-O", "*", "x.py"), "only for 'sandrun run' and 'sandrun submit'");
         check_usage_error(ARGV("--watch"), "needs a file");
         check_usage_error(ARGV("--watch", "-"), "needs a file");
         check_usage_error(ARGV("--no-stdin", "--stdin", "in.txt", "x.py"), "contradict");
@@ -218,6 +282,7 @@ TEST(usage_errors) {
 int main(void) {
         RUN(run_file);
         RUN(run_stdin);
+        RUN(run_paths);
         RUN(input_source);
         RUN(submit);
         RUN(commands);

@@ -64,9 +64,57 @@ TEST(hostile) {
         event_parser_done(&p);
 }
 
+TEST(last_id) {
+        EventParser p = {};
+        const char *s = "event: stdout\nid: 3,0\ndata: {}\n\n"
+                        "event: stderr\nid:3,5\ndata: {}\n\n"
+                        "event: result\ndata: {}\n\n";
+        seen[0] = 0;
+        ASSERT_STREQ(p.last_id, "");
+        size_t first = (size_t) (strstr(s, "\n\n") + 2 - s);
+        ASSERT_OK(event_parser_feed(&p, s, first, record, NULL));
+        ASSERT_STREQ(p.last_id, "3,0");
+        ASSERT_OK(event_parser_feed(&p, s + first, strlen(s) - first, record, NULL));
+        /* An event without an id keeps the last one, as SSE says. */
+        ASSERT_STREQ(p.last_id, "3,5");
+
+        /* Too long, or with a control character: ignored, so it never reaches a request header. */
+        char id[128];
+        snprintf(id, sizeof(id), "id: %0*d\ndata: x\n\n", 65, 0);
+        ASSERT_OK(event_parser_feed(&p, id, strlen(id), record, NULL));
+        static const char *const bad[] = { "id: 1\r2\ndata: x\n\n", "id: 1\x7f\ndata: x\n\n" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                ASSERT_OK(event_parser_feed(&p, bad[i], strlen(bad[i]), record, NULL));
+        ASSERT_STREQ(p.last_id, "3,5");
+        ASSERT_OK(event_parser_feed(&p, "id:\ndata: x\n\n", strlen("id:\ndata: x\n\n"), record, NULL));
+        ASSERT_STREQ(p.last_id, "");
+        event_parser_done(&p);
+}
+
+TEST(pair_id) {
+        size_t out = 7, err = 7;
+        ASSERT_OK(event_id_parse_pair("12,0", &out, &err));
+        ASSERT_TRUE(out == 12 && err == 0);
+        ASSERT_OK(event_id_parse_pair("0,18446744073709551615", &out, &err));
+        ASSERT_TRUE(out == 0 && err == SIZE_MAX);
+
+        static const char *const bad[] = {
+                "", ",", "1", "1,", ",1", "1,2,3", " 1,2", "1, 2", "+1,2", "-1,2", "1,-2", "1,2 ", "0x1,2",
+                "18446744073709551616,0", "1;2", "a,b",
+        };
+        out = err = 7;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                if (event_id_parse_pair(bad[i], &out, &err) != -EINVAL || out != 7 || err != 7) {
+                        fprintf(stderr, "\"%s\" was taken\n", bad[i]);
+                        abort();
+                }
+}
+
 int main(void) {
         RUN(events);
         RUN(handler_stops);
         RUN(hostile);
+        RUN(last_id);
+        RUN(pair_id);
         return 0;
 }

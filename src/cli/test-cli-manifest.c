@@ -75,6 +75,17 @@ TEST(run_request) {
         _cleanup_free_ char *t = NULL;
         ASSERT_OK(run_request_to_json(&bare, &t));
         ASSERT_STREQ(t, "{\"code\":\"\"}");
+
+        /* More files go base64-encoded, binary or not, beside the program's own name. */
+        RunFile files[] = { { "lib/u.py", "x=1", 3 }, { "d.bin", "\0\xff", 2 }, { "empty", "", 0 } };
+        RunRequest project = { .code = "import u", .code_size = 8, .name = "prog.py",
+                               .files = files, .n_files = 3 };
+        _cleanup_free_ char *u = NULL;
+        ASSERT_OK(run_request_to_json(&project, &u));
+        ASSERT_STREQ(u, "{\"code\":\"import u\",\"name\":\"prog.py\",\"files\":["
+                        "{\"name\":\"lib/u.py\",\"content\":\"eD0x\",\"encoding\":\"base64\"},"
+                        "{\"name\":\"d.bin\",\"content\":\"AP8=\",\"encoding\":\"base64\"},"
+                        "{\"name\":\"empty\",\"content\":\"\",\"encoding\":\"base64\"}]}");
 }
 
 int main(void) {

@@ -63,6 +63,10 @@ TEST(round_trip) {
         ASSERT_STREQ(t->files[0], "main.py");
         ASSERT_STREQ(t->files[1], "sub/run.sh");
         ASSERT_EQ(t->n_skipped, 2);
+        /* What /run could not carry: an exec bit, a directory with no file beneath it. */
+        ASSERT_EQ(t->n_executables, 1);
+        ASSERT_STREQ(t->executables[0], "sub/run.sh");
+        ASSERT_EQ(t->n_dirs_without_files, 1);
         ASSERT_TRUE(tarball_contains(t, "sub/run.sh"));
         ASSERT_TRUE(!tarball_contains(t, "link"));
         ASSERT_TRUE(!tarball_contains(t, "proj/main.py"));
@@ -92,6 +96,42 @@ TEST(round_trip) {
         ASSERT_EQ(stats.n_files, 2);
         close(fd);
         close(dir);
+
+        /* Read back in memory, as `sandrun run` sends a small project to /run. */
+        ASSERT_EQ(t->input_bytes, strlen("print('hi')\n") + strlen("#!/bin/sh\necho\n"));
+        TarballFile *files = NULL;
+        size_t n = 0;
+        ASSERT_OK(tarball_read_files(t, NULL, &files, &n));
+        ASSERT_EQ(n, 2);
+        for (size_t i = 0; i < n; i++) {
+                bool main_py = streq(files[i].name, "main.py");
+                ASSERT_TRUE(main_py || streq(files[i].name, "sub/run.sh"));
+                ASSERT_STREQ(files[i].data, main_py ? "print('hi')\n" : "#!/bin/sh\necho\n");
+                ASSERT_EQ(files[i].size, strlen(files[i].data));
+        }
+        tarball_files_free(files, n);
+        ASSERT_OK(tarball_read_files(t, "sub/run.sh", &files, &n));
+        ASSERT_EQ(n, 1);
+        ASSERT_STREQ(files[0].data, "#!/bin/sh\necho\n");
+        tarball_files_free(files, n);
+        ASSERT_OK(tarball_read_files(t, "none", &files, &n));
+        ASSERT_EQ(n, 0);
+        tarball_files_free(files, n);
+
+        /* A damaged archive is refused, not half read. */
+        ((uint8_t *) t->data)[t->size / 2] ^= 0xff;
+        ASSERT_ERROR(tarball_read_files(t, NULL, &files, &n), EBADMSG);
+}
+
+TEST(stored_name) {
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
+        ASSERT_OK(tarball_stored_name("./src//main.py", &a));
+        ASSERT_STREQ(a, "src/main.py");
+        /* Absolute and climbing paths keep only their base name. */
+        ASSERT_OK(tarball_stored_name("/tmp/x/main.py", &b));
+        ASSERT_STREQ(b, "main.py");
+        ASSERT_OK(tarball_stored_name("../up.py", &c));
+        ASSERT_STREQ(c, "up.py");
 }
 
 TEST(file_names) {
@@ -211,6 +251,7 @@ int main(void) {
         ASSERT_TRUE(mkdtemp(root));
         ASSERT_OK(chdir(root));
         RUN(round_trip);
+        RUN(stored_name);
         RUN(file_names);
         RUN(hostile_archive);
         RUN(corrupt_archive);

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "log.h"
 #include "option-error.h"
+#include "check-limits.h"
 #include "lock-memory.h"
 #include "parse-util.h"
 #include "runner-bus.h"
@@ -388,8 +389,12 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
  */
 static void lock_our_memory(void) {
         uint64_t reserve = 2 * opts.output_max + 2 * opts.work_size + (8ULL << 20);
+        uint64_t need = opts.max_jobs * (2 * opts.output_max + 2 * opts.work_size) + reserve;
 
-        (void) lock_memory(reserve, opts.max_jobs * (2 * opts.output_max + 2 * opts.work_size) + reserve);
+        (void) lock_memory(reserve, need);
+        /* Each job's init starts here, until its scope takes it. */
+        check_cgroup_limits(need, opts.max_jobs + 16, "--max-jobs, --output-max or --work-size");
+        check_job_swap();
 }
 
 static int run(int argc, char **argv) {

@@ -30,6 +30,7 @@
 #include "listen-fds.h"
 #include "log.h"
 #include "option-error.h"
+#include "check-limits.h"
 #include "lock-memory.h"
 #include "metrics.h"
 #include "parse-util.h"
@@ -47,7 +48,7 @@ typedef struct Options {
         bool debug;
         const char *runner_socket;
         uint64_t memory_max, tasks_max, cpu_quota, timeout, output_max, body_max, work_size;
-        uint64_t max_running, max_queued, batch_ttl, connection_timeout;
+        uint64_t max_running, max_queued, batch_ttl, connection_timeout, min_read_rate, read_grace;
         uint64_t cpu_budget, budget_period, max_running_per_ip, max_queued_per_ip, upload_max, held_max;
         uint64_t compile_timeout, test_cpu, tests_timeout, test_output_max;
         CidrList trusted_proxies;
@@ -71,6 +72,8 @@ static Options opts = {
         .max_queued = 256,
         .batch_ttl = 60 * USEC_PER_SEC,
         .connection_timeout = 30,
+        .min_read_rate = 4096,
+        .read_grace = 30 * USEC_PER_SEC,
         .cpu_budget = 10 * USEC_PER_SEC,
         .budget_period = 60 * USEC_PER_SEC,
         .max_running_per_ip = 2,
@@ -122,6 +125,9 @@ static void help(void) {
                "  --node-name NAME       this host's name in a cluster, [a-z0-9]{1,16}; job ids end in -NAME\n"
                "  --batch-ttl DURATION   how long a finished batch job is kept (default 60s)\n"
                "  --connection-timeout S idle HTTP connections are closed after S seconds (default 30)\n"
+               "  --min-read-rate SIZE   a client must take its answer at SIZE bytes a second once the grace\n"
+               "                         has passed, or it is dropped (default 4K; 0: no such rule)\n"
+               "  --read-grace DURATION  how long an answer may wait for a slow client (default 30s)\n"
                "  --debug                add each job's timeline to JSON answers\n"
                "  -h --help              this help\n"
                "  --version              print the version\n");
@@ -131,7 +137,7 @@ static int parse_options(int argc, char **argv) {
         enum {
                 ARG_LISTEN = 0x100, ARG_CERT, ARG_KEY, ARG_PLAIN, ARG_RUNNER, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_BODY, ARG_WORK, ARG_RUNNING, ARG_QUEUED,
-                ARG_CONN_TIMEOUT, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
+                ARG_CONN_TIMEOUT, ARG_MIN_READ_RATE, ARG_READ_GRACE, ARG_DEBUG, ARG_VERSION, ARG_BUDGET, ARG_PERIOD, ARG_RUNNING_IP,
                 ARG_QUEUED_IP, ARG_PROXY, ARG_BATCH_TTL, ARG_UPLOAD, ARG_HELD,
                 ARG_COMPILE_TIMEOUT, ARG_TEST_TIMEOUT, ARG_TESTS_TIMEOUT, ARG_TEST_OUTPUT,
                 ARG_CORS_ORIGIN,
@@ -157,6 +163,8 @@ static int parse_options(int argc, char **argv) {
                 { "max-running", required_argument, NULL, ARG_RUNNING },
                 { "max-queued", required_argument, NULL, ARG_QUEUED },
                 { "connection-timeout", required_argument, NULL, ARG_CONN_TIMEOUT },
+                { "min-read-rate", required_argument, NULL, ARG_MIN_READ_RATE },
+                { "read-grace", required_argument, NULL, ARG_READ_GRACE },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -233,6 +241,12 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_CONN_TIMEOUT:
                         r = parse_uint(optarg, 1, 3600, &opts.connection_timeout);
+                        break;
+                case ARG_MIN_READ_RATE:
+                        r = parse_size(optarg, &opts.min_read_rate);
+                        break;
+                case ARG_READ_GRACE:
+                        r = parse_duration(optarg, &opts.read_grace);
                         break;
                 case ARG_DEBUG:
                         opts.debug = true;
@@ -658,6 +672,9 @@ static int run(int argc, char **argv) {
         if (geteuid() == 0)
                 return log_errno(LOG_ERR, EPERM, "sandrund must not run as root; run it as the sandrun user");
         bool memory_locked = lock_memory(memlock_reserve(), memlock_config_need());
+        /* One process, and at start the languages' version probes, one at a time (a JVM's threads). */
+        check_cgroup_limits(memlock_config_need(), 64,
+                            "--held-max, --max-running, --max-queued, --body-max, --output-max or --work-size");
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -825,6 +842,8 @@ static int run(int argc, char **argv) {
                 .key_pem = tls ? tls->key_pem : NULL,
                 .max_body = opts.body_max,
                 .connection_timeout_sec = opts.connection_timeout,
+                .min_read_rate = opts.min_read_rate,
+                .read_grace_usec = opts.read_grace,
                 .max_connections = 1024,
                 .max_connections_per_ip = 64,
                 .unlimited_peer = api_peer_is_trusted_proxy,

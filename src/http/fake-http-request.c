@@ -198,6 +198,29 @@ int http_request_reply(HttpRequest *r, unsigned status, const char *content_type
         return 0;
 }
 
+/* A body made as it is read: read at once, in small pieces so that readers are tried at their edges. */
+int http_request_reply_reader(HttpRequest *r, unsigned status, const char *content_type, const char *const *headers,
+                              uint64_t size, http_read_t read, void *userdata, void (*free_userdata)(void *userdata)) {
+        char *body = NULL, piece[7];
+        size_t len = 0;
+        ssize_t n;
+
+        while ((n = read(userdata, piece, sizeof(piece))) > 0) {
+                ASSERT_TRUE((size_t) n <= sizeof(piece));
+                body = realloc(body, len + n);
+                ASSERT_TRUE(body);
+                memcpy(body + len, piece, n);
+                len += n;
+        }
+        ASSERT_EQ(n, 0);
+        ASSERT_TRUE(size == HTTP_SIZE_UNKNOWN || size == len);
+        if (free_userdata)
+                free_userdata(userdata);
+        int k = http_request_reply(r, status, content_type, body ?: "", len, headers);
+        free(body);
+        return k;
+}
+
 /* A streamed answer: its events pile up in the reply body, as a client that reads at once would see them. */
 int http_request_reply_stream(HttpRequest *r, unsigned status, const char *content_type, const char *const *headers,
                               size_t max_buffered) {

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "http-server.h"
 #include "http-framing.h"
@@ -14,6 +16,7 @@
 #include "log-sink.h"
 #include "peer-limit.h"
 #include "url-unescape.h"
+#include "wipe.h"
 
 struct HttpServer {
         sd_event *event;
@@ -30,7 +33,17 @@ struct HttpServer {
         unsigned n_requests;
         unsigned n_sending;             /* responses queued and not yet fully sent */
         HttpRequest *requests;
+        uint64_t min_read_rate, read_grace_usec, last_rate_check;
 };
+
+/* A response body handed out through a callback, whatever made it: MHD frees it, possibly after the
+ * request, which then only unhooks itself (req = NULL). */
+typedef struct ResponseBody {
+        HttpRequest *req;
+        http_read_t read;
+        void *userdata;
+        void (*free_userdata)(void *userdata);
+} ResponseBody;
 
 struct HttpRequest {
         HttpServer *server;
@@ -55,9 +68,17 @@ struct HttpRequest {
         /* A streamed answer (http_request_reply_stream()): bytes written and not yet taken by MHD. */
         bool out_streaming, out_ended, out_waiting, peer_gone;
         char *out;
-        size_t out_len, out_off, out_max;
+        size_t out_len, out_off, out_max, out_allocated;
         sd_event_source *peer_source;   /* watches for the client leaving while we wait */
+
+        /* How fast the client takes its answer: bytes handed to MHD, and the window we judge it over. */
+        ResponseBody *response_body;
+        uint64_t sent, window_start, window_sent, sending_since;
+        bool body_done, window_void, dropped;
 };
+
+/* What MHD asks of a body at a time, and so what it holds of one per connection. */
+#define RESPONSE_BLOCK_SIZE (16U * 1024U)
 
 static const char *const security_headers[] = {
         "X-Content-Type-Options", "nosniff",
@@ -78,7 +99,9 @@ static void request_free(HttpRequest *r) {
         if (!r)
                 return;
         r->peer_source = sd_event_source_disable_unref(r->peer_source);
-        free(r->out);
+        if (r->response_body)
+                r->response_body->req = NULL;
+        wipe_free(r->out, r->out_allocated);
         if (r->free_data)
                 r->free_data(r->data);
         if (r->pending)
@@ -89,7 +112,7 @@ static void request_free(HttpRequest *r) {
                 if (r->sending)
                         r->server->n_sending--;
         }
-        free(r->body);
+        wipe_free(r->body, r->body_len);
         free(r);
 }
 
@@ -124,7 +147,71 @@ static void arm_timer(HttpServer *s) {
                 log_debug_errno(r, "Cannot arm the HTTP timer, ignoring");
 }
 
+static void resume(HttpRequest *r);
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* Closes the connection under MHD: its next send fails and it ends the request as for any client that
+ * left, freeing what the answer held. */
+static void drop_connection(HttpRequest *r) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->connection,
+                                                                       MHD_CONNECTION_INFO_CONNECTION_FD);
+
+        r->dropped = r->peer_gone = true;
+        if (ci)
+                (void) shutdown(ci->connect_fd, SHUT_RDWR);
+        if (r->out_waiting) {
+                r->out_waiting = false;
+                resume(r);
+        }
+}
+
+/*
+ * A client that has an answer waiting must take it at min_read_rate bytes per second, judged over windows
+ * of RATE_WINDOW once read_grace has passed since the answer began; else it is dropped. Time when there was
+ * nothing to send (a live stream waiting for output) does not count, nor is the last block judged once the
+ * whole body has been handed to MHD (what is left is bounded; the idle timeout deals with it).
+ */
+#define RATE_WINDOW_USEC (1 * USEC_PER_SEC)
+#define RATE_CHECK_USEC (250 * USEC_PER_MSEC)
+
+static void check_read_rates(HttpServer *s, uint64_t now) {
+        for (HttpRequest *r = s->requests, *next; r; r = next) {
+                next = r->next;
+                if (!r->sending || r->body_done || r->dropped)
+                        continue;
+                if (now - r->sending_since < s->read_grace_usec || r->window_void) {
+                        r->window_start = now;
+                        r->window_sent = r->sent;
+                        r->window_void = false;
+                        continue;
+                }
+                if (now - r->window_start < RATE_WINDOW_USEC)
+                        continue;
+                if ((r->sent - r->window_sent) * USEC_PER_SEC < s->min_read_rate * (now - r->window_start)) {
+                        log_debug("Dropping a client that took %" PRIu64 " bytes in %" PRIu64 " ms",
+                                  r->sent - r->window_sent, (now - r->window_start) / USEC_PER_MSEC);
+                        drop_connection(r);
+                        continue;
+                }
+                r->window_start = now;
+                r->window_sent = r->sent;
+        }
+}
+
 static void run_mhd(HttpServer *s) {
+        if (s->min_read_rate > 0 && s->n_sending > 0) {
+                uint64_t now = now_usec();
+                if (now - s->last_rate_check >= RATE_CHECK_USEC) {
+                        s->last_rate_check = now;
+                        check_read_rates(s, now);
+                }
+        }
         if (MHD_run(s->daemon) != MHD_YES)
                 log_debug("libmicrohttpd could not process its connections, ignoring");
         arm_timer(s);
@@ -165,6 +252,8 @@ static void mark_sending(HttpRequest *r) {
         if (!r->sending) {
                 r->sending = true;
                 r->server->n_sending++;
+                if (r->sending_since == 0)
+                        r->sending_since = now_usec();
         }
 }
 
@@ -172,6 +261,8 @@ static void unmark_sending(HttpRequest *r) {
         if (r->sending) {
                 r->sending = false;
                 r->server->n_sending--;
+                /* Nothing to send says nothing of how fast the client reads. */
+                r->window_void = true;
         }
 }
 
@@ -224,15 +315,119 @@ static void add_headers(HttpRequest *r, struct MHD_Response *resp, const char *c
                 r->server->decorate(r, resp, r->server->userdata);
 }
 
+static int queue_response(HttpRequest *r, unsigned status, struct MHD_Response *resp);
+
+static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max) {
+        ResponseBody *b = cls;
+        HttpRequest *r = b->req;
+
+        if (!r || r->peer_gone)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (max == 0)
+                return 0;
+        ssize_t n = b->read(b->userdata, buf, max);
+        if (n < 0) {
+                log_debug_errno(n, "Cannot produce the rest of an answer, closing the connection: %m");
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+        if (n == 0) {
+                r->body_done = true;
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        r->sent += n;
+        return n;
+}
+
+static void body_free(void *cls) {
+        ResponseBody *b = cls;
+
+        if (b->req)
+                b->req->response_body = NULL;
+        if (b->free_userdata)
+                b->free_userdata(b->userdata);
+        free(b);
+}
+
+/* A body of `size` bytes (or MHD_SIZE_UNKNOWN: sent chunked) that `read` produces as MHD sends it. On
+ * failure userdata is freed. */
+static struct MHD_Response *make_reader_response(HttpRequest *r, uint64_t size, http_read_t read, void *userdata,
+                                                 void (*free_userdata)(void *userdata)) {
+        ResponseBody *b = calloc(1, sizeof(ResponseBody));
+        if (!b) {
+                if (free_userdata)
+                        free_userdata(userdata);
+                return NULL;
+        }
+        *b = (ResponseBody) { .req = r, .read = read, .userdata = userdata, .free_userdata = free_userdata };
+        struct MHD_Response *resp = MHD_create_response_from_callback(size, RESPONSE_BLOCK_SIZE, body_read, b,
+                                                                      body_free);
+        if (!resp) {
+                body_free(b);
+                return NULL;
+        }
+        r->response_body = b;
+        return resp;
+}
+
+/* A copy of a body, handed to MHD from our own buffer, which is wiped when MHD is done with it. */
+typedef struct BodyCopy {
+        char *data;
+        size_t len, off;
+} BodyCopy;
+
+static ssize_t body_copy_read(void *userdata, char *buf, size_t max) {
+        BodyCopy *c = userdata;
+        size_t n = MIN(max, c->len - c->off);
+
+        memcpy(buf, c->data + c->off, n);
+        c->off += n;
+        return (ssize_t) n;
+}
+
+static void body_copy_free(void *userdata) {
+        BodyCopy *c = userdata;
+
+        wipe_free(c->data, c->len);
+        free(c);
+}
+
 static struct MHD_Response *make_response(HttpRequest *r, const char *content_type, const void *body, size_t len,
                                           const char *const *headers) {
         struct MHD_Response *resp;
 
-        resp = MHD_create_response_from_buffer(len, (void *) body, MHD_RESPMEM_MUST_COPY);
+        BodyCopy *c = calloc(1, sizeof(BodyCopy));
+        if (!c)
+                return NULL;
+        c->data = malloc(MAX(len, (size_t) 1));
+        if (!c->data) {
+                free(c);
+                return NULL;
+        }
+        memcpy(c->data, body, len);
+        c->len = len;
+        resp = make_reader_response(r, len, body_copy_read, c, body_copy_free);
         if (!resp)
                 return NULL;
         add_headers(r, resp, content_type, headers);
         return resp;
+}
+
+int http_request_reply_reader(HttpRequest *r, unsigned status, const char *content_type, const char *const *headers,
+                              uint64_t size, http_read_t read, void *userdata, void (*free_userdata)(void *userdata)) {
+        struct MHD_Response *resp;
+
+        if (r->replied) {
+                if (free_userdata)
+                        free_userdata(userdata);
+                return -EALREADY;
+        }
+        resp = make_reader_response(r, size == HTTP_SIZE_UNKNOWN ? MHD_SIZE_UNKNOWN : size, read, userdata,
+                                    free_userdata);
+        if (!resp)
+                return -ENOMEM;
+        add_headers(r, resp, content_type, headers);
+        r->replied = true;
+        return queue_response(r, status, resp);
 }
 
 /* Hands a response (taken) to MHD, now or once it can take it. */
@@ -276,12 +471,14 @@ int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object 
         if (!s)
                 return -ENOMEM;
         /* A trailing newline keeps curl output tidy in a terminal. */
-        _cleanup_free_ char *body = malloc(len + 1);
+        char *body = malloc(len + 1);
         if (!body)
                 return -ENOMEM;
         memcpy(body, s, len);
         body[len] = '\n';
-        return http_request_reply(r, status, "application/json", body, len + 1, headers);
+        int k = http_request_reply(r, status, "application/json", body, len + 1, headers);
+        wipe_free(body, len + 1);
+        return k;
 }
 
 int http_request_reply_error(HttpRequest *r, unsigned status, const char *const *headers, const char *format, ...) {
@@ -322,8 +519,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
                 size_t n = MIN(avail, max);
                 memcpy(buf, r->out + r->out_off, n);
                 r->out_off += n;
-                if (r->out_off == r->out_len)
+                r->sent += n;
+                if (r->out_off == r->out_len) {
+                        explicit_bzero(r->out, r->out_len);
                         r->out_off = r->out_len = 0;
+                }
                 return (ssize_t) n;
         }
         if (r->out_ended)
@@ -341,7 +541,7 @@ int http_request_reply_stream(HttpRequest *r, unsigned status, const char *conte
 
         if (r->replied)
                 return -EALREADY;
-        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, r, NULL);
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, RESPONSE_BLOCK_SIZE, stream_read, r, NULL);
         if (!resp)
                 return -ENOMEM;
         add_headers(r, resp, content_type, headers);
@@ -368,16 +568,21 @@ int http_request_stream_write(HttpRequest *r, const void *data, size_t len) {
                 return 0;
         if (r->out_len - r->out_off + len > r->out_max)
                 return -ENOBUFS;
-        if (r->out_off > 0) {
-                memmove(r->out, r->out + r->out_off, r->out_len - r->out_off);
+        if (r->out_len + len > r->out_allocated) {
+                /* A new buffer, and the old one wiped: realloc() would leave the live output it held in
+                 * freed memory. */
+                size_t want = MAX(r->out_len - r->out_off + len, r->out_allocated * 2);
+                char *b = malloc(want);
+                if (!b)
+                        return -ENOMEM;
+                memcpy(b, r->out + r->out_off, r->out_len - r->out_off);
+                wipe_free(r->out, r->out_allocated);
+                r->out = b;
+                r->out_allocated = want;
                 r->out_len -= r->out_off;
                 r->out_off = 0;
         }
-        char *b = realloc(r->out, r->out_len + len);
-        if (!b)
-                return -ENOMEM;
-        memcpy(b + r->out_len, data, len);
-        r->out = b;
+        memcpy(r->out + r->out_len, data, len);
         r->out_len += len;
         stream_wake(r);
         return 0;
@@ -753,6 +958,8 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         s->userdata = userdata;
         s->max_body = config->max_body;
         s->connection_timeout_sec = config->connection_timeout_sec;
+        s->min_read_rate = config->min_read_rate;
+        s->read_grace_usec = config->read_grace_usec;
         s->unlimited_peer = config->unlimited_peer;
         r = peer_limit_new(&s->peers, config->max_connections_per_ip);
         if (r < 0)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "macro.h"
@@ -36,6 +37,10 @@ typedef struct HttpServerConfig {
         /* Peers not held to max_connections_per_ip (trusted proxies, which carry many clients); the
          * server's userdata is passed. NULL: none. */
         bool (*unlimited_peer)(const struct sockaddr *sa, socklen_t len, void *userdata);
+        /* A client with an answer waiting must take at least min_read_rate bytes a second once
+         * read_grace_usec has passed since the answer began, or it is dropped. 0: no such rule. */
+        uint64_t min_read_rate;
+        uint64_t read_grace_usec;
 } HttpServerConfig;
 
 int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *config, http_handler_t handler,
@@ -77,6 +82,13 @@ int http_request_suspend(HttpRequest *r);
 int http_request_reply(HttpRequest *r, unsigned status, const char *content_type, const void *body, size_t len,
                        const char *const *headers);
 int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object *o, const char *const *headers);
+/* A body of `size` bytes (HTTP_SIZE_UNKNOWN: sent chunked) that `read` produces as the client takes it, a block at a time: it returns how many
+ * bytes it put into buf, 0 at the end, or -errno, which cuts the answer short. userdata is freed by
+ * free_userdata once the server is done with it, which may be after the request ended; also on failure. */
+typedef ssize_t (*http_read_t)(void *userdata, char *buf, size_t max);
+#define HTTP_SIZE_UNKNOWN UINT64_MAX
+int http_request_reply_reader(HttpRequest *r, unsigned status, const char *content_type, const char *const *headers,
+                              uint64_t size, http_read_t read, void *userdata, void (*free_userdata)(void *userdata));
 int http_request_reply_error(HttpRequest *r, unsigned status, const char *const *headers, const char *format, ...)
         _printf_(4, 5);
 

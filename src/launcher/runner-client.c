@@ -18,6 +18,8 @@
 
 #include "cgroup-stat.h"
 #include "list.h"
+#include "memfd-util.h"
+#include "pipe-drain.h"
 #include "runner-socket.h"
 #include "runner.h"
 
@@ -120,30 +122,32 @@ static void job_maybe_finish(RunnerJob *j) {
         job_notify(j);
 }
 
+typedef struct PipeChunkTarget {
+        RunnerJob *job;
+        size_t which;           /* 0: stdout, 1: stderr */
+} PipeChunkTarget;
+
+static int on_pipe_chunk(const void *buf, size_t n, void *userdata) {
+        PipeChunkTarget *t = userdata;
+        RunnerJob *j = t->job;
+
+        /* Past the cap we keep reading and dropping, so a chatty job is never blocked by us. */
+        int r = capped_buffer_append(t->which == 0 ? &j->out : &j->err, buf, n);
+        if (r < 0)
+                return r;
+        if (j->output_handler)
+                j->output_handler(j, t->which == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, n, j->output_userdata);
+        return 0;
+}
+
 static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         RunnerJob *j = userdata;
-        size_t i = fd == j->pipe_fd[0] ? 0 : 1;
-        CappedBuffer *b = i == 0 ? &j->out : &j->err;
-        char buf[65536];
+        PipeChunkTarget t = { .job = j, .which = fd == j->pipe_fd[0] ? 0 : 1 };
 
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN)
-                        return 0;
-                if (n <= 0)
-                        break;
-                /* Past the cap we keep reading and dropping, so a chatty job is never blocked by us. */
-                if (capped_buffer_append(b, buf, n) < 0)
-                        break;
-                if (j->output_handler)
-                        j->output_handler(j, i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t) n,
-                                          j->output_userdata);
-                if ((size_t) n < sizeof(buf))
-                        return 0;
-        }
-        job_close_pipe(j, i);
+        /* A bounded amount per dispatch (pipe-drain.h): the rest waits for the next one. */
+        if (pipe_drain(fd, on_pipe_chunk, &t) > 0)
+                return 0;
+        job_close_pipe(j, t.which);
         job_maybe_finish(j);
         return 0;
 }
@@ -225,7 +229,9 @@ static int read_buffers(RunnerJob *j, const RunnerMessage *m, int fd) {
         }
         if (total == 0)
                 return 0;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != total)
+        /* A sealed memfd: its size, checked here, is the size it keeps while we read it. */
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !memfd_is_sealed(fd) ||
+            (uint64_t) st.st_size != total)
                 return -EBADMSG;
         for (size_t i = 0; i < n_bufs; i++)
                 for (uint64_t left = lens[i]; left > 0;) {
@@ -579,6 +585,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
                 if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
                         return -errno;
                 k = sd_event_add_io(r->event, &j->pipe_source[i], p[0], EPOLLIN, on_pipe, j);
+                if (k >= 0)
+                        k = sd_event_source_set_priority(j->pipe_source[i], PIPE_SOURCE_PRIORITY);
                 if (k < 0)
                         return k;
                 j->pipe_fd[i] = TAKE_FD(p[0]);

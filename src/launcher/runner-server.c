@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "list.h"
+#include "memfd-util.h"
 #include "runner-bus.h"
 #include "runner-server.h"
 #include "runner-socket.h"
@@ -209,8 +210,9 @@ static int pack_buffers(RunnerJob *job, RunnerMessage *m, int *ret_fd, char **re
                 if (k < 0)
                         return k;
         }
-        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-                return -errno;
+        k = memfd_seal(fd);
+        if (k < 0)
+                return k;
         *ret_fd = TAKE_FD(fd);
         return 0;
 }
@@ -301,7 +303,8 @@ static bool fd_is_valid(int fd, bool output) {
                 return false;
         if (output)
                 return S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) != O_RDONLY;
-        return S_ISREG(st.st_mode) && (flags & O_ACCMODE) != O_WRONLY;
+        /* Inputs are sealed memfds: what the job and its stage read cannot change under them. */
+        return S_ISREG(st.st_mode) && (flags & O_ACCMODE) != O_WRONLY && memfd_is_sealed(fd);
 }
 
 static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsigned n_fds) {

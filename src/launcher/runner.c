@@ -10,6 +10,7 @@
 #include "cgroup-stat.h"
 #include "list.h"
 #include "log-sink.h"
+#include "pipe-drain.h"
 #include "runner-bus.h"
 #include "runner-result.h"
 #include "runner.h"
@@ -272,31 +273,35 @@ static void job_fail_launch(RunnerJob *j, const char *what, int error) {
                 (void) sd_event_source_send_child_signal(j->child_source, SIGKILL, NULL, 0);
 }
 
+static int on_pipe_chunk(const void *buf, size_t n, void *userdata) {
+        PipeReader *p = userdata;
+        RunnerJob *j = p->job;
+
+        /* Past the cap we keep reading and dropping, so a chatty job is never blocked by us. */
+        int r = capped_buffer_append(p->buffer, buf, n);
+        if (r < 0)
+                return r;
+        if (j->output_handler && (p == &j->pipes[PIPE_STDOUT] || p == &j->pipes[PIPE_STDERR]))
+                j->output_handler(j, p == &j->pipes[PIPE_STDOUT] ? STDOUT_FILENO : STDERR_FILENO, buf, n,
+                                  j->output_userdata);
+        return 0;
+}
+
 static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         PipeReader *p = userdata;
-        char buf[65536];
 
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN)
-                        return 0;
-                if (n <= 0)
-                        break;
-                /* Past the cap we keep reading and dropping, so a chatty job is never blocked by us. */
-                if (capped_buffer_append(p->buffer, buf, n) < 0)
-                        break;
-                RunnerJob *j = p->job;
-                if (j->output_handler && (p == &j->pipes[PIPE_STDOUT] || p == &j->pipes[PIPE_STDERR]))
-                        j->output_handler(j, p == &j->pipes[PIPE_STDOUT] ? STDOUT_FILENO : STDERR_FILENO, buf,
-                                          (size_t) n, j->output_userdata);
-                if ((size_t) n < sizeof(buf))
-                        return 0;
-        }
+        /* A bounded amount per dispatch (pipe-drain.h): the rest waits for the next one. */
+        if (pipe_drain(fd, on_pipe_chunk, p) > 0)
+                return 0;
         pipe_close(p);
         job_maybe_finish(p->job);
         return 0;
+}
+
+/* The job's limits (its timeout, the kill's grace, the CPU samples) come before reading its pipes. */
+static int job_arm_timer(RunnerJob *j, sd_event_source **s, uint64_t usec, sd_event_time_handler_t handler) {
+        int r = sd_event_add_time_relative(j->runner->event, s, CLOCK_MONOTONIC, usec, 0, handler, j);
+        return r < 0 ? r : sd_event_source_set_priority(*s, JOB_TIMER_PRIORITY);
 }
 
 static int on_sample(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -329,8 +334,7 @@ int runner_job_kill(RunnerJob *j, JobReason reason) {
                 return 0;
         }
         j->timer_source = sd_event_source_disable_unref(j->timer_source);
-        r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, KILL_GRACE_USEC, 0,
-                                       on_kill_grace, j);
+        r = job_arm_timer(j, &j->timer_source, KILL_GRACE_USEC, on_kill_grace);
         return r < 0 ? r : 0;
 }
 
@@ -397,11 +401,9 @@ static void job_maybe_release(RunnerJob *j) {
         else
                 j->timeline.run_started = j->timeline.released;
 
-        r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, timeout, 0,
-                                       on_timeout, j);
+        r = job_arm_timer(j, &j->timer_source, timeout, on_timeout);
         if (r >= 0)
-                r = sd_event_add_time_relative(j->runner->event, &j->sample_source, CLOCK_MONOTONIC,
-                                               SAMPLE_INTERVAL_USEC, 0, on_sample, j);
+                r = job_arm_timer(j, &j->sample_source, SAMPLE_INTERVAL_USEC, on_sample);
         if (r < 0) {
                 job_fail_launch(j, "cannot arm the job's timers", -r);
                 return;
@@ -485,8 +487,7 @@ static void job_start_run(RunnerJob *j) {
                 return;
         j->timeline.run_started = now_usec(CLOCK_MONOTONIC);
         j->timer_source = sd_event_source_disable_unref(j->timer_source);
-        r = sd_event_add_time_relative(j->runner->event, &j->timer_source, CLOCK_MONOTONIC, j->timeout_usec, 0,
-                                       on_timeout, j);
+        r = job_arm_timer(j, &j->timer_source, j->timeout_usec, on_timeout);
         if (r < 0) {
                 job_fail_launch(j, "cannot arm the job's timers", -r);
                 return;
@@ -658,6 +659,8 @@ static int add_pipe_reader(RunnerJob *j, PipeReader *p, CappedBuffer *buffer, in
         p->fd = fds[0];
         p->buffer = buffer;
         r = sd_event_add_io(j->runner->event, &p->source, p->fd, EPOLLIN, on_pipe, p);
+        if (r >= 0)
+                r = sd_event_source_set_priority(p->source, PIPE_SOURCE_PRIORITY);
         if (r < 0) {
                 safe_close(fds[1]);
                 return r;

@@ -9,13 +9,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/resource.h>
-#include <systemd/sd-bus.h>
 
 #include "memfd-util.h"
-#include "runner.h"
-#include "tests.h"
+#include "test-runner-setup.h"
 
 static unsigned n_open_fds(int *ret_max) {
         DIR *d = opendir("/proc/self/fd");
@@ -44,9 +41,6 @@ static void set_nofile(rlim_t soft) {
         ASSERT_TRUE(getrlimit(RLIMIT_NOFILE, &rl) == 0);
         rl.rlim_cur = soft;
         ASSERT_TRUE(setrlimit(RLIMIT_NOFILE, &rl) == 0);
-}
-
-static void on_change(RunnerJob *j, void *userdata) {
 }
 
 /* One start with the given number of fds to spare; returns runner_start()'s result. */
@@ -88,7 +82,7 @@ static int start_with_spare_fds(Runner *runner, int spare, unsigned *ret_before,
                 holes[n_holes++] = fd;
         }
         set_nofile((rlim_t) (max + 1 + spare));
-        r = runner_start(runner, &spec, on_change, NULL, &job);
+        r = runner_start(runner, &spec, test_runner_on_change, NULL, &job);
         ASSERT_TRUE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
         for (int i = 0; i < n_holes; i++)
                 close(holes[i]);
@@ -103,33 +97,13 @@ int main(int argc, char *argv[]) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
         _cleanup_(runner_freep) Runner *runner = NULL;
-        RunnerConfig config = {
-                .sandbox = { .work_size = 1 << 20, .tmp_size = 1 << 20, .max_open_files = 64, .max_file_size = 1 << 20 },
-                .slice = "sandrun-test.slice",
-                .memory_max = 64 << 20,
-                .tasks_max = 8,
-                .cpu_quota_per_sec_usec = USEC_PER_SEC,
-                .output_limit = 4096,
-                .archive_limit = 4096,
-                .scope_timeout_usec = USEC_PER_SEC,
-                .stage_path = "/usr/libexec/sandrun-stage",
-                .init_path = argc > 1 ? argv[1] : NULL,
-        };
+        RunnerConfig config;
         unsigned before, after, n_failed = 0;
-        sigset_t mask;
-        int r;
 
-        if (!config.init_path) {
-                fprintf(stderr, "usage: %s PATH-TO-SANDRUN-INIT\n", argv[0]);
-                return EXIT_FAILURE;
-        }
-        /* sd-event watches children only with SIGCHLD blocked, as the daemon has it. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        ASSERT_TRUE(sigprocmask(SIG_BLOCK, &mask, NULL) == 0);
-
-        ASSERT_OK(sd_event_new(&event));
-        ASSERT_OK(sd_bus_new(&bus));
+        int r = test_runner_setup(argc, argv, &config, &event, &bus);
+        if (r != 0)
+                return r;
+        config.stage_path = "/usr/libexec/sandrun-stage";
         r = runner_new(&runner, event, bus, &config);
         if (r < 0) {
                 fprintf(stderr, "cannot set up a runner here (%s), skipping\n", strerror(-r));

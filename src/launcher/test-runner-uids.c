@@ -9,17 +9,11 @@
  * not reaped until the job is freed, since no event loop runs.
  */
 
-#include <signal.h>
-#include <stdio.h>
-#include <systemd/sd-bus.h>
+#include <unistd.h>
 
-#include "runner.h"
-#include "tests.h"
+#include "test-runner-setup.h"
 
 #define FIRST (UID_POOL_DEFAULT_FIRST + 4000)
-
-static void on_change(RunnerJob *j, void *userdata) {
-}
 
 static int start(Runner *runner, const char *id, RunnerJob **ret) {
         char *argv[] = { (char *) "/bin/true", NULL };
@@ -27,42 +21,25 @@ static int start(Runner *runner, const char *id, RunnerJob **ret) {
                 .id = id, .argv = argv, .code_fd = -EBADF, .stdin_fd = -EBADF, .bundle_fd = -EBADF,
                 .timeout_usec = USEC_PER_SEC,
         };
-        return runner_start(runner, &spec, on_change, NULL, ret);
+        return runner_start(runner, &spec, test_runner_on_change, NULL, ret);
 }
 
 int main(int argc, char *argv[]) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
         _cleanup_(runner_freep) Runner *runner = NULL;
-        RunnerConfig config = {
-                .sandbox = { .work_size = 1 << 20, .tmp_size = 1 << 20, .max_open_files = 64, .max_file_size = 1 << 20 },
-                .slice = "sandrun-test.slice",
-                .memory_max = 64 << 20,
-                .tasks_max = 8,
-                .cpu_quota_per_sec_usec = USEC_PER_SEC,
-                .output_limit = 4096,
-                .archive_limit = 4096,
-                .scope_timeout_usec = USEC_PER_SEC,
-                .init_path = argc > 1 ? argv[1] : NULL,
-                .job_uids = { .first = FIRST, .count = 2 },
-                .max_jobs = 2,
-        };
+        RunnerConfig config;
         RunnerJob *a = NULL, *b = NULL, *c = NULL;
-        sigset_t mask;
 
-        if (!config.init_path) {
-                fprintf(stderr, "usage: %s PATH-TO-SANDRUN-INIT\n", argv[0]);
-                return EXIT_FAILURE;
-        }
+        int r = test_runner_setup(argc, argv, &config, &event, &bus);
+        if (r != 0)
+                return r;
         if (geteuid() != 0) {
                 fprintf(stderr, "not root: jobs can only map to our own uid, skipping\n");
                 return 77;
         }
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        ASSERT_TRUE(sigprocmask(SIG_BLOCK, &mask, NULL) == 0);
-        ASSERT_OK(sd_event_new(&event));
-        ASSERT_OK(sd_bus_new(&bus));
+        config.job_uids = (UidRange) { .first = FIRST, .count = 2 };
+        config.max_jobs = 2;
 
         /* A range smaller than the jobs that can exist at once is refused. */
         config.max_jobs = 3;

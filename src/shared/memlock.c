@@ -77,7 +77,7 @@ int memlock_status_read(MemlockStatus *ret) {
         struct rlimit rl;
         char buf[4096];
         ssize_t n;
-        uint64_t locked, mapped;
+        uint64_t locked, mapped, resident = 0;
         int fd, r;
 
         if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
@@ -96,12 +96,14 @@ int memlock_status_read(MemlockStatus *ret) {
         r = memlock_parse_status(buf, n, "VmSize", &mapped);
         if (r < 0)
                 return r;
+        (void) memlock_parse_status(buf, n, "VmRSS", &resident);
         *ret = (MemlockStatus) {
                 /* With CAP_IPC_LOCK (a root runner may keep it) the kernel applies no limit to us. */
                 .limit = rl.rlim_cur == RLIM_INFINITY || memlock_status_has_ipc_lock(buf, n) ? MEMLOCK_UNLIMITED
                                                                                              : (uint64_t) rl.rlim_cur,
                 .locked = locked,
                 .mapped = mapped,
+                .resident = resident,
         };
         return 0;
 }

@@ -20,6 +20,7 @@ typedef struct MemlockStatus {
         uint64_t limit;                 /* RLIMIT_MEMLOCK, soft; MEMLOCK_UNLIMITED for none or CAP_IPC_LOCK */
         uint64_t locked;                /* VmLck: bytes of mappings locked now */
         uint64_t mapped;                /* VmSize: bytes mapped, what locking everything now takes */
+        uint64_t resident;              /* VmRSS: bytes in memory now (0 if unknown) */
 } MemlockStatus;
 
 typedef enum MemlockVerdict {

@@ -144,8 +144,14 @@ const els = {
   stdin: $('stdin'), stdinBox: $('stdin-box'), status: $('status'), output: $('output'),
   notice: $('notice'), noticeTitle: $('notice-title'), noticeText: $('notice-text'),
   cpu: $('metric-cpu'), memory: $('metric-memory'), wall: $('metric-wall'),
-  budget: $('budget'), budgetValue: $('budget-value'), receipt: $('receipt'),
+  budget: $('budget'), budgetValue: $('budget-value'), receipt: $('receipt'), announce: $('announce'),
   share: $('share'), shareBox: $('share-box'), shareUrl: $('share-url'), shareNote: $('share-note'),
+  testsBox: $('tests-box'), cases: $('cases'), caseAdd: $('case-add'), caseExact: $('case-exact'),
+  casesRun: $('cases-run'),
+  projectBox: $('project-box'), drop: $('drop'), projectFiles: $('project-files'), projectFolder: $('project-folder'),
+  projectSummary: $('project-summary'), projectList: $('project-list'), projectEntry: $('project-entry'),
+  projectEntries: $('project-entries'), projectArgs: $('project-args'), projectOutputs: $('project-outputs'),
+  projectClear: $('project-clear'), projectSubmit: $('project-submit'),
 };
 
 const state = {
@@ -153,7 +159,10 @@ const state = {
   abort: null,             // stops the running job: the server ends a job whose client leaves
   waitUntil: 0,            // no runs before this time (ms), after a 429 or 503
   waitTimer: null,
+  stoppable: false,        // whether Stop ends the running job
   editor: null,            // SandrunEditor (editor.js)
+  languages: [],           // from GET /languages
+  project: { files: [], archives: [] },   // files: { path, file }; archives: File (unpacked by the server)
   saved: loadSaved(),
 };
 
@@ -188,7 +197,8 @@ function save() {
 function createEditor() {
   state.editor = window.SandrunEditor.create({
     parent: els.editor,
-    contentAttributes: { id: 'code', 'aria-label': 'Code', 'aria-describedby': 'editor-help',
+    // tabindex: the editor's scroll box then counts as reachable by keyboard (axe: scrollable-region-focusable).
+    contentAttributes: { id: 'code', tabindex: '0', 'aria-label': 'Code', 'aria-describedby': 'editor-help',
                          autocapitalize: 'off', autocorrect: 'off', spellcheck: 'false' },
     onChange: (text) => {
       state.saved.drafts[currentLanguage()] = text;
@@ -350,6 +360,7 @@ async function loadLanguages() {
     showNotice('error', 'Could not load the list of languages', `${error.message}. Python is assumed.`);
   }
   if (languages.length === 0) languages = [{ name: 'python', aliases: [], extensions: ['.py'] }];
+  state.languages = languages;
 
   els.language.replaceChildren(...languages.map((l) => {
     const option = document.createElement('option');
@@ -533,6 +544,9 @@ function showResult(result) {
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
   const blocks = [];
+  const compile = result.compile;
+  if (compile && compile.status === 'failed' && typeof compile.output === 'string' && compile.output)
+    blocks.push(streamBlock('compiler', compile.output));
   if (stdout) blocks.push(streamBlock('stdout', stdout));
   if (stderr) blocks.push(streamBlock('stderr', stderr));
   if (blocks.length === 0) {
@@ -549,6 +563,27 @@ function showResult(result) {
   }
   els.output.replaceChildren(...blocks);
   showReceipt(result);
+}
+
+// What came back from a job: a stream of events (live output, then the result) or one JSON answer.
+// onEvent(name, data) sees each event; the answer is the result (JSON) or the last `result` event.
+async function readResult(response, live) {
+  let result;
+  if ((response.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
+    await readEvents(response, (name, data) => {
+      if (name === 'stdout' || name === 'stderr') {
+        // A queued batch job has started once it writes.
+        if (els.status.textContent === 'Queued…') setStatus('running', 'Running…');
+        liveAppend(live, name, JSON.parse(data).text);
+      } else if (name === 'result') {
+        result = JSON.parse(data);
+      } else if (name === 'error') throw new Error(JSON.parse(data).error || 'the job is gone');
+    });
+  } else {
+    result = await response.json();
+  }
+  if (!result) throw new Error('no result');
+  return result;
 }
 
 // ---- notices, rate limits, budget ----
@@ -614,10 +649,12 @@ function startWait(seconds, title, message) {
 
 function updateRunButton() {
   const waiting = Date.now() < state.waitUntil;
-  // While a job runs the button stops it.
-  els.run.disabled = !state.busy && (waiting || els.language.disabled);
+  // While a job runs the button stops it (a batch job cannot be stopped from here).
+  els.run.disabled = state.busy ? !state.stoppable : waiting || els.language.disabled;
+  els.casesRun.disabled = state.busy || waiting || els.language.disabled || els.cases.children.length === 0;
+  els.projectSubmit.disabled = state.busy || waiting || state.project.files.length + state.project.archives.length === 0;
   els.run.dataset.busy = String(state.busy);
-  if (!waiting || state.busy) els.runLabel.textContent = state.busy ? 'Stop' : 'Run';
+  if (!waiting || state.busy) els.runLabel.textContent = state.busy && state.stoppable ? 'Stop' : 'Run';
 }
 
 function stop() {
@@ -637,29 +674,44 @@ async function errorText(response) {
   return text && text.length < 300 && !text.startsWith('<') ? text : `HTTP ${response.status}`;
 }
 
-async function run() {
+// Runs the program (with test cases when withTests), or sends a prepared request: send(signal) returns
+// the fetch promise of a job's answer (a project), follow(response) reads it.
+async function run(withTests = false) {
   if (state.busy || Date.now() < state.waitUntil || els.language.disabled) return;
+  const cases = withTests ? testCases() : null;
+  const body = { code: code(), interpreter: currentLanguage() };
+  if (cases) {
+    body.tests = cases;
+    body.compare = els.caseExact.checked ? 'exact' : 'trim';
+  } else if (els.stdin.value) {
+    body.stdin = els.stdin.value;
+  }
+  await runJob((signal) => fetch('/run', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: cases ? 'application/json' : 'text/event-stream' },
+    body: JSON.stringify(body),
+    signal,
+  }), (response, live) => readResult(response, live), cases ? showTestResults : showResult, true);
+}
+
+// The life of one job on the page: send, wait out 429/503, read the answer (follow), show it. A job is
+// stoppable when ending the request ends it (POST /run); a batch job runs on without its watcher.
+async function runJob(send, follow, show, stoppable) {
   state.busy = true;
+  state.stoppable = stoppable;
   state.abort = new AbortController();
   updateRunButton();
   hideNotice();
   els.receipt.hidden = true;
   setStatus('running', 'Running…');
+  els.announce.textContent = 'Running.';
   els.output.setAttribute('aria-busy', 'true');
   const live = { started: false, bytes: { stdout: 0, stderr: 0 } };
-
-  const body = { code: code(), interpreter: currentLanguage() };
-  if (els.stdin.value) body.stdin = els.stdin.value;
 
   try {
     let response;
     try {
-      response = await fetch('/run', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-        body: JSON.stringify(body),
-        signal: state.abort.signal,
-      });
+      response = await send(state.abort.signal);
     } catch (error) {
       if (error.name === 'AbortError') {
         setStatus('failed', 'Stopped');
@@ -688,15 +740,7 @@ async function run() {
 
     let result;
     try {
-      if ((response.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
-        await readEvents(response, (name, data) => {
-          if (name === 'stdout' || name === 'stderr') liveAppend(live, name, JSON.parse(data).text);
-          else if (name === 'result') result = JSON.parse(data);
-        });
-      } else {
-        result = await response.json();
-      }
-      if (!result) throw new Error('no result');
+      result = await follow(response, live);
     } catch (error) {
       if (error.name === 'AbortError') {
         // Leaving ends the job on the server; what it printed so far stays on screen.
@@ -704,16 +748,323 @@ async function run() {
         return;
       }
       setStatus('error', 'Bad answer');
-      showNotice('error', 'The server sent an answer this page cannot read', 'Expected events or JSON from POST /run.');
+      showNotice('error', 'The server sent an answer this page cannot read', error.message);
       return;
     }
-    showResult(result);
+    await show(result);
   } finally {
     state.busy = false;
     state.abort = null;
     els.output.removeAttribute('aria-busy');
     updateRunButton();
+    announce();
   }
+}
+
+// The live region: one sentence when a job ends, not every line it prints.
+function announce() {
+  const count = (name) => {
+    const pre = els.output.querySelector(`.stream-${name} pre`);
+    if (!pre || !pre.textContent) return null;
+    const n = pre.textContent.replace(/\n$/, '').split('\n').length;
+    return `${n} ${n === 1 ? 'line' : 'lines'} of ${name === 'stdout' ? 'output' : 'errors'}`;
+  };
+  const parts = [els.status.textContent, count('stdout'), count('stderr')].filter(Boolean);
+  if (!els.notice.hidden) parts.push(els.noticeTitle.textContent);
+  els.announce.textContent = parts.join('. ') + '.';
+}
+
+// ---- test cases: rows of input and expected output, a verdict each (the API's "tests") ----
+
+const VERDICTS = {
+  accepted: 'Accepted', wrong_answer: 'Wrong answer', time_limit: 'Time limit', memory_limit: 'Memory limit',
+  runtime_error: 'Runtime error', output_limit: 'Output limit', skipped: 'Skipped',
+};
+
+function renumberCases() {
+  [...els.cases.children].forEach((row, i) => {
+    const n = i + 1;
+    row.querySelector('.case-title').textContent = `Case ${n}`;
+    row.querySelector('.case-input').setAttribute('aria-label', `Input of case ${n}`);
+    row.querySelector('.case-expected').setAttribute('aria-label', `Expected output of case ${n}`);
+    row.querySelector('.case-remove').setAttribute('aria-label', `Remove case ${n}`);
+  });
+  updateRunButton();
+}
+
+function caseTextarea(className, placeholder, value) {
+  const t = document.createElement('textarea');
+  t.className = className;
+  t.placeholder = placeholder;
+  t.spellcheck = false;
+  t.rows = 2;
+  t.value = value;
+  return t;
+}
+
+function addCase(input = '', expected = '') {
+  const row = document.createElement('li');
+  row.className = 'case';
+  const head = document.createElement('div');
+  head.className = 'case-head';
+  const title = document.createElement('span');
+  title.className = 'case-title';
+  const verdict = document.createElement('span');
+  verdict.className = 'verdict';
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.className = 'button ghost small case-remove';
+  remove.textContent = 'Remove';
+  remove.addEventListener('click', () => {
+    const next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    renumberCases();
+    (next ? next.querySelector('.case-input') : els.caseAdd).focus();
+  });
+  head.append(title, verdict, remove);
+  row.append(head, caseTextarea('case-input', 'Input', input), caseTextarea('case-expected', 'Expected output', expected));
+  els.cases.append(row);
+  renumberCases();
+  return row;
+}
+
+function testCases() {
+  return [...els.cases.children].map((row) => {
+    const c = { stdin: row.querySelector('.case-input').value };
+    const expected = row.querySelector('.case-expected').value;
+    if (expected) c.expected_output = expected;
+    return c;
+  });
+}
+
+function showTestResults(result) {
+  const rows = [...els.cases.children];
+  const tests = Array.isArray(result.tests) ? result.tests : [];
+  rows.forEach((row, i) => {
+    const t = tests[i];
+    const v = row.querySelector('.verdict');
+    v.dataset.verdict = t ? t.verdict : '';
+    v.textContent = t ? VERDICTS[t.verdict] || t.verdict : '';
+  });
+  showResult(result);
+  const summary = result.summary;
+  if (!summary || tests.length === 0) return;
+  const all = summary.passed === summary.total;
+  setStatus(all ? 'ok' : 'nonzero', `${summary.passed}/${summary.total} passed`);
+
+  const list = document.createElement('ol');
+  list.className = 'test-results';
+  tests.forEach((t, i) => {
+    const item = document.createElement('li');
+    item.className = 'test-result';
+    item.dataset.verdict = t.verdict;
+    const head = document.createElement('p');
+    head.className = 'test-result-head';
+    head.textContent = `Case ${i + 1}: ${VERDICTS[t.verdict] || t.verdict}` +
+                       (typeof t.cpu_seconds === 'number' ? ` · ${formatSeconds(t.cpu_seconds)} CPU` : '');
+    item.append(head);
+    if (t.verdict !== 'accepted' && t.verdict !== 'skipped') {
+      const got = document.createElement('pre');
+      got.textContent = t.stdout || t.stderr || '(no output)';
+      item.append(got);
+      const expected = rows[i] && rows[i].querySelector('.case-expected').value;
+      if (t.verdict === 'wrong_answer' && expected) {
+        got.setAttribute('aria-label', 'Output');
+        const want = document.createElement('pre');
+        want.className = 'test-expected';
+        want.setAttribute('aria-label', 'Expected');
+        want.textContent = expected;
+        item.append(want);
+      }
+    }
+    list.append(item);
+  });
+  const heading = document.createElement('h3');
+  heading.className = 'test-results-title';
+  heading.textContent = `Test cases: ${summary.passed} of ${summary.total} passed`;
+  // The per-case results replace the (empty) output of a test run.
+  els.output.replaceChildren(heading, list, ...[...els.output.children].filter((e) => e.classList.contains('stream')));
+}
+
+// ---- projects: files or archives, sent to POST /submit as a batch job ----
+
+const ARCHIVE = /\.(zip|tar|tar\.gz|tgz)$/i;
+
+// Paths of a picked or dropped folder start with its name; the job's work dir is the folder itself.
+function stripCommonFolder(entries) {
+  const first = entries.length && entries[0].path.split('/');
+  if (!first || first.length < 2) return entries;
+  const top = first[0] + '/';
+  if (!entries.every((e) => e.path.startsWith(top))) return entries;
+  return entries.map((e) => ({ path: e.path.slice(top.length), file: e.file }));
+}
+
+function guessEntry(paths) {
+  const known = new Set(state.languages.flatMap((l) => l.extensions || []));
+  const ext = (p) => { const m = p.match(/\.[^./]+$/); return m ? m[0] : ''; };
+  const runnable = paths.filter((p) => known.has(ext(p)));
+  const depth = (p) => p.split('/').length;
+  return runnable.find((p) => /^(main|__main__|Main|index|app)\.[^./]+$/.test(p)) ||
+         runnable.sort((a, b) => depth(a) - depth(b) || a.localeCompare(b))[0] || '';
+}
+
+function showProject() {
+  const { files, archives } = state.project;
+  const items = [...archives.map((f) => [`${f.name} (archive, unpacked on the server)`, f.size]),
+                 ...files.map((f) => [f.path, f.file.size])];
+  els.projectList.replaceChildren(...items.map(([name, size]) => {
+    const li = document.createElement('li');
+    const n = document.createElement('span');
+    n.className = 'project-path';
+    n.textContent = name;
+    const z = document.createElement('span');
+    z.className = 'project-size';
+    z.textContent = formatBytes(size);
+    li.append(n, z);
+    return li;
+  }));
+  const total = items.reduce((sum, [, size]) => sum + size, 0);
+  els.projectSummary.textContent = items.length === 0 ? 'No files yet.'
+    : `${items.length} ${items.length === 1 ? 'file' : 'files'}, ${formatBytes(total)}`;
+  const paths = files.map((f) => f.path);
+  els.projectEntries.replaceChildren(...paths.map((p) => {
+    const o = document.createElement('option');
+    o.value = p;
+    return o;
+  }));
+  if (!els.projectEntry.value || (paths.length && !paths.includes(els.projectEntry.value) && !archives.length))
+    els.projectEntry.value = guessEntry(paths);
+  updateRunButton();
+}
+
+// entries: { path, file }; a lone archive (not from inside a folder) is unpacked by the server.
+function addProjectFiles(entries, fromFolder) {
+  for (const e of fromFolder ? stripCommonFolder(entries) : entries) {
+    if (!fromFolder && ARCHIVE.test(e.path)) {
+      state.project.archives.push(e.file);
+      continue;
+    }
+    state.project.files = state.project.files.filter((f) => f.path !== e.path);
+    state.project.files.push(e);
+  }
+  els.projectBox.open = true;
+  showProject();
+}
+
+// A dropped folder is read through the entries API; its files keep their paths.
+async function readEntry(entry, prefix, out) {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    out.push({ path: prefix + entry.name, file });
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+      if (batch.length === 0) break;
+      for (const child of batch) await readEntry(child, `${prefix}${entry.name}/`, out);
+    }
+  }
+}
+
+async function onDrop(event) {
+  event.preventDefault();
+  els.drop.classList.remove('dragging');
+  const dt = event.dataTransfer;
+  if (!dt) return;
+  // Entries must be taken while the event is dispatched; reading them may take longer.
+  const entries = [...dt.items || []].map((i) => (i.kind === 'file' && i.webkitGetAsEntry ? i.webkitGetAsEntry() : null));
+  if (entries.some((e) => e && e.isDirectory)) {
+    const out = [];
+    for (const e of entries) if (e) await readEntry(e, '', out);
+    addProjectFiles(out, true);
+  } else {
+    addProjectFiles([...dt.files].map((file) => ({ path: file.name, file })), false);
+  }
+}
+
+// Shell-like words: spaces separate, "double" or 'single' quotes keep spaces.
+function splitWords(text) {
+  const words = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  let m;
+  while ((m = re.exec(text))) words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2] ?? m[3]);
+  return words;
+}
+
+async function followBatch(response, live) {
+  const accepted = await response.json();
+  const id = accepted.job_id;
+  if (!/^[0-9a-f]{32}(-[a-z0-9]{1,16})?$/.test(id || '')) throw new Error('no job id in the answer to POST /submit');
+  state.project.jobId = id;
+  setStatus('running', accepted.status === 'queued' ? 'Queued…' : 'Running…');
+  const logs = await fetch(`/logs/${id}?stream=1`, { headers: { Accept: 'text/event-stream' }, signal: state.abort.signal });
+  if (!logs.ok) throw new Error(await errorText(logs));
+  const status = await readResult(logs, live);
+  // The events carried the output as it came; the whole of it (and the receipt's stdout) is in /logs.
+  const all = await fetch(`/logs/${id}`, { headers: { Accept: 'application/json' } });
+  const text = all.ok ? await all.json() : {};
+  return { ...status, stdout: text.stdout || '', stderr: text.stderr || '', truncated: !!text.truncated };
+}
+
+async function showBatchResult(result) {
+  showResult(result);
+  const id = result.job_id;
+  if (result.status !== 'completed' || !els.projectOutputs.value.trim()) return;
+  const section = document.createElement('section');
+  section.className = 'files';
+  const heading = document.createElement('h3');
+  heading.className = 'files-title';
+  heading.textContent = 'Output files';
+  section.append(heading);
+  els.output.append(section);
+  const response = await fetch(`/outputs/${id}`, { headers: { Accept: 'application/json' } });
+  const outputs = response.ok ? await response.json() : { files: [] };
+  const files = Array.isArray(outputs.files) ? outputs.files : [];
+  if (files.length === 0) {
+    const p = document.createElement('p');
+    p.className = 'empty-output';
+    p.textContent = response.ok ? 'No file matched the output globs.' : `The outputs are not available (${response.status}).`;
+    section.append(p);
+    return;
+  }
+  const list = document.createElement('ul');
+  list.className = 'files-list';
+  list.replaceChildren(...files.map((f) => {
+    const li = document.createElement('li');
+    li.textContent = `${f.path} · ${formatBytes(f.size)}`;
+    return li;
+  }));
+  const link = document.createElement('a');
+  link.className = 'button';
+  link.id = 'download';
+  link.href = `/download/${id}`;
+  link.download = `sandrun-${id.slice(0, 8)}-outputs.tar.gz`;
+  link.textContent = `Download ${files.length === 1 ? 'the file' : `${files.length} files`} (tar.gz)`;
+  const note = document.createElement('p');
+  note.className = 'files-note';
+  note.textContent = 'The server deletes the job once its outputs have been downloaded.';
+  section.append(list, link, note);
+}
+
+async function submitProject() {
+  if (state.busy || Date.now() < state.waitUntil) return;
+  const entrypoint = els.projectEntry.value.trim();
+  if (!entrypoint) {
+    showNotice('error', 'Choose an entry point', 'Name the file the job starts with, e.g. main.py.');
+    els.projectEntry.focus();
+    return;
+  }
+  const manifest = { entrypoint };
+  const args = splitWords(els.projectArgs.value);
+  if (args.length) manifest.args = args;
+  const outputs = splitWords(els.projectOutputs.value);
+  if (outputs.length) manifest.outputs = outputs;
+  if (els.stdin.value) manifest.stdin = els.stdin.value;
+  const form = new FormData();
+  form.append('manifest', JSON.stringify(manifest));
+  for (const archive of state.project.archives) form.append('archive', archive, archive.name);
+  for (const f of state.project.files) form.append(f.path, f.file, f.path);
+  await runJob((signal) => fetch('/submit', { method: 'POST', body: form, signal }), followBatch, showBatchResult, false);
 }
 
 // ---- wiring ----
@@ -752,6 +1103,30 @@ function init() {
   });
   els.run.addEventListener('click', () => (state.busy ? stop() : run()));
   els.share.addEventListener('click', () => share());
+
+  els.caseAdd.addEventListener('click', () => addCase().querySelector('.case-input').focus());
+  els.casesRun.addEventListener('click', () => run(true));
+
+  els.projectFiles.addEventListener('change', () => {
+    addProjectFiles([...els.projectFiles.files].map((file) => ({ path: file.name, file })), false);
+    els.projectFiles.value = '';
+  });
+  els.projectFolder.addEventListener('change', () => {
+    addProjectFiles([...els.projectFolder.files].map((file) => ({ path: file.webkitRelativePath || file.name, file })), true);
+    els.projectFolder.value = '';
+  });
+  els.drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    els.drop.classList.add('dragging');
+  });
+  els.drop.addEventListener('dragleave', () => els.drop.classList.remove('dragging'));
+  els.drop.addEventListener('drop', onDrop);
+  els.projectClear.addEventListener('click', () => {
+    state.project = { files: [], archives: [] };
+    els.projectEntry.value = '';
+    showProject();
+  });
+  els.projectSubmit.addEventListener('click', () => submitProject());
   window.addEventListener('hashchange', () => { if (!els.language.disabled) openShared(); });
 
   // Ctrl+Enter (Cmd+Enter on a Mac) runs from anywhere on the page.

@@ -85,8 +85,9 @@ for opt in $("$cli" --help | grep -Eo -- '--[a-z][a-z-]+' | sort -u); do
 done
 if [ -z "$missing" ] && [ "$(complete_words --no-st)" = --no-stdin ] &&
    [ "$(complete_words submit --entr)" = --entrypoint ] && complete_words su | grep -qx submit &&
+   [ "$(complete_words run --entr)" = --entrypoint ] && complete_words ru | grep -qx run &&
    ! complete_words --entr | grep -q .; then
-        pass "bash completion: all options of --help, submit's only after submit, subcommands"
+        pass "bash completion: all options of --help, submit's only after run and submit, subcommands"
 else
         fail "bash completion: missing:$missing; --no-st -> $(complete_words --no-st)"
 fi
@@ -276,6 +277,104 @@ else
         sr verify batch-receipt.json
         check "submit --receipt saves a receipt that verifies" 0 '^VALID: receipt of job [0-9a-f]{32}.* \(python, completed\)'
 fi
+
+# sandrun run FILE...: the first file runs with the others beside it, through /run when small (output
+# live), as a batch job past 33 files or 256 KiB, with the same output and exit code either way.
+mkdir -p rundata
+cat > runmain.py <<'PY'
+import sys, time
+import runutil
+print(runutil.greeting(sys.argv[1:]), flush=True)
+time.sleep(2)
+print(open("table.txt").read().strip(), sys.stdin.read().strip())
+sys.exit(3)
+PY
+chmod +x runmain.py      # the entry point's own exec bit does not matter
+echo 'def greeting(args): return "helper says " + ",".join(args)' > runutil.py
+echo 'data from a directory' > rundata/table.txt
+# run_live ARGS...: runs the CLI with "piped" on stdin; out.txt gets stdout then "rc=N", $ms the time to
+# the first line of output.
+run_live() {
+        local t0=$EPOCHREALTIME
+        { echo piped | "$cli" "${server[@]}" "$@" 2>err.txt; echo "rc=$?"; } | {
+                read -r first
+                local t1=$EPOCHREALTIME
+                echo $(( (${t1/./} - ${t0/./}) / 1000 )) > run-ms.txt
+                { echo "$first"; cat; } > out.txt
+        }
+        ms=$(cat run-ms.txt)
+}
+run_live run runmain.py runutil.py rundata -- a b
+if [ "$(cat out.txt)" = "helper says a,b
+data from a directory piped
+rc=3" ] && [ "$ms" -lt 1800 ] && ! grep -q 'batch job' err.txt; then
+        pass "run FILE FILE DIR: through /run, output live (first line after $ms ms), stdin, args, exit 3"
+else
+        fail "run FILE FILE DIR: after $ms ms: $(cat out.txt) / $(head -c 400 err.txt)"
+fi
+
+head -c 300000 /dev/urandom > runbig.bin
+run_live run runmain.py runutil.py rundata runbig.bin -- a b
+if [ "$(cat out.txt)" = "helper says a,b
+data from a directory piped
+rc=3" ] && [ "$ms" -lt 1800 ] && grep -q 'running runmain.py as a batch job: more than 256 KiB' err.txt; then
+        pass "run past 256 KiB: a batch job, the same output and exit code, live (first line after $ms ms)"
+else
+        fail "run past 256 KiB as a batch job: after $ms ms: $(cat out.txt) / $(head -c 400 err.txt)"
+fi
+
+sr run -q -O 'nothing/*' runmain.py runutil.py rundata </dev/null
+check "run with --outputs is a batch job" 3 '^data from a directory $'
+sr run --tests ok.json add.py runutil.py </dev/null
+check "run --tests with more files judges each case through /run" 0 '^2 of 2 passed$'
+sr run --tests ok.json runmain.py runutil.py runbig.bin </dev/null
+check "run --tests past the threshold says why it cannot" $EXIT_USAGE '' '--tests needs a run through /run'
+
+mkdir -p runproj/lib
+echo 'from lib import mod; print(mod.X)' > runproj/app.py
+echo 'X = "from lib/mod.py"' > runproj/lib/mod.py
+sr run -e app.py runproj </dev/null
+check "run DIR --entrypoint NAME through /run, with a subdirectory" 0 '^from lib/mod.py$'
+grep -q 'batch job' err.txt && fail "run DIR went to batch: $(cat err.txt)"
+
+# What /run cannot carry (exec bits, empty directories) makes a batch job, where they arrive as packed.
+mkdir -p runexec
+printf '#!/bin/sh\necho from the helper\n' > runexec/helper.sh
+chmod +x runexec/helper.sh
+printf 'import os, subprocess\nprint(os.path.isdir("results"), flush=True)\n%s\n' \
+        'print(subprocess.run(["./helper.sh"], capture_output=True, text=True).stdout.strip())' > runexec/app.py
+sr run -e app.py runexec </dev/null
+check "run with an executable helper is a batch job, and the helper can be run" 0 '^from the helper$' \
+        'batch job: a file beside the entry point is executable'
+chmod -x runexec/helper.sh
+mkdir runexec/results
+sr run -e app.py runexec </dev/null
+check "run with an empty directory is a batch job, and it is there (the helper is not executable)" 1 '^True$' \
+        'batch job: an empty directory'
+
+"$cli" "${server[@]}" run --receipt run-receipt.json runmain.py runutil.py rundata </dev/null >/dev/null 2>&1
+sr verify run-receipt.json runutil.py rundata/table.txt runmain.py
+check "run --receipt: the extra files are in the receipt" 0 '^VALID: runutil.py matches inputs.files'
+
+sr run hello.py -- one
+check "run FILE alone is sandrun FILE" 0 "^hello from a file \['one'\]$"
+sr run
+check "run without a path is a usage error" $EXIT_USAGE '' 'run needs a program file'
+
+# A program file named like a command runs as ./NAME or after --.
+printf '#!/usr/bin/env python3\nimport sys\nprint("I am", sys.argv[0].rsplit("/", 1)[-1], sys.argv[1:])\n' > run
+cp run submit
+sr ./run x
+check "./run runs a file named run" 0 "^I am main.py \['x'\]$"
+sr -- run y
+check "-- run runs a file named run" 0 "^I am main.py \['y'\]$"
+sr ./submit
+check "./submit runs a file named submit" 0 "^I am main.py \[\]$"
+sr run run -- x
+check "run run runs a file named run" 0 "^I am main.py \['x'\]$"
+sr run -q -O 'none/*' ./run -- z
+check "a batch job's language comes from the #! line too, as for /run" 0 "^I am run \['z'\]$"
+rm -f run submit
 
 # Live output: the first line is printed while the program still sleeps, and the exit code follows.
 printf 'import time\nprint("early", flush=True)\ntime.sleep(3)\nprint("late")\nraise SystemExit(5)\n' > live.py

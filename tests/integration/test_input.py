@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A JSON request's stdin and args reach the program unchanged."""
+import base64
 import json
 
-from sandrun_test import SandrunTestCase, main, run_json
+from sandrun_test import SandrunTestCase, main, request, run_json
 
 ARGS = ['a b', 'c', '--flag', '', 'ü*?']
 
@@ -38,6 +39,34 @@ class Input(SandrunTestCase):
         s = 'x' * 500000 + '\n'
         d = run_json('import sys\nprint(len(sys.stdin.read()))', stdin=s)
         self.assertEqual(d['stdout'], '%d\n' % len(s), d)
+
+    def post_run(self, req):
+        return request('POST', '/run', json.dumps(req), {'Content-Type': 'application/json'})
+
+    def test_files_beside_the_program(self):
+        """"files" are written into the work dir before the program, named "name", runs."""
+        code = ('import os, sys, util\nprint(os.path.basename(sys.argv[0]), util.X, '
+                'open("data/b.bin", "rb").read().hex(), sorted(os.listdir(".")))\n')
+        r = self.post_run({'code': code, 'name': 'prog.py', 'files': [
+            {'name': 'util.py', 'content': 'X = 42\n'},
+            {'name': 'data/b.bin', 'content': base64.b64encode(b'\0\xff').decode(), 'encoding': 'base64'}]})
+        self.assertEqual(r.status, 200, r.body)
+        d = r.json()
+        self.assertEqual(d['stdout'], "prog.py 42 00ff ['data', 'prog.py', 'util.py']\n", d)
+
+    def test_hostile_files_are_refused(self):
+        for files, name in (([{'name': '../escape', 'content': 'x'}], None),
+                            ([{'name': '/etc/passwd', 'content': 'x'}], None),
+                            ([{'content': 'x'}], None),
+                            ([{'name': 'a', 'content': 'x'}] * 2, None),
+                            ([{'name': 'f%d' % i, 'content': ''} for i in range(33)], None),
+                            ([], 'sub/prog.py'),
+                            ([{'name': 'prog.py', 'content': 'x'}], 'prog.py')):
+            req = {'code': 'print(1)', 'files': files}
+            if name:
+                req['name'] = name
+            self.assertJsonError(self.post_run(req), 400)
+        self.assertServing()
 
 
 if __name__ == '__main__':

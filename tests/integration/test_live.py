@@ -123,8 +123,10 @@ class Live(SandrunTestCase):
                 self.assertGreater(after, before - 4)
 
     def test_client_that_reads_nothing_for_30s(self):
-        # 3 MiB in 64 KiB lines, more than the stream buffers (1 MiB) and the socket's; then one last line.
-        code = ('import sys\nfor i in range(48): sys.stdout.write(("%02d" % i) * 32768 + "\\n")\n'
+        # 8 MiB in 64 KiB lines, more than the stream buffers (1 MiB) and the sockets' (loopback TCP's send
+        # buffer grows to 4 MiB: the daemon reads a pipe in bounded steps and flushes between them, so the
+        # kernel takes that much first); then one last line.
+        code = ('import sys\nfor i in range(128): sys.stdout.write(("%02d" % (i % 100)) * 32768 + "\\n")\n'
                 'sys.stdout.flush()\nprint("tail")\n')
         s, f, headers = open_stream(code, rcvbuf=65536)
         with s:

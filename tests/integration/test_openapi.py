@@ -19,6 +19,8 @@ from sandrun_test import (PORT, ExtraDaemon, HERE, SandrunTestCase, main, read_r
                           wait_until)
 
 JSON = {'Content-Type': 'application/json'}
+# The X25519 example recipient of the age spec.
+AGE_RECIPIENT = 'age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj'
 SOURCE = os.path.join(HERE, '..', '..', 'src', 'api', 'openapi.json')
 # Statuses the document lists that no test can provoke on a healthy daemon, and why.
 UNREACHABLE = {
@@ -123,6 +125,12 @@ class OpenApi(SandrunTestCase):
         self.schema_of('/run', 'post', 200, 'text/event-stream')
         result = r.text.split('event: result\ndata: ', 1)[1].split('\n', 1)[0]
         self.validator(self.schema_of('/run', 'post', 200)).validate(json.loads(result))
+        # Sealed to an age recipient: "sealed" instead of the output fields; with an event stream, 409.
+        sealed = json.dumps({'code': 'print(5)', 'seal_to': AGE_RECIPIENT})
+        r = self.check(request('POST', '/run', sealed, JSON), '/run', 'post', 200)
+        self.assertNotIn('stdout', r.json())
+        self.check(request('POST', '/run?stream=1', sealed, JSON), '/run', 'post', 409)
+        self.check(request('POST', '/run', json.dumps({'code': 'print(5)', 'seal_to': 'age1'}), JSON), '/run', 'post', 400)
         # Another method: listed under the one operation, POST.
         self.check(request('GET', '/run'), '/run', 'post', 405)
 

@@ -7,6 +7,7 @@ the runner's PID, the PID of a running job's init, that job's id (a job of the r
 import ctypes
 import errno
 import faulthandler
+import fcntl
 import json
 import os
 import signal
@@ -121,6 +122,15 @@ def protocol():
     d = os.open('/', os.O_RDONLY | os.O_DIRECTORY)
     r['fd_directory'] = refused(f, rp.message(rp.START, *rp.start_fields(ID, fds=rp.FD_STDIN)), [d])
     r['fd_device'] = refused(f, rp.message(rp.START, *rp.start_fields(ID, fds=rp.FD_STDIN)), [devnull])
+    # Inputs must be sealed memfds: a front could otherwise change a bundle while the stage reads it.
+    unsealed = os.memfd_create('code')
+    os.write(unsealed, b'print(1)')
+    r['fd_unsealed_memfd'] = refused(f, rp.message(rp.START, *rp.start_fields(ID, fds=rp.FD_STDIN)), [unsealed])
+    partly = os.memfd_create('code', os.MFD_ALLOW_SEALING)
+    fcntl.fcntl(partly, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+    r['fd_writable_memfd'] = refused(f, rp.message(rp.START, *rp.start_fields(ID, fds=rp.FD_STDIN)), [partly])
+    regular = os.open('/etc/hostname', os.O_RDONLY)
+    r['fd_regular_file'] = refused(f, rp.message(rp.START, *rp.start_fields(ID, fds=rp.FD_STDIN)), [regular])
     a, b = socket.socketpair()
     r['fd_socket_as_output'] = refused(f, rp.message(rp.START, *rp.start_fields(ID, fds=rp.FD_STDOUT)), [a.fileno()])
     other = other_job

@@ -80,7 +80,8 @@ class CompromisedFront(PrivsepTestCase):
             'relative_program': 'EBADMSG', 'higher_memory': 'EPERM', 'higher_tasks': 'EPERM',
             'higher_cpu': 'EPERM', 'higher_timeout': 'EPERM', 'fd_missing': 'ETOOMANYREFS',
             'fd_unannounced': 'ETOOMANYREFS', 'fd_too_many': 'ETOOMANYREFS', 'fd_directory': 'EBADF',
-            'fd_device': 'EBADF', 'fd_socket_as_output': 'EBADF', 'kill_other': 'ESRCH', 'quota_other': 'ESRCH',
+            'fd_device': 'EBADF', 'fd_unsealed_memfd': 'EBADF', 'fd_writable_memfd': 'EBADF',
+            'fd_regular_file': 'EBADF', 'fd_socket_as_output': 'EBADF', 'kill_other': 'ESRCH', 'quota_other': 'ESRCH',
             'cpu_other': 'ESRCH', 'duplicate_of_other': 'EEXIST', 'own_quota_higher': 'EPERM',
         }
         for k, v in expected.items():

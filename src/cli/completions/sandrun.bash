@@ -25,7 +25,7 @@ _sandrun() {
         for ((i = 1; i < COMP_CWORD; i++)); do
                 word=${COMP_WORDS[i]}
                 case $word in
-                submit|verify) command=$word; break ;;
+                run|submit|verify) command=$word; break ;;
                 --) break ;;
                 -*) ;;
                 *) break ;;     # the program file: the rest are its arguments
@@ -33,12 +33,12 @@ _sandrun() {
         done
 
         if [[ $cur == -* ]]; then
-                [[ $command == submit ]] && opts="$opts $submit_opts"
+                [[ $command == submit || $command == run ]] && opts="$opts $submit_opts"
                 COMPREPLY=($(compgen -W "$opts" -- "$cur"))
                 return
         fi
         if [[ -z $command && $i -ge $COMP_CWORD ]]; then
-                COMPREPLY=($(compgen -W "submit verify" -- "$cur") $(compgen -f -- "$cur"))
+                COMPREPLY=($(compgen -W "run submit verify" -- "$cur") $(compgen -f -- "$cur"))
                 return
         fi
         COMPREPLY=($(compgen -f -- "$cur"))

@@ -98,6 +98,18 @@ function create({ parent, doc = '', language = '', contentAttributes = {}, onCha
       // Tab indents; Escape then Tab leaves the editor (CodeMirror's tab focus mode).
       indentWithTab,
     ]),
+    // Typing over a selection lets Chromium's editing code carry the replaced text's look along as a
+    // style="" attribute, which the page's CSP blocks (a violation event; CodeMirror redraws anyway).
+    // Replacing the selection here, before the browser edits the DOM, keeps the page free of them.
+    EditorView.domEventHandlers({
+      beforeinput(event, view) {
+        if (event.inputType !== 'insertText' || event.isComposing || typeof event.data !== 'string') return false;
+        if (view.state.selection.ranges.every((r) => r.empty)) return false;
+        event.preventDefault();
+        view.dispatch({ ...view.state.replaceSelection(event.data), userEvent: 'input.type', scrollIntoView: true });
+        return true;
+      },
+    }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged && onChange) onChange(update.state.doc.toString());
     }),

@@ -152,12 +152,14 @@ async function phone(browser, colorScheme) {
     const run = document.querySelector('#run').getBoundingClientRect();
     const select = document.querySelector('#language').getBoundingClientRect();
     return { scrollWidth: document.documentElement.scrollWidth, runHeight: run.height, runRight: run.right,
-             selectHeight: select.height };
+             selectHeight: select.height, selectWidth: select.width };
   });
   check(`phone (${colorScheme}): no horizontal scrolling at 390 px`, layout.scrollWidth <= 390, `${layout.scrollWidth} px wide`);
   check(`phone (${colorScheme}): Run button and picker are touch-sized (>= 44 px)`,
         layout.runHeight >= 44 && layout.selectHeight >= 44 && layout.runRight <= 390,
         `run ${layout.runHeight} px, picker ${layout.selectHeight} px`);
+  check(`phone (${colorScheme}): the language picker is wide enough to read (>= 150 px)`, layout.selectWidth >= 150,
+        `${layout.selectWidth} px`);
 
   // The editor follows the system: a dark background in dark mode, a light one in light mode.
   const theme = await page.evaluate(() => {

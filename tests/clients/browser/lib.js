@@ -24,7 +24,8 @@ function baseUrl() {
 
 // The tests bring what they need: the npm dependencies (npm ci) and Debian's chromium.
 function ensureDependencies() {
-  if (!fs.existsSync(path.join(__dirname, 'node_modules', 'playwright-core'))) {
+  const wanted = Object.keys(JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8')).dependencies);
+  if (!wanted.every((name) => fs.existsSync(path.join(__dirname, 'node_modules', name, 'package.json')))) {
     console.log('installing npm dependencies (npm ci)');
     execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: __dirname, stdio: 'inherit' });
   }
@@ -68,7 +69,8 @@ async function launch() {
 const RECORD_CSP = () => {
   window.__cspViolations = [];
   document.addEventListener('securitypolicyviolation', (e) => {
-    window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+    window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:` +
+                                `${e.lineNumber}:${e.columnNumber} ${e.sample || ''}`);
   });
 };
 

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Reading a job's output pipes from the event loop without letting the job hold it. A job can keep its
+ * pipe full for as long as it runs (vmsplice() refills it at memory speed), so each dispatch reads a bounded
+ * amount and returns; the pipe, still readable, is dispatched again on a later iteration, after everything
+ * of higher priority: the pipes' sources sit below the loop's normal priority (HTTP, the runner's protocol)
+ * and the jobs' limit timers sit above it, so a flood is read at the loop's leisure and ends at its
+ * time limit like any job.
+ */
+
+#include <stddef.h>
+#include <systemd/sd-event.h>
+
+/* Bytes read per dispatch at most: four pipe buffers' worth (a pipe holds 64 KiB by default). */
+#define PIPE_DRAIN_MAX (256U << 10)
+#define PIPE_DRAIN_CHUNK (64U << 10)
+
+#define PIPE_SOURCE_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
+#define JOB_TIMER_PRIORITY SD_EVENT_PRIORITY_IMPORTANT
+
+/* Called for each chunk read; a negative return stops the drain and is returned. */
+typedef int (*pipe_chunk_t)(const void *buf, size_t n, void *userdata);
+
+/*
+ * Reads from the non-blocking fd until it would block or PIPE_DRAIN_MAX bytes are read. Returns 1 while
+ * the pipe is open (it may have more), 0 at its end (EOF, or a read error other than EAGAIN/EINTR, which a
+ * pipe only gives when it is done for), or the handler's error.
+ */
+int pipe_drain(int fd, pipe_chunk_t chunk, void *userdata);

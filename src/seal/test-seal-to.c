@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "seal-json.h"
+#include "seal-to.h"
+#include "tests.h"
+
+#define R1 "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj"
+#define R2 "age1yv03sdmzld2t4e2ayzrh5a9gkhctgsn9wks0jxxd8w6wau344pgq8z0mpm"
+
+static int from_json(const char *text, SealRecipients **ret, const char **error) {
+        json_object *v = json_tokener_parse(text);
+        ASSERT_TRUE(v || streq(text, "null"));
+        int r = seal_to_from_json(v, ret, error);
+        json_object_put(v);
+        return r;
+}
+
+static void test_json(void) {
+        SealRecipients *r = NULL;
+        const char *error = NULL;
+
+        ASSERT_OK(from_json("\"" R1 "\"", &r, &error));
+        ASSERT_EQ(r->n, 1);
+        free(r);
+        ASSERT_OK(from_json("[\"" R1 "\", \"" R2 "\", \"" R1 "\"]", &r, &error));
+        ASSERT_EQ(r->n, 2);     /* the duplicate folded */
+        free(r);
+        ASSERT_OK(seal_to_from_json(NULL, &r, &error));
+        ASSERT_TRUE(!r);
+
+        ASSERT_ERROR(from_json("[]", &r, &error), EINVAL);
+        ASSERT_TRUE(error);
+        ASSERT_ERROR(from_json("\"age1\"", &r, &error), EINVAL);
+        ASSERT_ERROR(from_json("\"\"", &r, &error), EINVAL);
+        ASSERT_ERROR(from_json("42", &r, &error), EINVAL);
+        ASSERT_ERROR(from_json("{\"a\": 1}", &r, &error), EINVAL);
+        ASSERT_ERROR(from_json("[\"" R1 "\", 7]", &r, &error), EINVAL);
+        ASSERT_ERROR(from_json("[[\"" R1 "\"]]", &r, &error), EINVAL);
+        ASSERT_ERROR(from_json("\"" R1 " \"", &r, &error), EINVAL);
+        ASSERT_ERROR(from_json("\"AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX\"", &r,
+                               &error), EINVAL);
+
+        /* 17 entries are too many even if they are the same key. */
+        char big[17 * 70 + 8] = "[";
+        for (int i = 0; i < 17; i++)
+                strcat(strcat(big, i ? ",\"" : "\""), R1 "\"");
+        strcat(big, "]");
+        ASSERT_ERROR(from_json(big, &r, &error), EINVAL);
+}
+
+static void test_string(void) {
+        SealRecipients *r = NULL;
+        const char *error = NULL;
+
+        ASSERT_OK(seal_to_from_string(R1 "," R2, strlen(R1 "," R2), &r, &error));
+        ASSERT_EQ(r->n, 2);
+        free(r);
+        ASSERT_ERROR(seal_to_from_string("", 0, &r, &error), EINVAL);
+        ASSERT_ERROR(seal_to_from_string(R1 ",", strlen(R1 ","), &r, &error), EINVAL);
+        ASSERT_ERROR(seal_to_from_string("," R1, strlen("," R1), &r, &error), EINVAL);
+        ASSERT_ERROR(seal_to_from_string(R1 ", " R2, strlen(R1 ", " R2), &r, &error), EINVAL);
+}
+
+static void test_fields(void) {
+        static const char identity[] = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
+        json_object *o = json_tokener_parse("{\"status\": \"completed\", \"exit_code\": 0, \"stdout\": \"secret out\","
+                                            " \"stderr\": \"secret err\", \"output\": \"secret outsecret err\","
+                                            " \"metrics\": {\"cpu_seconds\": 0.1}}");
+        SealRecipients *r = NULL;
+        const char *error = NULL;
+        SealIdentity id;
+        uint8_t *plain;
+        char *sealed;
+        size_t n, len;
+
+        ASSERT_TRUE(o);
+        ASSERT_OK(seal_to_from_string(R1, strlen(R1), &r, &error));
+        ASSERT_OK(seal_json_fields(o, seal_run_fields, r, &sealed, &len));
+        ASSERT_EQ(strlen(sealed), len);
+        ASSERT_TRUE(strncmp(sealed, "-----BEGIN AGE ENCRYPTED FILE-----\n", 35) == 0);
+        /* What stays readable, and nothing of what was sealed. */
+        const char *rest = json_object_to_json_string(o);
+        ASSERT_TRUE(strstr(rest, "\"completed\"") && strstr(rest, "cpu_seconds"));
+        ASSERT_TRUE(!strstr(rest, "secret") && !strstr(rest, "stdout") && !strstr(rest, "output"));
+
+        ASSERT_OK(seal_identity_parse(identity, strlen(identity), &id));
+        ASSERT_OK(seal_decrypt(&id, sealed, len, &plain, &n));
+        json_tokener *tok = json_tokener_new();
+        json_object *inner = json_tokener_parse_ex(tok, (char *) plain, (int) n);
+        json_tokener_free(tok);
+        ASSERT_TRUE(inner);
+        json_object *v;
+        ASSERT_TRUE(json_object_object_get_ex(inner, "stdout", &v));
+        ASSERT_STREQ(json_object_get_string(v), "secret out");
+        ASSERT_TRUE(json_object_object_get_ex(inner, "output", &v));
+        ASSERT_STREQ(json_object_get_string(v), "secret outsecret err");
+        ASSERT_TRUE(!json_object_object_get_ex(inner, "status", &v));
+        json_object_put(inner);
+        seal_erase_free(plain, n);
+        free(sealed);
+        free(r);
+        json_object_put(o);
+}
+
+int main(void) {
+        test_json();
+        test_string();
+        test_fields();
+        return 0;
+}
