@@ -21,6 +21,7 @@
 #include "strv.h"
 #include "submit.h"
 #include "web-assets.h"
+#include "wipe.h"
 
 /* A /run request waiting for its job. Freed with the request, which kills the job if still running. */
 typedef struct RunWait {
@@ -58,7 +59,7 @@ static int write_events(RunWait *w, const char *buf, size_t len) {
 
 static void on_run_output(Job *j, int fd, const void *data, size_t len, void *userdata) {
         RunWait *w = userdata;
-        _cleanup_free_ char *buf = NULL, *marker = NULL;
+        _cleanup_(wipe_freep) char *buf = NULL, *marker = NULL;
         size_t n = 0, marker_len;
         char counts[96];
 
@@ -78,7 +79,7 @@ static void on_run_output(Job *j, int fd, const void *data, size_t len, void *us
 
 /* The end of a streamed /run: what was held back of each stream, then the answer as a `result` event. */
 static void end_run_stream(RunWait *w, json_object *o) {
-        _cleanup_free_ char *buf = NULL, *ev = NULL;
+        _cleanup_(wipe_freep) char *buf = NULL, *ev = NULL;
         size_t n = 0, ev_len, len;
 
         if (!w->dropped && sse_text_events(&w->out, NULL, 0, true, &buf, &n) >= 0 &&
@@ -169,23 +170,45 @@ static int reply_plain(RunWait *w, const char *const *headers) {
                                          p->lens[0] + p->lens[1] + p->tail_len, plain_answer_read, p, plain_answer_free);
 }
 
-/* The whole answer with what the job produced (and the receipt, taken) moved into *ret_sealed; returns what
- * stays readable, or NULL. Built from full strings, not streamed: the sealed message is made at once. */
-static json_object *sealed_run_json(RunWait *w, json_object *receipt, char **ret_sealed, size_t *ret_len) {
-        json_object *o = job_to_json(w->job, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED |
-                                                     JOB_JSON_METRICS | JOB_JSON_COMPILE |
-                                                     (w->with_timeline ? JOB_JSON_TIMELINE : 0));
+/* The most JSON a sealed answer's plaintext may be: every output escaped (up to six bytes a byte), twice. */
+#define SEALED_PLAIN_MAX ((size_t) 256 << 20)
 
+static ssize_t read_json_stream(void *userdata, char *buf, size_t max) {
+        return json_stream_read(userdata, buf, max);
+}
+
+/* The whole answer with what the job produced (and the receipt, taken) sealed into *ret_sealed; returns what
+ * stays readable, or NULL. The sealed part's JSON is escaped from the job's buffers as it is sealed, so no
+ * copy of the output is made but the one being sealed, and that one is wiped. */
+static json_object *sealed_run_json(RunWait *w, json_object *receipt, char **ret_sealed, size_t *ret_len) {
+        _cleanup_(json_stream_freep) JsonStream *stream = NULL;
+        json_object *o = NULL, *inner = NULL;
+        int r;
+
+        if (job_json_stream_new(&stream, w->api->jobs, w->job) >= 0)
+                o = job_to_json_streamed(w->job, JOB_JSON_OUTCOME | JOB_JSON_STREAMS | JOB_JSON_COMBINED |
+                                                         JOB_JSON_METRICS | JOB_JSON_COMPILE |
+                                                         (w->with_timeline ? JOB_JSON_TIMELINE : 0),
+                                         stream);
         if (o && w->judge)
                 judge_add_json(o, w->judge, job_runner_job(w->job));
         if (o && receipt)
                 json_object_object_add(o, "receipt", receipt);
         else
                 json_object_put(receipt);
-        if (o && seal_json_fields(o, seal_run_fields, w->seal_to, ret_sealed, ret_len) < 0) {
-                seal_json_wipe(o);
+        if (!o)
+                return NULL;
+
+        r = seal_json_move_fields(o, seal_run_fields, &inner);
+        if (r >= 0)
+                r = json_stream_finish(stream, inner);
+        if (r >= 0)
+                r = seal_read_armored(read_json_stream, stream, SEALED_PLAIN_MAX, w->seal_to, ret_sealed, ret_len);
+        seal_json_wipe(inner);
+        json_object_put(inner);
+        if (r < 0) {
                 json_object_put(o);
-                o = NULL;
+                return NULL;
         }
         return o;
 }

@@ -14,6 +14,7 @@
 #include "sse.h"
 #include "job-json.h"
 #include "listing.h"
+#include "wipe.h"
 
 int parse_job_path(const char *path, const char *prefix, char ret_id[static JOB_ID_MAX]) {
         size_t n = strlen(prefix), len;
@@ -60,8 +61,38 @@ static void reply_job_json(Api *a, HttpRequest *req, Job *j, JobJsonFlags flags)
         json_object_put(o);
 }
 
+/* A sealed job's status: only what stays readable (status, exit code, reason, metrics, the test summary);
+ * compiler messages, test outputs and the receipt would say what it produced. */
+static void reply_sealed_status(HttpRequest *req, Job *j) {
+        json_object *o = job_to_json(j, JOB_JSON_QUEUE | JOB_JSON_OUTCOME | JOB_JSON_METRICS);
+
+        if (o && job_judge(j) && job_result(j)) {
+                judge_add_json(o, job_judge(j), job_runner_job(j));
+                json_object_object_del(o, "tests");
+        }
+        if (!o) {
+                (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                return;
+        }
+        (void) http_request_reply_json(req, MHD_HTTP_OK, o, NULL);
+        json_object_put(o);
+}
+
 static void handle_status(Api *a, HttpRequest *req, Job *j) {
+        if (job_seal_to(j)) {
+                reply_sealed_status(req, j);
+                return;
+        }
         reply_job_json(a, req, j, 0);
+}
+
+/* What a sealed job produced leaves only in its sealed download. */
+static bool refuse_sealed(HttpRequest *req, Job *j) {
+        if (!job_seal_to(j))
+                return false;
+        (void) http_request_reply_error(req, MHD_HTTP_CONFLICT, NULL,
+                                        "the job's results are sealed (seal_to): only its download carries them");
+        return true;
 }
 
 /*
@@ -101,7 +132,7 @@ static int logs_more(SseText *t, const CappedBuffer *b, char **buf, size_t *len)
 
 static int logs_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         LogsWatch *w = userdata;
-        _cleanup_free_ char *buf = NULL, *ev = NULL;
+        _cleanup_(wipe_freep) char *buf = NULL, *ev = NULL;
         size_t len = 0, ev_len, json_len;
         Job *j = job_manager_find(w->api->jobs, w->id);
 
@@ -176,6 +207,8 @@ static void stream_logs(Api *a, HttpRequest *req, Job *j) {
 }
 
 static void handle_logs(Api *a, HttpRequest *req, Job *j) {
+        if (refuse_sealed(req, j))
+                return;
         if (a->config.event && request_wants_events(req)) {
                 stream_logs(a, req, j);
                 return;
@@ -211,7 +244,7 @@ static bool outputs_ready(HttpRequest *req, Job *j) {
 }
 
 static void handle_outputs(Api *a, HttpRequest *req, Job *j) {
-        if (!outputs_ready(req, j))
+        if (refuse_sealed(req, j) || !outputs_ready(req, j))
                 return;
 
         /* The listing comes from inside the sandbox: parsed as untrusted, line by line. */
@@ -236,6 +269,27 @@ static void handle_outputs(Api *a, HttpRequest *req, Job *j) {
         json_object_put(o);
 }
 
+/* The tar.gz sealed to the job's recipients: `age -d -i key.txt sandrun-ID.tar.gz.age | tar xz`. No receipt:
+ * its digests would say what the outputs are. */
+static void reply_sealed_download(HttpRequest *req, Job *j, const CappedBuffer *a, bool head) {
+        _cleanup_free_ uint8_t *sealed = NULL;
+        char disposition[96];
+        size_t len;
+        int r;
+
+        r = seal_to_encrypt(job_seal_to(j), a->data ?: "", a->len, false, &sealed, &len);
+        if (r < 0) {
+                (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot seal the outputs: %s",
+                                                strerror(-r));
+                return;
+        }
+        snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz.age\"", job_id(j));
+        const char *headers[] = { "Content-Disposition", disposition, NULL };
+        (void) http_request_reply(req, MHD_HTTP_OK, "application/octet-stream", sealed, len, headers);
+        if (!head)
+                job_free(j);
+}
+
 static void handle_download(Api *api, HttpRequest *req, Job *j) {
         /* HEAD gets the same headers, and leaves the one-shot download for the GET that fetches it. */
         bool head = streq(http_request_method(req), "HEAD");
@@ -245,6 +299,10 @@ static void handle_download(Api *api, HttpRequest *req, Job *j) {
 
         const CappedBuffer *a = runner_job_archive(job_runner_job(j));
         char disposition[96];
+        if (job_seal_to(j)) {
+                reply_sealed_download(req, j, a, head);
+                return;
+        }
         snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz\"", job_id(j));
         /* The job is gone after this, so its receipt travels with the archive. */
         json_object *receipt = job_receipt_get(&api->config.receipts, j);

@@ -138,7 +138,7 @@ static void add_buffers(json_object *o, const CappedBuffer *out, const CappedBuf
                         memcpy(both, out && out->data ? out->data : "", out_len);
                         memcpy(both + out_len, err && err->data ? err->data : "", err_len);
                         json_object_object_add(o, "output", json_string_from_bytes(both, out_len + err_len));
-                        wipe_free(both, out_len + err_len + 1);
+                        wipe_free(both);
                 }
         }
         bool truncated = (out && capped_buffer_truncated(out)) || (err && capped_buffer_truncated(err));

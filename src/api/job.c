@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include "list.h"
 #include "log-sink.h"
 #include "memlock.h"
+#include "share.h"
 #include "strv.h"
 
 /* How often running jobs' CPU is billed to their clients and their quotas revised. */
@@ -24,7 +26,6 @@ struct Job {
         char *interpreter;
         JobStatus status;
         bool kept;
-        bool evicting;                  /* chosen by memory enforcement, freed after its scan */
         ClientKey client;
         FairJob fair;
 
@@ -34,6 +35,7 @@ struct Job {
         int test_stdin_fds[RUNNER_TESTS_MAX];
         char *code_name;
         JudgeSpec *judge;               /* its test cases' expectations, to judge them once it ran */
+        SealRecipients *seal_to;        /* its results leave only sealed to these; NULL: readable */
 
         RunnerJob *runner_job;
         RunnerResult launch_failure;    /* when the runner refused to start it at all */
@@ -59,6 +61,7 @@ struct JobManager {
         JobManagerConfig config;
         FairScheduler *fair;
         Job *jobs;
+        JobHold *holds;                 /* memory held for clients outside of jobs */
         unsigned n_running, n_queued;
         bool shutting_down, draining;
         sd_event_source *billing_source, *wakeup_source, *evict_source;
@@ -188,6 +191,7 @@ Job *job_free(Job *j) {
         strv_free(j->compile_argv);
         free(j->code_name);
         judge_spec_free(j->judge);
+        seal_recipients_free(j->seal_to);
         free(j->interpreter);
         free(j);
         /* A slot opened. */
@@ -215,47 +219,165 @@ static uint64_t job_held_bytes(Job *j) {
         return n;
 }
 
-/* The oldest kept job in a state, or NULL; the list is newest first. */
-static Job *oldest_kept(JobManager *m, bool finished) {
-        Job *found = NULL;
+static void job_finish(Job *j, JobStatus status);
 
-        for (Job *j = m->jobs; j; j = j->next) {
-                bool done = j->status == JOB_COMPLETED || j->status == JOB_FAILED;
-                if (j->kept && !j->evicting && (finished ? done : j->status == JOB_QUEUED))
-                        found = j;
-        }
-        return found;
+/* The newest queued job of a client is given up for another client's room (share.h). It is failed, not
+ * freed: whoever waits for it (a /run request, a client polling a batch job) learns why. */
+static void job_drop(Job *j) {
+        JobManager *m = j->manager;
+
+        assert(j->status == JOB_QUEUED);
+        m->n_queued--;
+        /* Its upload goes now: that is the room. */
+        spec_done(j);
+        j->launch_failure = (RunnerResult) {
+                .exit_code = -1,
+                .reason = JOB_REASON_LAUNCH,
+                .error = "dropped from the queue: the server was full and your address held more than its "
+                         "share; retry later",
+        };
+        job_finish(j, JOB_FAILED);
 }
 
-/* Past 80% of the memory budget, finished batch jobs go first, oldest first, then queued ones. The victims
- * are chosen first and freed after, so that no job is freed while the list is being walked. */
-static void manager_enforce_memory(JobManager *m) {
-        uint64_t limit = m->config.memory_max / 10 * 8, held = 0;
-        bool any = false;
+/* The scheduler took the job out of its queue (FAIR_JOB_DONE) for another client's place. */
+static void on_fair_drop(FairJob *fj, void *userdata) {
+        job_drop(fj->userdata);
+}
 
-        if (m->config.memory_max == 0)
-                return;
+/* What each client holds: one entry per client key, with its newest queued job, if any. */
+typedef struct HeldByKey {
+        ClientKey key;
+        Job *newest_queued;
+} HeldByKey;
+
+static size_t held_key_index(HeldByKey *keys, ShareUse *uses, size_t *n, const ClientKey *key) {
+        for (size_t i = 0; i < *n; i++)
+                if (client_key_equal(&keys[i].key, key))
+                        return i;
+        keys[*n] = (HeldByKey) { .key = *key };
+        uses[*n] = (ShareUse) {};
+        return (*n)++;
+}
+
+/* Decides, for `need` more bytes held for client, as share_decide() does, over every job and hold. */
+static int manager_decide_held(JobManager *m, const ClientKey *client, uint64_t need, Job **ret_victim) {
+        _cleanup_free_ HeldByKey *keys = NULL;
+        _cleanup_free_ ShareUse *uses = NULL;
+        size_t n_entries = 1, n = 0, victim;
+
         for (Job *j = m->jobs; j; j = j->next)
-                held += job_held_bytes(j);
-        while (held > limit) {
-                Job *victim = oldest_kept(m, true) ?: oldest_kept(m, false);
-                if (!victim)
-                        break;
-                uint64_t freed = job_held_bytes(victim);
-                victim->evicting = any = true;
-                held = held > freed ? held - freed : 0;
+                n_entries++;
+        for (JobHold *h = m->holds; h; h = h->next)
+                n_entries++;
+        keys = calloc(n_entries, sizeof(HeldByKey));
+        uses = calloc(n_entries, sizeof(ShareUse));
+        if (!keys || !uses)
+                return -ENOMEM;
+
+        size_t requester = held_key_index(keys, uses, &n, client);
+        /* The list is newest first: the first queued job seen of a client is its newest. */
+        for (Job *j = m->jobs; j; j = j->next) {
+                size_t i = held_key_index(keys, uses, &n, &j->client);
+                uses[i].used += job_held_bytes(j);
+                if (j->status == JOB_QUEUED && !keys[i].newest_queued) {
+                        keys[i].newest_queued = j;
+                        uses[i].reclaimable = true;
+                }
         }
-        while (any) {
-                any = false;
-                for (Job *j = m->jobs; j; j = j->next)
-                        if (j->evicting) {
-                                job_free(j);
-                                any = true;
-                                break;
-                        }
+        for (JobHold *h = m->holds; h; h = h->next)
+                uses[held_key_index(keys, uses, &n, &h->client)].used += h->bytes;
+
+        ShareDecision d = share_decide(uses, n, requester, need, m->config.memory_max, &victim);
+        if (d == SHARE_RECLAIM)
+                *ret_victim = keys[victim].newest_queued;
+        return d;
+}
+
+/* Makes room for `need` more bytes held for client in its share of --held-max: 0 when there is (queued
+ * jobs of clients most beyond their share may have been dropped for it), 1 with *ret_refusal when not. */
+static int manager_make_room(JobManager *m, const ClientKey *client, uint64_t need, FairRefusal *ret_refusal) {
+        /* Finished results expire within the batch TTL, which is when room comes back for sure. */
+        uint64_t retry = MAX(m->config.finished_ttl_usec / USEC_PER_SEC, (uint64_t) 1);
+        Job *victim;
+        int r;
+
+        if (m->config.memory_max == 0 || need == 0)
+                return 0;
+        /* The common case, without sorting anybody into keys: room for it. */
+        uint64_t held = job_manager_held_bytes(m);
+        for (JobHold *h = m->holds; h; h = h->next)
+                held += h->bytes;
+        if (held <= m->config.memory_max && need <= m->config.memory_max - held)
+                return 0;
+        for (;;) {
+                r = manager_decide_held(m, client, need, &victim);
+                if (r < 0)
+                        return r;
+                switch (r) {
+                case SHARE_FITS:
+                        return 0;
+                case SHARE_RECLAIM:
+                        r = fair_scheduler_cancel(m->fair, &victim->fair, manager_now(m));
+                        if (r < 0)
+                                return r;
+                        job_drop(victim);
+                        break;
+                case SHARE_REFUSE_BEYOND_SHARE:
+                        *ret_refusal = (FairRefusal) {
+                                .http_status = 429,
+                                .retry_after_sec = retry,
+                                .reason = "your address holds more than its share of the server's memory for "
+                                          "uploads and results; retry when some are downloaded or expired",
+                        };
+                        return 1;
+                default:
+                        *ret_refusal = (FairRefusal) {
+                                .http_status = 503,
+                                .retry_after_sec = retry,
+                                .reason = "the server's memory for uploads and results is full",
+                        };
+                        return 1;
+                }
         }
 }
 
+/* Holds are counted in steps of 1/1024 of memory_max (1 MiB of 1 GiB), so that an upload asks the
+ * manager once per step, not once per read. */
+static uint64_t hold_step(const JobManager *m) {
+        return MAX(m->config.memory_max >> 10, (uint64_t) 1);
+}
+
+int job_hold_grow(JobManager *m, JobHold *h, const ClientKey *client, uint64_t bytes, FairRefusal *ret_refusal) {
+        int r;
+
+        if (!h->manager) {
+                h->manager = m;
+                h->client = *client;
+                h->bytes = h->used = 0;
+                LIST_PREPEND(m->holds, h);
+        }
+        if (bytes <= h->bytes - h->used) {
+                h->used += bytes;
+                return 0;
+        }
+        uint64_t missing = bytes - (h->bytes - h->used);
+        uint64_t unit = hold_step(m);
+        uint64_t step = missing > UINT64_MAX - unit ? missing : (missing + unit - 1) / unit * unit;
+        r = manager_make_room(m, &h->client, step, ret_refusal);
+        if (r != 0)
+                return r;
+        h->bytes += step;
+        h->used += bytes;
+        return 0;
+}
+
+void job_hold_release(JobHold *h) {
+        if (!h || !h->manager)
+                return;
+        LIST_REMOVE(h->manager->holds, h);
+        h->manager = NULL;
+        h->bytes = h->used = 0;
+}
 static int on_expire(sd_event_source *s, uint64_t usec, void *userdata) {
         job_free(userdata);
         return 0;
@@ -277,10 +399,11 @@ static void job_finish(Job *j, JobStatus status) {
 
         if (m->finished_hook)
                 m->finished_hook(j, m->finished_userdata);
+        /* Finished results are never deleted early for others' room: only downloading or this timer
+         * ends them. */
         if (j->kept && m->config.finished_ttl_usec > 0) {
                 r = sd_event_add_time_relative(m->event, &j->expire_source, CLOCK_MONOTONIC,
                                                m->config.finished_ttl_usec, 0, on_expire, j);
-                /* Memory enforcement still removes it in the end. */
                 if (r < 0)
                         log_debug_errno(r, "Cannot arm job %s's expiry timer, ignoring", j->id);
         }
@@ -290,7 +413,6 @@ static void job_finish(Job *j, JobStatus status) {
         /* The handler may free the job; nothing of it is touched after. */
         if (h)
                 h(j, j->done_userdata);
-        manager_enforce_memory(m);
         manager_add_to_run_queue(m);
 }
 
@@ -391,8 +513,9 @@ static int on_billing(sd_event_source *s, uint64_t usec, void *userdata) {
         for (Job *j = m->jobs; j; j = j->next) {
                 if (j->status != JOB_RUNNING || !j->runner_job)
                         continue;
+                /* Also with no CPU used: that is how the scheduler learns a job sleeps. */
                 uint64_t delta = job_unbilled_cpu(j);
-                if (delta > 0 && fair_scheduler_charge(m->fair, &j->fair, delta, now) >= 0)
+                if (fair_scheduler_charge(m->fair, &j->fair, delta, now) >= 0)
                         j->cpu_billed_usec += delta;
                 if (fair_scheduler_quota(m->fair, &j->fair, now, &quota) < 0)
                         continue;
@@ -471,8 +594,14 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         if (spec->compile_argv && !(j->compile_argv = strv_copy(spec->compile_argv)))
                 return -ENOMEM;
 
-        /* Room first, and never at the expense of the job the caller is about to hold. */
-        manager_enforce_memory(m);
+        /* What its upload or code takes of the client's share of the memory held (a /submit's upload was
+         * held on its way in: the caller lets go of that hold first). */
+        r = manager_make_room(m, &j->client, job_held_bytes(j), ret_refusal);
+        if (r != 0)
+                return r;
+        /* What it counts against the running jobs' memory bound (a compile step counts as the run). */
+        j->fair.memory_max = spec->memory_max > 0 ? MIN(spec->memory_max, m->config.job_memory_max) :
+                m->config.job_memory_max;
         r = fair_scheduler_enqueue(m->fair, &j->client, &j->fair, j, manager_now(m), ret_refusal);
         if (r != 0)
                 return r;
@@ -494,6 +623,15 @@ void job_set_judge(Job *j, JudgeSpec *judge) {
 
 const JudgeSpec *job_judge(const Job *j) {
         return j->judge;
+}
+
+void job_set_seal_to(Job *j, SealRecipients *seal_to) {
+        seal_recipients_free(j->seal_to);
+        j->seal_to = seal_to;
+}
+
+const SealRecipients *job_seal_to(const Job *j) {
+        return j->seal_to;
 }
 
 void job_set_done_handler(Job *j, job_handler_t handler, void *userdata) {
@@ -659,6 +797,9 @@ JobManager *job_manager_free(JobManager *m) {
         sd_event_source_disable_unref(m->wakeup_source);
         sd_event_source_disable_unref(m->evict_source);
         sd_event_source_disable_unref(m->run_queue_source);
+        /* Holders outlive nothing they point at. */
+        while (m->holds)
+                job_hold_release(m->holds);
         fair_scheduler_free(m->fair);
         sd_event_unref(m->event);
         free(m);
@@ -687,6 +828,7 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
         r = fair_scheduler_new(&m->fair, &config->fair, key.bytes);
         if (r < 0)
                 return r;
+        fair_scheduler_set_drop_handler(m->fair, on_fair_drop, m);
         r = sd_event_add_time_relative(event, &m->billing_source, CLOCK_MONOTONIC, BILLING_INTERVAL_USEC, 0,
                                        on_billing, m);
         if (r < 0)

@@ -16,6 +16,7 @@
 #include "client-key.h"
 #include "fair-scheduler.h"
 #include "judge.h"
+#include "seal-to.h"
 #include "macro.h"
 #include "runner.h"
 
@@ -37,7 +38,8 @@ typedef struct JobManagerConfig {
         FairConfig fair;                /* the caps and per-client budgets */
         uint64_t finished_ttl_usec;     /* how long a finished batch job is kept */
         uint64_t default_cpu_quota;     /* a job's own CPUQuotaPerSecUSec, restored after throttling */
-        uint64_t memory_max;            /* bytes of uploads and results held; at 80% the oldest go */
+        uint64_t memory_max;            /* bytes held for clients, shared between them (job_hold_grow()) */
+        uint64_t job_memory_max;        /* a job's MemoryMax unless its spec asks for less */
         const char *node_name;          /* appended to job ids as "-<name>" so a proxy can route; or NULL */
         uint64_t memlock_reserve;       /* refuse new work (503) with less lockable memory left; 0: never */
 } JobManagerConfig;
@@ -90,6 +92,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Job *, job_free);
 void job_set_judge(Job *j, JudgeSpec *judge);
 const JudgeSpec *job_judge(const Job *j);       /* NULL: no test cases */
 
+/* Keeps the recipients (taken) a batch job's results are sealed to. */
+void job_set_seal_to(Job *j, SealRecipients *seal_to);
+const SealRecipients *job_seal_to(const Job *j);        /* NULL: not sealed */
+
 /* Called once when the job finishes; may free the job. */
 void job_set_done_handler(Job *j, job_handler_t handler, void *userdata);
 
@@ -109,6 +115,29 @@ uint64_t job_finished_usec(const Job *j);      /* CLOCK_MONOTONIC */
 uint64_t job_submitted_usec(const Job *j);     /* CLOCK_MONOTONIC */
 /* Bytes of uploads and results the manager holds in RAM for its jobs. */
 uint64_t job_manager_held_bytes(JobManager *m);
+
+/*
+ * Memory the daemon holds for a client outside of its jobs (an upload on its way in, an answer waiting
+ * to be read), counted with its jobs' uploads, outputs and results against its share of memory_max:
+ * a client may hold more than an equal share only while there is room; when there is none, the client
+ * most beyond its share loses its newest queued job, and a client within its share is refused only if
+ * nothing can be taken back that way. Finished results are never taken. Embedded in the holder's
+ * object, zeroed; released before the holder goes.
+ */
+typedef struct JobHold JobHold;
+struct JobHold {
+        JobManager *manager;            /* NULL until first grown */
+        ClientKey client;
+        uint64_t bytes;                 /* counted for the client, in steps */
+        uint64_t used;                  /* of those, taken */
+        JobHold *prev, *next;
+};
+
+/* Takes `bytes` more for client. 0: held; 1: refused, *ret_refusal says why (429: the client is past
+ * its share; 503: full); -errno. */
+int job_hold_grow(JobManager *m, JobHold *h, const ClientKey *client, uint64_t bytes, FairRefusal *ret_refusal);
+/* Lets go of all of it; a hold never grown is left alone. */
+void job_hold_release(JobHold *h);
 /* Live output: what the job writes to stdout (fd 1) or stderr (fd 2), as it arrives once it runs. The
  * handler must not free the job. */
 typedef void (*job_output_handler_t)(Job *j, int fd, const void *data, size_t len, void *userdata);

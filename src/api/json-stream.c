@@ -60,7 +60,7 @@ JsonStream *json_stream_free(JsonStream *s) {
         for (size_t i = 0; i < s->n_holes; i++)
                 free(s->holes[i]);
         free(s->holes);
-        wipe_free(s->skeleton, s->skeleton_len);
+        wipe_free(s->skeleton);
         explicit_bzero(s->spill, sizeof(s->spill));
         if (s->free_userdata)
                 s->free_userdata(s->userdata);

@@ -6,13 +6,14 @@
 
 #include "json-util.h"
 #include "judge.h"
+#include "wipe.h"
 
 JudgeSpec *judge_spec_free(JudgeSpec *s) {
         if (!s)
                 return NULL;
         for (size_t i = 0; i < s->n_cases; i++) {
-                free(s->cases[i].stdin_data);
-                free(s->cases[i].expected);
+                wipe_free(s->cases[i].stdin_data);
+                wipe_free(s->cases[i].expected);
         }
         free(s->cases);
         free(s);

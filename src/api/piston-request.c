@@ -10,6 +10,7 @@
 #include "seal-base64.h"
 #include "strv.h"
 #include "upload-path.h"
+#include "wipe.h"
 
 #define JSON_MAX_DEPTH 8
 /* A day, in milliseconds: beyond that a timeout is nonsense (the server's own limits cap it anyway). */
@@ -21,14 +22,14 @@ PistonRequest *piston_request_free(PistonRequest *r) {
         free(r->language);
         free(r->version);
         piston_files_free(r->files, r->n_files);
-        free(r->stdin_data);
+        wipe_free(r->stdin_data);
         strv_free(r->args);
         free(r);
         return NULL;
 }
 
 int piston_decode(const char *encoding, const char *in, size_t len, char **ret, size_t *ret_len) {
-        _cleanup_free_ char *out = malloc(len + 1);
+        _cleanup_(wipe_freep) char *out = malloc(len + 1);
         size_t n = 0;
 
         if (!out)
@@ -207,7 +208,7 @@ static int parse_file(json_object *f, bool first, PistonFile *ret, const char **
 void piston_files_free(PistonFile *files, size_t n_files) {
         for (size_t i = 0; i < n_files; i++) {
                 free(files[i].name);
-                free(files[i].content);
+                wipe_free(files[i].content);
         }
         free(files);
 }

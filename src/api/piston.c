@@ -16,6 +16,7 @@
 #include "piston-request.h"
 #include "piston.h"
 #include "program-job.h"
+#include "wipe.h"
 
 /* Piston's names for sandrun's languages, and the aliases Piston's own runtimes have. */
 static const struct {
@@ -167,7 +168,7 @@ static json_object *stage_json(const StageFigures *f, const CappedBuffer *out, c
 
         json_object_object_add(o, "stdout", json_string_from_bytes(out ? out->data : "", out_len));
         json_object_object_add(o, "stderr", json_string_from_bytes(err ? err->data : "", err_len));
-        _cleanup_free_ char *both = malloc(out_len + err_len + 1);
+        _cleanup_(wipe_freep) char *both = malloc(out_len + err_len + 1);
         if (both) {
                 memcpy(both, out ? out->data : "", out_len);
                 memcpy(both + out_len, err ? err->data : "", err_len);

@@ -9,6 +9,7 @@
 #include "memfd-util.h"
 #include "program-job.h"
 #include "strv.h"
+#include "wipe.h"
 
 /*
  * A test case's wall-clock limit against its CPU limit. Generous on purpose: fairness may throttle a
@@ -47,7 +48,7 @@ int program_job_set_tests(Api *a, const JudgeSpec *judge, uint64_t timeout_usec,
 }
 
 int program_files_bundle(const PistonFile *files, size_t n_files, int *ret_fd) {
-        _cleanup_free_ char *buf = NULL;
+        _cleanup_(wipe_freep) char *buf = NULL;
         size_t len = BUNDLE_MAGIC_SIZE, off;
 
         *ret_fd = -EBADF;

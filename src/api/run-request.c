@@ -8,6 +8,7 @@
 #include "run-request.h"
 #include "strv.h"
 #include "upload-path.h"
+#include "wipe.h"
 
 /* Deep enough for any honest request, shallow enough that nesting cannot eat the stack. */
 #define JSON_MAX_DEPTH 8
@@ -18,8 +19,8 @@ RunRequest *run_request_free(RunRequest *r) {
         if (!r)
                 return NULL;
         free(r->interpreter);
-        free(r->code);
-        free(r->stdin_data);
+        wipe_free(r->code);
+        wipe_free(r->stdin_data);
         free(r->source_name);
         piston_files_free(r->files, r->n_files);
         strv_free(r->args);

@@ -8,6 +8,7 @@
 
 #include "json-util.h"
 #include "sse.h"
+#include "wipe.h"
 
 int sse_format(const char *name, const char *id, const char *data, size_t len, char **ret, size_t *ret_len) {
         char *s = NULL;
@@ -40,7 +41,10 @@ static size_t complete_prefix(const char *s, size_t len) {
 }
 
 static int append(char **buf, size_t *buf_len, const char *s, size_t n) {
-        char *b = realloc(*buf, *buf_len + n + 1);
+        /* Events hold job output: grown by doubling, each old block wiped. */
+        size_t want = *buf_len + n + 1;
+        char *b = *buf && malloc_usable_size(*buf) >= want ? *buf
+                                                           : wipe_realloc(*buf, MAX(want, 2 * *buf_len));
         if (!b)
                 return -ENOMEM;
         memcpy(b + *buf_len, s, n);

@@ -27,6 +27,7 @@
 #include "multipart.h"
 #include "strv.h"
 #include "submit.h"
+#include "wipe.h"
 
 #define MANIFEST_PART_MAX (256U * 1024)
 
@@ -54,6 +55,7 @@ typedef struct Submission {
         unsigned error_status;
         const char *error;
         JobReceipt *receipt;            /* digests of each uploaded file and archive */
+        JobHold hold;                   /* the upload, counted against the client's share of --held-max */
 } Submission;
 
 static void submission_free(void *p) {
@@ -61,10 +63,11 @@ static void submission_free(void *p) {
 
         if (!s)
                 return;
+        job_hold_release(&s->hold);
         multipart_parser_free(s->parser);
         bundle_writer_free(s->bundle);
         safe_close(s->bundle_fd);
-        free(s->manifest);
+        wipe_free(s->manifest);
         job_receipt_free(s->receipt);
         free(s);
 }
@@ -143,7 +146,7 @@ static int on_part_data(const void *buf, size_t len, void *userdata) {
         case PART_MANIFEST: {
                 if (s->manifest_len + len > MANIFEST_PART_MAX)
                         return fail(s, MHD_HTTP_CONTENT_TOO_LARGE, "the manifest is too large");
-                char *m = realloc(s->manifest, s->manifest_len + len + 1);
+                char *m = wipe_realloc(s->manifest, s->manifest_len + len + 1);
                 if (!m)
                         return fail(s, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
                 memcpy(m + s->manifest_len, buf, len);
@@ -209,7 +212,18 @@ static void reply_failure(Submission *s) {
 
 static int on_body(HttpRequest *req, const void *data, size_t len, void *userdata) {
         Submission *s = userdata;
+        FairRefusal refusal;
+        int r;
 
+        /* What arrives is held (in the bundle) until the job is made or refused. */
+        r = job_hold_grow(s->api->jobs, &s->hold, &s->client, len, &refusal);
+        if (r != 0) {
+                if (r < 0)
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                else
+                        reply_refusal(s->api, req, &refusal);
+                return -EBADMSG;
+        }
         if (multipart_parser_feed(s->parser, data, len) < 0) {
                 reply_failure(s);
                 return -EBADMSG;
@@ -372,6 +386,8 @@ void submit_finish(Api *a, HttpRequest *req) {
         job_receipt_set_timeout(s->receipt, spec.timeout_usec);
         if (job_receipt_add_input(s->receipt, "manifest", s->manifest ?: "", s->manifest_len) < 0)
                 goto oom;
+        /* The job counts its upload from here on. */
+        job_hold_release(&s->hold);
         r = job_submit(a->jobs, &spec, interp->name, &s->client, true, &job, &refusal);
         if (r == 1) {
                 reply_refusal(a, req, &refusal);
@@ -385,6 +401,7 @@ void submit_finish(Api *a, HttpRequest *req) {
 
         job_receipt_attach(job, TAKE_PTR(s->receipt));
         job_set_judge(job, TAKE_PTR(m->judge));
+        job_set_seal_to(job, TAKE_PTR(m->seal_to));
         json_object *o = job_to_json(job, 0);
         char location[64];
         snprintf(location, sizeof(location), "/status/%s", job_id(job));

@@ -219,26 +219,74 @@ TEST(kept_jobs_expire) {
         teardown();
 }
 
-TEST(memory_enforcement_frees_the_oldest_after_its_scan) {
-        /* 80% of 10000 bytes: two queued uploads of 3000 fit, a third does not. */
-        setup(1, 10000, 0);
-        Job *a = submit(1, true, 3000), *b = submit(2, true, 3000), *c = submit(3, true, 3000);
-        Job *d = submit(4, true, 3000);
-        char id_a[JOB_ID_MAX], id_b[JOB_ID_MAX];
-        snprintf(id_a, sizeof(id_a), "%s", job_id(a));
-        snprintf(id_b, sizeof(id_b), "%s", job_id(b));
-        job_set_done_handler(a, on_done, NULL);
-        ASSERT_EQ(job_status(a), JOB_RUNNING);
+static int submit_refused(uint8_t c, size_t code_size, FairRefusal *ret) {
+        char *argv[] = { (char *) "/bin/sh", (char *) "main.sh", NULL };
+        _cleanup_free_ char *code = calloc(1, code_size + 1);
+        ClientKey k = client(c);
+        Job *j = NULL;
 
-        /* A finishes holding nothing; B, C and D hold 9000: A and then B, the oldest queued, go. */
-        finish(a, 0, NULL);
-        ASSERT_EQ(n_done, 1);
-        ASSERT_TRUE(job_manager_find(manager, id_a) == NULL);
-        ASSERT_TRUE(job_manager_find(manager, id_b) == NULL);
-        ASSERT_EQ(job_status(c), JOB_QUEUED);
+        ASSERT_TRUE(code);
+        RunnerJobSpec spec = {
+                .argv = argv,
+                .code_fd = memfd_new_sealed("code", code, code_size),
+                .stdin_fd = -EBADF,
+                .bundle_fd = -EBADF,
+        };
+        ASSERT_TRUE(spec.code_fd >= 0);
+        ASSERT_EQ(job_submit(manager, &spec, "sh", &k, true, &j, ret), 1);
+        ASSERT_TRUE(j == NULL);
+        return ret->http_status;
+}
+
+TEST(held_memory_is_shared_and_results_stay) {
+        FairRefusal refusal;
+        char id_c[JOB_ID_MAX];
+
+        setup(1, 20000, 0);
+        /* Client 3 has a finished result (its stdout buffer: 4096 bytes). */
+        Job *c = submit(3, true, 100);
+        snprintf(id_c, sizeof(id_c), "%s", job_id(c));
+        finish(c, 0, "result");
+        ASSERT_EQ(job_status(c), JOB_COMPLETED);
+
+        /* Client 1 runs one job and queues two uploads of 4000, client 2 one: 16096 held of 20000. */
+        Job *a1 = submit(1, true, 100);
+        ASSERT_EQ(job_status(a1), JOB_RUNNING);
+        Job *a2 = submit(1, true, 4000), *a3 = submit(1, true, 4000), *b1 = submit(2, true, 4000);
+        ASSERT_EQ(job_status(a3), JOB_QUEUED);
+
+        /* No room, and client 2 would pass its share (20000 / 3): refused, nothing dropped. */
+        ASSERT_EQ(submit_refused(2, 4000, &refusal), 429);
+        ASSERT_TRUE(refusal.retry_after_sec >= 1);
+        ASSERT_EQ(job_status(a3), JOB_QUEUED);
+
+        /* A newcomer within its share (20000 / 4) gets in: client 1, most beyond its share, loses its
+         * newest queued job, which fails and says why; client 3's result stays. */
+        Job *d = submit(4, true, 4000);
         ASSERT_EQ(job_status(d), JOB_QUEUED);
+        ASSERT_EQ(job_status(a3), JOB_FAILED);
+        ASSERT_TRUE(strstr(job_result(a3)->error, "dropped from the queue"));
+        ASSERT_EQ(job_status(a2), JOB_QUEUED);
+        ASSERT_EQ(job_status(b1), JOB_QUEUED);
+        ASSERT_TRUE(job_manager_find(manager, id_c) == c);
+        ASSERT_EQ(job_status(c), JOB_COMPLETED);
+        ASSERT_EQ(job_manager_n_queued(manager), 3);
+
+        /* Holds (an upload on its way in) count the same way. */
+        JobHold hold = {};
+        ClientKey k5 = client(5);
+        ASSERT_EQ(job_hold_grow(manager, &hold, &k5, 2000, &refusal), 0);
+        ASSERT_EQ(job_hold_grow(manager, &hold, &k5, 5000, &refusal), 1);
+        ASSERT_EQ(refusal.http_status, 429);
+        ASSERT_EQ(job_status(a2), JOB_QUEUED);
+        job_hold_release(&hold);
+        job_hold_release(&hold);        /* twice is harmless */
+        ASSERT_TRUE(job_manager_find(manager, id_c) == c);
+
+        /* The survivors run in turn. */
+        finish(a1, 0, NULL);
         run_loop();
-        ASSERT_EQ(job_status(c), JOB_RUNNING);
+        ASSERT_EQ(job_manager_n_running(manager), 1);
         teardown();
 }
 
@@ -302,7 +350,7 @@ int main(void) {
         RUN(freeing_a_running_job_kills_it_and_frees_a_slot);
         RUN(kept_jobs_expire);
         RUN(short_of_lockable_memory_refuses_new_jobs);
-        RUN(memory_enforcement_frees_the_oldest_after_its_scan);
+        RUN(held_memory_is_shared_and_results_stay);
         RUN(draining_refuses_new_jobs);
         return 0;
 }

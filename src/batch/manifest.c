@@ -66,6 +66,7 @@ Manifest *manifest_free(Manifest *m) {
         strv_free(m->outputs);
         strv_free(m->env);
         judge_spec_free(m->judge);
+        seal_recipients_free(m->seal_to);
         free(m);
         return NULL;
 }
@@ -236,6 +237,11 @@ static int parse_env(Manifest *m, struct json_object *v, const char **ret_error)
         return 0;
 }
 
+static int parse_seal_to(Manifest *m, struct json_object *v, const char **ret_error) {
+        int r = seal_to_from_json(v, &m->seal_to, ret_error);
+        return r == -EINVAL ? -EBADMSG : r;
+}
+
 static const struct {
         const char *key;
         int (*parse)(Manifest *m, struct json_object *v, const char **ret_error);
@@ -247,6 +253,7 @@ static const struct {
         { "outputs", parse_outputs },
         { "timeout", parse_timeout },
         { "env", parse_env },
+        { "seal_to", parse_seal_to },
 };
 
 /* JSON's whitespace, counted from the start of buf. */

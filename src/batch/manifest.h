@@ -6,7 +6,7 @@
  *
  *   {"entrypoint": "main.py", "interpreter": "python", "args": ["-v"], "stdin": "...",
  *    "outputs": ["*.csv", "plot.png"], "timeout": 60, "env": {"K": "V"},
- *    "tests": [{"stdin": "...", "expected_output": "..."}], "compare": "trim"}
+ *    "tests": [{"stdin": "...", "expected_output": "..."}], "compare": "trim", "seal_to": "age1..."}
  *
  * Every key is optional, but at least one of entrypoint and interpreter must be there; whether an
  * interpreter may run without an entrypoint, and which interpreters exist, is the caller's policy, as
@@ -18,6 +18,7 @@
 
 #include "judge.h"
 #include "macro.h"
+#include "seal-to.h"
 
 #define MANIFEST_SIZE_MAX (4U * 1024 * 1024)    /* bytes of JSON */
 #define MANIFEST_DEPTH_MAX 4                    /* the object, arrays or objects in it, a test case in "tests" */
@@ -43,6 +44,7 @@ typedef struct Manifest {
         uint64_t timeout_sec;   /* 0 if not given, else 1 ... MANIFEST_TIMEOUT_MAX */
         char **env;             /* "NAME=value", names unique and allowed, never NULL */
         JudgeSpec *judge;       /* "tests" and "compare" (see judge.h), or NULL; not with stdin or outputs */
+        SealRecipients *seal_to; /* "seal_to" (see seal-to.h), or NULL */
 } Manifest;
 
 /*

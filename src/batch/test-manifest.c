@@ -345,6 +345,20 @@ TEST(tests) {
         ASSERT_TRUE(c->judge == NULL);
 }
 
+TEST(seal_to) {
+#define R1 "\"age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj\""
+        _cleanup_(manifest_freep) Manifest *m = parse_ok("{\"entrypoint\": \"a\", \"seal_to\": " R1 "}");
+        ASSERT_TRUE(m->seal_to && m->seal_to->n == 1);
+        _cleanup_(manifest_freep) Manifest *none = parse_ok("{\"entrypoint\": \"a\", \"seal_to\": null}");
+        ASSERT_TRUE(!none->seal_to);
+        assert_with("seal_to", "[" R1 ", " R1 "]", true, NULL);
+        assert_with("seal_to", "\"age1\"", false, NULL);
+        assert_with("seal_to", "[]", false, NULL);
+        assert_with("seal_to", "7", false, NULL);
+        assert_with("seal_to", "[" R1 ", {}]", false, NULL);
+#undef R1
+}
+
 int main(void) {
         RUN(full);
         RUN(tests);
@@ -361,5 +375,6 @@ int main(void) {
         RUN(timeout);
         RUN(env_names);
         RUN(env_values);
+        RUN(seal_to);
         return 0;
 }

@@ -17,6 +17,9 @@ enum {
         ARG_KEY,
         ARG_NO_STDIN,
         ARG_TESTS,
+        ARG_SEAL,
+        ARG_SEAL_TO,
+        ARG_IDENTITY,
 };
 
 static const struct option options[] = {
@@ -40,6 +43,9 @@ static const struct option options[] = {
         { "env",            required_argument, NULL, 'E'               },
         { "receipt",        required_argument, NULL, ARG_RECEIPT       },
         { "key",            required_argument, NULL, ARG_KEY           },
+        { "seal",           no_argument,       NULL, ARG_SEAL          },
+        { "seal-to",        required_argument, NULL, ARG_SEAL_TO       },
+        { "identity",       required_argument, NULL, ARG_IDENTITY      },
         {}
 };
 #define SHORT_OPTIONS ":l:i:t:s:kwmqhVe:O:o:E:"
@@ -153,6 +159,16 @@ static int parse_options(int argc, char **argv, bool permute, bool submit_option
                 case ARG_KEY:
                         a->key_file = optarg;
                         break;
+                case ARG_SEAL:
+                        a->seal = true;
+                        break;
+                case ARG_SEAL_TO:
+                        if ((r = push(&a->seal_to, &a->n_seal_to, optarg)) < 0)
+                                return r;
+                        break;
+                case ARG_IDENTITY:
+                        a->identity_file = optarg;
+                        break;
                 case 'e':
                         a->entrypoint = optarg;
                         break;
@@ -239,6 +255,20 @@ static int parse_verify(int argc, char **argv, CliArgs *a, char **ret_error) {
         return 0;
 }
 
+/* sandrun unseal --identity KEY [FILE] */
+static int parse_unseal(int argc, char **argv, CliArgs *a, char **ret_error) {
+        int r = parse_options(argc, argv, true, false, a, ret_error);
+        if (r < 0 || a->command != CLI_RUN)
+                return r;
+        a->command = CLI_UNSEAL;
+        if (!a->identity_file)
+                return fail(ret_error, "unseal needs --identity FILE, an age identity");
+        if (optind + 1 < argc)
+                return fail(ret_error, "unseal opens one file (or stdin)");
+        a->program = optind < argc ? argv[optind] : NULL;
+        return 0;
+}
+
 int cli_args_parse(int argc, char **argv, CliArgs *ret, char **ret_error) {
         CliArgs a = {};
         *ret_error = NULL;
@@ -256,6 +286,10 @@ int cli_args_parse(int argc, char **argv, CliArgs *ret, char **ret_error) {
         }
         if (command && streq(argv[optind], "verify")) {
                 r = parse_verify(argc - optind, argv + optind, &a, ret_error);
+                goto finish;
+        }
+        if (command && streq(argv[optind], "unseal")) {
+                r = parse_unseal(argc - optind, argv + optind, &a, ret_error);
                 goto finish;
         }
         if (a.key_file) {
@@ -282,6 +316,10 @@ finish:
                 r = fail(ret_error, "--no-stdin and --stdin contradict each other");
         if (r >= 0 && a.pin && a.insecure)
                 r = fail(ret_error, "--pin and --insecure contradict each other");
+        if (r >= 0 && (a.seal || a.n_seal_to > 0) && (a.command == CLI_SUBMIT || a.command == CLI_VERIFY))
+                r = fail(ret_error, "--seal and --seal-to are for programs run through /run");
+        if (r >= 0 && a.identity_file && !a.seal && a.n_seal_to == 0 && a.command != CLI_UNSEAL)
+                r = fail(ret_error, "--identity opens sealed answers: give --seal-to with its recipient too");
         if (r < 0) {
                 cli_args_done(&a);
                 return r;
@@ -305,5 +343,6 @@ void cli_args_done(CliArgs *a) {
         free(a->outputs);
         free(a->env);
         free(a->args);
+        free(a->seal_to);
         *a = (CliArgs) {};
 }

@@ -12,6 +12,7 @@ typedef enum CliCommand {
         CLI_SUBMIT,                     /* upload a project as a batch job */
         CLI_LANGUAGES,                  /* list the server's languages */
         CLI_VERIFY,                     /* check a receipt, and files against it */
+        CLI_UNSEAL,                     /* open an age message with --identity */
         CLI_HELP,
         CLI_VERSION,
 } CliCommand;
@@ -46,6 +47,10 @@ typedef struct CliArgs {
         const char *key_file;           /* CLI_VERIFY: its public key, instead of asking the server */
         char **args;                    /* the program's own arguments; CLI_VERIFY: the files */
         size_t n_args;
+        bool seal;                      /* --seal: a key pair for this run, the answer opened here */
+        char **seal_to;                 /* --seal-to: more age recipients */
+        size_t n_seal_to;
+        const char *identity_file;      /* --identity: an age identity that opens sealed answers */
 } CliArgs;
 
 /*

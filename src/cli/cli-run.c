@@ -17,6 +17,7 @@
 #include "cli-tests.h"
 #include "cli-verify.h"
 #include "cli-run.h"
+#include "cli-seal.h"
 
 static struct json_object *file_to_json(const RunFile *f) {
         _cleanup_(json_putp) struct json_object *o = json_object_new_object();
@@ -66,6 +67,8 @@ int run_request_to_json(const RunRequest *req, char **ret) {
                 r = json_add(o, "name", json_object_new_string(req->name));
         if (r >= 0 && req->n_files > 0)
                 r = json_add(o, "files", files_to_json(req->files, req->n_files));
+        if (r >= 0 && req->seal_to)
+                r = json_add(o, "seal_to", json_object_get(req->seal_to));
         if (r < 0)
                 return r;
         return json_to_string(o, ret);
@@ -130,6 +133,28 @@ static int on_chunk(const char *data, size_t n, void *userdata) {
         return event_parser_feed(&l->parser, data, n, on_event, l);
 }
 
+/* Puts the opened answer where a streamed one's result goes, so that the rest reads it the same way. Without
+ * an identity (--seal-to alone) the armored message goes to stdout for `age -d` to open. */
+static int open_sealed_answer(HttpClient *c, const CliSeal *seal, const HttpResponse *response, LiveRun *live) {
+        int r = cli_seal_open_answer(seal, response->body, response->size, &live->result, &live->result_len);
+        if (r == -ENOKEY) {
+                _cleanup_(json_putp) struct json_object *o = json_tokener_parse(response->body);
+                struct json_object *sealed;
+                if (!o || !json_object_object_get_ex(o, "sealed", &sealed))
+                        return report_bad_answer(c, "POST /run");
+                write_all(stdout, json_object_get_string(sealed), (size_t) json_object_get_string_len(sealed));
+                return 0;
+        }
+        if (r == -ENOMEM)
+                return report_transport_error(c, r);
+        if (r < 0) {
+                fprintf(stderr, "sandrun: cannot open the sealed answer: %s\n",
+                        r == -EBADMSG ? "it is not a valid age message, or it was altered" : strerror(-r));
+                return SANDRUN_EXIT_SERVER;
+        }
+        return 0;
+}
+
 static int load_tests(HttpClient *c, const char *path, struct json_object **ret) {
         _cleanup_free_ char *text = NULL;
         size_t size;
@@ -192,7 +217,13 @@ int cli_run_request(HttpClient *c, const CliArgs *a, const RunRequest *req, JobR
                         return r;
         }
 
+        _cleanup_(cli_seal_done) CliSeal seal = {};
+        r = cli_seal_setup(a, &seal);
+        if (r != 0)
+                return r;
+
         RunRequest full = *req;
+        full.seal_to = seal.recipients;
         full.stdin_data = a->input;
         full.stdin_size = a->input_size;
         full.tests = tests;
@@ -206,12 +237,19 @@ int cli_run_request(HttpClient *c, const CliArgs *a, const RunRequest *req, JobR
 
         _cleanup_(http_response_freep) HttpResponse *response = NULL;
         _cleanup_(live_run_done) LiveRun live = {};
-        r = http_post_json_events(c, "/run", json, on_chunk, &live, &response);
+        /* A sealed run has no live output: its answer comes whole, and is opened here. */
+        r = seal.enabled ? http_post_json(c, "/run", json, &response)
+                         : http_post_json_events(c, "/run", json, on_chunk, &live, &response);
         if (r == -EBADMSG)
                 return report_bad_answer(c, "POST /run");
         r = report_request(c, r, response);
         if (r != 0)
                 return r;
+        if (seal.enabled) {
+                r = open_sealed_answer(c, &seal, response, &live);
+                if (r != 0)
+                        return r;
+        }
 
         /* Live output was printed as it came; an older server's JSON answer is printed now. */
         _cleanup_(job_reply_freep) JobReply *j = NULL;

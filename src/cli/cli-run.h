@@ -29,6 +29,7 @@ typedef struct RunRequest {
         char *const *args;
         size_t n_args;
         unsigned timeout;               /* 0: the server's default */
+        struct json_object *seal_to;    /* borrowed; NULL: the answer comes back readable */
 } RunRequest;
 
 /*

@@ -45,6 +45,14 @@ static bool is_finished(const JobReply *j) {
 }
 
 int cli_submit_pack(const CliArgs *a, Tarball **ret) {
+        /* Which path is missing is worth saying; the packer only knows that one was. */
+        for (size_t i = 0; i < a->n_paths; i++)
+                if (access(a->paths[i], R_OK) < 0) {
+                        int r = -errno;
+                        fprintf(stderr, "sandrun: cannot read %s: %s\n", a->paths[i], strerror(-r));
+                        return r;
+                }
+
         int r = tarball_build(a->paths, a->n_paths, ret);
         if (r >= 0) {
                 size_t n = (*ret)->n_skipped;

@@ -18,6 +18,7 @@
 #include "cli-project.h"
 #include "cli-read.h"
 #include "cli-run.h"
+#include "cli-seal.h"
 #include "cli-submit.h"
 #include "cli-verify.h"
 #include "cli-watch.h"
@@ -41,6 +42,8 @@ static void help(void) {
                "  sandrun verify [OPTIONS] RECEIPT [FILE...]\n"
                "                                           check a job's signed receipt, and that each\n"
                "                                           FILE is one it names (code, output, ...)\n"
+               "  sandrun unseal --identity=KEY [FILE]     open an age message (a sealed answer or\n"
+               "                                           download, or what age -e wrote) to stdout\n"
                "  sandrun --list-languages                 show the languages the server has\n"
                "\n"
                "Runs code in a sandbox on a sandrun server. The program's stdout and stderr become\n"
@@ -68,6 +71,11 @@ static void help(void) {
                "      --list-languages   list the server's languages, aliases and extensions\n"
                "      --receipt=FILE     save the job's signed receipt (JSON) in FILE\n"
                "      --key=PEM          verify: check against this public key, not the server's\n"
+               "      --seal             seal the answer to a key pair made for this run, and open it\n"
+               "                         here: whatever sits between us and the server sees no output\n"
+               "      --seal-to=AGE1...  seal the answer to this age recipient too (repeatable); alone,\n"
+               "                         the sealed answer is printed for age -d to open\n"
+               "      --identity=FILE    an age identity file (age-keygen's) that opens sealed answers\n"
                "  -h, --help             show this help\n"
                "  -V, --version          show the version\n"
                "\n"
@@ -102,6 +110,9 @@ static void help(void) {
                "  sandrun submit . -e main.py -O 'results/*' -o out\n"
                "                                         upload this directory, run main.py, fetch\n"
                "                                         results/* into ./out\n"
+               "  sandrun --seal secret.py               no proxy or CDN on the way can read the output\n"
+               "  sandrun --seal-to \"$(age-keygen -y key.txt)\" --identity key.txt job.py\n"
+               "  sandrun unseal --identity key.txt out.tar.gz.age > out.tar.gz\n"
                "  sandrun --pin \"$(cat " PIN_FILE ")\" hello.py\n"
                "  SANDRUN_SERVER=https://sandbox.example:8443 sandrun hello.py\n"
                "\n"
@@ -244,6 +255,8 @@ int main(int argc, char **argv) {
                 help();
         else if (a.command == CLI_VERSION)
                 printf("sandrun " PACKAGE_VERSION "\n");
+        else if (a.command == CLI_UNSEAL)
+                r = cli_unseal(&a);
         else
                 r = run(&a);
 

@@ -279,6 +279,38 @@ TEST(usage_errors) {
         check_usage_error(ARGV("--key", "k.pem", "x.py"), "only for 'sandrun verify'");
 }
 
+TEST(seal) {
+        CliArgs a;
+        _cleanup_free_ char *error = NULL;
+
+        ASSERT_OK(parse(&a, &error, ARGV("--seal", "--seal-to", "age1x", "--seal-to=age1y", "--identity", "k.txt",
+                                         "prog.py")));
+        ASSERT_TRUE(a.seal);
+        ASSERT_EQ(a.n_seal_to, 2);
+        ASSERT_STREQ(a.seal_to[1], "age1y");
+        ASSERT_STREQ(a.identity_file, "k.txt");
+        cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("run", "--seal", "main.py", "lib.py")));
+        ASSERT_TRUE(a.seal);
+        cli_args_done(&a);
+
+        ASSERT_OK(parse(&a, &error, ARGV("unseal", "--identity", "k.txt", "out.age")));
+        ASSERT_EQ(a.command, CLI_UNSEAL);
+        ASSERT_STREQ(a.program, "out.age");
+        cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("unseal", "--identity=k.txt")));
+        ASSERT_TRUE(!a.program);
+        cli_args_done(&a);
+
+        ASSERT_ERROR(parse(&a, &error, ARGV("unseal", "out.age")), EINVAL);
+        ASSERT_TRUE(strstr(error, "--identity"));
+        ASSERT_ERROR(parse(&a, &error, ARGV("unseal", "--identity", "k", "a", "b")), EINVAL);
+        /* An identity alone seals nothing: its recipient must go to the server. */
+        ASSERT_ERROR(parse(&a, &error, ARGV("--identity", "k.txt", "prog.py")), EINVAL);
+        ASSERT_ERROR(parse(&a, &error, ARGV("submit", "--seal", "dir")), EINVAL);
+        ASSERT_ERROR(parse(&a, &error, ARGV("--seal-to")), EINVAL);
+}
+
 int main(void) {
         RUN(run_file);
         RUN(run_stdin);
@@ -288,5 +320,6 @@ int main(void) {
         RUN(commands);
         RUN(verify_and_receipt);
         RUN(usage_errors);
+        RUN(seal);
         return 0;
 }

@@ -56,6 +56,7 @@ typedef struct Options {
         const char *node_name;
         const char *receipt_key;
         const char *metrics_listen;
+        uint64_t running_memory_max;
 } Options;
 
 static Options opts = {
@@ -102,14 +103,17 @@ static void help(void) {
                "  --output-max SIZE      stdout and stderr kept per job, each (default 1M)\n"
                "  --body-max SIZE        largest request body (default 1M)\n"
                "  --upload-max SIZE      largest upload to /submit, all files together (default 64M)\n"
-               "  --held-max SIZE        uploads and results kept in RAM; past 80%% the oldest batch jobs\n"
-               "                         are dropped, finished ones first (default 1G)\n"
+               "  --held-max SIZE        uploads, queued jobs and results kept in RAM, shared between client\n"
+               "                         IPs: when full, the one most beyond its share loses its newest\n"
+               "                         queued job (default 1G)\n"
                "  --compile-timeout DURATION wall-clock limit of a compile step (default 60s)\n"
                "  --test-timeout DURATION    CPU limit of each test case, the most a request may ask (default 5s)\n"
                "  --tests-timeout DURATION   wall-clock limit of all test cases of a request (default 120s)\n"
                "  --test-output-max SIZE     stdout and stderr kept per test case and compile, each (default 64K)\n"
                "  --work-size SIZE       packed outputs kept per batch job (default 64M)\n"
-               "  --max-running N        jobs running at once (default 2 per core)\n"
+               "  --max-running N        busy jobs at once: jobs that sleep hold no slot (default 2 per core)\n"
+               "  --running-memory-max SIZE  the running jobs' MemoryMax together, sleeping or not\n"
+               "                         (default twice the RAM)\n"
                "  --max-queued N         jobs waiting at once (default 256)\n"
                "  --cpu-budget DURATION  CPU time each client IP may use per budget period (default 10s)\n"
                "  --budget-period DURATION  the period the budget refills over (default 60s)\n"
@@ -144,6 +148,7 @@ static int parse_options(int argc, char **argv) {
                 ARG_RECEIPT_KEY,
                 ARG_METRICS_LISTEN,
                 ARG_NODE_NAME,
+                ARG_RUNNING_MEMORY,
                 ARG_PORT,
         };
         static const struct option options[] = {
@@ -184,6 +189,7 @@ static int parse_options(int argc, char **argv) {
                 { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
                 { "metrics-listen", required_argument, NULL, ARG_METRICS_LISTEN },
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
+                { "running-memory-max", required_argument, NULL, ARG_RUNNING_MEMORY },
                 {}
         };
         int c, r = 0;
@@ -282,6 +288,11 @@ static int parse_options(int argc, char **argv) {
                 case ARG_HELD:
                         r = parse_size(optarg, &opts.held_max);
                         break;
+                case ARG_RUNNING_MEMORY:
+                        r = parse_size(optarg, &opts.running_memory_max);
+                        if (r >= 0 && opts.running_memory_max == 0)
+                                r = -ERANGE;
+                        break;
                 case ARG_UPLOAD:
                         r = parse_size(optarg, &opts.upload_max);
                         break;
@@ -339,6 +350,13 @@ static int parse_options(int argc, char **argv) {
         }
         if (opts.max_running == 0)
                 opts.max_running = 2 * (uint64_t) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L);
+        /* Twice the RAM: jobs rarely all fill their MemoryMax at once, and when they do, the slice's own
+         * MemoryMax has the kernel end a job, not the host. */
+        if (opts.running_memory_max == 0) {
+                long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+                opts.running_memory_max = pages > 0 && page_size > 0 ?
+                        2 * (uint64_t) pages * (uint64_t) page_size : 2 * opts.memory_max;
+        }
         return 1;
 }
 
@@ -748,6 +766,7 @@ static int run(int argc, char **argv) {
                 .finished_ttl_usec = opts.batch_ttl,
                 .default_cpu_quota = opts.cpu_quota,
                 .memory_max = opts.held_max,
+                .job_memory_max = opts.memory_max,
                 .memlock_reserve = memory_locked ? memlock_reserve() : 0,
         };
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -757,6 +776,7 @@ static int run(int argc, char **argv) {
         jc.fair.max_running_per_client = opts.max_running_per_ip;
         jc.fair.max_queued_per_client = opts.max_queued_per_ip;
         jc.fair.max_running = opts.max_running;
+        jc.fair.running_memory_max = opts.running_memory_max;
         jc.fair.max_queued = opts.max_queued;
         const char *reason;
         if (fair_config_validate(&jc.fair, &reason) < 0) {

@@ -13,6 +13,8 @@ void fair_config_init(FairConfig *ret, unsigned n_cpus) {
                 .min_start_budget_usec = 1 * USEC_PER_SEC,
                 .max_running_per_client = 2,
                 .max_running = 2 * MAX(n_cpus, 1U),
+                .busy_window_usec = 500 * USEC_PER_MSEC,
+                .busy_cpu_percent = 10,
                 .max_queued_per_client = 16,
                 .max_queued = 256,
                 .max_clients = 65536,
@@ -33,6 +35,10 @@ int fair_config_validate(const FairConfig *c, const char **ret_reason) {
                 reason = "running jobs per client must be 1 to 65536";
         else if (c->max_running == 0 || c->max_running > FAIR_CONFIG_JOBS_MAX)
                 reason = "running jobs must be 1 to 65536";
+        else if (c->busy_window_usec == 0 || c->busy_window_usec > TOKEN_BUCKET_PERIOD_MAX)
+                reason = "busy window must be more than zero and at most 12 days";
+        else if (c->busy_cpu_percent == 0 || c->busy_cpu_percent > 100)
+                reason = "busy CPU share must be 1 to 100 percent";
         else if (c->max_queued_per_client == 0 || c->max_queued_per_client > FAIR_CONFIG_JOBS_MAX)
                 reason = "queued jobs per client must be 1 to 65536";
         else if (c->max_queued == 0 || c->max_queued > FAIR_CONFIG_JOBS_MAX)

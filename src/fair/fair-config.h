@@ -20,7 +20,14 @@ typedef struct FairConfig {
         uint64_t min_start_budget_usec;         /* 1 s: 6 s of refill from empty */
 
         unsigned max_running_per_client;        /* 2 */
+        /* Busy jobs at once. A running job is busy in its first busy_window_usec and then while it used at
+         * least busy_cpu_percent of a CPU over its last window; a job that sleeps holds no slot. */
         unsigned max_running;                   /* 2 per CPU */
+        uint64_t busy_window_usec;              /* 500 ms */
+        unsigned busy_cpu_percent;              /* 10: above a throttled client's two jobs (8.3% each) */
+        /* The hard bound on running jobs, busy or not: the sum of their MemoryMax (FairJob.memory_max).
+         * A job that does not fit waits, unless nothing runs. 0: no bound. */
+        uint64_t running_memory_max;            /* 0; the daemon sets twice the RAM */
         unsigned max_queued_per_client;         /* 16; past it 429 */
         unsigned max_queued;                    /* 256; past it 503 */
         size_t max_clients;                     /* 65536; clients tracked at once, idle ones evicted */

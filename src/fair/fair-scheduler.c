@@ -4,13 +4,18 @@
 #include <stdlib.h>
 
 #include "fair-scheduler.h"
+#include "share.h"
 
 struct FairScheduler {
         FairConfig config;
         ClientTable *clients;
         FairQueue queue;
         unsigned n_running;
+        unsigned n_busy;                /* running jobs holding a slot */
+        uint64_t running_memory;        /* memory_max of the running jobs together */
         uint64_t job_usec_estimate;     /* running average of finished jobs' wall time */
+        fair_job_handler_t drop_handler;
+        void *drop_userdata;
 };
 
 /* New jobs teach the running average this share (1/8) of their duration. */
@@ -79,6 +84,15 @@ static bool client_may_start(FairScheduler *s, FairClient *c, uint64_t now) {
                 token_bucket_level(&c->bucket, now) >= start_level(s);
 }
 
+/* Whether a job's MemoryMax fits beside the running jobs'; the first job always does, or a job bigger
+ * than the bound could never run. */
+static bool memory_fits(const FairScheduler *s, const FairJob *job) {
+        uint64_t max = s->config.running_memory_max;
+
+        return max == 0 || s->n_running == 0 ||
+                (s->running_memory <= max && job->memory_max <= max - s->running_memory);
+}
+
 typedef struct EligibleContext {
         FairScheduler *scheduler;
         uint64_t now;
@@ -86,7 +100,8 @@ typedef struct EligibleContext {
 
 static bool slot_is_eligible(FairQueueSlot *slot, void *userdata) {
         EligibleContext *ctx = userdata;
-        return client_may_start(ctx->scheduler, slot->owner, ctx->now);
+        return client_may_start(ctx->scheduler, slot->owner, ctx->now) &&
+                memory_fits(ctx->scheduler, slot->head->owner);
 }
 
 static void refuse(FairRefusal *ret, unsigned http_status, uint64_t retry_after_usec, const char *reason) {
@@ -99,6 +114,34 @@ static void refuse(FairRefusal *ret, unsigned http_status, uint64_t retry_after_
         };
 }
 
+/* How the queue's places are shared when one more job of c (NULL: a client not in the table) is asked
+ * for: SHARE_RECLAIM names the slot to take the newest job of in *ret_victim. */
+static int decide_queue_share(FairScheduler *s, FairClient *c, FairQueueSlot **ret_victim) {
+        _cleanup_free_ ShareUse *users = NULL;
+        _cleanup_free_ FairQueueSlot **slots = NULL;
+        size_t n = 0, requester = SIZE_MAX, victim;
+
+        users = calloc(s->queue.n_slots + 1, sizeof(ShareUse));
+        slots = calloc(s->queue.n_slots + 1, sizeof(FairQueueSlot *));
+        if (!users || !slots)
+                return -ENOMEM;
+        for (FairQueueSlot *slot = s->queue.slots; slot; slot = slot->next) {
+                if (c && slot == &c->queue)
+                        requester = n;
+                slots[n] = slot;
+                users[n++] = (ShareUse) { .used = slot->n_queued, .reclaimable = slot->n_queued > 0 };
+        }
+        if (requester == SIZE_MAX) {
+                requester = n;
+                users[n++] = (ShareUse) {};
+        }
+
+        ShareDecision d = share_decide(users, n, requester, 1, s->config.max_queued, &victim);
+        if (d == SHARE_RECLAIM)
+                *ret_victim = slots[victim];
+        return d;
+}
+
 /* c is NULL for a client not in the table. Returns 0 or 1 like fair_scheduler_admit(). */
 static int check_admission(FairScheduler *s, FairClient *c, uint64_t now, FairRefusal *ret_refusal) {
         const FairConfig *cfg = &s->config;
@@ -107,7 +150,7 @@ static int check_admission(FairScheduler *s, FairClient *c, uint64_t now, FairRe
                 /* A place in its queue frees when one of its jobs can start: enough budget, one of its
                  * own running slots and one of the server's. */
                 uint64_t wait = token_bucket_usec_until(&c->bucket, start_level(s), now);
-                if (c->n_running >= cfg->max_running_per_client || s->n_running >= cfg->max_running)
+                if (c->n_running >= cfg->max_running_per_client || s->n_busy >= cfg->max_running)
                         wait = MAX(wait, s->job_usec_estimate);
                 refuse(ret_refusal, 429, wait,
                        "too many queued jobs from your address; retry when some have started");
@@ -115,6 +158,12 @@ static int check_admission(FairScheduler *s, FairClient *c, uint64_t now, FairRe
         }
 
         if (s->queue.n_queued >= cfg->max_queued) {
+                FairQueueSlot *victim;
+                int d = decide_queue_share(s, c, &victim);
+                if (d < 0)
+                        return d;
+                if (d == SHARE_RECLAIM)
+                        return 0;
                 /* With all slots busy, some job ends every estimate / max_running on average. */
                 refuse(ret_refusal, 503, s->job_usec_estimate / cfg->max_running,
                        "the server's job queue is full");
@@ -135,6 +184,19 @@ static int check_admission(FairScheduler *s, FairClient *c, uint64_t now, FairRe
 
 int fair_scheduler_admit(FairScheduler *s, const ClientKey *key, uint64_t now, FairRefusal *ret_refusal) {
         return check_admission(s, client_table_get(s->clients, key), now, ret_refusal);
+}
+
+/* Takes the newest job of slot out of the queue and tells the daemon. */
+static void drop_newest(FairScheduler *s, FairQueueSlot *slot, uint64_t now) {
+        FairJob *job = slot->tail->owner;
+        FairClient *owner = job->client;
+
+        fair_queue_remove(&s->queue, &job->entry);
+        job->state = FAIR_JOB_DONE;
+        job->client = NULL;
+        client_table_update(s->clients, owner, now);
+        if (s->drop_handler)
+                s->drop_handler(job, s->drop_userdata);
 }
 
 int fair_scheduler_enqueue(
@@ -164,6 +226,21 @@ int fair_scheduler_enqueue(
         if (r < 0)
                 return r;
 
+        /* The queue is full but c is within its share: the client most beyond its own gives back its
+         * newest queued job. check_admission() found one, so the loop ends after one turn. */
+        while (s->queue.n_queued >= s->config.max_queued) {
+                FairQueueSlot *victim;
+                r = decide_queue_share(s, c, &victim);
+                if (r < 0)
+                        return r;
+                if (r != SHARE_RECLAIM) {
+                        refuse(ret_refusal, 503, s->job_usec_estimate / s->config.max_running,
+                               "the server's job queue is full");
+                        return 1;
+                }
+                drop_newest(s, victim, now);
+        }
+
         job->client = c;
         job->userdata = userdata;
         job->state = FAIR_JOB_QUEUED;
@@ -172,22 +249,32 @@ int fair_scheduler_enqueue(
         return 0;
 }
 
+void fair_scheduler_set_drop_handler(FairScheduler *s, fair_job_handler_t handler, void *userdata) {
+        s->drop_handler = handler;
+        s->drop_userdata = userdata;
+}
+
 int fair_scheduler_start_next(FairScheduler *s, uint64_t now, FairJob **ret) {
         EligibleContext ctx = { .scheduler = s, .now = now };
         FairQueueEntry *entry;
 
-        if (s->n_running >= s->config.max_running)
+        if (s->n_busy >= s->config.max_running)
                 return 0;
 
         entry = fair_queue_pick(&s->queue, slot_is_eligible, &ctx);
         if (!entry)
                 return 0;
 
+        /* Busy until its first window shows otherwise: nobody knows yet what it will do. */
         FairJob *job = entry->owner;
         job->state = FAIR_JOB_RUNNING;
-        job->started_usec = now;
+        job->started_usec = job->window_start_usec = now;
+        job->window_cpu_usec = 0;
+        job->busy = true;
         job->client->n_running++;
         s->n_running++;
+        s->n_busy++;
+        s->running_memory += job->memory_max;
         client_table_update(s->clients, job->client, now);
 
         *ret = job;
@@ -200,6 +287,26 @@ int fair_scheduler_charge(FairScheduler *s, FairJob *job, uint64_t cpu_usec, uin
 
         token_bucket_charge(&job->client->bucket, cpu_usec, now);
         client_table_update(s->clients, job->client, now);
+
+        job->window_cpu_usec = job->window_cpu_usec > UINT64_MAX - cpu_usec ? UINT64_MAX :
+                job->window_cpu_usec + cpu_usec;
+        if (now < job->window_start_usec || now - job->window_start_usec < s->config.busy_window_usec)
+                return 0;
+
+        /* cpu / wall >= percent / 100, without dividing; both sides stay far below 2^64 for windows
+         * under TOKEN_BUCKET_PERIOD_MAX, the CPU side is clamped there. */
+        uint64_t wall = now - job->window_start_usec;
+        bool busy = MIN(job->window_cpu_usec, TOKEN_BUCKET_PERIOD_MAX) * 100 >=
+                MIN(wall, TOKEN_BUCKET_PERIOD_MAX) * s->config.busy_cpu_percent;
+        if (busy != job->busy) {
+                if (busy)
+                        s->n_busy++;
+                else
+                        s->n_busy--;
+                job->busy = busy;
+        }
+        job->window_start_usec = now;
+        job->window_cpu_usec = 0;
         return 0;
 }
 
@@ -212,6 +319,10 @@ int fair_scheduler_finish(FairScheduler *s, FairJob *job, uint64_t cpu_usec, uin
         token_bucket_charge(&c->bucket, cpu_usec, now);
         c->n_running--;
         s->n_running--;
+        if (job->busy)
+                s->n_busy--;
+        job->busy = false;
+        s->running_memory -= job->memory_max;
 
         uint64_t duration = now > job->started_usec ? now - job->started_usec : 0;
         s->job_usec_estimate = s->job_usec_estimate - s->job_usec_estimate / JOB_ESTIMATE_WEIGHT +
@@ -273,7 +384,7 @@ int fair_scheduler_job_status(FairScheduler *s, const FairJob *job, uint64_t now
          * of its own slots after `index` of its own jobs, and its budget refilling to the start level
          * (ignoring what its earlier jobs will cost, which nobody knows yet). */
         FairClient *c = job->client;
-        uint64_t wait = usec_until_slot(s, position, free_slots(s->n_running, cfg->max_running),
+        uint64_t wait = usec_until_slot(s, position, free_slots(s->n_busy, cfg->max_running),
                                         cfg->max_running);
         wait = MAX(wait, usec_until_slot(s, index, free_slots(c->n_running, cfg->max_running_per_client),
                                          cfg->max_running_per_client));
@@ -311,6 +422,8 @@ size_t fair_scheduler_evict_idle(FairScheduler *s, uint64_t now) {
 void fair_scheduler_get_stats(const FairScheduler *s, FairStats *ret) {
         *ret = (FairStats) {
                 .n_running = s->n_running,
+                .n_busy = s->n_busy,
+                .running_memory = s->running_memory,
                 .n_queued = s->queue.n_queued,
                 .n_clients = client_table_size(s->clients),
                 .job_usec_estimate = s->job_usec_estimate,

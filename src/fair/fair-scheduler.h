@@ -10,12 +10,20 @@
  *   - Each client has a CPU budget (token bucket, token-bucket.h). CPU time used by its jobs is billed
  *     to it while they run and exactly at their end, and may leave it in debt.
  *   - A client's queued jobs start only while it runs fewer than max_running_per_client jobs and has a
- *     budget of at least min_start_budget_usec (and above zero). At most max_running jobs run at once.
+ *     budget of at least min_start_budget_usec (and above zero).
+ *   - Slots go by the CPU jobs use, not by their number: a new job starts only while fewer than
+ *     max_running running jobs are busy. A job is busy in its first busy_window_usec and then while it
+ *     used at least busy_cpu_percent of a CPU over its last window (from the charges); a job that sleeps
+ *     holds no slot, so sleepers cannot keep a CPU-hungry newcomer waiting. Memory is the hard bound: the
+ *     running jobs' memory_max together stay within running_memory_max (a job alone always fits).
  *   - Among the clients that may start a job, the next job is chosen round-robin (fair-queue.h), so a
  *     client with many queued jobs delays another client's first job by at most one start.
  *   - A client with no budget left has its running jobs throttled to the refill rate (fair-quota.h).
- *   - Past max_queued_per_client queued jobs a client is refused with 429; past max_queued queued jobs
- *     in all, or when max_clients clients with jobs or debt are tracked, everyone new gets 503.
+ *   - Past max_queued_per_client queued jobs a client is refused with 429. Queue places are shared
+ *     (share.h): with max_queued jobs queued in all, a client within an equal share of them still gets
+ *     in, and the client most beyond its share loses its newest queued job for it (the drop handler
+ *     is told); otherwise 503. When max_clients clients with jobs or debt are tracked, everyone new gets
+ *     503.
  *
  * How the daemon drives it:
  *   1. Request: compute the ClientKey (client_key_from_request()). Optionally fair_scheduler_admit()
@@ -25,7 +33,7 @@
  *      finish and cancel, and when the wake-up timer fires. Each job it returns already counts as
  *      running; if the daemon fails to start it, call fair_scheduler_finish() with 0 CPU time.
  *   3. While jobs run, on each poll of a job's cgroup CPU counter: fair_scheduler_charge() with the
- *      CPU time used since the last poll, then fair_scheduler_quota() for each running job of that
+ *      CPU time used since the last poll (also when that is 0: it is how sleepers are told), then fair_scheduler_quota() for each running job of that
  *      client and set CPUQuotaPerSecUSec= when it changed (FAIR_QUOTA_UNLIMITED: the job's own limit).
  *      Polling every 100 ms to 1 s is plenty.
  *   4. When a job ends: fair_scheduler_finish() with the CPU time not yet charged. A queued job that
@@ -69,6 +77,12 @@ typedef struct FairJob {
         FairJobState state;
         uint64_t started_usec;
         void *userdata;                 /* as given to fair_scheduler_enqueue() */
+        uint64_t memory_max;            /* set by the caller before enqueueing: the job's MemoryMax */
+
+        /* While running: whether it holds one of max_running slots, and its current CPU window. */
+        bool busy;
+        uint64_t window_start_usec;
+        uint64_t window_cpu_usec;
 } FairJob;
 
 typedef struct FairRefusal {
@@ -86,6 +100,8 @@ typedef struct FairJobStatus {
 
 typedef struct FairStats {
         unsigned n_running;
+        unsigned n_busy;                /* running jobs that hold a slot */
+        uint64_t running_memory;        /* their memory_max together */
         unsigned n_queued;
         size_t n_clients;
         uint64_t job_usec_estimate;     /* running average of finished jobs' wall time */
@@ -104,7 +120,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(FairScheduler *, fair_scheduler_free);
 int fair_scheduler_admit(FairScheduler *s, const ClientKey *key, uint64_t now, FairRefusal *ret_refusal);
 
 /* Queues a new (zeroed) job for key. 0: queued; 1: refused as by admit(), *ret_refusal filled in and
- * job untouched; -EBUSY: job is not new; -ENOMEM. */
+ * job untouched; -EBUSY: job is not new; -ENOMEM. A job dropped to make room for it is out of the queue
+ * (FAIR_JOB_DONE) when the drop handler is called with it. */
 int fair_scheduler_enqueue(
                 FairScheduler *s,
                 const ClientKey *key,
@@ -113,11 +130,16 @@ int fair_scheduler_enqueue(
                 uint64_t now,
                 FairRefusal *ret_refusal);
 
+/* Called with each queued job dropped for another client's (see fair_scheduler_enqueue()). */
+typedef void (*fair_job_handler_t)(FairJob *job, void *userdata);
+void fair_scheduler_set_drop_handler(FairScheduler *s, fair_job_handler_t handler, void *userdata);
+
 /* Takes the next job to start off the queue and counts it as running. 1: *ret is that job; 0: none
  * may start now. */
 int fair_scheduler_start_next(FairScheduler *s, uint64_t now, FairJob **ret);
 
-/* Bills CPU time a running job used since the last charge. -EINVAL if the job is not running. */
+/* Bills CPU time a running job used since the last charge, and decides whether it is busy once its
+ * window is over. -EINVAL if the job is not running. */
 int fair_scheduler_charge(FairScheduler *s, FairJob *job, uint64_t cpu_usec, uint64_t now);
 
 /* A running job ended; bills its last cpu_usec. -EINVAL if the job is not running. */

@@ -21,6 +21,9 @@ TEST(defaults) {
         ASSERT_EQ(c.max_queued, 256);
         ASSERT_EQ(c.max_clients, 65536);
         ASSERT_EQ(c.min_start_budget_usec, 1 * SEC);
+        ASSERT_EQ(c.busy_window_usec, SEC / 2);
+        ASSERT_EQ(c.busy_cpu_percent, 10);
+        ASSERT_EQ(c.running_memory_max, 0);     /* no bound unless the daemon sets one */
 
         fair_config_init(&c, 0);
         ASSERT_EQ(c.max_running, 2);    /* an unknown CPU count counts as one */
@@ -52,6 +55,15 @@ TEST(validation) {
         ASSERT_ERROR(fair_config_validate(&bad, NULL), EINVAL);
         bad = c;
         bad.budget_period_usec = UINT64_MAX;
+        ASSERT_ERROR(fair_config_validate(&bad, NULL), EINVAL);
+        bad = c;
+        bad.busy_window_usec = 0;
+        ASSERT_ERROR(fair_config_validate(&bad, NULL), EINVAL);
+        bad = c;
+        bad.busy_cpu_percent = 0;
+        ASSERT_ERROR(fair_config_validate(&bad, NULL), EINVAL);
+        bad = c;
+        bad.busy_cpu_percent = 101;
         ASSERT_ERROR(fair_config_validate(&bad, NULL), EINVAL);
         bad = c;
         bad.expected_job_usec = 0;

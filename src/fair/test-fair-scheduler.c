@@ -91,6 +91,191 @@ static uint64_t quota(FairScheduler *s, TestJob *j, uint64_t now) {
         return q;
 }
 
+#define MS USEC_PER_MSEC
+#define MIB (UINT64_C(1) << 20)
+
+static unsigned n_busy(FairScheduler *s) {
+        FairStats stats;
+
+        fair_scheduler_get_stats(s, &stats);
+        return stats.n_busy;
+}
+
+/* Charges each of n running jobs cpu at now: a billing tick. */
+static void tick(FairScheduler *s, TestJob **jobs, unsigned n, uint64_t cpu, uint64_t now) {
+        for (unsigned i = 0; i < n; i++)
+                ASSERT_OK(fair_scheduler_charge(s, &jobs[i]->fair, cpu, now));
+}
+
+TEST(sleepers_hold_no_slot) {
+        FairConfig c = config(2);
+        _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
+        TestJob a[4], b[4], d[1], *run[4];
+
+        enqueue(s, 'A', a, 4, T0);
+        enqueue(s, 'B', b, 4, T0);
+        ASSERT_EQ(start(s, T0, &run[0]), 'A');
+        ASSERT_EQ(start(s, T0, &run[1]), 'B');
+        ASSERT_EQ(start(s, T0, NULL), '-');     /* new jobs are busy until their first window says */
+        ASSERT_EQ(n_busy(s), 2);
+
+        /* Half a window of sleep decides nothing yet. */
+        tick(s, run, 2, 0, T0 + 250 * MS);
+        ASSERT_EQ(start(s, T0 + 250 * MS, NULL), '-');
+        /* A whole one does: both sleep, and free their slots for the clients' second jobs. */
+        tick(s, run, 2, 0, T0 + 500 * MS);
+        ASSERT_EQ(n_busy(s), 0);
+        ASSERT_EQ(start(s, T0 + 500 * MS, &run[2]), 'A');
+        ASSERT_EQ(start(s, T0 + 500 * MS, &run[3]), 'B');
+        /* Now each client has its two running: the per-client cap holds, sleeping or not. */
+        tick(s, run + 2, 2, 0, T0 + SEC);
+        ASSERT_EQ(n_busy(s), 0);
+        ASSERT_EQ(start(s, T0 + SEC, NULL), '-');
+
+        /* A newcomer starts at once beside four sleepers and their clients' queues. */
+        enqueue(s, 'D', d, 1, T0 + SEC);
+        ASSERT_EQ(start(s, T0 + SEC, NULL), 'D');
+        ASSERT_EQ(n_busy(s), 1);
+}
+
+TEST(busy_threshold_and_waking_up) {
+        FairConfig c = config(1);
+        _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
+        TestJob a[1], b[1], d[1], *run[3];
+
+        enqueue(s, 'A', a, 1, T0);
+        ASSERT_EQ(start(s, T0, &run[0]), 'A');
+        /* Exactly 10% of a CPU over the window is busy... */
+        tick(s, run, 1, 50 * MS, T0 + 500 * MS);
+        ASSERT_EQ(n_busy(s), 1);
+        /* ... a little less is not (charges within a window add up). */
+        tick(s, run, 1, 20 * MS, T0 + 750 * MS);
+        tick(s, run, 1, 29 * MS, T0 + SEC);
+        ASSERT_EQ(n_busy(s), 0);
+
+        enqueue(s, 'B', b, 1, T0 + SEC);
+        ASSERT_EQ(start(s, T0 + SEC, &run[1]), 'B');
+        /* The sleeper wakes up and spins: both hold a slot, one more than max_running, and nothing
+         * else starts until one of them sleeps or ends. */
+        tick(s, run, 2, 500 * MS, T0 + 1500 * MS);
+        ASSERT_EQ(n_busy(s), 2);
+        enqueue(s, 'D', d, 1, T0 + 1500 * MS);
+        ASSERT_EQ(start(s, T0 + 1500 * MS, NULL), '-');
+        ASSERT_OK(fair_scheduler_finish(s, &run[0]->fair, 0, T0 + 1600 * MS));
+        ASSERT_EQ(start(s, T0 + 1600 * MS, NULL), '-');
+        ASSERT_OK(fair_scheduler_finish(s, &run[1]->fair, 0, T0 + 1700 * MS));
+        ASSERT_EQ(n_busy(s), 0);
+        ASSERT_EQ(start(s, T0 + 1700 * MS, &run[2]), 'D');
+        /* An idle job that ends gives back no slot it did not hold. */
+        tick(s, run + 2, 1, 0, T0 + 2200 * MS);
+        ASSERT_EQ(n_busy(s), 0);
+        ASSERT_OK(fair_scheduler_finish(s, &run[2]->fair, 0, T0 + 2300 * MS));
+        ASSERT_EQ(n_busy(s), 0);
+}
+
+TEST(memory_is_the_hard_bound) {
+        FairConfig c = config(4);
+        c.running_memory_max = 1024 * MIB;
+        _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
+        TestJob a[2], b[2];
+        FairStats stats;
+
+        enqueue(s, 'B', b, 2, T0);
+        enqueue(s, 'A', a, 2, T0);
+        a[0].fair.memory_max = a[1].fair.memory_max = 512 * MIB;
+        b[0].fair.memory_max = 2048 * MIB;      /* larger than the bound: runs only alone */
+        b[1].fair.memory_max = 256 * MIB;
+        /* B's big job is at the head of its queue and nothing runs: it fits. */
+        assert_starts(s, T0, "B");
+        ASSERT_EQ(start(s, T0, NULL), '-');     /* A's 512 MiB do not fit beside it */
+        fair_scheduler_get_stats(s, &stats);
+        ASSERT_EQ(stats.running_memory, 2048 * MIB);
+        ASSERT_EQ(stats.n_running, 1);
+        ASSERT_EQ(stats.n_busy, 1);             /* slots were free: memory alone held them back */
+}
+
+TEST(memory_bound_with_sleepers) {
+        FairConfig c = config(4);
+        c.running_memory_max = 1024 * MIB;
+        _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
+        TestJob a[2], b[1], *run[3];
+        FairStats stats;
+
+        enqueue(s, 'A', a, 2, T0);
+        enqueue(s, 'B', b, 1, T0);
+        a[0].fair.memory_max = a[1].fair.memory_max = 512 * MIB;
+        b[0].fair.memory_max = 512 * MIB;
+        ASSERT_EQ(start(s, T0, &run[0]), 'A');
+        ASSERT_EQ(start(s, T0, &run[1]), 'B');
+        tick(s, run, 2, 0, T0 + SEC);
+        ASSERT_EQ(n_busy(s), 0);
+        /* Free slots, but 1 GiB of MemoryMax is running already. */
+        ASSERT_EQ(start(s, T0 + SEC, NULL), '-');
+        ASSERT_OK(fair_scheduler_finish(s, &run[1]->fair, 0, T0 + 2 * SEC));
+        ASSERT_EQ(start(s, T0 + 2 * SEC, &run[2]), 'A');
+        fair_scheduler_get_stats(s, &stats);
+        ASSERT_EQ(stats.running_memory, 1024 * MIB);
+        ASSERT_OK(fair_scheduler_finish(s, &run[0]->fair, 0, T0 + 3 * SEC));
+        ASSERT_OK(fair_scheduler_finish(s, &run[2]->fair, 0, T0 + 3 * SEC));
+        fair_scheduler_get_stats(s, &stats);
+        ASSERT_EQ(stats.running_memory, 0);
+}
+
+typedef struct Dropped {
+        TestJob *jobs[8];
+        unsigned n;
+} Dropped;
+
+static void on_drop(FairJob *job, void *userdata) {
+        Dropped *d = userdata;
+
+        ASSERT_EQ(job->state, FAIR_JOB_DONE);
+        ASSERT_TRUE(d->n < ELEMENTSOF(d->jobs));
+        d->jobs[d->n++] = job->userdata;
+}
+
+TEST(queue_places_are_shared) {
+        FairConfig c = config(1);
+        c.max_queued = 4;
+        _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
+        TestJob a[4], b[1], d[1], e[1];
+        ClientKey ka = key('A'), kf = key('F');
+        Dropped dropped = {};
+        FairRefusal r;
+        FairStats stats;
+
+        fair_scheduler_set_drop_handler(s, on_drop, &dropped);
+        /* While there is room a client may take more than an equal share. */
+        enqueue(s, 'A', a, 3, T0);
+        enqueue(s, 'B', b, 1, T0);
+        ASSERT_EQ(dropped.n, 0);
+
+        /* Full. A newcomer within its share (4 / 3 clients) gets in: A, most beyond its share, loses its
+         * newest queued job. */
+        ASSERT_EQ(fair_scheduler_admit(s, &kf, T0, &r), 0);
+        enqueue(s, 'D', d, 1, T0);
+        ASSERT_EQ(dropped.n, 1);
+        ASSERT_TRUE(dropped.jobs[0] == &a[2]);
+        ASSERT_EQ(a[2].fair.state, FAIR_JOB_DONE);
+        enqueue(s, 'E', e, 1, T0);
+        ASSERT_EQ(dropped.n, 2);
+        ASSERT_TRUE(dropped.jobs[1] == &a[1]);
+
+        /* Everyone at its share of one: a fifth client is refused, and A's one job stays. */
+        r = refused(s, 'F', T0);
+        ASSERT_EQ(r.http_status, 503);
+        /* A, at its share, is refused rather than dropping others' jobs. */
+        ASSERT_EQ(fair_scheduler_admit(s, &ka, T0, &r), 1);
+        ASSERT_EQ(r.http_status, 503);
+        fair_scheduler_get_stats(s, &stats);
+        ASSERT_EQ(stats.n_queued, 4);
+        ASSERT_EQ(dropped.n, 2);
+
+        /* What was dropped is out of the queue: the survivors start in turn. */
+        assert_starts(s, T0, "A");
+        ASSERT_EQ(a[0].fair.state, FAIR_JOB_RUNNING);
+}
+
 TEST(newcomer_starts_second_not_seventeenth) {
         FairConfig c = config(8);
         _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
@@ -179,20 +364,25 @@ TEST(server_queue_cap_gives_503) {
         FairConfig c = config(4);
         c.max_queued = 3;
         _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
-        TestJob a[2], b[1];
+        TestJob a[2], b[1], d[1], e[1];
         FairRefusal r;
 
         enqueue(s, 'A', a, 2, T0);
         enqueue(s, 'B', b, 1, T0);
-        r = refused(s, 'D', T0);
+        /* Full: A, already beyond an equal share of the 3 places, is refused. */
+        r = refused(s, 'A', T0);
         ASSERT_EQ(r.http_status, 503);
         /* With 4 slots, a job ends every 5 s / 4 on average. */
         ASSERT_EQ(r.retry_after_sec, 2);
-        r = refused(s, 'A', T0);
+        /* A newcomer within its share takes A's newest place (queue_places_are_shared); the next one
+         * would be past its share of 3 / 4 places and finds nobody beyond theirs. */
+        enqueue(s, 'D', d, 1, T0);
+        ASSERT_EQ(a[1].fair.state, FAIR_JOB_DONE);
+        r = refused(s, 'E', T0);
         ASSERT_EQ(r.http_status, 503);
 
         assert_starts(s, T0, "A");
-        enqueue(s, 'D', b, 1, T0);
+        enqueue(s, 'E', e, 1, T0);
 }
 
 TEST(client_table_full_gives_503) {
@@ -407,5 +597,10 @@ int main(void) {
         RUN(job_time_estimate_learns);
         RUN(state_errors);
         RUN(evict_idle_clients);
+        RUN(sleepers_hold_no_slot);
+        RUN(busy_threshold_and_waking_up);
+        RUN(memory_is_the_hard_bound);
+        RUN(memory_bound_with_sleepers);
+        RUN(queue_places_are_shared);
         return 0;
 }

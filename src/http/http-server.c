@@ -101,7 +101,7 @@ static void request_free(HttpRequest *r) {
         r->peer_source = sd_event_source_disable_unref(r->peer_source);
         if (r->response_body)
                 r->response_body->req = NULL;
-        wipe_free(r->out, r->out_allocated);
+        wipe_free(r->out);
         if (r->free_data)
                 r->free_data(r->data);
         if (r->pending)
@@ -112,7 +112,7 @@ static void request_free(HttpRequest *r) {
                 if (r->sending)
                         r->server->n_sending--;
         }
-        wipe_free(r->body, r->body_len);
+        wipe_free(r->body);
         free(r);
 }
 
@@ -387,7 +387,7 @@ static ssize_t body_copy_read(void *userdata, char *buf, size_t max) {
 static void body_copy_free(void *userdata) {
         BodyCopy *c = userdata;
 
-        wipe_free(c->data, c->len);
+        wipe_free(c->data);
         free(c);
 }
 
@@ -477,7 +477,7 @@ int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object 
         memcpy(body, s, len);
         body[len] = '\n';
         int k = http_request_reply(r, status, "application/json", body, len + 1, headers);
-        wipe_free(body, len + 1);
+        wipe_free(body);
         return k;
 }
 
@@ -576,7 +576,7 @@ int http_request_stream_write(HttpRequest *r, const void *data, size_t len) {
                 if (!b)
                         return -ENOMEM;
                 memcpy(b, r->out + r->out_off, r->out_len - r->out_off);
-                wipe_free(r->out, r->out_allocated);
+                wipe_free(r->out);
                 r->out = b;
                 r->out_allocated = want;
                 r->out_len -= r->out_off;
@@ -743,7 +743,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
                         reply_too_large(r, s->max_body);
                         return MHD_YES;
                 }
-                char *b = realloc(r->body, r->body_len + n + 1);
+                char *b = wipe_realloc(r->body, r->body_len + n + 1);
                 if (!b)
                         return MHD_NO;
                 memcpy(b + r->body_len, upload_data, n);

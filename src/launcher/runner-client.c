@@ -22,6 +22,7 @@
 #include "pipe-drain.h"
 #include "runner-socket.h"
 #include "runner.h"
+#include "wipe.h"
 
 #define RECONNECT_USEC (250 * USEC_PER_MSEC)
 /* How long a send may wait for the runner to read; longer means it is stuck, and it is dropped. */
@@ -201,7 +202,7 @@ static int read_buffers(RunnerJob *j, const RunnerMessage *m, int fd) {
         uint64_t total = 0, off = 0;
         size_t n_bufs = 5;
         struct stat st;
-        char chunk[65536];
+        _cleanup_(wipe_64kp) char chunk[WIPE_STACK_64K];
         int n_extra = 0;
 
         for (size_t i = 0; i < j->n_cases; i++) {

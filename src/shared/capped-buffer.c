@@ -6,6 +6,7 @@
 
 #include "capped-buffer.h"
 #include "macro.h"
+#include "wipe.h"
 
 void capped_buffer_init(CappedBuffer *b, size_t limit) {
         *b = (CappedBuffer) { .limit = limit };
@@ -18,7 +19,7 @@ int capped_buffer_append(CappedBuffer *b, const void *data, size_t len) {
                 /* Doubling keeps appends amortised O(1); never beyond the cap. */
                 size_t want = MAX(b->allocated * 2, (size_t) 4096);
                 want = MIN(MAX(want, b->len + take + 1), b->limit + 1);
-                char *p = realloc(b->data, want);
+                char *p = wipe_realloc(b->data, want);
                 if (!p)
                         return -ENOMEM;
                 b->data = p;
@@ -38,6 +39,6 @@ bool capped_buffer_truncated(const CappedBuffer *b) {
 }
 
 void capped_buffer_done(CappedBuffer *b) {
-        free(b->data);
+        wipe_free(b->data);
         *b = (CappedBuffer) {};
 }

@@ -360,6 +360,8 @@ sr run hello.py -- one
 check "run FILE alone is sandrun FILE" 0 "^hello from a file \['one'\]$"
 sr run
 check "run without a path is a usage error" $EXIT_USAGE '' 'run needs a program file'
+sr run hello.py missing.py
+check "run names a path it cannot read" $EXIT_USAGE '' '^sandrun: cannot read missing.py: No such file'
 
 # A program file named like a command runs as ./NAME or after --.
 printf '#!/usr/bin/env python3\nimport sys\nprint("I am", sys.argv[0].rsplit("/", 1)[-1], sys.argv[1:])\n' > run
@@ -422,6 +424,45 @@ check "verify --key checks against a key given offline" 0 '^VALID: rcpt-out.txt 
 openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout > other.pem 2>/dev/null
 sr verify --key other.pem receipt.json
 check "verify: another key fails" 1 '^INVALID: .*another key'
+
+# Sealed runs: the output comes back as age ciphertext and is opened here, or by Debian's age.
+if command -v age >/dev/null && command -v age-keygen >/dev/null; then
+        age-keygen -o seal-key.txt 2>/dev/null
+        age-keygen -o seal-other.txt 2>/dev/null
+        recipient=$(age-keygen -y seal-key.txt)
+        printf 'import sys\nprint("sealed out", 6 * 7)\nprint("sealed err", file=sys.stderr)\nsys.exit(5)\n' > sealed.py
+        "$cli" "${server[@]}" sealed.py >plain-out.txt 2>plain-err.txt
+        sr --seal sealed.py
+        check "--seal: the program's stdout and exit code, as unsealed" 5 '^sealed out 42$' '^sealed err$'
+        cmp -s out.txt plain-out.txt && pass "--seal prints the same stdout as an unsealed run" ||
+                fail "--seal prints the same stdout as an unsealed run: $(head -c 200 out.txt)"
+        sr --seal-to "$recipient" --identity seal-key.txt -m sealed.py
+        check "--seal-to with --identity opens the answer" 5 '^sealed out 42$' 'cpu'
+        sr --seal-to "$recipient" sealed.py
+        check "--seal-to alone prints the armored answer" 5 '^-----BEGIN AGE ENCRYPTED FILE-----$'
+        age -d -i seal-key.txt out.txt > opened.json 2>/dev/null &&
+                python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["stdout"] == "sealed out 42\n", d' \
+                        opened.json && pass "age -d opens the armored answer" || fail "age -d opens the armored answer"
+        age -d -i seal-other.txt out.txt >/dev/null 2>&1 && fail "another identity opens the answer" ||
+                pass "another identity does not open the answer"
+        sr --seal-to age1notakey sealed.py
+        check "--seal-to with a bad recipient is a usage error" $EXIT_USAGE '' 'not an age X25519 recipient'
+        head -c 200000 /dev/urandom > blob.bin
+        age -e -r "$recipient" blob.bin > blob.age
+        sr unseal --identity seal-key.txt blob.age
+        check "unseal opens what age -e -r sealed" 0
+        cmp -s out.txt blob.bin && pass "unseal gives back the very bytes" || fail "unseal gives back the very bytes"
+        age -e -a -r "$recipient" sealed.py | "$cli" unseal --identity seal-key.txt >out.txt 2>err.txt
+        rc=$?
+        check "unseal opens an armored message from stdin" 0 '^print\("sealed out", 6 \* 7\)$'
+        sr unseal --identity seal-other.txt blob.age
+        check "unseal with another identity fails" $EXIT_USAGE '' 'not sealed to this identity'
+        head -c 1000 blob.age > cut.age
+        sr unseal --identity seal-key.txt cut.age
+        check "unseal of a cut message fails" $EXIT_USAGE '' 'not a valid age message'
+else
+        skip "sealed runs: Debian's age is not installed"
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

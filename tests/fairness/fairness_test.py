@@ -60,6 +60,16 @@ def busy_python(cpu_seconds, then_sleep_until=None, max_wall=None):
             % (float(cpu_seconds), float(max_wall or 1e9), float(then_sleep_until or 0)))
 
 
+def holder(seconds):
+    """Python source for a job that holds a running slot for about `seconds` of wall time: it spins (a job
+    that sleeps holds no slot: --max-running counts jobs that use the CPU), then ends. Spinning without a
+    pause keeps it above the busy threshold (10% of a CPU) also on a loaded machine."""
+    return ('import time\n'
+            'end = time.monotonic() + %r\n'
+            'while time.monotonic() < end:\n'
+            '    pass\n' % float(seconds))
+
+
 def note(fmt, *args):
     """A line for the test log: the figures a passing run saw, to compare with a failing one."""
     sys.stderr.write('  # ' + (fmt % args) + '\n')

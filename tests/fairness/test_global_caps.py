@@ -5,8 +5,8 @@ everyone gets 503 with Retry-After and a reason. The same daemon trusts one prox
 X-Forwarded-For then decides who is billed, and nobody else's."""
 import time
 
-from fairness_test import FairnessTestCase, block, budget, busy_python, header_budget, install_dropin, main, \
-    note, remove_dropin, run_raw, status, submit, submit_raw, wait_idle
+from fairness_test import FairnessTestCase, block, budget, busy_python, header_budget, holder, install_dropin, \
+    main, note, remove_dropin, run_raw, status, submit, submit_raw, wait_idle
 
 BLOCK = 4
 PROXY = block(BLOCK)[-1]
@@ -31,7 +31,7 @@ class GlobalCaps(FairnessTestCase):
         a, b, c, d = self.clients(4)
         w = self.watcher(a)
 
-        job_a, st = submit('sleep 3', source=a)
+        job_a, st = submit(holder(3), 'python', source=a)
         self.assertEqual(st, 'running')
         w.add(job_a, st)
         # The one slot is taken: jobs of clients with budget and nothing running wait all the same.

@@ -4,7 +4,7 @@
 later jobs of a client that queued many, not after all of them."""
 import time
 
-from fairness_test import RUNNING_PER_IP, FairnessTestCase, main, note, status, submit
+from fairness_test import RUNNING_PER_IP, FairnessTestCase, holder, main, note, status, submit
 
 
 class RoundRobin(FairnessTestCase):
@@ -14,26 +14,27 @@ class RoundRobin(FairnessTestCase):
         filler, a, b = self.clients(3)
         w = self.watcher(a)
 
-        # Every slot busy (2 per core, 4 here): the filler's two long jobs, and a's two.
+        # Every slot busy (2 per core, 4 here; sleepers would hold none): the filler's two long jobs, and
+        # a's two.
         fill = []
         for _ in range(RUNNING_PER_IP):
-            job, st = submit('sleep 6', source=filler)
+            job, st = submit(holder(6), 'python', source=filler)
             self.assertEqual(st, 'running')
             fill.append(job)
         first = []
         for _ in range(RUNNING_PER_IP):
-            job, st = submit('sleep 2', source=a)
+            job, st = submit(holder(2), 'python', source=a)
             self.assertEqual(st, 'running', 'the server runs fewer than 4 jobs at once')
             w.add(job, st)
             first.append(job)
         # a queues four more; then b queues its one.
         queued = []
         for _ in range(4):
-            job, st = submit('sleep 1.5', source=a)
+            job, st = submit(holder(1.5), 'python', source=a)
             self.assertEqual(st, 'queued', 'more than 4 jobs run at once')
             w.add(job, st)
             queued.append(job)
-        job_b, st = submit('sleep 1', source=b)
+        job_b, st = submit(holder(1), 'python', source=b)
         self.assertEqual(st, 'queued')
         t_b = time.monotonic()
         w.add(job_b, st)

@@ -165,6 +165,17 @@ class OpenApi(SandrunTestCase):
         wait_until(lambda: request('GET', '/status/' + job).json()['status'] == 'failed', 30, what='the timeout')
         self.check(request('GET', '/download/' + job), '/download/{id}', 'get', 409)
         self.check(request('GET', '/status/' + job), '/status/{id}', 'get', 200)
+        # Sealed (seal_to): /logs 409, /status without what the job produced, the download sealed.
+        body, headers = multipart([('manifest', None, json.dumps({'entrypoint': 'm.py', 'outputs': ['o.txt'],
+                                                                  'seal_to': AGE_RECIPIENT}).encode()),
+                                   ('m.py', 'm.py', b'open("o.txt", "w").write("x")')])
+        job = self.check(request('POST', '/submit', body, headers), '/submit', 'post', 202).json()['job_id']
+        self.check(request('GET', '/logs/' + job), '/logs/{id}', 'get', 409)
+        wait_until(lambda: request('GET', '/status/' + job).json()['status'] in ('completed', 'failed'), 30,
+                   what='the sealed job to finish')
+        self.check(request('GET', '/status/' + job), '/status/{id}', 'get', 200)
+        r = self.check(request('GET', '/download/' + job), '/download/{id}', 'get', 200)
+        self.assertEqual(r.content_type, 'application/octet-stream')
         # Bad uploads.
         self.check(request('POST', '/submit', b'junk', {'Content-Type': 'multipart/form-data; boundary=x'}),
                    '/submit', 'post', 400)

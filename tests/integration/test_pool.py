@@ -90,7 +90,7 @@ def set_pool(size):
 
 def wait_serving():
     """sandrund reconnects to a new runner by itself; until then it answers 503."""
-    wait_until(lambda: request('POST', '/run?lang=python', 'print(1)', source='127.0.7.1').body == b'1\n', 30,
+    wait_until(lambda: request('POST', '/run?lang=python', 'print(1)', source='127.0.9.1').body == b'1\n', 30,
                interval=0.5, what='jobs to run again')
 
 
@@ -123,7 +123,7 @@ class Pool(SandrunTestCase):
             set_pool(size)
             res = {}
             for i, (name, (req, _)) in enumerate(list(CASES.items()) + [('burn', ({'code': BURN}, ()))]):
-                source = '127.0.7.%d' % (10 + 20 * n + i)
+                source = '127.0.9.%d' % (10 + 20 * n + i)
                 before = float(request('GET', '/languages', source=source).headers['X-Sandrun-Budget-Remaining'])
                 d, after = run(req, source)
                 res[name] = (d, before - after)
@@ -166,7 +166,7 @@ class Pool(SandrunTestCase):
         got = {}
         for mode, size in (('cold', 0), ('warm', POOL)):
             set_pool(size)
-            source = '127.0.7.%d' % (90 if mode == 'cold' else 91)
+            source = '127.0.9.%d' % (90 if mode == 'cold' else 91)
             r = batch_test.post_submit(batch_test.submit_parts(manifest, files), source)
             self.assertEqual(r.status, 202, r)
             job_id = r.json()['job_id']

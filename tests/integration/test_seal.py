@@ -6,14 +6,17 @@ armored age message that Debian's `age -d -i` opens with the right identity (to 
 gives) and with no other; a plain client gets the armored message as its body; an invalid recipient is
 a 400; a sealed run has no live output (409)."""
 import base64
+import io
 import json
 import os
 import shutil
 import subprocess
+import tarfile
 import tempfile
 import unittest
+import uuid
 
-from sandrun_test import SandrunTestCase, main, request
+from sandrun_test import SandrunTestCase, main, request, wait_until
 
 JSON = {'Content-Type': 'application/json'}
 AGE = shutil.which('age')
@@ -132,6 +135,62 @@ class Seal(SandrunTestCase):
         r = request('POST', '/run', json.dumps({'code': 'print(1)', 'seal_to': self.key.recipient}),
                     {'Content-Type': 'application/json', 'Accept': 'text/event-stream'})
         self.assertJsonError(r, 409)
+
+
+    def submit(self, manifest, files):
+        boundary = 'b' + uuid.uuid4().hex
+        body = b''
+        parts = [('manifest', None, json.dumps(manifest).encode())] + [(n, n, c) for n, c in files.items()]
+        for name, filename, content in parts:
+            disp = 'form-data; name="%s"' % name + ('; filename="%s"' % filename if filename else '')
+            body += b'--%s\r\nContent-Disposition: %s\r\n\r\n%s\r\n' % (boundary.encode(), disp.encode(), content)
+        body += b'--%s--\r\n' % boundary.encode()
+        r = request('POST', '/submit', body, {'Content-Type': 'multipart/form-data; boundary=' + boundary})
+        self.assertEqual(r.status, 202, r)
+        return r.json()['job_id']
+
+    def test_sealed_batch(self):
+        program = (b'import os, time\nprint("batch stdout canary")\ntime.sleep(1.5)\nos.makedirs("sub", exist_ok=True)\n'
+                   b'open("o.txt", "w").write("first")\nopen("sub/a.csv", "w").write("1,2\\n")\n'
+                   b'open("not-asked.txt", "w").write("x")\n')
+        job = self.submit({'entrypoint': 'main.py', 'outputs': ['o.txt', 'sub/*.csv'],
+                           'seal_to': [self.key.recipient, self.second.recipient]}, {'main.py': program})
+        # While it runs and after: no logs, no live output, no listing.
+        for path, headers in (('/logs/' + job, {}), ('/logs/%s?stream=1' % job, {}),
+                              ('/logs/' + job, {'Accept': 'text/event-stream'})):
+            self.assertJsonError(request('GET', path, headers=headers), 409)
+        wait_until(lambda: request('GET', '/status/' + job).json()['status'] in ('completed', 'failed'), 30,
+                   what='the job to finish')
+        status = request('GET', '/status/' + job).json()
+        self.assertEqual((status['status'], status['exit_code']), ('completed', 0), status)
+        self.assertNotIn('receipt', status)
+        self.assertJsonError(request('GET', '/logs/' + job), 409)
+        self.assertJsonError(request('GET', '/outputs/' + job), 409)
+
+        r = request('GET', '/download/' + job)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.content_type, 'application/octet-stream')
+        self.assertIn('sandrun-%s.tar.gz.age' % job, r.headers['Content-Disposition'])
+        self.assertIsNone(r.headers.get('X-Sandrun-Receipt'))
+        self.assertTrue(r.body.startswith(b'age-encryption.org/v1\n'))
+        self.assertNotIn(b'first', r.body)
+        for key in (self.key, self.second):
+            with tarfile.open(fileobj=io.BytesIO(key.open(r.body)), mode='r:gz') as t:
+                files = {m.name: t.extractfile(m).read() for m in t.getmembers() if m.isfile()}
+            self.assertEqual(files, {'o.txt': b'first', 'sub/a.csv': b'1,2\n'})
+        self.assertIsNone(self.other.open(r.body))
+        # One-shot, as an unsealed download.
+        self.assertEqual(request('GET', '/download/' + job).status, 404)
+
+    def test_sealed_batch_invalid_recipient(self):
+        for seal_to in ('age1nope', [], [self.key.recipient] * 17):
+            boundary = 'b' + uuid.uuid4().hex
+            manifest = json.dumps({'entrypoint': 'main.py', 'seal_to': seal_to}).encode()
+            body = (b'--%s\r\nContent-Disposition: form-data; name="manifest"\r\n\r\n%s\r\n'
+                    b'--%s\r\nContent-Disposition: form-data; name="main.py"; filename="main.py"\r\n\r\nprint(1)\r\n'
+                    b'--%s--\r\n' % (boundary.encode(), manifest, boundary.encode(), boundary.encode()))
+            r = request('POST', '/submit', body, {'Content-Type': 'multipart/form-data; boundary=' + boundary})
+            self.assertIn('seal_to', self.assertJsonError(r, 400))
 
 
 if __name__ == '__main__':
