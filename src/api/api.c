@@ -675,6 +675,11 @@ bool api_peer_is_trusted_proxy(const struct sockaddr *sa, socklen_t len, void *u
                cidr_list_contains(&a->config.trusted_proxies, &ip);
 }
 
+int api_request_client_key(HttpRequest *req, ClientKey *ret, void *userdata) {
+        request_client(userdata, req, ret);
+        return 0;
+}
+
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config) {
         Api *a = calloc(1, sizeof(Api));
 
