@@ -541,12 +541,16 @@ static bool handle_asset(HttpRequest *req) {
 
         if (!asset)
                 return false;
+        WebAssetBody body = web_asset_pick(asset, http_request_header(req, "Accept-Encoding"));
         inm = http_request_header(req, "If-None-Match");
-        const char *headers[] = { "ETag", asset->etag, "Cache-Control", "no-cache", NULL };
-        if (inm && asset->etag && strcmp(inm, asset->etag) == 0)
+        /* Vary whenever a gzip copy exists (so always when Content-Encoding follows): caches keep both. */
+        const char *headers[] = { "ETag", body.etag, "Cache-Control", "no-cache",
+                                  asset->gzip_data ? "Vary" : NULL, "Accept-Encoding",
+                                  "Content-Encoding", body.encoding, NULL };
+        if (inm && body.etag && strcmp(inm, body.etag) == 0)
                 (void) http_request_reply(req, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, headers);
         else
-                (void) http_request_reply(req, MHD_HTTP_OK, asset->content_type, asset->data, asset->size, headers);
+                (void) http_request_reply(req, MHD_HTTP_OK, asset->content_type, body.data, body.size, headers);
         return true;
 }
 
@@ -669,6 +673,11 @@ bool api_peer_is_trusted_proxy(const struct sockaddr *sa, socklen_t len, void *u
 
         return a->config.trusted_proxies.n_entries > 0 && ip_address_from_sockaddr(sa, len, &ip) >= 0 &&
                cidr_list_contains(&a->config.trusted_proxies, &ip);
+}
+
+int api_request_client_key(HttpRequest *req, ClientKey *ret, void *userdata) {
+        request_client(userdata, req, ret);
+        return 0;
 }
 
 int api_new(Api **ret, JobManager *jobs, const ApiConfig *config) {

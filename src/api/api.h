@@ -50,3 +50,5 @@ void api_handle_headers(HttpRequest *req, void *userdata);
 void api_decorate_response(HttpRequest *req, void *response, void *userdata);
 /* For the server's unlimited_peer: a trusted proxy carries many clients, so it is not limited as one. */
 bool api_peer_is_trusted_proxy(const struct sockaddr *sa, socklen_t len, void *userdata);
+/* For the HTTP server's count of requests in flight: the client a request is billed to. */
+int api_request_client_key(HttpRequest *req, ClientKey *ret, void *userdata);

@@ -56,6 +56,7 @@ typedef struct Options {
         const char *node_name;
         const char *receipt_key;
         const char *metrics_listen;
+        uint64_t max_connections_per_ip, max_connections_per_proxy, max_requests_per_ip;
         uint64_t running_memory_max;
 } Options;
 
@@ -85,6 +86,10 @@ static Options opts = {
         .test_cpu = 5 * USEC_PER_SEC,
         .tests_timeout = 120 * USEC_PER_SEC,
         .test_output_max = 64 << 10,
+        .max_connections_per_ip = 64,
+        /* Of the 1024 connections: a proxy carries many clients, and direct ones keep a quarter. */
+        .max_connections_per_proxy = 768,
+        .max_requests_per_ip = 32,
 };
 
 static void help(void) {
@@ -132,6 +137,11 @@ static void help(void) {
                "  --min-read-rate SIZE   a client must take its answer at SIZE bytes a second once the grace\n"
                "                         has passed, or it is dropped (default 4K; 0: no such rule)\n"
                "  --read-grace DURATION  how long an answer may wait for a slow client (default 30s)\n"
+               "  --max-connections-per-ip N  connections one client (IPv4 address, IPv6 /64) may hold\n"
+               "                         open (default 64)\n"
+               "  --max-connections-per-proxy N  connections each --trusted-proxy may hold open (default 768)\n"
+               "  --max-requests-per-ip N requests one client may have in flight, over any connections and\n"
+               "                         proxies (default 32)\n"
                "  --debug                add each job's timeline to JSON answers\n"
                "  -h --help              this help\n"
                "  --version              print the version\n");
@@ -150,6 +160,7 @@ static int parse_options(int argc, char **argv) {
                 ARG_NODE_NAME,
                 ARG_RUNNING_MEMORY,
                 ARG_PORT,
+                ARG_CONNECTIONS_IP, ARG_CONNECTIONS_PROXY, ARG_REQUESTS_IP,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
@@ -189,6 +200,9 @@ static int parse_options(int argc, char **argv) {
                 { "receipt-key", required_argument, NULL, ARG_RECEIPT_KEY },
                 { "metrics-listen", required_argument, NULL, ARG_METRICS_LISTEN },
                 { "node-name", required_argument, NULL, ARG_NODE_NAME },
+                { "max-connections-per-ip", required_argument, NULL, ARG_CONNECTIONS_IP },
+                { "max-connections-per-proxy", required_argument, NULL, ARG_CONNECTIONS_PROXY },
+                { "max-requests-per-ip", required_argument, NULL, ARG_REQUESTS_IP },
                 { "running-memory-max", required_argument, NULL, ARG_RUNNING_MEMORY },
                 {}
         };
@@ -320,6 +334,15 @@ static int parse_options(int argc, char **argv) {
                 case ARG_NODE_NAME:
                         opts.node_name = optarg;
                         r = job_node_name_is_valid(optarg) ? 0 : -EINVAL;
+                        break;
+                case ARG_CONNECTIONS_IP:
+                        r = parse_uint(optarg, 1, 1024, &opts.max_connections_per_ip);
+                        break;
+                case ARG_CONNECTIONS_PROXY:
+                        r = parse_uint(optarg, 1, 1024, &opts.max_connections_per_proxy);
+                        break;
+                case ARG_REQUESTS_IP:
+                        r = parse_uint(optarg, 1, 1024, &opts.max_requests_per_ip);
                         break;
                 case 'h':
                         help();
@@ -865,8 +888,11 @@ static int run(int argc, char **argv) {
                 .min_read_rate = opts.min_read_rate,
                 .read_grace_usec = opts.read_grace,
                 .max_connections = 1024,
-                .max_connections_per_ip = 64,
-                .unlimited_peer = api_peer_is_trusted_proxy,
+                .max_connections_per_ip = (unsigned) opts.max_connections_per_ip,
+                .proxy_peer = api_peer_is_trusted_proxy,
+                .max_connections_per_proxy = (unsigned) opts.max_connections_per_proxy,
+                .request_client_key = api_request_client_key,
+                .max_requests_per_client = (unsigned) opts.max_requests_per_ip,
         };
         r = http_server_new(&server, event, &hc, api_handle_request, api_decorate_response, api);
         if (r < 0)

@@ -28,8 +28,9 @@ struct HttpServer {
         void *userdata;
         size_t max_body;
         unsigned connection_timeout_sec;
-        PeerLimit *peers;
-        bool (*unlimited_peer)(const struct sockaddr *sa, socklen_t len, void *userdata);
+        PeerLimit *peers, *proxies, *in_flight;
+        bool (*proxy_peer)(const struct sockaddr *sa, socklen_t len, void *userdata);
+        int (*request_client_key)(HttpRequest *req, ClientKey *ret, void *userdata);
         unsigned n_requests;
         unsigned n_sending;             /* responses queued and not yet fully sent */
         HttpRequest *requests;
@@ -75,6 +76,9 @@ struct HttpRequest {
         ResponseBody *response_body;
         uint64_t sent, window_start, window_sent, sending_since;
         bool body_done, window_void, dropped;
+
+        ClientKey client;               /* counted in the server's in_flight while in_flight is set */
+        bool in_flight;
 };
 
 /* What MHD asks of a body at a time, and so what it holds of one per connection. */
@@ -107,6 +111,8 @@ static void request_free(HttpRequest *r) {
         if (r->pending)
                 MHD_destroy_response(r->pending);
         if (r->server) {
+                if (r->in_flight)
+                        peer_limit_release_key(r->server->in_flight, &r->client);
                 LIST_REMOVE(r->server->requests, r);
                 r->server->n_requests--;
                 if (r->sending)
@@ -685,6 +691,18 @@ static const char *framing_error(struct MHD_Connection *connection, const char *
         return http_framing_check(version, l.fields, l.n);
 }
 
+/* Counts a new request against its client's requests in flight: false if the client has its share. */
+static bool count_in_flight(HttpRequest *r) {
+        HttpServer *s = r->server;
+
+        if (!s->in_flight || s->request_client_key(r, &r->client, s->userdata) < 0 || r->client.family == AF_UNSPEC)
+                return true;
+        if (!peer_limit_acquire_key(s->in_flight, &r->client))
+                return false;
+        r->in_flight = true;
+        return true;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls) {
@@ -711,6 +729,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *connection, c
                         (void) http_request_reply_error(r, MHD_HTTP_BAD_REQUEST,
                                                         (const char *const[]) { "Connection", "close", NULL },
                                                         "bad request framing: %s", why);
+                        return MHD_YES;
+                }
+
+                if (!count_in_flight(r)) {
+                        (void) http_request_reply_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
+                                                        (const char *const[]) { "Retry-After", "1", NULL },
+                                                        "too many requests in flight from this client; retry "
+                                                        "in 1 s");
                         return MHD_YES;
                 }
 
@@ -777,16 +803,20 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         *con_cls = NULL;
 }
 
-/* Before MHD takes a connection: refuse a peer that has its share of connections open already. */
+/* The connections of a trusted proxy are counted on their own, with a cap of their own. */
+static PeerLimit *connection_limit(HttpServer *s, const struct sockaddr *sa, socklen_t len) {
+        return s->proxy_peer && s->proxy_peer(sa, len, s->userdata) ? s->proxies : s->peers;
+}
+
+/* Before MHD takes a connection: refuse a client (or proxy) that has its share of connections open already. */
 static enum MHD_Result on_accept_policy(void *cls, const struct sockaddr *addr, socklen_t len) {
         HttpServer *s = cls;
+        PeerLimit *l = connection_limit(s, addr, len);
 
-        if (s->unlimited_peer && s->unlimited_peer(addr, len, s->userdata))
-                return MHD_YES;
-        if (!peer_limit_acquire(s->peers, addr, len))
+        if (!peer_limit_acquire(l, addr, len))
                 return MHD_NO;
         /* Counted from NOTIFY_CONNECTION's start on, which follows at once unless MHD fails. */
-        peer_limit_release(s->peers, addr, len);
+        peer_limit_release(l, addr, len);
         return MHD_YES;
 }
 
@@ -798,12 +828,12 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
         const struct sockaddr *sa = info ? info->client_addr : NULL;
         socklen_t len = !sa ? 0 : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 
+        /* The socket's context is the limit that counted it, so that it is released where it was counted. */
         if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-                bool counted = sa && !(s->unlimited_peer && s->unlimited_peer(sa, len, s->userdata)) &&
-                               peer_limit_acquire(s->peers, sa, len);
-                *socket_context = counted ? s : NULL;
+                PeerLimit *l = sa ? connection_limit(s, sa, len) : NULL;
+                *socket_context = l && peer_limit_acquire(l, sa, len) ? l : NULL;
         } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context && sa)
-                peer_limit_release(s->peers, sa, len);
+                peer_limit_release(*socket_context, sa, len);
 }
 
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
@@ -937,6 +967,8 @@ HttpServer *http_server_free(HttpServer *s) {
         if (s->daemon)
                 MHD_stop_daemon(s->daemon);
         peer_limit_free(s->peers);
+        peer_limit_free(s->proxies);
+        peer_limit_free(s->in_flight);
         sd_event_unref(s->event);
         free(s);
         return NULL;
@@ -960,8 +992,14 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         s->connection_timeout_sec = config->connection_timeout_sec;
         s->min_read_rate = config->min_read_rate;
         s->read_grace_usec = config->read_grace_usec;
-        s->unlimited_peer = config->unlimited_peer;
+        s->proxy_peer = config->proxy_peer;
         r = peer_limit_new(&s->peers, config->max_connections_per_ip);
+        if (r >= 0)
+                r = peer_limit_new(&s->proxies, config->max_connections_per_proxy);
+        if (r >= 0 && config->request_client_key && config->max_requests_per_client > 0) {
+                s->request_client_key = config->request_client_key;
+                r = peer_limit_new(&s->in_flight, config->max_requests_per_client);
+        }
         if (r < 0)
                 return r;
 
@@ -973,7 +1011,7 @@ int http_server_new(HttpServer **ret, sd_event *event, const HttpServerConfig *c
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t) unescape, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout_sec, NULL };
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, config->max_connections, NULL };
-        /* The per-peer limit is ours (on_accept_policy), so that trusted proxies can be exempt. */
+        /* The per-client limit is ours (on_accept_policy), so that trusted proxies have a cap of their own. */
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) on_connection, s };
         /* RFC 9112's framing, strictly: no whitespace before a header's colon, and the rest MHD knows. */
         opts[n++] = (struct MHD_OptionItem) { MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL };

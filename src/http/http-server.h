@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "client-key.h"
 #include "macro.h"
 
 struct json_object;
@@ -33,10 +34,17 @@ typedef struct HttpServerConfig {
         size_t max_body;
         unsigned connection_timeout_sec;
         unsigned max_connections;
+        /* Connections open per client key of the peer (an IPv4 address, an IPv6 /64). */
         unsigned max_connections_per_ip;
-        /* Peers not held to max_connections_per_ip (trusted proxies, which carry many clients); the
-         * server's userdata is passed. NULL: none. */
-        bool (*unlimited_peer)(const struct sockaddr *sa, socklen_t len, void *userdata);
+        /* Trusted proxies carry many clients: each has max_connections_per_proxy instead (the server's
+         * userdata is passed). NULL: none. */
+        bool (*proxy_peer)(const struct sockaddr *sa, socklen_t len, void *userdata);
+        unsigned max_connections_per_proxy;
+        /* Requests in flight per client key, as request_client_key finds it once the headers are in (after
+         * X-Forwarded-For from a trusted proxy); past it a request gets 429. NULL or 0: no limit. A key of
+         * AF_UNSPEC (a peer outside IP) is not counted. */
+        int (*request_client_key)(HttpRequest *req, ClientKey *ret, void *userdata);
+        unsigned max_requests_per_client;
         /* A client with an answer waiting must take at least min_read_rate bytes a second once
          * read_grace_usec has passed since the answer began, or it is dropped. 0: no such rule. */
         uint64_t min_read_rate;

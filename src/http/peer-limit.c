@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +8,12 @@
 #include "peer-limit.h"
 
 typedef struct PeerEntry {
-        int family;
-        uint8_t addr[16];
+        ClientKey key;
         unsigned count;
 } PeerEntry;
 
-/* A flat array scanned linearly: it holds at most one entry per open connection, and the server caps
- * those at about a thousand, so a scan per accepted connection costs microseconds. */
+/* A flat array scanned linearly: it holds at most one entry per open connection or request, and the
+ * server caps those at about a thousand, so a scan per accepted connection costs microseconds. */
 struct PeerLimit {
         unsigned max_per_peer;
         PeerEntry *entries;
@@ -40,32 +38,16 @@ PeerLimit *peer_limit_free(PeerLimit *l) {
         return NULL;
 }
 
-static bool peer_key(const struct sockaddr *sa, socklen_t len, PeerEntry *ret) {
-        *ret = (PeerEntry) { .family = sa ? sa->sa_family : AF_UNSPEC };
-        if (sa && sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
-                memcpy(ret->addr, &((const struct sockaddr_in *) sa)->sin_addr, 4);
-                return true;
-        }
-        if (sa && sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
-                memcpy(ret->addr, &((const struct sockaddr_in6 *) sa)->sin6_addr, 16);
-                return true;
-        }
-        return false;
-}
-
-static PeerEntry *peer_find(const PeerLimit *l, const PeerEntry *key) {
+static PeerEntry *peer_find(const PeerLimit *l, const ClientKey *key) {
         for (size_t i = 0; i < l->n_entries; i++)
-                if (l->entries[i].family == key->family && memcmp(l->entries[i].addr, key->addr, 16) == 0)
+                if (client_key_equal(&l->entries[i].key, key))
                         return l->entries + i;
         return NULL;
 }
 
-bool peer_limit_acquire(PeerLimit *l, const struct sockaddr *sa, socklen_t len) {
-        PeerEntry key, *e;
+bool peer_limit_acquire_key(PeerLimit *l, const ClientKey *key) {
+        PeerEntry *e = peer_find(l, key);
 
-        if (!peer_key(sa, len, &key))
-                return false;
-        e = peer_find(l, &key);
         if (e) {
                 if (e->count >= l->max_per_peer)
                         return false;
@@ -82,24 +64,34 @@ bool peer_limit_acquire(PeerLimit *l, const struct sockaddr *sa, socklen_t len) 
                 l->entries = p;
                 l->n_allocated = n;
         }
-        key.count = 1;
-        l->entries[l->n_entries++] = key;
+        l->entries[l->n_entries++] = (PeerEntry) { .key = *key, .count = 1 };
         return true;
 }
 
-void peer_limit_release(PeerLimit *l, const struct sockaddr *sa, socklen_t len) {
-        PeerEntry key, *e;
+void peer_limit_release_key(PeerLimit *l, const ClientKey *key) {
+        PeerEntry *e = peer_find(l, key);
 
-        if (!peer_key(sa, len, &key) || !(e = peer_find(l, &key)))
-                return;
-        if (--e->count == 0)
+        if (e && --e->count == 0)
                 *e = l->entries[--l->n_entries];
 }
 
-unsigned peer_limit_count(const PeerLimit *l, const struct sockaddr *sa, socklen_t len) {
-        PeerEntry key, *e;
+unsigned peer_limit_count_key(const PeerLimit *l, const ClientKey *key) {
+        PeerEntry *e = peer_find(l, key);
+        return e ? e->count : 0;
+}
 
-        if (!peer_key(sa, len, &key) || !(e = peer_find(l, &key)))
-                return 0;
-        return e->count;
+bool peer_limit_acquire(PeerLimit *l, const struct sockaddr *sa, socklen_t len) {
+        ClientKey k;
+        return sa && client_key_from_sockaddr(sa, len, &k) >= 0 && peer_limit_acquire_key(l, &k);
+}
+
+void peer_limit_release(PeerLimit *l, const struct sockaddr *sa, socklen_t len) {
+        ClientKey k;
+        if (sa && client_key_from_sockaddr(sa, len, &k) >= 0)
+                peer_limit_release_key(l, &k);
+}
+
+unsigned peer_limit_count(const PeerLimit *l, const struct sockaddr *sa, socklen_t len) {
+        ClientKey k;
+        return sa && client_key_from_sockaddr(sa, len, &k) >= 0 ? peer_limit_count_key(l, &k) : 0;
 }

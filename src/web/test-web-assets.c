@@ -2,6 +2,7 @@
 
 #include <gnutls/crypto.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "macro.h"
 #include "tests.h"
@@ -130,10 +131,46 @@ TEST(editor_bundle) {
         ASSERT_TRUE(contains(editor, "window.SandrunEditor="));
 }
 
+/* The gzip copy inflates to the file itself, and is picked only for clients that take gzip. */
+TEST(gzip_copies) {
+        static const char *const compressed[] = { "/index.html", "/style.css", "/app.js", "/editor.js" };
+
+        for (size_t i = 0; i < ELEMENTSOF(compressed); i++) {
+                const WebAsset *a = web_asset_find(compressed[i]);
+                ASSERT_TRUE(a->gzip_data && a->gzip_size > 0 && a->gzip_size < a->size);
+                ASSERT_TRUE(a->gzip_etag && !streq(a->gzip_etag, a->etag));
+
+                z_stream z = { .next_in = (Bytef *) a->gzip_data, .avail_in = (uInt) a->gzip_size };
+                uint8_t *out = malloc(a->size + 1);
+                ASSERT_TRUE(out != NULL);
+                ASSERT_EQ(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
+                z.next_out = out;
+                z.avail_out = (uInt) a->size + 1;
+                ASSERT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+                ASSERT_EQ(z.total_out, a->size);
+                ASSERT_TRUE(memcmp(out, a->data, a->size) == 0);
+                inflateEnd(&z);
+                free(out);
+
+                WebAssetBody b = web_asset_pick(a, "gzip, deflate, br");
+                ASSERT_TRUE(b.data == a->gzip_data && b.size == a->gzip_size && streq(b.encoding, "gzip"));
+                ASSERT_STREQ(b.etag, a->gzip_etag);
+                static const char *const plain[] = { NULL, "", "identity", "gzip;q=0", "br", "gzip;q=2" };
+                for (size_t j = 0; j < ELEMENTSOF(plain); j++) {
+                        b = web_asset_pick(a, plain[j]);
+                        ASSERT_TRUE(b.data == a->data && b.size == a->size && !b.encoding);
+                        ASSERT_STREQ(b.etag, a->etag);
+                }
+        }
+        fprintf(stderr, "editor.js: %zu bytes, %zu gzip-compressed\n", web_asset_find("/editor.js")->size,
+                web_asset_find("/editor.js")->gzip_size);
+}
+
 int main(void) {
         RUN(find);
         RUN(content_and_etag);
         RUN(csp_clean);
         RUN(editor_bundle);
+        RUN(gzip_copies);
         return 0;
 }

@@ -300,7 +300,7 @@ function handleJob(req, res, kind, id) {
   send(res, 404, { error: 'not found' });
 }
 
-const STATIC = { '/': 'index.html', '/index.html': 'index.html', '/style.css': 'style.css', '/app.js': 'app.js', '/favicon.svg': 'favicon.svg' };
+const STATIC = { '/': 'index.html', '/index.html': 'index.html', '/style.css': 'style.css', '/app.js': 'app.js', '/editor.js': 'editor.js', '/favicon.svg': 'favicon.svg' };
 const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml' };
 
 async function handle(req, res) {

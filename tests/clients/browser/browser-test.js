@@ -9,6 +9,7 @@
 
 'use strict';
 
+const https = require('https');
 const path = require('path');
 const {
   ARTIFACTS, CHROMIUM, baseUrl, check, newPage, checkNoProblems, editorText, setEditorText, waitForResult, runSessions,
@@ -42,9 +43,32 @@ async function highlighted(page) {
   });
 }
 
+// A request for path straight from node, with only the given headers: its status and headers.
+function ask(method, path, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(BASE + path, { method, headers, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode, headers: res.headers });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function desktop(browser) {
   const { context, page, problems } = await newPage(browser, ORIGIN, { viewport: { width: 1280, height: 800 } });
+  const editorResponse = page.waitForResponse((r) => r.url() === BASE + '/editor.js');
   const languages = await loadPage(page);
+  const gz = (await editorResponse).headers();
+  const identity = (await ask('HEAD', '/editor.js')).headers;
+  check('the editor bundle comes gzip-compressed to the browser, plain to a client that did not ask',
+        gz['content-encoding'] === 'gzip' && /Accept-Encoding/.test(gz.vary || '') && !identity['content-encoding'] &&
+        Number(identity['content-length']) > 500000 && gz.etag !== identity.etag,
+        `browser: ${gz['content-encoding']}, vary ${gz.vary}; plain: ${identity['content-length']} bytes`);
+  const again = await ask('GET', '/editor.js', { 'Accept-Encoding': 'gzip', 'If-None-Match': gz.etag });
+  const other = await ask('GET', '/editor.js', { 'If-None-Match': gz.etag });
+  check('each encoding has its own ETag: 304 for the same one, 200 for the other', again.status === 304 && other.status === 200,
+        `${again.status} / ${other.status}`);
   await page.selectOption('#language', 'python');
   check('the editor is CodeMirror, with line numbers', await page.$('#editor .cm-editor .cm-lineNumbers') !== null);
   const role = await page.$eval('#code', (e) => ({ role: e.getAttribute('role'), label: e.getAttribute('aria-label'),
