@@ -356,6 +356,22 @@ check "run with an empty directory is a batch job, and it is there (the helper i
 sr verify run-receipt.json runutil.py rundata/table.txt runmain.py
 check "run --receipt: the extra files are in the receipt" 0 '^VALID: runutil.py matches inputs.files'
 
+# run --watch FILE FILE: a save of any of them runs the program again.
+echo 'import wlib; print("lib says", wlib.V)' > wmain.py
+echo 'V = 1' > wlib.py
+"$cli" "${server[@]}" -q run --watch wmain.py wlib.py </dev/null >watch.txt 2>watch-err.txt &
+watcher=$!
+if wait_lines watch.txt '^lib says 1$' 1 && sleep 0.5 && echo 'V = 2' > wlib.py &&
+   wait_lines watch.txt '^lib says 2$' 1; then
+        pass "run --watch runs again when a file beside the entry point is saved"
+else
+        fail "run --watch runs again on a save of another file: $(head -c 400 watch.txt watch-err.txt)"
+fi
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+sr run --watch wmain.py rundata
+check "run --watch takes files, not directories" $EXIT_USAGE '' '--watch takes files, and rundata is not one'
+
 sr run hello.py -- one
 check "run FILE alone is sandrun FILE" 0 "^hello from a file \['one'\]$"
 sr run
