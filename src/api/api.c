@@ -320,7 +320,21 @@ static void reply_run_result(RunWait *w) {
 }
 
 static void on_run_done(Job *j, void *userdata) {
-        reply_run_result(userdata);
+        RunWait *w = userdata;
+
+        /* Dropped from the queue for another client's room: nothing ran, so the answer is the refusal it
+         * would have had, which clients retry (a streamed answer has sent its status; its result says). */
+        if (job_was_dropped(j) && !w->stream) {
+                FairRefusal refusal = {
+                        .http_status = MHD_HTTP_SERVICE_UNAVAILABLE,
+                        .retry_after_sec = 5,
+                        .reason = "your queued job was dropped: the server was full and your address held more "
+                                  "than its share",
+                };
+                reply_refusal(w->api, w->request, &refusal);
+                return;
+        }
+        reply_run_result(w);
 }
 
 static bool wants_json(HttpRequest *req, const RunRequest *rr) {

@@ -26,6 +26,7 @@ struct Job {
         char *interpreter;
         JobStatus status;
         bool kept;
+        bool dropped;                   /* failed without running: its place was given to another client */
         ClientKey client;
         FairJob fair;
 
@@ -228,6 +229,7 @@ static void job_drop(Job *j) {
 
         assert(j->status == JOB_QUEUED);
         m->n_queued--;
+        j->dropped = true;
         /* Its upload goes now: that is the room. */
         spec_done(j);
         j->launch_failure = (RunnerResult) {
@@ -653,6 +655,10 @@ JobStatus job_status(const Job *j) {
 
 bool job_is_kept(const Job *j) {
         return j->kept;
+}
+
+bool job_was_dropped(const Job *j) {
+        return j->dropped;
 }
 
 const ClientKey *job_client(const Job *j) {

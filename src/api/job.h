@@ -107,6 +107,8 @@ int job_queue_status(Job *j, unsigned *ret_position, uint64_t *ret_eta_realtime_
 const ClientKey *job_client(const Job *j);
 /* A batch job, kept after it finished until downloaded or expired. */
 bool job_is_kept(const Job *j);
+/* Failed while queued: dropped for another client's room (its result says why). */
+bool job_was_dropped(const Job *j);
 /* CPU used so far: live while running, final once finished. */
 uint64_t job_cpu_usec(Job *j);
 RunnerJob *job_runner_job(Job *j);              /* NULL while queued, or when it could not start */

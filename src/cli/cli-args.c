@@ -314,8 +314,8 @@ finish:
                 r = fail(ret_error, "--no-stdin and --stdin contradict each other");
         if (r >= 0 && a.pin && a.insecure)
                 r = fail(ret_error, "--pin and --insecure contradict each other");
-        if (r >= 0 && (a.seal || a.n_seal_to > 0) && (a.command == CLI_SUBMIT || a.command == CLI_VERIFY))
-                r = fail(ret_error, "--seal and --seal-to are for programs run through /run");
+        if (r >= 0 && (a.seal || a.n_seal_to > 0) && a.command == CLI_VERIFY)
+                r = fail(ret_error, "--seal and --seal-to are for running programs, not verify");
         if (r >= 0 && a.identity_file && !a.seal && a.n_seal_to == 0 && a.command != CLI_UNSEAL)
                 r = fail(ret_error, "--identity opens sealed answers: give --seal-to with its recipient too");
         if (r < 0) {

@@ -40,6 +40,8 @@ int manifest_to_json(const Manifest *m, char **ret) {
                 r = json_add(o, "timeout", json_object_new_int64(m->timeout));
         if (r >= 0 && m->n_env > 0)
                 r = add_env(o, m->env, m->n_env);
+        if (r >= 0 && m->seal_to)
+                r = json_add(o, "seal_to", json_object_get(m->seal_to));
         if (r < 0)
                 return r;
         return json_to_string(o, ret);

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 /* What a batch job runs, sent as the "manifest" part of POST /submit. */
 typedef struct Manifest {
         const char *entrypoint;         /* a path inside the uploaded archive */
@@ -16,6 +18,7 @@ typedef struct Manifest {
         char *const *env;               /* NAME=VALUE */
         size_t n_env;
         unsigned timeout;               /* 0: the server's default */
+        struct json_object *seal_to;    /* borrowed: the "seal_to" array, or NULL */
 } Manifest;
 
 /* Returns 0, -EINVAL for an env entry without '=', or -ENOMEM. */

@@ -20,10 +20,15 @@
 #include "cli-read.h"
 #include "cli-report.h"
 #include "cli-run.h"
+#include "cli-seal.h"
+#include "seal.h"
 #include "cli-submit.h"
 #include "cli-tarball.h"
 #include "cli-unpack.h"
 #include "cli-verify.h"
+
+/* The largest sealed download read back into memory to be opened. */
+#define SEALED_DOWNLOAD_MAX ((size_t) 512 << 20)
 
 typedef struct Follow {
         HttpClient *client;
@@ -116,7 +121,8 @@ static const char *entrypoint_lang(const CliArgs *a, const Tarball *t, const cha
         return lang ?: lang_from_extension(entrypoint);
 }
 
-static int upload(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint, JobReply **ret) {
+static int upload(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint, const CliSeal *seal,
+                  JobReply **ret) {
         /* sandrun run has read its input already (a pipe, too); submit reads only --stdin FILE. */
         _cleanup_free_ char *input = NULL;
         const char *stdin_data = a->input;
@@ -138,6 +144,7 @@ static int upload(HttpClient *c, const CliArgs *a, const Tarball *t, const char 
                 .outputs = a->outputs, .n_outputs = a->n_outputs,
                 .env = a->env, .n_env = a->n_env,
                 .timeout = a->timeout,
+                .seal_to = seal->recipients,
         };
         _cleanup_free_ char *manifest = NULL;
         int r = manifest_to_json(&m, &manifest);
@@ -290,8 +297,9 @@ static int stream_logs(Follow *f, JobReply **ret_final) {
         }
 }
 
-static int follow(Follow *f, bool quiet, JobReply **ret_final) {
-        bool stream = true;
+/* A sealed job has no logs to show (the server answers 409): only its status is followed. */
+static int follow(Follow *f, bool quiet, bool sealed, JobReply **ret_final) {
+        bool stream = !sealed;
 
         for (;;) {
                 _cleanup_(job_reply_freep) JobReply *status = NULL;
@@ -311,7 +319,7 @@ static int follow(Follow *f, bool quiet, JobReply **ret_final) {
                         stream = false;
                         continue;
                 }
-                if (started) {
+                if (started && !sealed) {
                         r = show_new_logs(f);
                         if (r != 0)
                                 return r;
@@ -344,21 +352,28 @@ static int open_tmpfile(void) {
         return fd;
 }
 
-static int download(HttpClient *c, const CliArgs *a, const char *job_id, bool quiet) {
+static int download_sealed(HttpClient *c, const CliArgs *a, const CliSeal *seal, const char *job_id, bool quiet,
+                           const char *dir, int dir_fd, int tmp);
+
+static int download(HttpClient *c, const CliArgs *a, const CliSeal *seal, const char *job_id, bool quiet) {
         _cleanup_free_ char *list_path = NULL, *download_path = NULL;
         if (asprintf(&list_path, "/outputs/%s", job_id) < 0 || asprintf(&download_path, "/download/%s", job_id) < 0)
                 return report_transport_error(c, -ENOMEM);
         _cleanup_(http_response_freep) HttpResponse *response = NULL;
-        int r = http_get(c, list_path, &response);
-        r = report_request(c, r, response);
-        if (r != 0)
-                return r;
-        _cleanup_(output_list_freep) OutputList *list = NULL;
-        if (output_list_parse(response->body, response->size, &list) < 0)
-                return report_bad_answer(c, list_path);
-        if (list->n_files == 0) {
-                fprintf(stderr, "sandrun: no output files matched --outputs\n");
-                return 0;
+        int r;
+        /* A sealed job's listing is inside its sealed archive: the server answers 409. */
+        if (!seal->enabled) {
+                r = http_get(c, list_path, &response);
+                r = report_request(c, r, response);
+                if (r != 0)
+                        return r;
+                _cleanup_(output_list_freep) OutputList *list = NULL;
+                if (output_list_parse(response->body, response->size, &list) < 0)
+                        return report_bad_answer(c, list_path);
+                if (list->n_files == 0) {
+                        fprintf(stderr, "sandrun: no output files matched --outputs\n");
+                        return 0;
+                }
         }
 
         _cleanup_free_ char *default_dir = NULL;
@@ -388,6 +403,11 @@ static int download(HttpClient *c, const CliArgs *a, const char *job_id, bool qu
         r = report_request(c, r, response);
         if (r != 0)
                 return r;
+        if (seal->enabled) {
+                r = download_sealed(c, a, seal, job_id, quiet, dir, dir_fd, tmp);
+                if (r != 1)
+                        return r;
+        }
 
         UnpackStats stats;
         r = unpack_archive_fd(tmp, dir_fd, &stats);
@@ -405,6 +425,48 @@ static int download(HttpClient *c, const CliArgs *a, const char *job_id, bool qu
         return 0;
 }
 
+/* The outputs of a sealed job: without an identity the sealed tar.gz is saved as it is, for age -d; with
+ * one it is opened in memory (wiped after) and unpacked like an unsealed download. */
+static int download_sealed(HttpClient *c, const CliArgs *a, const CliSeal *seal, const char *job_id, bool quiet,
+                           const char *dir, int dir_fd, int tmp) {
+        _cleanup_free_ char *sealed = NULL, *name = NULL;
+        uint8_t *plain = NULL;
+        size_t size, plain_len;
+        int r;
+
+        if (lseek(tmp, 0, SEEK_SET) < 0 || read_full_fd(tmp, SEALED_DOWNLOAD_MAX, &sealed, &size) < 0) {
+                fprintf(stderr, "sandrun: cannot read back the sealed outputs: %m\n");
+                return SANDRUN_EXIT_USAGE;
+        }
+        if (!seal->can_open) {
+                if (asprintf(&name, "sandrun-%s.tar.gz.age", job_id) < 0)
+                        return report_transport_error(c, -ENOMEM);
+                _cleanup_close_ int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                if (fd < 0 || write(fd, sealed, size) != (ssize_t) size) {
+                        fprintf(stderr, "sandrun: cannot save %s/%s: %m\n", dir, name);
+                        return SANDRUN_EXIT_USAGE;
+                }
+                if (!quiet)
+                        fprintf(stderr, "sandrun: saved the sealed outputs to %s/%s (age -d opens them)\n", dir, name);
+                return 0;
+        }
+        r = seal_decrypt(&seal->identity, sealed, size, &plain, &plain_len);
+        if (r < 0) {
+                fprintf(stderr, "sandrun: cannot open the sealed outputs: %s\n",
+                        r == -ENOMEM ? "out of memory" : "not a valid age message for this identity, or altered");
+                return SANDRUN_EXIT_SERVER;
+        }
+        /* The opened tar.gz goes through a file, as an unsealed download does. */
+        if (ftruncate(tmp, 0) < 0 || lseek(tmp, 0, SEEK_SET) < 0 ||
+            write(tmp, plain, plain_len) != (ssize_t) plain_len || lseek(tmp, 0, SEEK_SET) < 0) {
+                seal_erase_free(plain, plain_len);
+                fprintf(stderr, "sandrun: cannot write the opened outputs to a temporary file: %m\n");
+                return SANDRUN_EXIT_USAGE;
+        }
+        seal_erase_free(plain, plain_len);
+        return 1;
+}
+
 int cli_submit(HttpClient *c, const CliArgs *a) {
         _cleanup_(tarball_freep) Tarball *t = NULL;
         if (cli_submit_pack(a, &t) < 0)
@@ -417,10 +479,22 @@ int cli_submit(HttpClient *c, const CliArgs *a) {
 }
 
 int cli_submit_tarball(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint) {
-        _cleanup_(job_reply_freep) JobReply *queued = NULL;
-        int r = upload(c, a, t, entrypoint, &queued);
+        _cleanup_(cli_seal_done) CliSeal seal = {};
+        int r = cli_seal_setup(a, &seal);
         if (r != 0)
                 return r;
+        if (seal.enabled && a->receipt_file) {
+                /* Its digests would say what the outputs are; the server gives none for a sealed batch job. */
+                fprintf(stderr, "sandrun: a sealed batch job has no receipt (a sealed run through /run has)\n");
+                return SANDRUN_EXIT_USAGE;
+        }
+        _cleanup_(job_reply_freep) JobReply *queued = NULL;
+        r = upload(c, a, t, entrypoint, &seal, &queued);
+        if (r != 0)
+                return r;
+        if (seal.enabled && !a->quiet)
+                fprintf(stderr, "sandrun: sealed: the job's stdout and stderr are not shown (the server "
+                        "gives them only unsealed); its --outputs come back sealed\n");
         if (!a->quiet)
                 fprintf(stderr, "sandrun: submitted job %s (%zu files, %zu bytes)\n", queued->job_id,
                         t->n_files, t->size);
@@ -432,7 +506,7 @@ int cli_submit_tarball(HttpClient *c, const CliArgs *a, const Tarball *t, const 
                 .started = now_seconds(),
         };
         _cleanup_(job_reply_freep) JobReply *final = NULL;
-        r = follow(&f, a->quiet, &final);
+        r = follow(&f, a->quiet, seal.enabled, &final);
         if (r != 0)
                 return r;
 
@@ -445,7 +519,7 @@ int cli_submit_tarball(HttpClient *c, const CliArgs *a, const Tarball *t, const 
                         now_seconds() - f.started);
 
         if (a->n_outputs > 0) {
-                r = download(c, a, f.job_id, a->quiet);
+                r = download(c, a, &seal, f.job_id, a->quiet);
                 if (r != 0)
                         return r;
         }

@@ -309,7 +309,10 @@ TEST(seal) {
         ASSERT_ERROR(parse(&a, &error, ARGV("unseal", "--identity", "k", "a", "b")), EINVAL);
         /* An identity alone seals nothing: its recipient must go to the server. */
         ASSERT_ERROR(parse(&a, &error, ARGV("--identity", "k.txt", "prog.py")), EINVAL);
-        ASSERT_ERROR(parse(&a, &error, ARGV("submit", "--seal", "dir")), EINVAL);
+        ASSERT_OK(parse(&a, &error, ARGV("submit", "--seal", "dir")));
+        ASSERT_TRUE(a.seal);
+        cli_args_done(&a);
+        ASSERT_ERROR(parse(&a, &error, ARGV("verify", "--seal", "r.json")), EINVAL);
         ASSERT_ERROR(parse(&a, &error, ARGV("--seal-to")), EINVAL);
 }
 

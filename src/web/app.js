@@ -193,9 +193,27 @@ function save() {
 
 // ---- editor ----
 
+// Without editor.js (it failed to load, or the browser is too old for it): a plain text area with the
+// same few methods, so that the page still runs programs.
+function plainEditor({ parent, contentAttributes, onChange }) {
+  const area = document.createElement('textarea');
+  area.className = 'plain-editor';
+  area.wrap = 'off';
+  for (const [name, value] of Object.entries(contentAttributes)) area.setAttribute(name, value);
+  area.addEventListener('input', () => onChange(area.value));
+  parent.append(area);
+  return {
+    getValue: () => area.value,
+    setValue(text) { area.value = text; },
+    setLanguage() {},
+    focus: () => area.focus(),
+  };
+}
+
 // The code editor; editor.js defines SandrunEditor before this script runs (both are deferred, in order).
 function createEditor() {
-  state.editor = window.SandrunEditor.create({
+  const create = window.SandrunEditor ? window.SandrunEditor.create : plainEditor;
+  state.editor = create({
     parent: els.editor,
     // tabindex: the editor's scroll box then counts as reachable by keyboard (axe: scrollable-region-focusable).
     contentAttributes: { id: 'code', tabindex: '0', 'aria-label': 'Code', 'aria-describedby': 'editor-help',

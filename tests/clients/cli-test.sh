@@ -476,6 +476,20 @@ if command -v age >/dev/null && command -v age-keygen >/dev/null; then
         head -c 1000 blob.age > cut.age
         sr unseal --identity seal-key.txt cut.age
         check "unseal of a cut message fails" $EXIT_USAGE '' 'not a valid age message'
+        mkdir -p sealproj
+        printf 'import os\nos.makedirs("res", exist_ok=True)\nopen("res/a.txt", "w").write("sealed result\\n")\n' \
+                > sealproj/main.py
+        sr submit --seal sealproj -e main.py -O 'res/*' -o sealout1
+        check "submit --seal opens and unpacks the sealed outputs" 0
+        [ "$(cat sealout1/res/a.txt 2>/dev/null)" = "sealed result" ] && pass "submit --seal: the output file" ||
+                fail "submit --seal: the output file: $(find sealout1 -type f)"
+        sr submit --seal-to "$recipient" sealproj -e main.py -O 'res/*' -o sealout2
+        check "submit --seal-to alone saves the sealed archive" 0 '' 'saved the sealed outputs'
+        age -d -i seal-key.txt sealout2/sandrun-*.tar.gz.age | tar xzO res/a.txt > opened.txt 2>/dev/null
+        [ "$(cat opened.txt)" = "sealed result" ] && pass "age -d opens the saved sealed archive" ||
+                fail "age -d opens the saved sealed archive: $(ls sealout2)"
+        sr submit --seal --receipt r.json sealproj -e main.py
+        check "submit --seal --receipt is a usage error (no receipt for a sealed batch job)" $EXIT_USAGE '' 'no receipt'
 else
         skip "sealed runs: Debian's age is not installed"
 fi

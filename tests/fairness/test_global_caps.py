@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """With the server's own caps reached (here made small with a drop-in: one running job, two queued),
-everyone gets 503 with Retry-After and a reason. The same daemon trusts one proxy address, whose
-X-Forwarded-For then decides who is billed, and nobody else's."""
+everyone within an equal share of the queue is refused with 503, Retry-After and a reason, unless someone
+holds more than that share: then that client's newest queued job is dropped for the newcomer. The same
+daemon trusts one proxy address, whose X-Forwarded-For then decides who is billed, and nobody else's."""
+import threading
 import time
 
 from fairness_test import FairnessTestCase, block, budget, busy_python, header_budget, holder, install_dropin, \
@@ -60,6 +62,38 @@ class GlobalCaps(FairnessTestCase):
         self.assertGreater(w.started[job_b] - w.started[job_a], 2.0, 'B started before A\'s job ended')
         r = run_raw('echo in', source=d)
         self.assertEqual((r.status, r.json()['stdout']), (200, 'in\n'), r)
+
+    def test_newcomer_takes_the_newest_place_of_the_one_beyond_its_share(self):
+        a, hog, newcomer = self.clients(3)
+        w = self.watcher(a)
+
+        job_a, st = submit(holder(4), 'python', source=a)
+        self.assertEqual(st, 'running')
+        w.add(job_a, st)
+        # The hog queues both places: there was room.
+        answers = {}
+
+        def run(i):
+            answers[i] = run_raw('echo %d' % i, source=hog)
+        first = threading.Thread(target=run, args=(1,))
+        first.start()
+        time.sleep(0.5)
+        second = threading.Thread(target=run, args=(2,))
+        second.start()
+        time.sleep(0.5)
+
+        # Full: the newcomer is within its share (2 places, 2 clients), the hog beyond it: the hog's
+        # newest waiting /run is answered 503 with Retry-After at once, and the newcomer's job is queued.
+        r = run_raw('echo new', source=newcomer)
+        second.join(10)
+        self.assertFalse(second.is_alive(), 'the hog\'s newest /run still waits')
+        error = self.assertJsonError(answers[2], 503)
+        self.assertIn('dropped', error)
+        self.assertRetryAfter(answers[2], 1, 60)
+        self.assertEqual((r.status, r.json()['stdout']), (200, 'new\n'), r)
+        first.join(30)
+        self.assertEqual((answers[1].status, answers[1].json()['stdout']), (200, '1\n'), answers[1])
+        w.wait_finished([job_a], 20)
 
     def test_trusted_proxy_names_the_client(self):
         client, spoofer, claimed = self.clients(3)

@@ -208,5 +208,21 @@ async function phone(browser, colorScheme) {
   await context.close();
 }
 
+// editor.js blocked (a failed download, or a browser too old for it): a plain text area still runs programs.
+async function withoutEditor(browser) {
+  const { context, page, problems } = await newPage(browser, ORIGIN, { viewport: { width: 1280, height: 800 } });
+  await page.route('**/editor.js', (route) => route.abort());
+  await loadPage(page);
+  await page.fill('textarea#code', 'print("plain")\n');
+  await page.click('#run');
+  const r = await waitForResult(page);
+  check('without editor.js the page falls back to a text area that runs programs',
+        r.state === 'ok' && r.stdout === 'plain\n', `${r.status}: ${JSON.stringify(r.stdout)}`);
+  // The blocked script itself is the one expected console error.
+  problems.console = problems.console.filter((m) => !/ERR_FAILED|Failed to load resource/.test(m));
+  await checkNoProblems('without editor.js', page, problems);
+  await context.close();
+}
+
 console.log(`browser test against ${BASE} with ${CHROMIUM}; screenshots in ${ARTIFACTS}`);
-runSessions(desktop, (browser) => phone(browser, 'light'), (browser) => phone(browser, 'dark'));
+runSessions(desktop, (browser) => phone(browser, 'light'), (browser) => phone(browser, 'dark'), withoutEditor);
