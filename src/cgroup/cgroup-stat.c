@@ -282,8 +282,22 @@ int cgroup_job_cpu_usec(CgroupJob *j, uint64_t *ret) {
                 r = cgroup_parse_keyed(buf, len, "usage_usec", &v);
         if (r < 0)
                 return r;
-        *ret = v;
+        *ret = v > j->cpu_base_usec ? v - j->cpu_base_usec : 0;
         return 0;
+}
+
+int cgroup_job_reset_memory_peak(CgroupJob *j) {
+        char path[64];
+        _cleanup_close_ int fd = -EBADF;
+
+        if (j->memory_peak_fd < 0 || !j->memory_is_v1)
+                return -EOPNOTSUPP;
+        /* Our own read-only handle, reopened for writing: no path of the job's tree is followed. */
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", j->memory_peak_fd);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return write(fd, "0", 1) == 1 ? 0 : -errno;
 }
 
 int cgroup_job_sample(CgroupJob *j, CgroupSample *ret) {

@@ -67,6 +67,7 @@ typedef struct CgroupJob {
         bool memory_is_v1;
         int oom_fd;
         bool oom_is_v1;         /* memory.oom_control, else memory.events */
+        uint64_t cpu_base_usec; /* subtracted from the CPU counter: a warm sandbox's own setup */
 } CgroupJob;
 
 int cgroup_job_open(CgroupJob **ret, const char *root, const CgroupPaths *paths);
@@ -78,3 +79,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupJob *, cgroup_job_free);
 /* Reads whatever of the three figures is available; fails only if none is. */
 int cgroup_job_sample(CgroupJob *j, CgroupSample *ret);
 int cgroup_job_cpu_usec(CgroupJob *j, uint64_t *ret);
+/* Restarts the memory peak from the current usage, where the kernel allows it (v1's
+ * memory.max_usage_in_bytes, as root); -EOPNOTSUPP elsewhere. */
+int cgroup_job_reset_memory_peak(CgroupJob *j);

@@ -32,6 +32,7 @@
 #include "runner-bus.h"
 #include "runner-server.h"
 #include "runner.h"
+#include "warm-pool.h"
 
 #define RECONNECT_USEC (100 * USEC_PER_MSEC)
 #define BUS_AUTH_TIMEOUT_USEC (5 * USEC_PER_SEC)
@@ -52,6 +53,7 @@ typedef struct Options {
         uint64_t memory_max, compile_memory_max, tasks_max, cpu_quota, timeout, output_max, test_output_max;
         uint64_t work_size, tmp_size, open_files;
         uint64_t max_jobs, max_connections;
+        uint64_t pool_min, pool_max;
 } Options;
 
 static Options opts = {
@@ -73,6 +75,8 @@ static Options opts = {
         .open_files = 256,
         .max_jobs = 256,
         .max_connections = 4,
+        .pool_min = 0,
+        .pool_max = 0,
 };
 
 static void help(void) {
@@ -94,17 +98,21 @@ static void help(void) {
                "  --tmp-size SIZE        size of a job's /tmp and /dev/shm tmpfs, each (default 64M)\n"
                "  --open-files N         open files per job process (default 256)\n"
                "  --max-jobs N           jobs at once, over all connections (default 256)\n"
+               "  --pool-min N           warm sandboxes kept ready when idle (default 0; a small host: %u)\n"
+               "  --pool-max N           warm sandboxes kept ready under load (default 0: no pool; a small host: %u)\n"
                "  --stage-path PATH      the sandrun-stage helper (default " SANDRUN_LIBEXECDIR "/sandrun-stage)\n"
                "  --init-path PATH       the sandrun-init helper, every job's PID 1 (default " SANDRUN_LIBEXECDIR "/sandrun-init)\n"
                "  -h --help              this help\n"
                "  --version              print the version\n\n"
-               "The front may only lower these limits for a job, never raise them.\n");
+               "The front may only lower these limits for a job, never raise them.\n",
+               WARM_POOL_MIN_SMALL_HOST, WARM_POOL_MAX_SMALL_HOST);
 }
 
 static int parse_options(int argc, char **argv) {
         enum {
                 ARG_LISTEN = 0x100, ARG_BUS, ARG_FRONT, ARG_JOB_UIDS, ARG_COMPILE_MEMORY, ARG_TEST_OUTPUT, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_WORK, ARG_TMP, ARG_FILES, ARG_JOBS, ARG_STAGE, ARG_INIT, ARG_VERSION,
+                ARG_POOL_MIN, ARG_POOL_MAX,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
@@ -124,6 +132,8 @@ static int parse_options(int argc, char **argv) {
                 { "open-files", required_argument, NULL, ARG_FILES },
                 { "max-jobs", required_argument, NULL, ARG_JOBS },
                 { "stage-path", required_argument, NULL, ARG_STAGE },
+                { "pool-min", required_argument, NULL, ARG_POOL_MIN },
+                { "pool-max", required_argument, NULL, ARG_POOL_MAX },
                 { "init-path", required_argument, NULL, ARG_INIT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -181,6 +191,12 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_JOBS:
                         r = parse_uint(optarg, 1, 100000, &opts.max_jobs);
+                        break;
+                case ARG_POOL_MIN:
+                        r = parse_uint(optarg, 0, WARM_POOL_SIZE_MAX, &opts.pool_min);
+                        break;
+                case ARG_POOL_MAX:
+                        r = parse_uint(optarg, 0, WARM_POOL_SIZE_MAX, &opts.pool_max);
                         break;
                 case ARG_STAGE:
                         opts.stage_path = optarg;
@@ -347,9 +363,11 @@ static void update_status(Daemon *d) {
 
         (void) sd_notifyf(false,
                           "STATUS=%u jobs, %u fronts; %" PRIu64 " started, %" PRIu64 " finished, %" PRIu64
-                          " refused requests, %" PRIu64 " rejected peers, %" PRIu64 " reconnects to systemd",
+                          " refused requests, %" PRIu64 " rejected peers, %" PRIu64 " reconnects to systemd; "
+                          "%u warm sandboxes ready",
                           runner_n_jobs(d->runner), runner_server_n_connections(d->server), st->jobs_started,
-                          st->jobs_finished, st->refused, st->rejected_peers, d->reconnects);
+                          st->jobs_finished, st->refused, st->rejected_peers, d->reconnects,
+                          runner_n_warm_ready(d->runner));
 }
 
 static int on_status(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -452,16 +470,18 @@ static int run(int argc, char **argv) {
                 .init_path = opts.init_path,
                 .job_uids = opts.job_uids,
                 .max_jobs = (unsigned) opts.max_jobs,
+                .pool_min = (unsigned) MIN(opts.pool_min, opts.pool_max),
+                .pool_max = (unsigned) opts.pool_max,
         };
         /* runner_new() refuses such a range too; here it is said which id collides, and with what. */
         const char *uid_what;
         uid_t uid_at;
-        r = uid_range_check_for_jobs(&opts.job_uids, (unsigned) opts.max_jobs, &uid_what, &uid_at);
+        r = uid_range_check_for_jobs(&opts.job_uids, (unsigned) (opts.max_jobs + opts.pool_max), &uid_what, &uid_at);
         if (r < 0) {
                 safe_close(listen_fd);
                 if (r == -ERANGE)
-                        return log_errno(LOG_ERR, r, "--job-uid-range holds %u uids, fewer than --max-jobs %" PRIu64,
-                                         (unsigned) uid_at, opts.max_jobs);
+                        return log_errno(LOG_ERR, r, "--job-uid-range holds %u uids, fewer than --max-jobs %" PRIu64
+                                         " and --pool-max %" PRIu64, (unsigned) uid_at, opts.max_jobs, opts.pool_max);
                 return log_errno(LOG_ERR, r, "--job-uid-range %u-%u collides with %s at %u",
                                  (unsigned) opts.job_uids.first,
                                  (unsigned) (opts.job_uids.first + opts.job_uids.count - 1), uid_what, (unsigned) uid_at);

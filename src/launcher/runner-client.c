@@ -313,7 +313,9 @@ static void on_running(RunnerJob *j, const RunnerMessage *m, int *fd) {
                 j->cgroup = calloc(1, sizeof(CgroupJob));
                 if (j->cgroup)
                         *j->cgroup = (CgroupJob) { .cpu_fd = TAKE_FD(*fd), .cpu_is_v1 = m->u64[RUNNER_FIELD_CPU_V1],
-                                                   .memory_peak_fd = -EBADF, .oom_fd = -EBADF };
+                                                   .memory_peak_fd = -EBADF, .oom_fd = -EBADF,
+                                                   /* a warm sandbox's setup, not the job's */
+                                                   .cpu_base_usec = m->u64[RUNNER_FIELD_CPU_USEC] };
         }
         j->state = RUNNER_JOB_RUNNING;
         job_notify(j);

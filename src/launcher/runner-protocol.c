@@ -54,7 +54,8 @@ static const Schema *schema_of(uint16_t type) {
                 [RUNNER_MSG_WELCOME - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_VERSION), LIMIT_FIELDS },
                 [RUNNER_MSG_RUNNING - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID),
                                                               TIMELINE_FIELDS | F(RUNNER_FIELD_FDS) |
-                                                                      F(RUNNER_FIELD_CPU_V1) },
+                                                                      F(RUNNER_FIELD_CPU_V1) |
+                                                                      F(RUNNER_FIELD_CPU_USEC) },
                 [RUNNER_MSG_FINISHED - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID) | F(RUNNER_FIELD_FDS),
                                                                RESULT_FIELDS | TIMELINE_FIELDS | BUFFER_FIELDS |
                                                                        STEP_FIELDS },

@@ -250,6 +250,8 @@ static void on_job_change(RunnerJob *job, void *userdata) {
                 put_timeline(&m, runner_job_timeline(job));
                 runner_message_set(&m, RUNNER_FIELD_FDS, cpu_fd >= 0 ? RUNNER_FD_CPU : 0);
                 runner_message_set(&m, RUNNER_FIELD_CPU_V1, v1);
+                if (runner_job_cpu_base_usec(job) > 0)
+                        runner_message_set(&m, RUNNER_FIELD_CPU_USEC, runner_job_cpu_base_usec(job));
                 send_or_fail(c, &m, &cpu_fd, cpu_fd >= 0 ? 1 : 0);
                 return;
         }

@@ -19,6 +19,8 @@
 #include "seccomp-policy.h"
 #include "strv.h"
 #include "time-util.h"
+#include "warm-pool.h"
+#include "warm-sandbox.h"
 
 /* How often a running job's cgroup is read, so figures survive an init that dies unexpectedly. */
 #define SAMPLE_INTERVAL_USEC (250 * USEC_PER_MSEC)
@@ -38,6 +40,11 @@ struct Runner {
         UidPool *uids;                  /* NULL: every job maps to our own uid */
         RunnerJob *jobs;
         unsigned n_jobs;
+        /* Warm sandboxes (warm-sandbox.h), ready or starting; refilled off the request path. */
+        WarmPool pool;
+        WarmSandbox **warm;
+        size_t n_warm;
+        sd_event_source *pool_defer, *pool_timer;
 };
 
 typedef struct PipeReader {
@@ -91,6 +98,9 @@ struct RunnerJob {
         sd_bus_slot *memory_slot;
         sd_event_source *child_source, *report_source, *timer_source, *sample_source;
         ScopeStart *scope_start;
+        SandboxPlan *warm_plan;         /* a warm sandbox's job: the plan it is sent once released */
+        sd_bus_slot *limits_slot;       /* lowering a warm scope's limits to the job's */
+        sd_event_source *warm_source;   /* releases a warm job once runner_start() has returned */
         sd_bus_slot *quota_slot;
         CgroupJob *cgroup;
         CgroupSample sample;
@@ -125,6 +135,7 @@ static void pipe_close(PipeReader *p) {
 
 static void job_stop_sources(RunnerJob *j) {
         j->report_source = sd_event_source_disable_unref(j->report_source);
+        j->warm_source = sd_event_source_disable_unref(j->warm_source);
         j->timer_source = sd_event_source_disable_unref(j->timer_source);
         j->sample_source = sd_event_source_disable_unref(j->sample_source);
         j->scope_start = scope_start_free(j->scope_start);
@@ -160,6 +171,8 @@ RunnerJob *runner_job_free(RunnerJob *j) {
         job_stop_sources(j);
         j->quota_slot = sd_bus_slot_unref(j->quota_slot);
         j->memory_slot = sd_bus_slot_unref(j->memory_slot);
+        j->limits_slot = sd_bus_slot_unref(j->limits_slot);
+        sandbox_plan_free(j->warm_plan);
         if (j->child_source) {
                 /* Owned: freeing it SIGKILLs the init if still alive, which ends the whole job, and reaps it. */
                 j->child_source = sd_event_source_disable_unref(j->child_source);
@@ -333,11 +346,28 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/*
+ * A warm sandbox's job is billed from the moment it takes it: the CPU its init spent building the sandbox
+ * is subtracted (the front gets the same base with the counter), and the memory peak restarts where the
+ * kernel lets it (v1). On v2 memory.peak cannot be reset: it includes the warm init's own setup, well
+ * under a job's smallest memory figure (README).
+ */
+static void job_warm_baseline(RunnerJob *j) {
+        uint64_t cpu;
+        int r;
+
+        if (cgroup_job_cpu_usec(j->cgroup, &cpu) >= 0)
+                j->cgroup->cpu_base_usec = cpu;
+        r = cgroup_job_reset_memory_peak(j->cgroup);
+        if (r < 0 && r != -EOPNOTSUPP)
+                log_debug_errno(r, "Cannot reset %s's memory peak, ignoring", j->unit);
+}
+
 /* The init goes on once it has built the sandbox and systemd has put it in its scope, whichever is last. */
 static void job_maybe_release(RunnerJob *j) {
         int r;
 
-        if (!j->sandbox_ready || !j->in_scope || j->state != RUNNER_JOB_STARTING)
+        if (!j->sandbox_ready || !j->in_scope || j->limits_slot || j->state != RUNNER_JOB_STARTING)
                 return;
 
         /* Opened now, while our init is in the scope; the files stay readable while it lives. */
@@ -346,9 +376,18 @@ static void job_maybe_release(RunnerJob *j) {
                 job_fail_launch(j, "cannot open the scope's cgroup accounting", -r);
                 return;
         }
+        if (j->warm_plan)
+                job_warm_baseline(j);
         job_take_sample(j);
+        if (j->warm_plan)
+                j->oom_base = j->has_sample ? j->sample.oom_kills : 0;
 
-        r = sandbox_process_go(&j->process);
+        /* A warm init's plan is its go. */
+        if (j->warm_plan) {
+                r = sandbox_process_send_plan(&j->process, j->warm_plan);
+                j->warm_plan = sandbox_plan_free(j->warm_plan);
+        } else
+                r = sandbox_process_go(&j->process);
         if (r < 0) {
                 job_fail_launch(j, "cannot release the job's init", -r);
                 return;
@@ -456,17 +495,25 @@ static void job_start_run(RunnerJob *j) {
         job_resume(j);
 }
 
-static int on_memory_set(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        RunnerJob *j = userdata;
+/* systemd's answer to a change of the job's limits, awaited on *slot: false (and the job failed) if refused.
+ * Running a program under larger limits than its own would break the promise; better not at all. */
+static bool limits_reply_ok(RunnerJob *j, sd_bus_slot **slot, sd_bus_message *reply, const char *what) {
         const sd_bus_error *e = sd_bus_message_get_error(reply);
 
-        j->memory_slot = sd_bus_slot_unref(j->memory_slot);
-        /* Running the program under the compile's larger limit would break the promise; better not at all. */
+        *slot = sd_bus_slot_unref(*slot);
         if (e) {
-                job_fail_launch(j, "systemd refused the run's memory limit", sd_bus_error_get_errno(e));
-                return 0;
+                job_fail_launch(j, what, sd_bus_error_get_errno(e));
+                return false;
         }
-        job_start_run(j);
+        return true;
+}
+
+static int on_memory_set(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        RunnerJob *j = userdata;
+
+        /* The compile ran under its larger limit; the program must not. */
+        if (limits_reply_ok(j, &j->memory_slot, reply, "systemd refused the run's memory limit"))
+                job_start_run(j);
         return 0;
 }
 
@@ -787,6 +834,196 @@ static int build_plan(RunnerJob *j, RunnerJobSpec *spec, SandboxPlan **ret) {
         return 0;
 }
 
+static void pool_schedule(Runner *r) {
+        if (r->pool_defer)
+                (void) sd_event_source_set_enabled(r->pool_defer, SD_EVENT_ONESHOT);
+}
+
+static void pool_remove(Runner *r, WarmSandbox *w) {
+        for (size_t i = 0; i < r->n_warm; i++)
+                if (r->warm[i] == w) {
+                        r->warm[i] = r->warm[--r->n_warm];
+                        return;
+                }
+}
+
+static void on_warm(WarmSandbox *w, int error, void *userdata) {
+        Runner *r = userdata;
+
+        if (error >= 0) {
+                warm_pool_start_done(&r->pool, true);
+                pool_schedule(r);
+                return;
+        }
+        log_debug_errno(-error, "Warm sandbox %s is gone, ignoring", warm_sandbox_unit(w));
+        pool_remove(r, w);
+        /* It was counted as starting until it first reported, as ready after. */
+        if (warm_sandbox_was_ready(w))
+                warm_pool_discarded(&r->pool);
+        else
+                warm_pool_start_done(&r->pool, false);
+        warm_sandbox_free(w);
+        /* Only scheduled: a refill never runs inside a path that frees. */
+        pool_schedule(r);
+}
+
+static int pool_start_one(Runner *r) {
+        _cleanup_(warm_sandbox_freep) WarmSandbox *w = NULL;
+        WarmSandboxSpec spec = {
+                .layout = r->layout,
+                .seccomp = r->seccomp,
+                .init_path = r->init_path,
+                .slice = r->slice,
+                .memory_max = r->config.memory_max,
+                .tasks_max = r->config.tasks_max,
+                .cpu_quota_per_sec_usec = r->config.cpu_quota_per_sec_usec,
+                .uids = r->uids,
+        };
+        int k;
+
+        if (!scope_launcher_is_connected(r->launcher))
+                return -ENOTCONN;
+        /* Warm sandboxes count against the jobs the host allows at once, and leave room for real ones. */
+        if (r->n_warm + r->n_jobs >= r->config.max_jobs)
+                return -EBUSY;
+        k = warm_sandbox_new(&w, r->event, r->launcher, &spec, on_warm, r);
+        if (k < 0)
+                return k;
+        r->warm[r->n_warm++] = TAKE_PTR(w);
+        return 0;
+}
+
+static int on_pool_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        pool_schedule(userdata);
+        return 0;
+}
+
+static int on_pool_defer(sd_event_source *s, void *userdata) {
+        Runner *r = userdata;
+        uint64_t now = now_usec(CLOCK_MONOTONIC), wake;
+        int k;
+
+        warm_pool_tick(&r->pool, now);
+        switch (warm_pool_next(&r->pool, now, &wake)) {
+        case WARM_POOL_START:
+                k = pool_start_one(r);
+                if (k < 0) {
+                        /* Retried at the refill pace: counted as a start that failed at once. */
+                        log_debug_errno(k, "Cannot start a warm sandbox, ignoring");
+                        warm_pool_started(&r->pool, now);
+                        warm_pool_start_done(&r->pool, false);
+                        wake = now + r->pool.config.refill_interval_usec;
+                        break;
+                }
+                warm_pool_started(&r->pool, now);
+                return 0;
+        case WARM_POOL_DISCARD:
+                for (size_t i = 0; i < r->n_warm; i++)
+                        if (warm_sandbox_is_ready(r->warm[i])) {
+                                WarmSandbox *w = r->warm[i];
+                                pool_remove(r, w);
+                                warm_pool_discarded(&r->pool);
+                                warm_sandbox_free(w);
+                                break;
+                        }
+                pool_schedule(r);
+                return 0;
+        case WARM_POOL_WAIT:
+                break;
+        }
+        if (wake > 0 && r->pool_timer) {
+                (void) sd_event_source_set_time(r->pool_timer, wake);
+                (void) sd_event_source_set_enabled(r->pool_timer, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
+/* Frees every warm sandbox: their inits die, systemd collects their empty scopes, the uids come back. */
+static void pool_clear(Runner *r) {
+        while (r->n_warm > 0)
+                warm_sandbox_free(r->warm[--r->n_warm]);
+        warm_pool_reset(&r->pool);
+}
+
+/*
+ * A warm sandbox fits a job whose plan needs nothing the warm one was not built with: no compile step
+ * (its larger memory limit), and at most as many fds as one message carries. Lower memory, tasks or CPU
+ * are set on the scope before the job goes.
+ */
+static WarmSandbox *pool_take(Runner *r, const RunnerJobSpec *spec) {
+        size_t n_fds = 2 + 2 + 3 * spec->n_tests + 4;
+
+        if (!warm_pool_enabled(&r->pool) || spec->compile_argv || n_fds >= SANDBOX_SEND_FDS_MAX)
+                return NULL;
+        for (size_t i = 0; i < r->n_warm; i++)
+                if (warm_sandbox_is_ready(r->warm[i])) {
+                        WarmSandbox *w = r->warm[i];
+                        pool_remove(r, w);
+                        warm_pool_took(&r->pool, true, now_usec(CLOCK_MONOTONIC));
+                        pool_schedule(r);
+                        return w;
+                }
+        warm_pool_took(&r->pool, false, now_usec(CLOCK_MONOTONIC));
+        pool_schedule(r);
+        return NULL;
+}
+
+static int on_warm_limits_set(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        RunnerJob *j = userdata;
+
+        /* The warm scope's default limits are larger than the job's own. */
+        if (!limits_reply_ok(j, &j->limits_slot, reply, "systemd refused the job's limits"))
+                return 0;
+        j->timeline.scope_started = now_usec(CLOCK_MONOTONIC);
+        job_maybe_release(j);
+        return 0;
+}
+
+static int on_warm_release(sd_event_source *s, void *userdata) {
+        RunnerJob *j = userdata;
+
+        j->warm_source = sd_event_source_disable_unref(j->warm_source);
+        job_maybe_release(j);
+        return 0;
+}
+
+/* The job takes the warm sandbox `w` (freed here) with its plan (taken). */
+static int job_adopt_warm(RunnerJob *j, WarmSandbox *w, SandboxPlan *plan) {
+        _cleanup_(warm_sandbox_freep) WarmSandbox *warm = w;
+        _cleanup_(sandbox_plan_freep) SandboxPlan *p = plan;
+        Runner *r = j->runner;
+        int k;
+
+        snprintf(j->unit, sizeof(j->unit), "%s", warm_sandbox_unit(warm));
+        k = warm_sandbox_take(warm, &j->process, &j->uid_pool, &j->outer_uid);
+        if (k < 0)
+                return k;
+        k = sd_event_add_child_pidfd(r->event, &j->child_source, j->process.pidfd, WEXITED, on_child, j);
+        if (k < 0) {
+                (void) syscall(SYS_pidfd_send_signal, j->process.pidfd, SIGKILL, NULL, 0);
+                (void) waitpid(j->process.pid, NULL, 0);
+                return k;
+        }
+        (void) sd_event_source_set_child_process_own(j->child_source, true);
+        k = sd_event_add_io(r->event, &j->report_source, j->process.report_fd, EPOLLIN, on_report, j);
+        if (k < 0)
+                return k;
+
+        j->warm_plan = TAKE_PTR(p);
+        j->sandbox_ready = j->in_scope = true;
+        j->timeline.spawned = j->timeline.ready = j->timeline.scope_started = now_usec(CLOCK_MONOTONIC);
+        if (j->memory_max < r->config.memory_max || j->tasks_max < r->config.tasks_max ||
+            j->cpu_quota_per_sec_usec < r->config.cpu_quota_per_sec_usec) {
+                k = scope_launcher_set_limits(r->launcher, j->unit, j->memory_max, j->tasks_max,
+                                              j->cpu_quota_per_sec_usec, on_warm_limits_set, j, &j->limits_slot);
+                if (k < 0)
+                        return k;
+                return 0;
+        }
+        /* Not from here: the caller hears of RUNNING only once it holds the job. */
+        return sd_event_add_defer(r->event, &j->warm_source, on_warm_release, j);
+}
+
 /* Closes the test cases' stdin fds the plan did not take. */
 static void spec_close_test_fds(const RunnerJobSpec **spec) {
         for (size_t i = 0; i < (*spec)->n_tests; i++)
@@ -849,6 +1086,15 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         k = build_plan(j, &s, &plan);
         if (k < 0)
                 return k;
+
+        WarmSandbox *warm = pool_take(r, spec);
+        if (warm) {
+                k = job_adopt_warm(j, warm, TAKE_PTR(plan));
+                if (k < 0)
+                        return k;
+                *ret = TAKE_PTR(j);
+                return 0;
+        }
 
         if (r->uids) {
                 k = uid_pool_acquire(r->uids, &j->outer_uid);
@@ -984,8 +1230,20 @@ int runner_job_cpu_fd(const RunnerJob *j, bool *ret_is_v1) {
         return j->cgroup->cpu_fd;
 }
 
+uint64_t runner_job_cpu_base_usec(const RunnerJob *j) {
+        return j->cgroup ? j->cgroup->cpu_base_usec : 0;
+}
+
 int runner_set_bus(Runner *r, sd_bus *bus) {
+        /* PID 1 re-executed or went away: warm sandboxes are rebuilt with the new connection, and none is
+         * handed out meanwhile (their scopes are stopped or collected as their inits die). */
+        pool_clear(r);
+        pool_schedule(r);
         return scope_launcher_set_bus(r->launcher, bus);
+}
+
+unsigned runner_n_warm_ready(const Runner *r) {
+        return r->pool.ready;
 }
 
 unsigned runner_n_jobs(const Runner *r) {
@@ -1005,6 +1263,10 @@ Runner *runner_free(Runner *r) {
                 j->handler = NULL;
                 runner_job_free(j);
         }
+        pool_clear(r);
+        free(r->warm);
+        sd_event_source_disable_unref(r->pool_defer);
+        sd_event_source_disable_unref(r->pool_timer);
         scope_launcher_free(r->launcher);
         uid_pool_free(r->uids);
         seccomp_program_free(r->seccomp);
@@ -1049,7 +1311,7 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
         if (geteuid() == 0 && config->job_uids.count > 0) {
                 const char *what;
                 uid_t at;
-                k = uid_range_check_for_jobs(&config->job_uids, config->max_jobs, &what, &at);
+                k = uid_range_check_for_jobs(&config->job_uids, config->max_jobs + config->pool_max, &what, &at);
                 if (k < 0)
                         return log_debug_errno(-k, "The job uid range collides with %s at %u", what, (unsigned) at);
                 k = uid_pool_new(&r->uids, &config->job_uids);
@@ -1059,6 +1321,29 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
         k = scope_launcher_new(&r->launcher, event, bus, config->scope_timeout_usec);
         if (k < 0)
                 return k;
+
+        WarmPoolConfig pool = {
+                .min = MIN(config->pool_min, config->pool_max),
+                .max = config->pool_max,
+                .max_starting = WARM_POOL_STARTS_MAX,
+                .refill_interval_usec = WARM_POOL_REFILL_INTERVAL_USEC,
+                .shrink_after_usec = WARM_POOL_SHRINK_AFTER_USEC,
+        };
+        warm_pool_init(&r->pool, &pool, now_usec(CLOCK_MONOTONIC));
+        if (warm_pool_enabled(&r->pool)) {
+                r->warm = calloc(pool.max, sizeof(WarmSandbox *));
+                if (!r->warm)
+                        return -ENOMEM;
+                /* Refills run from a deferred source of their own, after whatever asked for them. */
+                k = sd_event_add_defer(event, &r->pool_defer, on_pool_defer, r);
+                if (k >= 0)
+                        k = sd_event_add_time(event, &r->pool_timer, CLOCK_MONOTONIC, 0, 0, on_pool_timer, r);
+                if (k < 0)
+                        return k;
+                (void) sd_event_source_set_priority(r->pool_defer, SD_EVENT_PRIORITY_IDLE);
+                (void) sd_event_source_set_enabled(r->pool_timer, SD_EVENT_OFF);
+                pool_schedule(r);
+        }
 
         *ret = TAKE_PTR(r);
         return 0;

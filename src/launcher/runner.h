@@ -52,6 +52,7 @@ typedef struct RunnerConfig {
         UidRange job_uids;
         unsigned max_jobs;              /* the most jobs that can exist at once: the range must hold them */
         const char *socket_path;        /* runner-client: sandrun-runnerd's socket */
+        unsigned pool_min, pool_max;    /* warm sandboxes kept (warm-pool.h); pool_max 0: none */
 } RunnerConfig;
 
 typedef enum RunnerJobState {

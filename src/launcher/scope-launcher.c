@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "cgroup-stat.h"
@@ -296,21 +297,38 @@ static int on_quota_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
 }
 
 /* SetUnitProperties(unit, runtime, [(name, t value)]), answered on handler. */
-static int set_property_u64(ScopeLauncher *l, const char *unit, const char *name, uint64_t value,
-                            sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot) {
+/* SetUnitProperties(unit, runtime, n_props u64 properties given as name, value pairs). */
+static int set_properties_u64(ScopeLauncher *l, const char *unit, sd_bus_message_handler_t handler, void *userdata,
+                              sd_bus_slot **ret_slot, unsigned n_props, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
         int r;
 
         if (!l->bus)
                 return -ENOTCONN;
         r = sd_bus_message_new_method_call(l->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
                                            "SetUnitProperties");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "sba(sv)", unit, 1, 1, name, "t", value);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sb", unit, 1);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "(sv)");
+        va_start(ap, n_props);
+        for (unsigned i = 0; r >= 0 && i < n_props; i++) {
+                const char *name = va_arg(ap, const char *);
+                uint64_t value = va_arg(ap, uint64_t);
+                r = sd_bus_message_append(m, "(sv)", name, "t", value);
+        }
+        va_end(ap);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
         if (r < 0)
                 return r;
         return sd_bus_call_async(l->bus, ret_slot, m, handler, userdata, l->timeout_usec);
+}
+
+static int set_property_u64(ScopeLauncher *l, const char *unit, const char *name, uint64_t value,
+                            sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot) {
+        return set_properties_u64(l, unit, handler, userdata, ret_slot, 1, name, value);
 }
 
 int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cpu_quota_per_sec_usec,
@@ -322,6 +340,13 @@ int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cp
 int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
                                   sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot) {
         return set_property_u64(l, unit, "MemoryMax", memory_max, handler, userdata, ret_slot);
+}
+
+int scope_launcher_set_limits(ScopeLauncher *l, const char *unit, uint64_t memory_max, uint64_t tasks_max,
+                              uint64_t cpu_quota_per_sec_usec, sd_bus_message_handler_t handler, void *userdata,
+                              sd_bus_slot **ret_slot) {
+        return set_properties_u64(l, unit, handler, userdata, ret_slot, 3, "MemoryMax", memory_max, "TasksMax",
+                                  tasks_max, "CPUQuotaPerSecUSec", cpu_quota_per_sec_usec);
 }
 
 int scope_launcher_stop(ScopeLauncher *l, const char *unit) {

@@ -57,6 +57,12 @@ int scope_launcher_set_cpu_quota(ScopeLauncher *l, const char *unit, uint64_t cp
 int scope_launcher_set_memory_max(ScopeLauncher *l, const char *unit, uint64_t memory_max,
                                   sd_bus_message_handler_t handler, void *userdata, sd_bus_slot **ret_slot);
 
+/* Changes a running scope's MemoryMax, TasksMax and CPUQuota at once (a warm sandbox taken by a job that
+ * asked for less); handler gets systemd's reply. */
+int scope_launcher_set_limits(ScopeLauncher *l, const char *unit, uint64_t memory_max, uint64_t tasks_max,
+                              uint64_t cpu_quota_per_sec_usec, sd_bus_message_handler_t handler, void *userdata,
+                              sd_bus_slot **ret_slot);
+
 /* Stops a scope, without waiting for systemd's answer: for a job given up while its scope was being
  * started, whose scope would otherwise be made around a process already gone and never be collected. */
 int scope_launcher_stop(ScopeLauncher *l, const char *unit);

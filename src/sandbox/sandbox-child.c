@@ -487,7 +487,7 @@ static StepOutcome wait_step(pid_t pid, int signal_fd, int control_fd, uint64_t 
         }
 }
 
-_noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int control_fd) {
+int sandbox_child_prepare(const SandboxPlan *plan, int report_fd, int control_fd) {
         const SandboxLayout *l = plan->layout;
         sigset_t chld;
         int signal_fd, r;
@@ -534,6 +534,12 @@ _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int c
         /* Now inside the job's scope: its cgroup becomes the root of what the job can see. */
         if (unshare(CLONE_NEWCGROUP) < 0)
                 fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_CGROUP_NS, -1, errno);
+        return signal_fd;
+}
+
+_noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int control_fd, int signal_fd) {
+        const SandboxLayout *l = plan->layout;
+        int r;
 
         if (plan->code_fd >= 0) {
                 r = copy_code(plan->code_fd, plan->code_path);
@@ -617,4 +623,10 @@ _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int c
                         ;
         }
         _exit(0);
+}
+
+_noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int control_fd) {
+        int signal_fd = sandbox_child_prepare(plan, report_fd, control_fd);
+
+        sandbox_child_run(plan, report_fd, control_fd, signal_fd);
 }

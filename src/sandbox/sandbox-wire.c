@@ -434,8 +434,9 @@ int sandbox_wire_parse(const void *buf, size_t len, SandboxWire **ret) {
                                 strcmp(plan->code_path, ".") == 0 || strcmp(plan->code_path, "..") == 0))
                 return -EBADMSG;
 
+        /* No steps only for a warm init's plan (sandbox_spawn_warm()), which has no program either. */
         size_t n_steps = get_count(&r, SANDBOX_STEPS_MAX);
-        if (r.bad || n_steps == 0)
+        if (r.bad || (n_steps == 0 && plan->code_fd >= 0))
                 return -EBADMSG;
         for (size_t i = 0; i < n_steps; i++) {
                 SandboxStep *s = &plan->steps[i];

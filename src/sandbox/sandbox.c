@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <assert.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -276,7 +278,20 @@ static void kill_and_reap(pid_t pid, int pidfd) {
         (void) waitpid(pid, NULL, __WALL);
 }
 
-int sandbox_spawn(SandboxPlan *plan, const char *init_path, SandboxProcess *ret) {
+/* The init has its copies of the plan's fds; ours must go, or the daemon would never see end of file on
+ * output. */
+static void plan_close_fds(SandboxPlan *plan) {
+        for (size_t i = 0; i < plan->n_steps; i++) {
+                SandboxStep *s = &plan->steps[i];
+                s->stdin_fd = safe_close(s->stdin_fd);
+                s->stdout_fd = safe_close(s->stdout_fd);
+                s->stderr_fd = safe_close(s->stderr_fd);
+                s->extra_fd = safe_close(s->extra_fd);
+        }
+        plan->code_fd = safe_close(plan->code_fd);
+}
+
+static int spawn(SandboxPlan *plan, const char *init_path, bool warm, SandboxProcess *ret) {
         _cleanup_close_pair_ int report_pipe[2] = { -EBADF, -EBADF }, control_pipe[2] = { -EBADF, -EBADF };
         _cleanup_close_ int plan_fd = -EBADF, pidfd = -EBADF;
         _cleanup_free_ char *wire = NULL;
@@ -293,13 +308,17 @@ int sandbox_spawn(SandboxPlan *plan, const char *init_path, SandboxProcess *ret)
         plan_fd = plan_memfd(wire, wire_len);
         if (plan_fd < 0)
                 return plan_fd;
-        if (pipe2(report_pipe, O_CLOEXEC) < 0 || pipe2(control_pipe, O_CLOEXEC) < 0)
+        if (pipe2(report_pipe, O_CLOEXEC) < 0)
+                return -errno;
+        /* A warm init gets its job's plan later, with the plan's fds: over a socket, not a pipe. */
+        if (warm ? socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control_pipe) < 0
+                 : pipe2(control_pipe, O_CLOEXEC) < 0)
                 return -errno;
         fds[0] = plan_fd;
         fds[1] = report_pipe[1];
         fds[2] = control_pipe[0];
 
-        char *const argv[] = { (char *) "sandrun-init", NULL };
+        char *const argv[] = { (char *) "sandrun-init", warm ? (char *) "--warm" : NULL, NULL };
         char *const envp[] = { NULL };
         SpawnArgs a = {
                 .init_path = init_path,
@@ -346,15 +365,7 @@ int sandbox_spawn(SandboxPlan *plan, const char *init_path, SandboxProcess *ret)
                 return r;
         }
 
-        /* The init has its copies; ours must go, or the daemon would never see end of file on output. */
-        for (size_t i = 0; i < plan->n_steps; i++) {
-                SandboxStep *s = &plan->steps[i];
-                s->stdin_fd = safe_close(s->stdin_fd);
-                s->stdout_fd = safe_close(s->stdout_fd);
-                s->stderr_fd = safe_close(s->stderr_fd);
-                s->extra_fd = safe_close(s->extra_fd);
-        }
-        plan->code_fd = safe_close(plan->code_fd);
+        plan_close_fds(plan);
 
         SandboxProcess p = {
                 .pid = pid,
@@ -370,6 +381,61 @@ int sandbox_spawn(SandboxPlan *plan, const char *init_path, SandboxProcess *ret)
                 return r;
         }
         *ret = p;
+        return 0;
+}
+
+int sandbox_spawn(SandboxPlan *plan, const char *init_path, SandboxProcess *ret) {
+        return spawn(plan, init_path, false, ret);
+}
+
+int sandbox_spawn_warm(SandboxPlan *plan, const char *init_path, SandboxProcess *ret) {
+        assert(plan->n_steps == 0 && plan->code_fd < 0);
+        return spawn(plan, init_path, true, ret);
+}
+
+int sandbox_process_send_plan(SandboxProcess *p, SandboxPlan *plan) {
+        _cleanup_free_ char *wire = NULL;
+        _cleanup_close_ int plan_fd = -EBADF;
+        int fds[1 + SANDBOX_WIRE_FDS_MAX];
+        size_t wire_len, n_fds;
+        ssize_t n;
+        int r;
+
+        if (p->control_fd < 0)
+                return -EBADF;
+        plan->drop_groups = geteuid() == 0;
+        r = sandbox_wire_build(plan, &wire, &wire_len, fds + 1, &n_fds);
+        if (r < 0)
+                return r;
+        if (1 + n_fds > SANDBOX_SEND_FDS_MAX)
+                return -E2BIG;
+        plan_fd = plan_memfd(wire, wire_len);
+        if (plan_fd < 0)
+                return plan_fd;
+        fds[0] = plan_fd;
+
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int) * SANDBOX_SEND_FDS_MAX)];
+        } control = {};
+        struct iovec iov = { .iov_base = (char *) "J", .iov_len = 1 };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = CMSG_SPACE(sizeof(int) * (1 + n_fds)),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (1 + n_fds));
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (1 + n_fds));
+        do
+                n = sendmsg(p->control_fd, &mh, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        plan_close_fds(plan);
         return 0;
 }
 

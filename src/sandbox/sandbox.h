@@ -137,6 +137,16 @@ typedef struct SandboxProcess {
  * allowed so that the init drops the supplementary groups; otherwise only to our own uid and gid.
  */
 int sandbox_spawn(SandboxPlan *plan, const char *init_path, SandboxProcess *ret);
+/*
+ * A warm init: the same, but with a plan of no steps and no code (the runner's layout only), and a control
+ * socket instead of a pipe. It builds the sandbox, reports READY, and after 'G' (once in its scope) waits
+ * for its job's plan, which sandbox_process_send_plan() sends with the plan's fds; that plan's layout
+ * must be the one the init was started with. Sending the plan is the job's go: its steps run at once.
+ */
+int sandbox_spawn_warm(SandboxPlan *plan, const char *init_path, SandboxProcess *ret);
+/* The most descriptors one plan message carries (the kernel's SCM_MAX_FD), the plan's memfd included. */
+#define SANDBOX_SEND_FDS_MAX 253
+int sandbox_process_send_plan(SandboxProcess *p, SandboxPlan *plan);
 int sandbox_process_go(SandboxProcess *p);
 int sandbox_process_kill(SandboxProcess *p);
 /* Lets the init exit, which ends every process of the job. */
@@ -146,3 +156,8 @@ void sandbox_process_done(SandboxProcess *p);
 /* The init's main work, in sandrun-init; never returns. Logs nothing: it reports through report_fd, and
  * allocates nothing once it forks a step. */
 _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int control_fd);
+/* The two halves of it. prepare builds the sandbox, reports READY, waits for 'G' (exits on anything
+ * else) and enters the cgroup namespace; it returns the SIGCHLD signalfd that run needs. A warm init
+ * (sandrun-init --warm) prepares with a plan of no steps, then runs the job's plan it receives. */
+int sandbox_child_prepare(const SandboxPlan *plan, int report_fd, int control_fd);
+_noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int control_fd, int signal_fd);

@@ -257,7 +257,7 @@ TEST(hostile_values) {
         BAD(stdout_fd, SANDBOX_INIT_FD_FIRST);  /* one fd named twice would be closed twice */
         BAD(n_fds, 1);                          /* a passed fd the plan does not name */
         BAD(n_fds, 3);                          /* a named fd that was not passed */
-        BAD(n_steps, 0);
+        BAD(n_steps, 0);                        /* a program but nothing to run it */
         BAD(n_steps, SANDBOX_STEPS_MAX + 1);
         BAD(n_steps, UINT32_MAX);
         BAD(argv0, "true");
@@ -273,6 +273,13 @@ TEST(hostile_values) {
         p = good;
         p.tmp_options = NULL;
         p.step_options = 5;                     /* no fresh file systems: no options needed */
+        ASSERT_OK(parse_hand(&p));
+        /* A warm init's plan: the layout only, no program, no steps, no fds. */
+        p = good;
+        p.code_path = NULL;
+        p.code_fd = -1;
+        p.n_steps = 0;
+        p.n_fds = 0;
         ASSERT_OK(parse_hand(&p));
 
         /* An embedded NUL would cut a path short of what was checked. */

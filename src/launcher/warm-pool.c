@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <assert.h>
+
+#include "macro.h"
+#include "warm-pool.h"
+
+void warm_pool_init(WarmPool *p, const WarmPoolConfig *config, uint64_t now_usec) {
+        assert(config->min <= config->max);
+        *p = (WarmPool) {
+                .config = *config,
+                .target = config->min,
+                .last_change_usec = now_usec,
+        };
+}
+
+bool warm_pool_enabled(const WarmPool *p) {
+        return p->config.max > 0;
+}
+
+void warm_pool_tick(WarmPool *p, uint64_t now_usec) {
+        if (p->target > p->config.min && now_usec >= p->last_change_usec + p->config.shrink_after_usec) {
+                p->target--;
+                p->last_change_usec = now_usec;
+        }
+}
+
+WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *ret_wake_usec) {
+        *ret_wake_usec = 0;
+        if (!warm_pool_enabled(p))
+                return WARM_POOL_WAIT;
+        if (p->ready > p->target)
+                return WARM_POOL_DISCARD;
+        if (p->ready + p->starting < p->target) {
+                /* The next waits for PID 1 to have finished one of those in flight. */
+                if (p->starting >= MAX(p->config.max_starting, 1U))
+                        return WARM_POOL_WAIT;
+                if (p->last_start_usec > 0 && now_usec < p->last_start_usec + p->config.refill_interval_usec) {
+                        *ret_wake_usec = p->last_start_usec + p->config.refill_interval_usec;
+                        return WARM_POOL_WAIT;
+                }
+                return WARM_POOL_START;
+        }
+        /* Full: the next look is when the target may shrink. */
+        if (p->target > p->config.min)
+                *ret_wake_usec = p->last_change_usec + p->config.shrink_after_usec;
+        return WARM_POOL_WAIT;
+}
+
+void warm_pool_started(WarmPool *p, uint64_t now_usec) {
+        p->starting++;
+        p->last_start_usec = now_usec;
+}
+
+void warm_pool_start_done(WarmPool *p, bool ok) {
+        assert(p->starting > 0);
+        p->starting--;
+        if (ok)
+                p->ready++;
+}
+
+void warm_pool_took(WarmPool *p, bool hit, uint64_t now_usec) {
+        if (hit) {
+                assert(p->ready > 0);
+                p->ready--;
+                return;
+        }
+        if (p->target < p->config.max)
+                p->target++;
+        p->last_change_usec = now_usec;
+}
+
+void warm_pool_discarded(WarmPool *p) {
+        assert(p->ready > 0);
+        p->ready--;
+}
+
+void warm_pool_reset(WarmPool *p) {
+        p->ready = p->starting = 0;
+}

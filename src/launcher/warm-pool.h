@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The warm pool's policy, as a pure state machine over counts and times (the runner does the work):
+ * how many warm sandboxes to keep, when to start the next one, when to let one go.
+ *
+ * The target size adapts between min and max: a job that finds no warm sandbox (a miss) raises it by one,
+ * and each quiet period without a miss lowers it by one. Refills are bounded: at most `max_starting` starts
+ * in flight, and starts at least `refill_interval_usec` apart, so refills never take more of PID 1 than
+ * that, whatever the load. max 0 turns the pool off.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What suits a small host (2 cores): two warm sandboxes idle, up to eight under load. The runner's
+ * default is still no pool (README, "Warm sandboxes": a warm scope is named after its own id, not after
+ * the job's that the front made up before it ran). */
+#define WARM_POOL_MIN_SMALL_HOST 2U
+#define WARM_POOL_MAX_SMALL_HOST 8U
+#define WARM_POOL_SIZE_MAX 256U
+/* At most 2 starts in flight, 2 ms apart: up to 500 a second, about what PID 1 manages here with its
+ * other work (bench/README.md); back-to-back jobs on one connection (about 4 ms each) do not drain it. */
+#define WARM_POOL_STARTS_MAX 2U
+#define WARM_POOL_REFILL_INTERVAL_USEC (2ULL * 1000ULL)
+#define WARM_POOL_SHRINK_AFTER_USEC (30ULL * 1000000ULL)        /* a quiet period */
+
+typedef struct WarmPoolConfig {
+        unsigned min, max;
+        unsigned max_starting;
+        uint64_t refill_interval_usec;
+        uint64_t shrink_after_usec;
+} WarmPoolConfig;
+
+typedef struct WarmPool {
+        WarmPoolConfig config;
+        unsigned target;
+        unsigned ready;         /* built, in their scopes, waiting for a job */
+        unsigned starting;      /* spawned, scope or sandbox not done yet */
+        uint64_t last_start_usec;
+        uint64_t last_change_usec;      /* of the target: a miss, or a shrink */
+} WarmPool;
+
+typedef enum WarmPoolAction {
+        WARM_POOL_WAIT,         /* nothing now; look again at *ret_wake_usec (0: on the next event) */
+        WARM_POOL_START,        /* start one warm sandbox (then call warm_pool_started) */
+        WARM_POOL_DISCARD,      /* let one ready sandbox go (then call warm_pool_discarded) */
+} WarmPoolAction;
+
+void warm_pool_init(WarmPool *p, const WarmPoolConfig *config, uint64_t now_usec);
+bool warm_pool_enabled(const WarmPool *p);
+
+WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *ret_wake_usec);
+/* Applies the quiet-period shrink; call before warm_pool_next(). */
+void warm_pool_tick(WarmPool *p, uint64_t now_usec);
+
+void warm_pool_started(WarmPool *p, uint64_t now_usec);
+/* A start ended: ready, or failed (then it is simply gone). */
+void warm_pool_start_done(WarmPool *p, bool ok);
+/* A job took a ready one (hit), or wanted one and found none (miss). */
+void warm_pool_took(WarmPool *p, bool hit, uint64_t now_usec);
+/* A ready one went away without a job: discarded, or its init died. */
+void warm_pool_discarded(WarmPool *p);
+/* Everything is gone at once (the bus to PID 1 was replaced, the runner stops). */
+void warm_pool_reset(WarmPool *p);

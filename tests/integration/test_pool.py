@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Warm sandboxes (sandrun-runnerd --pool-min/--pool-max): every outcome is the same with the pool on and
+off, billing included, and nothing of the pool is left when the runner is killed or PID 1 re-executes.
+
+The pool is switched with a runtime drop-in on sandrun-runner.service and a restart of the runner (sandrund
+reconnects by itself); the drop-in is removed at the end. Tolerances: CPU seconds within 0.15 s plus 25%,
+memory within 2 MB plus 25% (a warm job's memory peak starts when it takes the sandbox, a cold one's
+includes the init's own setup), the budget a job costs within 0.3 s of its CPU seconds.
+"""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'batch'))
+
+import batch_test  # noqa: E402
+from sandrun_test import (SandrunTestCase, container, journal, job_scopes, main,  # noqa: E402
+                          processes, request, run_json, unit_property, wait_until)
+
+# Never two test files at once (meson: is_parallel false); this one restarts the runner under the others.
+
+RUNNER = 'sandrun-runner.service'
+DROPIN_DIR = '/run/systemd/system/sandrun-runner.service.d'
+DROPIN = DROPIN_DIR + '/zz-sandrun-test-pool.conf'
+POOL = 3
+UID_FIRST, UID_COUNT = 1879048192, 65536     # the runner's default --job-uid-range
+
+# name: (request, what must be equal both ways)
+CASES = {
+    'exit code and both streams': (
+        {'code': 'import sys\nprint("out")\nprint("err", file=sys.stderr)\nsys.exit(3)\n'},
+        ('status', 'exit_code', 'signal', 'reason', 'stdout', 'stderr', 'truncated')),
+    'stdin and args': (
+        {'code': 'import sys\nprint(sys.argv[1:], sys.stdin.read())\n', 'stdin': 'in put', 'args': ['a', 'b c']},
+        ('status', 'exit_code', 'stdout', 'stderr')),
+    'killed by a signal': (
+        {'code': 'import os\nos.kill(os.getpid(), 9)\n'},
+        ('status', 'exit_code', 'signal', 'reason')),
+    'timeout': (
+        {'code': 'sleep 30', 'interpreter': 'sh', 'timeout': 1},
+        ('status', 'exit_code', 'signal', 'reason')),
+    'memory': (
+        {'code': 'b = bytearray(2 << 30)\n'},
+        ('status', 'exit_code', 'signal', 'reason')),
+    'output cap': (
+        {'code': 'import sys\nsys.stdout.write("x" * (3 << 20))\n'},
+        ('status', 'exit_code', 'truncated', 'stdout')),
+    'identity and sandbox': (
+        {'code': 'import os, socket\nprint(os.getuid(), os.getgid(), os.getpid(), socket.gethostname(), '
+                 'sorted(os.listdir("/work")), open("/proc/self/cgroup").read().splitlines()[-1], '
+                 'os.sched_getaffinity(0) != set())\n'},
+        ('status', 'exit_code', 'stdout', 'stderr')),
+    'test cases': (
+        {'code': 'print(int(input()) * 2)\n', 'tests': [{'stdin': '1\n', 'expected_output': '2'},
+                                                      {'stdin': '5\n', 'expected_output': '11'}]},
+        ('status', 'exit_code', 'tests', 'summary')),
+}
+# Figures differ between any two runs: compared within the tolerances, not as equal.
+FIGURES = ('cpu_seconds', 'wall_seconds', 'memory_mb')
+BURN = 'import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\n'
+
+
+def runner_argv():
+    m = re.search(r'argv\[\]=([^;]*);', unit_property(RUNNER, 'ExecStart'))
+    if not m:
+        raise AssertionError('cannot read ExecStart of %s' % RUNNER)
+    return m.group(1).strip()
+
+
+def warm_ready():
+    m = re.search(r'(\d+) warm sandboxes ready', unit_property(RUNNER, 'StatusText'))
+    return int(m.group(1)) if m else -1
+
+
+def set_pool(size):
+    """Restarts the runner with --pool-min=--pool-max=size (0: no pool, the unit as installed)."""
+    if size:
+        argv = runner_argv().split(' --pool-')[0]
+        container('sh', '-c', 'mkdir -p %s && printf "[Service]\\nExecStart=\\nExecStart=%%s\\n" "$1" > %s'
+                  % (DROPIN_DIR, DROPIN), 'sh', '%s --pool-min=%d --pool-max=%d' % (argv, size, size))
+    else:
+        container('rm', '-f', DROPIN)
+    container('systemctl', 'daemon-reload')
+    container('systemctl', 'restart', RUNNER)
+    wait_until(lambda: warm_ready() >= size, 30, what='%d warm sandboxes' % size)
+    wait_serving()
+
+
+def wait_serving():
+    """sandrund reconnects to a new runner by itself; until then it answers 503."""
+    wait_until(lambda: request('POST', '/run?lang=python', 'print(1)', source='127.0.9.1').body == b'1\n', 30,
+               interval=0.5, what='jobs to run again')
+
+
+def scope_was_started(job_id):
+    """Whether systemd started a scope named after the job (the cold path) rather than after a warm one."""
+    return bool(journal('-q', '-o', 'cat', '-u', 'sandrun-job-%s.scope' % job_id).strip())
+
+
+def run(req, source):
+    r = request('POST', '/run', json.dumps(dict({'interpreter': 'python'}, **req)),
+                {'Content-Type': 'application/json'}, source=source, timeout=120)
+    if r.status != 200:
+        raise AssertionError('POST /run answered %d: %r' % (r.status, r.body[:500]))
+    return r.json(), float(r.headers['X-Sandrun-Budget-Remaining'])
+
+
+def job_uid_processes():
+    return {p: v for p, v in processes().items() if UID_FIRST <= v[0] < UID_FIRST + UID_COUNT}
+
+
+class Pool(SandrunTestCase):
+    @classmethod
+    def tearDownClass(cls):
+        set_pool(0)
+
+    def both_ways(self):
+        """{mode: {case: (result, budget cost)}} with the pool off and on, each job from its own address."""
+        out = {}
+        for n, (mode, size) in enumerate((('cold', 0), ('warm', POOL))):
+            set_pool(size)
+            res = {}
+            for i, (name, (req, _)) in enumerate(list(CASES.items()) + [('burn', ({'code': BURN}, ()))]):
+                source = '127.0.9.%d' % (10 + 20 * n + i)
+                before = float(request('GET', '/languages', source=source).headers['X-Sandrun-Budget-Remaining'])
+                d, after = run(req, source)
+                res[name] = (d, before - after)
+                # With the pool on, every job took a warm sandbox; off, each had a scope of its own.
+                self.assertEqual(scope_was_started(d['job_id']), mode == 'cold', (mode, name, d['job_id']))
+                # The pool refills between jobs, off the request path.
+                wait_until(lambda: warm_ready() >= size, 30, what='the pool to refill')
+            out[mode] = res
+        return out
+
+    def test_same_outcomes_and_billing(self):
+        got = self.both_ways()
+
+        def outcome(d, k):
+            if k == 'tests':
+                return [{f: v for f, v in c.items() if f not in FIGURES} for c in d.get(k) or []]
+            return d.get(k)
+        for name, (_, keys) in CASES.items():
+            cold, warm = got['cold'][name][0], got['warm'][name][0]
+            for k in keys:
+                self.assertEqual(outcome(cold, k), outcome(warm, k),
+                                 '%s: %s differs: cold %r, warm %r' % (name, k, cold, warm))
+        for name in list(CASES) + ['burn']:
+            cold, warm = got['cold'][name][0]['metrics'], got['warm'][name][0]['metrics']
+            self.assertLessEqual(abs(cold['cpu_seconds'] - warm['cpu_seconds']),
+                                 0.15 + 0.25 * max(cold['cpu_seconds'], warm['cpu_seconds']), (name, cold, warm))
+            if name not in ('memory',):
+                self.assertLessEqual(abs(cold['memory_mb'] - warm['memory_mb']),
+                                     2 + 0.25 * max(cold['memory_mb'], warm['memory_mb']), (name, cold, warm))
+        for mode in ('cold', 'warm'):
+            d, cost = got[mode]['burn']
+            self.assertGreaterEqual(d['metrics']['cpu_seconds'], 0.45, (mode, d))
+            self.assertLessEqual(abs(cost - d['metrics']['cpu_seconds']), 0.3, (mode, cost, d['metrics']))
+
+    def test_batch_uploads_and_outputs(self):
+        manifest = {'entrypoint': 'main.py', 'outputs': ['out/*.txt'], 'env': {'GREETING': 'hi'}}
+        files = {'main.py': 'import os\nos.mkdir("out")\ndata = open("data.txt").read()\n'
+                            'open("out/r.txt", "w").write(os.environ["GREETING"] + data.upper())\nprint(len(data))\n',
+                 'data.txt': 'forty-two\n'}
+        got = {}
+        for mode, size in (('cold', 0), ('warm', POOL)):
+            set_pool(size)
+            source = '127.0.9.%d' % (90 if mode == 'cold' else 91)
+            r = batch_test.post_submit(batch_test.submit_parts(manifest, files), source)
+            self.assertEqual(r.status, 202, r)
+            job_id = r.json()['job_id']
+            st = wait_until(lambda: (lambda s: s if s['status'] in ('completed', 'failed') else None)(
+                request('GET', '/status/' + job_id, source=source).json()), 60, what='the batch job')
+            logs = request('GET', '/logs/' + job_id, source=source).json()
+            tar = batch_test.read_tar_gz(request('GET', '/download/' + job_id, source=source).body)
+            got[mode] = (st['status'], st['exit_code'], logs['stdout'], logs['stderr'],
+                         {k: v[1] for k, v in tar.items()})
+            self.assertEqual(scope_was_started(job_id), mode == 'cold', (mode, job_id))
+        self.assertEqual(got['cold'], got['warm'])
+        self.assertEqual(got['warm'][4], {'out/r.txt': b'hiFORTY-TWO\n'})
+
+    def assertPoolGone(self, scopes, pids):
+        def gone():
+            left = set(scopes) & set(job_scopes())
+            procs = processes()
+            return not left and not (set(pids) & set(procs))
+        wait_until(gone, 15, what='the old warm scopes and inits to go')
+
+    def test_runner_killed_with_a_full_pool(self):
+        set_pool(POOL)
+        scopes = job_scopes()
+        pids = job_uid_processes()
+        self.assertEqual(len(scopes), POOL, scopes)
+        self.assertEqual(len(pids), POOL, pids)
+        self.assertTrue(all('sandrun-init --warm' in v[2] for v in pids.values()), pids)
+        # The next runner has no pool: after the kill nothing of the job uids may be left at all.
+        container('rm', '-f', DROPIN)
+        container('systemctl', 'daemon-reload')
+        container('systemctl', 'kill', '--kill-whom=main', '--signal=SIGKILL', RUNNER)
+        self.assertPoolGone(scopes, pids)
+        wait_until(lambda: not job_scopes() and not job_uid_processes(), 15, what='no job scope or job uid left')
+        wait_until(lambda: unit_property(RUNNER, 'ActiveState') == 'active', 30, what='the runner to restart')
+        wait_serving()
+
+    def test_pid1_reexec_rebuilds_the_pool(self):
+        set_pool(POOL)
+        scopes = job_scopes()
+        pids = job_uid_processes()
+        self.assertEqual(len(scopes), POOL, scopes)
+        container('systemctl', 'daemon-reexec', timeout=120)
+        self.assertPoolGone(scopes, pids)
+        # The status line is a second late at most: the scopes tell first.
+        wait_until(lambda: len(job_scopes()) == POOL and len(job_uid_processes()) == POOL and warm_ready() >= POOL,
+                   60, what='the pool to be rebuilt')
+        d = run_json('print(3)', http_timeout=60)
+        self.assertEqual(d['stdout'], '3\n', d)
+        self.assertFalse(scope_was_started(d['job_id']), d)
+
+
+if __name__ == '__main__':
+    main()
