@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "batch-endpoints.h"
+#include "held-box.h"
 #include "sse.h"
 #include "job-json.h"
 #include "listing.h"
@@ -269,15 +270,58 @@ static void handle_outputs(Api *a, HttpRequest *req, Job *j) {
         json_object_put(o);
 }
 
+typedef struct ArchiveReader {
+        HeldBox *box;
+        bool owned;                     /* a GET's, freed (its key wiped) when sent; a HEAD reads nothing */
+        uint64_t offset;
+} ArchiveReader;
+
+static ssize_t archive_read(void *userdata, char *buf, size_t max) {
+        ArchiveReader *ar = userdata;
+        ssize_t n = held_box_read(ar->box, ar->offset, buf, max);
+
+        if (n > 0)
+                ar->offset += (uint64_t) n;
+        return n;
+}
+
+static void archive_reader_free(void *userdata) {
+        ArchiveReader *ar = userdata;
+
+        if (ar->owned)
+                held_box_free(ar->box);
+        free(ar);
+}
+
 /* The tar.gz sealed to the job's recipients: `age -d -i key.txt sandrun-ID.tar.gz.age | tar xz`. No receipt:
- * its digests would say what the outputs are. */
-static void reply_sealed_download(HttpRequest *req, Job *j, const CappedBuffer *a, bool head) {
+ * its digests would say what the outputs are. The outputs are decrypted whole for age (into a buffer wiped
+ * after), the sealed message is not held in plain form. */
+static void reply_sealed_download(HttpRequest *req, Job *j, bool head) {
         _cleanup_free_ uint8_t *sealed = NULL;
+        _cleanup_(wipe_freep) char *plain = NULL;
+        const CappedBuffer *a = runner_job_archive(job_runner_job(j));
+        HeldBox *held = job_archive(j);
+        const char *data = a->data ?: "";
+        size_t data_len = a->len, len;
         char disposition[96];
-        size_t len;
         int r;
 
-        r = seal_to_encrypt(job_seal_to(j), a->data ?: "", a->len, false, &sealed, &len);
+        if (held) {
+                data_len = held_box_size(held);
+                plain = malloc(MAX(data_len, (size_t) 1));
+                if (!plain) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                        return;
+                }
+                ssize_t n = held_box_read(held, 0, plain, data_len);
+                if (n < 0 || (size_t) n != data_len) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                                                        "cannot read the outputs back");
+                        return;
+                }
+                data = plain;
+        }
+        r = seal_to_encrypt(job_seal_to(j), data, data_len, false, &sealed, &len);
         if (r < 0) {
                 (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot seal the outputs: %s",
                                                 strerror(-r));
@@ -297,10 +341,9 @@ static void handle_download(Api *api, HttpRequest *req, Job *j) {
         if (!outputs_ready(req, j))
                 return;
 
-        const CappedBuffer *a = runner_job_archive(job_runner_job(j));
         char disposition[96];
         if (job_seal_to(j)) {
-                reply_sealed_download(req, j, a, head);
+                reply_sealed_download(req, j, head);
                 return;
         }
         snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz\"", job_id(j));
@@ -313,8 +356,24 @@ static void handle_download(Api *api, HttpRequest *req, Job *j) {
                         : NULL,
                 NULL,
         };
-        /* The body is copied into the response, so the job can go now: a download is one-shot. */
-        (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len, headers);
+        if (job_archive(j)) {
+                /* The encrypted outputs and their key leave with the answer, decrypted a block at a time as
+                 * the client reads; the job goes now (a download is one-shot), the key once it is sent. */
+                ArchiveReader *ar = calloc(1, sizeof(ArchiveReader));
+                if (!ar) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                        json_object_put(receipt);
+                        return;
+                }
+                ar->box = head ? job_archive(j) : job_take_archive(j);
+                ar->owned = !head;
+                (void) http_request_reply_reader(req, MHD_HTTP_OK, "application/gzip", headers, held_box_size(ar->box),
+                                                 archive_read, ar, archive_reader_free);
+        } else {
+                /* The body is copied into the response, so the job can go now: a download is one-shot. */
+                const CappedBuffer *a = runner_job_archive(job_runner_job(j));
+                (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len, headers);
+        }
         json_object_put(receipt);
         if (!head)
                 job_free(j);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "interpreters.h"
+#include "held-box.h"
 #include "job-receipt.h"
 #include "json-util.h"
 #include "time-util.h"
@@ -260,8 +261,11 @@ static json_object *make_payload(const ReceiptConfig *c, Job *j, const JobReceip
         json_object_object_add(o, "stderr", stream_digest(rj ? runner_job_stderr(rj) : NULL));
         if (job_is_kept(j)) {
                 const CappedBuffer *a = rj ? runner_job_archive(rj) : NULL;
-                json_object_object_add(o, "archive", a && job_status(j) == JOB_COMPLETED ? digest_of(a->data, a->len)
-                                                                                          : NULL);
+                HeldBox *held = job_archive(j);
+                /* Once encrypted, the outputs' digest is the one taken before. */
+                json_object_object_add(o, "archive", job_status(j) != JOB_COMPLETED ? NULL :
+                                                     held ? digest_object(job_archive_sha256(j), held_box_size(held)) :
+                                                     a ? digest_of(a->data, a->len) : NULL);
         }
         json_object_object_add(p, "outputs", o);
         return p;

@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 #include <systemd/sd-id128.h>
 
+#include "held-box.h"
 #include "job.h"
 #include "list.h"
 #include "log-sink.h"
 #include "memlock.h"
+#include "receipt-verify.h"
 #include "share.h"
 #include "strv.h"
 
@@ -54,6 +56,11 @@ struct Job {
 
         void *attachment;               /* the API's own data about the job (its receipt) */
         void (*free_attachment)(void *data);
+
+        /* A finished batch job's packed outputs, encrypted under a key of the job's own, and their digest
+         * (for the receipt) taken before. */
+        HeldBox *archive;
+        char archive_sha256[65];
 };
 
 struct JobManager {
@@ -182,6 +189,7 @@ Job *job_free(Job *j) {
                 LIST_REMOVE(m->jobs, j);
         }
         runner_job_free(j->runner_job);
+        held_box_free(j->archive);
         sd_event_source_disable_unref(j->expire_source);
         if (j->free_attachment)
                 j->free_attachment(j->attachment);
@@ -217,6 +225,8 @@ static uint64_t job_held_bytes(Job *j) {
         if (j->runner_job)
                 n += buffer_bytes(runner_job_stdout(j->runner_job)) + buffer_bytes(runner_job_stderr(j->runner_job)) +
                      buffer_bytes(runner_job_archive(j->runner_job)) + buffer_bytes(runner_job_listing(j->runner_job));
+        if (j->archive)
+                n += held_box_allocated(j->archive);
         return n;
 }
 
@@ -385,6 +395,21 @@ static int on_expire(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* A batch job's packed outputs wait to be downloaded encrypted, under a key of their own that goes with
+ * them (held-box.h); the plaintext is wiped. If that cannot be done they stay as they are. */
+static void job_hold_archive(Job *j) {
+        const CappedBuffer *a = runner_job_archive(j->runner_job);
+        int r;
+
+        receipt_sha256_hex(a->data ?: "", a->len, j->archive_sha256);
+        r = held_box_new_from(&j->archive, a->data ?: "", a->len);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot encrypt job %s's outputs, keeping them as they are", j->id);
+                return;
+        }
+        runner_job_discard_archive(j->runner_job);
+}
+
 static void job_finish(Job *j, JobStatus status) {
         JobManager *m = j->manager;
         int r;
@@ -398,6 +423,8 @@ static void job_finish(Job *j, JobStatus status) {
         }
         j->status = status;
         j->finished_usec = manager_now(m);
+        if (j->kept && j->runner_job && status == JOB_COMPLETED)
+                job_hold_archive(j);
 
         if (m->finished_hook)
                 m->finished_hook(j, m->finished_userdata);
@@ -863,4 +890,16 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
 
         *ret = TAKE_PTR(m);
         return 0;
+}
+
+HeldBox *job_archive(Job *j) {
+        return j->archive;
+}
+
+HeldBox *job_take_archive(Job *j) {
+        return TAKE_PTR(j->archive);
+}
+
+const char *job_archive_sha256(const Job *j) {
+        return j->archive ? j->archive_sha256 : NULL;
 }

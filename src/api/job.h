@@ -147,3 +147,11 @@ void job_set_output_handler(Job *j, job_output_handler_t handler, void *userdata
 /* Data the API keeps with a job (e.g. what its receipt needs), freed with the job by free_func. */
 void job_set_attachment(Job *j, void *data, void (*free_func)(void *data));
 void *job_attachment(const Job *j);
+
+/* A completed batch job's packed outputs, kept encrypted (NULL if the job has none, or they could not be
+ * encrypted: then runner_job_archive() still holds them); taking them leaves the job without. The digest
+ * is of their plaintext, taken before they were encrypted. */
+typedef struct HeldBox HeldBox;
+HeldBox *job_archive(Job *j);
+HeldBox *job_take_archive(Job *j);
+const char *job_archive_sha256(const Job *j);

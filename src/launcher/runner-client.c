@@ -666,6 +666,10 @@ const CappedBuffer *runner_job_archive(const RunnerJob *j) {
         return &j->archive;
 }
 
+void runner_job_discard_archive(RunnerJob *j) {
+        capped_buffer_discard(&j->archive);
+}
+
 const CappedBuffer *runner_job_listing(const RunnerJob *j) {
         return &j->listing;
 }

@@ -127,6 +127,12 @@ class Canary(SandrunTestCase):
                         'open("result.txt", "w").write("a file: " + "%s"[::-1] + "\\n")\n'
                         % (self.code, self.stdin_text, self.out[::-1], self.file[::-1]))
         self.stdout = 'some output: %s, the end\n' % self.out
+        # Random bytes gzip cannot shrink, so a tar.gz holds them as they are: while the job waits to be
+        # downloaded they must not be in sandrund's memory, its outputs being kept encrypted.
+        self.noise_seed = random.SystemRandom().getrandbits(64)
+        self.noise = random.Random(self.noise_seed).randbytes(1 << 16)
+        self.batch_program = self.program + ('import random\nopen("noise.bin", "wb").write(random.Random(%d).randbytes(%d))\n'
+                                             % (self.noise_seed, 1 << 16))
 
     def needles(self):
         needles = {}
@@ -170,11 +176,11 @@ class Canary(SandrunTestCase):
         wait_until(lambda: len(job_scopes()) > 0, 20, what='the sleeper to start')
 
     def submit(self, d, seal_to=None):
-        manifest = {'entrypoint': 'main.py', 'stdin': self.stdin_text, 'outputs': ['result.txt']}
+        manifest = {'entrypoint': 'main.py', 'stdin': self.stdin_text, 'outputs': ['result.txt', 'noise.bin']}
         if seal_to:
             manifest['seal_to'] = seal_to
         manifest = json.dumps(manifest)
-        body, ct = multipart([('manifest', None, manifest.encode()), ('file', 'main.py', self.program.encode())])
+        body, ct = multipart([('manifest', None, manifest.encode()), ('file', 'main.py', self.batch_program.encode())])
         r = d.request('POST', '/submit', body, {'Content-Type': ct})
         self.assertEqual(r.status, 202, r)
         job = json.loads(r.body)['job_id']
@@ -190,12 +196,17 @@ class Canary(SandrunTestCase):
         with ExtraDaemon('--batch-ttl', '%ds' % TTL) as d:
             job = self.submit(d)
             self.assertHeld()
+            slice_ = self.noise[30000:30048]
+            held = [exe for pid, exe in container_pids() if scan_memory(pid, {'noise': slice_})]
+            self.assertEqual(held, [], 'the packed outputs are held in plain form')
             self.pin_heap(d)
             logs = json.loads(d.request('GET', '/logs/' + job).body)
             self.assertEqual(logs['stdout'], self.stdout)
             r = d.request('GET', '/download/' + job)
             self.assertEqual(r.status, 200)
+            self.assertIn(slice_, r.body, 'the archive does not hold the noise as it is: the check above proves nothing')
             with tarfile.open(fileobj=io.BytesIO(r.body)) as t:
+                self.assertEqual(t.extractfile('noise.bin').read(), self.noise)
                 self.assertEqual(t.extractfile('result.txt').read(), ('a file: %s\n' % self.file).encode())
             self.assertEqual(d.request('GET', '/status/' + job).status, 404)
             time.sleep(1)
