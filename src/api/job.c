@@ -631,6 +631,8 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         /* What it counts against the running jobs' memory bound (a compile step counts as the run). */
         j->fair.memory_max = spec->memory_max > 0 ? MIN(spec->memory_max, m->config.job_memory_max) :
                 m->config.job_memory_max;
+        j->fair.held_reserve = m->config.job_held_reserve +
+                (strv_length(spec->output_patterns) > 0 ? m->config.job_packed_reserve : 0);
         r = fair_scheduler_enqueue(m->fair, &j->client, &j->fair, j, manager_now(m), ret_refusal);
         if (r != 0)
                 return r;

@@ -40,6 +40,8 @@ typedef struct JobManagerConfig {
         uint64_t default_cpu_quota;     /* a job's own CPUQuotaPerSecUSec, restored after throttling */
         uint64_t memory_max;            /* bytes held for clients, shared between them (job_hold_grow()) */
         uint64_t job_memory_max;        /* a job's MemoryMax unless its spec asks for less */
+        uint64_t job_held_reserve;      /* the most a running job's outputs take of our memory, */
+        uint64_t job_packed_reserve;    /* and what one that packs output files takes besides */
         const char *node_name;          /* appended to job ids as "-<name>" so a proxy can route; or NULL */
         uint64_t memlock_reserve;       /* refuse new work (503) with less lockable memory left; 0: never */
 } JobManagerConfig;
