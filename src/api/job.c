@@ -897,6 +897,10 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
                                        on_billing, m);
         if (r < 0)
                 return r;
+        /* Billing and throttling are job limits: they come before reading jobs' pipes (pipe-drain.h). */
+        r = sd_event_source_set_priority(m->billing_source, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r < 0)
+                return r;
         r = sd_event_source_set_enabled(m->billing_source, SD_EVENT_OFF);
         if (r < 0)
                 return r;
