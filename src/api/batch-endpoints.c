@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "batch-endpoints.h"
+#include "held-box.h"
 #include "sse.h"
 #include "job-json.h"
 #include "listing.h"
@@ -121,13 +122,24 @@ static void logs_watch_free(void *p) {
         free(w);
 }
 
-/* New bytes of one buffer past what was sent, as events appended to *buf. */
-static int logs_more(SseText *t, const CappedBuffer *b, char **buf, size_t *len) {
-        uint64_t have = b ? b->len : 0, sent = t->bytes + t->n_held;
+/* New bytes of one stream past what was sent, up to LOGS_CHUNK a tick, as events appended to *buf: 1 if
+ * more is left, 0 if not, or -errno. They are copied out of the job (they may be kept encrypted) into a
+ * buffer wiped after. */
+#define LOGS_CHUNK (64U * 1024U)
 
-        if (have <= sent)
-                return 0;
-        return sse_text_events(t, b->data + sent, (size_t) (have - sent), false, buf, len);
+static int logs_more(SseText *t, Job *j, int fd, char **buf, size_t *len) {
+        _cleanup_(wipe_freep) char *chunk = malloc(LOGS_CHUNK);
+        uint64_t have, sent = t->bytes + t->n_held;
+
+        if (!chunk)
+                return -ENOMEM;
+        ssize_t n = job_stream_read(j, fd, sent, chunk, LOGS_CHUNK, &have);
+        if (n <= 0)
+                return (int) n;
+        int r = sse_text_events(t, chunk, (size_t) n, false, buf, len);
+        if (r < 0)
+                return r;
+        return sent + (uint64_t) n < have;
 }
 
 static int logs_tick(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -141,13 +153,15 @@ static int logs_tick(sd_event_source *s, uint64_t usec, void *userdata) {
                 (void) http_request_stream_end(w->request, gone, strlen(gone));
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         }
-        RunnerJob *rj = job_runner_job(j);
         bool done = job_result(j) != NULL;
         /* A client that reads slowly gets the rest later, from the buffers; nothing is lost or held twice. */
         if (http_request_stream_buffered(w->request) < LOGS_BUFFERED_MAX) {
-                if (logs_more(&w->out, rj ? runner_job_stdout(rj) : NULL, &buf, &len) < 0 ||
-                    logs_more(&w->err, rj ? runner_job_stderr(rj) : NULL, &buf, &len) < 0)
+                int more_out = logs_more(&w->out, j, STDOUT_FILENO, &buf, &len),
+                    more_err = logs_more(&w->err, j, STDERR_FILENO, &buf, &len);
+                if (more_out < 0 || more_err < 0)
                         return 0;
+                if (more_out > 0 || more_err > 0)
+                        done = false;
                 if (len > 0 && http_request_stream_write(w->request, buf, len) < 0)
                         return sd_event_source_set_enabled(s, SD_EVENT_OFF);
                 len = 0;
@@ -192,9 +206,11 @@ static void stream_logs(Api *a, HttpRequest *req, Job *j) {
         w->out.stdout_of = w->err.stdout_of = &w->out;
         w->out.stderr_of = w->err.stderr_of = &w->err;
         /* Resume where the client was (never past what the job wrote). */
-        RunnerJob *rj = job_runner_job(j);
-        w->out.bytes = MIN(from_out, rj ? (uint64_t) runner_job_stdout(rj)->len : 0);
-        w->err.bytes = MIN(from_err, rj ? (uint64_t) runner_job_stderr(rj)->len : 0);
+        uint64_t out_size = 0, err_size = 0;
+        (void) job_stream_read(j, STDOUT_FILENO, 0, NULL, 0, &out_size);
+        (void) job_stream_read(j, STDERR_FILENO, 0, NULL, 0, &err_size);
+        w->out.bytes = MIN(from_out, out_size);
+        w->err.bytes = MIN(from_err, err_size);
         snprintf(w->id, sizeof(w->id), "%s", job_id(j));
         http_request_set_data(req, w, logs_watch_free);
         r = sd_event_add_time_relative(a->config.event, &w->timer, CLOCK_MONOTONIC, 0, 0, logs_tick, w);
@@ -269,15 +285,58 @@ static void handle_outputs(Api *a, HttpRequest *req, Job *j) {
         json_object_put(o);
 }
 
+typedef struct ArchiveReader {
+        HeldBox *box;
+        bool owned;                     /* a GET's, freed (its key wiped) when sent; a HEAD reads nothing */
+        uint64_t offset;
+} ArchiveReader;
+
+static ssize_t archive_read(void *userdata, char *buf, size_t max) {
+        ArchiveReader *ar = userdata;
+        ssize_t n = held_box_read(ar->box, ar->offset, buf, max);
+
+        if (n > 0)
+                ar->offset += (uint64_t) n;
+        return n;
+}
+
+static void archive_reader_free(void *userdata) {
+        ArchiveReader *ar = userdata;
+
+        if (ar->owned)
+                held_box_free(ar->box);
+        free(ar);
+}
+
 /* The tar.gz sealed to the job's recipients: `age -d -i key.txt sandrun-ID.tar.gz.age | tar xz`. No receipt:
- * its digests would say what the outputs are. */
-static void reply_sealed_download(HttpRequest *req, Job *j, const CappedBuffer *a, bool head) {
+ * its digests would say what the outputs are. The outputs are decrypted whole for age (into a buffer wiped
+ * after), the sealed message is not held in plain form. */
+static void reply_sealed_download(HttpRequest *req, Job *j, bool head) {
         _cleanup_free_ uint8_t *sealed = NULL;
+        _cleanup_(wipe_freep) char *plain = NULL;
+        const CappedBuffer *a = runner_job_archive(job_runner_job(j));
+        HeldBox *held = job_archive(j);
+        const char *data = a->data ?: "";
+        size_t data_len = a->len, len;
         char disposition[96];
-        size_t len;
         int r;
 
-        r = seal_to_encrypt(job_seal_to(j), a->data ?: "", a->len, false, &sealed, &len);
+        if (held) {
+                data_len = held_box_size(held);
+                plain = malloc(MAX(data_len, (size_t) 1));
+                if (!plain) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                        return;
+                }
+                ssize_t n = held_box_read(held, 0, plain, data_len);
+                if (n < 0 || (size_t) n != data_len) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                                                        "cannot read the outputs back");
+                        return;
+                }
+                data = plain;
+        }
+        r = seal_to_encrypt(job_seal_to(j), data, data_len, false, &sealed, &len);
         if (r < 0) {
                 (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "cannot seal the outputs: %s",
                                                 strerror(-r));
@@ -297,10 +356,9 @@ static void handle_download(Api *api, HttpRequest *req, Job *j) {
         if (!outputs_ready(req, j))
                 return;
 
-        const CappedBuffer *a = runner_job_archive(job_runner_job(j));
         char disposition[96];
         if (job_seal_to(j)) {
-                reply_sealed_download(req, j, a, head);
+                reply_sealed_download(req, j, head);
                 return;
         }
         snprintf(disposition, sizeof(disposition), "attachment; filename=\"sandrun-%s.tar.gz\"", job_id(j));
@@ -313,8 +371,24 @@ static void handle_download(Api *api, HttpRequest *req, Job *j) {
                         : NULL,
                 NULL,
         };
-        /* The body is copied into the response, so the job can go now: a download is one-shot. */
-        (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len, headers);
+        if (job_archive(j)) {
+                /* The encrypted outputs and their key leave with the answer, decrypted a block at a time as
+                 * the client reads; the job goes now (a download is one-shot), the key once it is sent. */
+                ArchiveReader *ar = calloc(1, sizeof(ArchiveReader));
+                if (!ar) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                        json_object_put(receipt);
+                        return;
+                }
+                ar->box = head ? job_archive(j) : job_take_archive(j);
+                ar->owned = !head;
+                (void) http_request_reply_reader(req, MHD_HTTP_OK, "application/gzip", headers, held_box_size(ar->box),
+                                                 archive_read, ar, archive_reader_free);
+        } else {
+                /* The body is copied into the response, so the job can go now: a download is one-shot. */
+                const CappedBuffer *a = runner_job_archive(job_runner_job(j));
+                (void) http_request_reply(req, MHD_HTTP_OK, "application/gzip", a->data ?: "", a->len, headers);
+        }
         json_object_put(receipt);
         if (!head)
                 job_free(j);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "client-key.h"
@@ -40,6 +41,8 @@ typedef struct JobManagerConfig {
         uint64_t default_cpu_quota;     /* a job's own CPUQuotaPerSecUSec, restored after throttling */
         uint64_t memory_max;            /* bytes held for clients, shared between them (job_hold_grow()) */
         uint64_t job_memory_max;        /* a job's MemoryMax unless its spec asks for less */
+        uint64_t job_held_reserve;      /* the most a running job's outputs take of our memory, */
+        uint64_t job_packed_reserve;    /* and what one that packs output files takes besides */
         const char *node_name;          /* appended to job ids as "-<name>" so a proxy can route; or NULL */
         uint64_t memlock_reserve;       /* refuse new work (503) with less lockable memory left; 0: never */
 } JobManagerConfig;
@@ -147,3 +150,18 @@ void job_set_output_handler(Job *j, job_output_handler_t handler, void *userdata
 /* Data the API keeps with a job (e.g. what its receipt needs), freed with the job by free_func. */
 void job_set_attachment(Job *j, void *data, void (*free_func)(void *data));
 void *job_attachment(const Job *j);
+
+/* A completed batch job's packed outputs, kept encrypted (NULL if the job has none, or they could not be
+ * encrypted: then runner_job_archive() still holds them); taking them leaves the job without. The digest
+ * is of their plaintext, taken before they were encrypted. */
+typedef struct HeldBox HeldBox;
+HeldBox *job_archive(Job *j);
+HeldBox *job_take_archive(Job *j);
+const char *job_archive_sha256(const Job *j);
+
+/* Reads a job's stdout (fd 1) or stderr (2) at offset, whether it is still in the runner's buffers or kept
+ * encrypted since the batch job finished: how many bytes (0 past the end), or -errno; *ret_size (may be
+ * NULL) gets its whole length. The digest is of the plaintext, taken before it was encrypted (NULL while
+ * it is not). */
+ssize_t job_stream_read(Job *j, int fd, uint64_t offset, void *buf, size_t max, uint64_t *ret_size);
+const char *job_stream_sha256(const Job *j, int fd);

@@ -108,6 +108,15 @@ int cgroup_limits_read_self(const char *root, CgroupLimits *ret) {
         return r < 0 ? r : cgroup_limits_read(root, &p, ret);
 }
 
+const char *cgroup_swap_unlimited_reason(const CgroupLimits *l, bool swap_active) {
+        if (!swap_active || !l->has_memory)
+                return NULL;
+        if (!l->memory_v1)
+                return l->swap_limitable ? NULL : "cgroup v2 without swap accounting";
+        return l->swap_limitable ? "cgroup v1: systemd applies MemorySwapMax= on v2 only"
+                                 : "cgroup v1 without swap accounting";
+}
+
 bool swaps_active(const char *text, size_t len) {
         const char *nl = memchr(text, '\n', len);
 

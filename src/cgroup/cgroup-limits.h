@@ -34,6 +34,13 @@ int cgroup_limit_parse(const char *buf, size_t len, uint64_t *ret);
 int cgroup_limits_read(const char *root, const CgroupPaths *paths, CgroupLimits *ret);
 int cgroup_limits_read_self(const char *root, CgroupLimits *ret);
 
+/*
+ * Why jobs can use swap beyond their memory limit on this host, or NULL if they cannot: jobs' scopes get
+ * MemorySwapMax=0, which systemd applies on cgroup v2 with swap accounting only. `l` is the limits of a
+ * cgroup on the same hierarchies as the jobs' (the runner's own).
+ */
+const char *cgroup_swap_unlimited_reason(const CgroupLimits *l, bool swap_active);
+
 /* Whether the text of /proc/swaps lists any active swap area. */
 bool swaps_active(const char *text, size_t len);
 /* Reads /proc/swaps; false if it cannot be read. */

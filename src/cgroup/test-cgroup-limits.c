@@ -168,6 +168,38 @@ TEST(own_process) {
         ASSERT_TRUE(r >= 0 || r == -ENOENT || r == -ENODATA);
 }
 
+TEST(swap_reason) {
+        CgroupLimits v2 = { .has_memory = true, .swap_limitable = true },
+                     v2_no_accounting = { .has_memory = true },
+                     v1 = { .has_memory = true, .memory_v1 = true },
+                     v1_accounting = { .has_memory = true, .memory_v1 = true, .swap_limitable = true },
+                     none = {};
+
+        /* No swap: nothing to warn about, whatever the layout. */
+        ASSERT_TRUE(!cgroup_swap_unlimited_reason(&v1, false));
+        ASSERT_TRUE(!cgroup_swap_unlimited_reason(&v2_no_accounting, false));
+        /* Swap, and the jobs' MemorySwapMax=0 holds: only v2 with memory.swap.max. */
+        ASSERT_TRUE(!cgroup_swap_unlimited_reason(&v2, true));
+        ASSERT_STREQ(cgroup_swap_unlimited_reason(&v2_no_accounting, true), "cgroup v2 without swap accounting");
+        ASSERT_STREQ(cgroup_swap_unlimited_reason(&v1, true), "cgroup v1 without swap accounting");
+        ASSERT_TRUE(strstr(cgroup_swap_unlimited_reason(&v1_accounting, true), "v2 only"));
+        /* No memory controller found: nothing known, nothing said. */
+        ASSERT_TRUE(!cgroup_swap_unlimited_reason(&none, true));
+}
+
+TEST(hybrid_tree_with_swap) {
+        const char *root = fake_root();
+        CgroupPaths p;
+        CgroupLimits l;
+
+        /* The test container's layout, read from a tree: with swap on, jobs could swap. */
+        put(root, "memory/system.slice/sandrun-runner.service", "memory.limit_in_bytes", "3221225472\n");
+        parse("4:memory:/system.slice/sandrun-runner.service\n0::/system.slice/sandrun-runner.service\n", &p);
+        ASSERT_OK(cgroup_limits_read(root, &p, &l));
+        ASSERT_STREQ(cgroup_swap_unlimited_reason(&l, true), "cgroup v1 without swap accounting");
+        drop(root);
+}
+
 TEST(swaps) {
         const char none[] = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
         const char one[] = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
@@ -186,6 +218,8 @@ int main(void) {
         RUN(v1_swap_accounting);
         RUN(root_cgroup_and_missing);
         RUN(own_process);
+        RUN(swap_reason);
+        RUN(hybrid_tree_with_swap);
         RUN(swaps);
         return 0;
 }

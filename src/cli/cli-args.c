@@ -221,9 +221,7 @@ static int parse_paths(int argc, char **argv, CliCommand command, CliArgs *a, ch
         if (command == CLI_RUN_PATHS) {
                 if (a->n_paths == 0)
                         return fail(ret_error, "run needs a program file, or files and directories");
-                /* Whether the one path is a file is for the caller to see. */
-                if (a->watch && a->n_paths != 1)
-                        return fail(ret_error, "--watch takes one program file");
+                /* Whether the paths are files is for the caller to see. */
                 return 0;
         }
         if (a->n_paths == 0)

@@ -13,7 +13,8 @@
 #include "cli-submit.h"
 
 /* The entry point's file as the program, every other one beside it, in one POST /run. */
-static int run_sync(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint) {
+static int run_sync(HttpClient *c, const CliArgs *a, const Tarball *t, const char *entrypoint,
+                    JobReply **ret_reply) {
         TarballFile *files = NULL;
         size_t n_files = 0;
         int r = tarball_read_files(t, NULL, &files, &n_files);
@@ -49,7 +50,7 @@ static int run_sync(HttpClient *c, const CliArgs *a, const Tarball *t, const cha
                                 .name = entry->name,
                                 .files = others, .n_files = n_others,
                         };
-                        r = cli_run_request(c, a, &req, NULL);
+                        r = cli_run_request(c, a, &req, ret_reply);
                 }
         }
         free(others);
@@ -57,7 +58,10 @@ static int run_sync(HttpClient *c, const CliArgs *a, const Tarball *t, const cha
         return r;
 }
 
-int cli_run_paths(HttpClient *c, const CliArgs *a) {
+int cli_run_paths(HttpClient *c, const CliArgs *a, JobReply **ret_reply) {
+        if (ret_reply)
+                *ret_reply = NULL;
+
         _cleanup_(tarball_freep) Tarball *t = NULL;
         if (cli_submit_pack(a, &t) < 0)
                 return SANDRUN_EXIT_USAGE;
@@ -84,7 +88,7 @@ int cli_run_paths(HttpClient *c, const CliArgs *a) {
         };
         const char *why;
         if (run_mode_choose(&shape, &why) == RUN_MODE_SYNC)
-                return run_sync(c, a, t, entrypoint);
+                return run_sync(c, a, t, entrypoint, ret_reply);
 
         /* Only /run judges test cases. */
         if (a->tests_file) {

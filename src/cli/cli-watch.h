@@ -16,5 +16,6 @@
  */
 bool watch_event_is_save(uint32_t mask, const char *event_name, const char *target_name);
 
-/* Runs a->program, then again after every save, until interrupted. Returns an exit code. */
+/* Runs a->program (or, for `sandrun run`, the files of a->paths), then again after every save of one of
+ * them, until interrupted. Returns an exit code. */
 int cli_watch(HttpClient *c, const CliArgs *a);

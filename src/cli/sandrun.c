@@ -60,7 +60,8 @@ static void help(void) {
                "                         in the API ([{\"stdin\": \"1 2\", \"expected_output\": \"3\"}]);\n"
                "                         prints a verdict per case, exits 0 only when all pass, else 1\n"
                "  -t, --timeout=SECONDS  ask for a shorter time limit than the server's default\n"
-               "  -w, --watch            run FILE again each time it is saved (Ctrl+C stops)\n"
+               "  -w, --watch            run FILE again each time it is saved (with run: each time\n"
+               "                         one of its FILEs is; Ctrl+C stops)\n"
                "  -m, --metrics          print CPU time, memory and wall time on stderr\n"
                "  -q, --quiet            no progress or notes from sandrun itself\n"
                "  -s, --server=URL       the server (default $SANDRUN_SERVER, else " DEFAULT_SERVER ")\n"
@@ -179,6 +180,17 @@ static bool run_paths_is_one_program(const CliArgs *a) {
                stat(a->paths[0], &st) >= 0 && S_ISREG(st.st_mode);
 }
 
+/* --watch follows files, not what appears in directories. */
+static bool run_paths_are_files(const CliArgs *a) {
+        struct stat st;
+        for (size_t i = 0; i < a->n_paths; i++)
+                if (stat(a->paths[i], &st) < 0 || !S_ISREG(st.st_mode)) {
+                        fprintf(stderr, "sandrun: --watch takes files, and %s is not one\n", a->paths[i]);
+                        return false;
+                }
+        return true;
+}
+
 static int run(CliArgs *a) {
         const char *server = a->server ?: getenv("SANDRUN_SERVER");
         if (!server || !server[0])
@@ -219,11 +231,9 @@ static int run(CliArgs *a) {
                         a->program = a->paths[0];
                         return a->watch ? cli_watch(c, a) : cli_run(c, a, a->program, NULL);
                 }
-                if (a->watch) {
-                        fprintf(stderr, "sandrun: --watch takes one program file, not %s\n", a->paths[0]);
-                        return SANDRUN_EXIT_USAGE;
-                }
-                return cli_run_paths(c, a);
+                if (a->watch)
+                        return run_paths_are_files(a) ? cli_watch(c, a) : SANDRUN_EXIT_USAGE;
+                return cli_run_paths(c, a, NULL);
         case CLI_VERIFY:
                 return cli_verify(c, a);
         default:

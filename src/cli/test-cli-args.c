@@ -83,6 +83,9 @@ TEST(run_paths) {
         ASSERT_OK(parse(&a, &error, ARGV("run", "--watch", "app.js")));
         ASSERT_TRUE(a.watch);
         cli_args_done(&a);
+        ASSERT_OK(parse(&a, &error, ARGV("run", "--watch", "app.js", "lib.js")));
+        ASSERT_TRUE(a.watch && a.n_paths == 2);
+        cli_args_done(&a);
 
         /* A file named "run" or "submit": ./NAME, after "--", or as a path of run. */
         ASSERT_OK(parse(&a, &error, ARGV("./run", "arg")));
@@ -105,7 +108,6 @@ TEST(run_paths) {
 
         check_usage_error(ARGV("run"), "run needs a program file");
         check_usage_error(ARGV("run", "--", "x"), "run needs a program file");
-        check_usage_error(ARGV("run", "--watch", "a.py", "b.py"), "--watch takes one program file");
         check_usage_error(ARGV("run", "-i", "in.txt", "--no-stdin", "a.py"), "contradict");
 
         /* A piped stdin is the program's input for run, as for a single FILE. */

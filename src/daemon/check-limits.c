@@ -45,17 +45,12 @@ void check_cgroup_limits(uint64_t memory_need, uint64_t tasks_need, const char *
 
 void check_job_swap(void) {
         CgroupLimits l;
+        const char *why;
 
-        if (!swap_is_active())
+        if (!swap_is_active() || cgroup_limits_read_self(CGROUP_ROOT, &l) < 0)
                 return;
-        if (cgroup_limits_read_self(CGROUP_ROOT, &l) < 0 || !l.has_memory)
-                return;
-        /* v2 with memory.swap.max: the scopes' MemorySwapMax=0 holds. */
-        if (!l.memory_v1 && l.swap_limitable)
-                return;
-        log_message(LOG_WARNING, "Swap is active and cannot be limited for jobs (%s): a job can use swap beyond "
-                    "its memory limit; turn swap off, or use cgroup v2 with swap accounting",
-                    !l.memory_v1 ? "cgroup v2 without swap accounting" :
-                    l.swap_limitable ? "cgroup v1: systemd applies MemorySwapMax= on v2 only" :
-                                       "cgroup v1 without swap accounting");
+        why = cgroup_swap_unlimited_reason(&l, true);
+        if (why)
+                log_message(LOG_WARNING, "Swap is active and cannot be limited for jobs (%s): a job can use swap "
+                            "beyond its memory limit; turn swap off, or use cgroup v2 with swap accounting", why);
 }

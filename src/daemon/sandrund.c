@@ -677,13 +677,19 @@ static uint64_t memlock_reserve(void) {
         return opts.body_max + 2 * opts.output_max + 2 * opts.work_size + (8ULL << 20);
 }
 
+/* What running jobs' outputs and packed results may take at most: max_running busy jobs' worth. More jobs
+ * than that run when some sleep; the scheduler keeps them within this all the same. */
+static uint64_t running_held_max(void) {
+        return opts.max_running * (2 * opts.output_max + 2 * opts.work_size);
+}
+
 /*
  * What the configuration can make us hold at most, beyond what is locked at start: batch results held,
  * every running job's outputs and packed results, every queued request's body, every connection's
  * buffers (libmicrohttpd's pool and GnuTLS's records, about 64 KiB), and the reserve.
  */
 static uint64_t memlock_config_need(void) {
-        return opts.held_max + opts.max_running * (2 * opts.output_max + 2 * opts.work_size) +
+        return opts.held_max + running_held_max() +
                opts.max_queued * opts.body_max + 1024 * (64ULL << 10) + memlock_reserve();
 }
 
@@ -790,6 +796,8 @@ static int run(int argc, char **argv) {
                 .default_cpu_quota = opts.cpu_quota,
                 .memory_max = opts.held_max,
                 .job_memory_max = opts.memory_max,
+                .job_held_reserve = 2 * opts.output_max,
+                .job_packed_reserve = 2 * opts.work_size,
                 .memlock_reserve = memory_locked ? memlock_reserve() : 0,
         };
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -800,6 +808,7 @@ static int run(int argc, char **argv) {
         jc.fair.max_queued_per_client = opts.max_queued_per_ip;
         jc.fair.max_running = opts.max_running;
         jc.fair.running_memory_max = opts.running_memory_max;
+        jc.fair.running_held_max = running_held_max();
         jc.fair.max_queued = opts.max_queued;
         const char *reason;
         if (fair_config_validate(&jc.fair, &reason) < 0) {

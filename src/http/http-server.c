@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -948,10 +949,41 @@ void http_server_quiesce(HttpServer *s) {
                 (void) MHD_quiesce_daemon(s->daemon);
 }
 
+/* How long the last answers (the 503s to whoever waited) may take to go out when the server stops. */
+#define FLUSH_USEC (2 * USEC_PER_SEC)
+
+static bool have_answers_to_send(const HttpServer *s) {
+        for (const HttpRequest *r = s->requests; r; r = r->next)
+                if (r->replied && !r->out_streaming && !r->peer_gone)
+                        return true;
+        return false;
+}
+
+/* MHD learns of a resume in one run, queues the answer in the next and sends its body a block per run after
+ * that; stopping it earlier cuts answers short. So run it until every answer made is sent (the request is
+ * freed then), the client left or FLUSH_USEC passed. Live streams have no end of their own: they are cut. */
+static void flush_answers(HttpServer *s) {
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        uint64_t deadline = now_usec() + FLUSH_USEC;
+
+        for (;;) {
+                if (MHD_run(s->daemon) != MHD_YES) {
+                        log_debug("libmicrohttpd could not process its connections, not waiting for answers");
+                        return;
+                }
+                if (!have_answers_to_send(s) || now_usec() >= deadline)
+                        return;
+                /* A millisecond at most: over TLS, MHD does not signal its epoll fd for what is left to send
+                 * (see arm_timer()). */
+                if (info)
+                        (void) poll(&(struct pollfd) { .fd = info->epoll_fd, .events = POLLIN }, 1, 1);
+        }
+}
+
 HttpServer *http_server_free(HttpServer *s) {
         if (!s)
                 return NULL;
-        /* MHD aborts if stopped with suspended connections: answer them first, and let MHD queue that.
+        /* MHD aborts if stopped with suspended connections: answer them first, and let MHD send that.
          * Run MHD even if none was suspended here: a connection answered just before the loop ended is
          * still suspended for MHD until its next run sees the resume. */
         for (HttpRequest *r = s->requests; r; r = r->next)
@@ -960,7 +992,7 @@ HttpServer *http_server_free(HttpServer *s) {
                                                         (const char *const[]) { "Retry-After", "5", NULL },
                                                         "the server is shutting down");
         if (s->daemon)
-                (void) MHD_run(s->daemon);
+                flush_answers(s);
         sd_event_source_disable_unref(s->io_source);
         sd_event_source_disable_unref(s->timer_source);
         sd_event_source_disable_unref(s->resume_source);

@@ -89,6 +89,11 @@ static int decrypt_binary(const SealIdentity *id, const uint8_t *in, size_t len,
         if (r < 0)
                 return r;
 
+        /* A passphrase (scrypt) stanza must be alone, or its implied authentication would not hold. */
+        for (size_t i = 0; i < h->n_stanzas; i++)
+                if (seal_stanza_arg_is(&h->stanzas[i], 0, "scrypt") && h->n_stanzas != 1)
+                        return -EBADMSG;
+
         r = -ENOKEY;
         for (size_t i = 0; i < h->n_stanzas && r == -ENOKEY; i++)
                 r = seal_x25519_unwrap(id, &h->stanzas[i], file_key);

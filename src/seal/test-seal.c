@@ -67,6 +67,50 @@ static void test_open_age_output(void) {
         free(bin);
 }
 
+/* Headers made by hand around age's own stanza for age_identity: the MAC no longer matches, so what is
+ * checked is what comes before it. */
+static void test_hostile_headers(void) {
+        uint8_t *bin, *out;
+        size_t bin_len, n;
+        char *text;
+
+        ASSERT_OK(seal_armor_decode(age_hello, strlen(age_hello), &bin, &bin_len));
+        text = malloc(bin_len + 256);
+        ASSERT_TRUE(text);
+        /* The stanza as age wrote it: after the version line, up to "---". */
+        const char *start = (char *) bin + strlen("age-encryption.org/v1\n");
+        const char *end = memmem(bin, bin_len, "\n---", 4);
+        ASSERT_TRUE(end);
+        int stanza_len = (int) (end + 1 - start);
+
+        /* An scrypt stanza beside another is refused before any key is tried. */
+        n = (size_t) sprintf(text, "age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA 10\n"
+                             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%.*s--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+                             stanza_len, start);
+        ASSERT_ERROR(seal_decrypt(&age_id, text, n, &out, &n), EBADMSG);
+        /* Unknown stanzas are skipped; the MAC then fails, since the header changed. */
+        n = (size_t) sprintf(text, "age-encryption.org/v1\n-> grease x\n\n%.*s--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+                             stanza_len, start);
+        ASSERT_ERROR(seal_decrypt(&age_id, text, n, &out, &n), EBADMSG);
+        /* An X25519 stanza with a third argument, or a short body, is malformed, not "not for us". */
+        n = (size_t) sprintf(text, "age-encryption.org/v1\n-> X25519 XEl0dJ6y3C7KZkgmgWUicg63EyXJiwBJW8PdYJ/cYBE x\n"
+                             "qRS0AMjdjPvZ/WT08U2KL4G+PIooA3hy38SvLpvaC1E\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
+        ASSERT_ERROR(seal_decrypt(&age_id, text, n, &out, &n), EBADMSG);
+        n = (size_t) sprintf(text, "age-encryption.org/v1\n-> X25519 XEl0dJ6y3C7KZkgmgWUicg63EyXJiwBJW8PdYJ/cYBE\n"
+                             "qRS0AMjdjPvZ/WT08U2KL4G+PIooA3hy38SvLpvaC1\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
+        ASSERT_ERROR(seal_decrypt(&age_id, text, n, &out, &n), EBADMSG);
+        /* A low-order ephemeral share (all zeros) makes an all-zero shared secret: refused. */
+        n = (size_t) sprintf(text, "age-encryption.org/v1\n-> X25519 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+                             "qRS0AMjdjPvZ/WT08U2KL4G+PIooA3hy38SvLpvaC1E\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
+        ASSERT_ERROR(seal_decrypt(&age_id, text, n, &out, &n), EBADMSG);
+        /* The spec's example stanza is for another identity. */
+        n = (size_t) sprintf(text, "age-encryption.org/v1\n-> X25519 XEl0dJ6y3C7KZkgmgWUicg63EyXJiwBJW8PdYJ/cYBE\n"
+                             "qRS0AMjdjPvZ/WT08U2KL4G+PIooA3hy38SvLpvaC1E\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
+        ASSERT_ERROR(seal_decrypt(&age_id, text, n, &out, &n), ENOKEY);
+        free(text);
+        free(bin);
+}
+
 static void round_trip(size_t len, size_t n_recipients, bool armor) {
         uint8_t recipients[4][SEAL_KEY_SIZE], *plain, *sealed, *out;
         SealIdentity ids[4], stranger;
@@ -182,6 +226,7 @@ static void test_interop(void) {
 int main(void) {
         ASSERT_OK(seal_identity_parse(age_identity, strlen(age_identity), &age_id));
         test_open_age_output();
+        test_hostile_headers();
         test_round_trips();
         test_interop();
         return 0;

@@ -38,6 +38,11 @@ bool capped_buffer_truncated(const CappedBuffer *b) {
         return b->dropped > 0;
 }
 
+void capped_buffer_discard(CappedBuffer *b) {
+        b->data = wipe_free(b->data);
+        b->len = b->allocated = 0;
+}
+
 void capped_buffer_done(CappedBuffer *b) {
         wipe_free(b->data);
         *b = (CappedBuffer) {};

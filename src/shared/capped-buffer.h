@@ -20,3 +20,5 @@ void capped_buffer_init(CappedBuffer *b, size_t limit);
 int capped_buffer_append(CappedBuffer *b, const void *data, size_t len);
 bool capped_buffer_truncated(const CappedBuffer *b);
 void capped_buffer_done(CappedBuffer *b);
+/* Wipes and frees the bytes (e.g. once they are kept elsewhere, encrypted); what was dropped still counts. */
+void capped_buffer_discard(CappedBuffer *b);

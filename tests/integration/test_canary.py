@@ -127,6 +127,14 @@ class Canary(SandrunTestCase):
                         'open("result.txt", "w").write("a file: " + "%s"[::-1] + "\\n")\n'
                         % (self.code, self.stdin_text, self.out[::-1], self.file[::-1]))
         self.stdout = 'some output: %s, the end\n' % self.out
+        # Random bytes gzip cannot shrink, so a tar.gz holds them as they are: while the job waits to be
+        # downloaded they must not be in sandrund's memory, its outputs being kept encrypted.
+        self.noise_seed = random.SystemRandom().getrandbits(64)
+        self.noise = random.Random(self.noise_seed).randbytes(1 << 16)
+        # It stays a while after its output, for the scan to see that in the runner's buffers.
+        self.batch_program = self.program + ('import random\nopen("noise.bin", "wb").write(random.Random(%d).randbytes(%d))\n'
+                                             'sys.stdout.flush()\nimport time\ntime.sleep(4)\n'
+                                             % (self.noise_seed, 1 << 16))
 
     def needles(self):
         needles = {}
@@ -135,11 +143,22 @@ class Canary(SandrunTestCase):
                 needles['%s %s' % (c[4:8], name)] = n
         return needles
 
-    def assertHeld(self):
-        """While the job is held, the scan finds its output in sandrund: it looks where the data is."""
-        needle = forms(self.out)['raw']
-        found = [exe for pid, exe in container_pids() if scan_memory(pid, {'out': needle})]
-        self.assertIn('sandrund', found, 'the scan does not see a held job\'s output')
+    def in_sandrund(self, needle):
+        return any(exe == 'sandrund' and scan_memory(pid, {'n': needle}) for pid, exe in container_pids())
+
+    def assertHeldEncrypted(self, d, job):
+        """While the batch job runs, its output is in sandrund in plain form (the scan sees where the data
+        is); once it finished and waits to be read, its output and packed files are nowhere in plain form."""
+        wait_until(lambda: self.in_sandrund(forms(self.out)['raw']), 30,
+                   what='the running job\'s output to show in sandrund (the scan sees nothing?)')
+
+        def finished():
+            s = json.loads(d.request('GET', '/status/' + job).body)
+            return s['status'] in ('completed', 'failed') and s
+        wait_until(finished, 60, what='the batch job to finish')
+        self.assertEqual(finished()['status'], 'completed', finished())
+        self.assertFalse(self.in_sandrund(forms(self.out)['raw']), 'the output is held in plain form')
+        self.assertFalse(self.in_sandrund(self.noise[30000:30048]), 'the packed outputs are held in plain form')
 
     def assertGone(self, what):
         needles = self.needles()
@@ -169,15 +188,17 @@ class Canary(SandrunTestCase):
         t.start()
         wait_until(lambda: len(job_scopes()) > 0, 20, what='the sleeper to start')
 
-    def submit(self, d, seal_to=None):
-        manifest = {'entrypoint': 'main.py', 'stdin': self.stdin_text, 'outputs': ['result.txt']}
+    def submit(self, d, seal_to=None, wait=True):
+        manifest = {'entrypoint': 'main.py', 'stdin': self.stdin_text, 'outputs': ['result.txt', 'noise.bin']}
         if seal_to:
             manifest['seal_to'] = seal_to
         manifest = json.dumps(manifest)
-        body, ct = multipart([('manifest', None, manifest.encode()), ('file', 'main.py', self.program.encode())])
+        body, ct = multipart([('manifest', None, manifest.encode()), ('file', 'main.py', self.batch_program.encode())])
         r = d.request('POST', '/submit', body, {'Content-Type': ct})
         self.assertEqual(r.status, 202, r)
         job = json.loads(r.body)['job_id']
+        if not wait:
+            return job
 
         def finished():
             s = json.loads(d.request('GET', '/status/' + job).body)
@@ -188,14 +209,17 @@ class Canary(SandrunTestCase):
 
     def test_batch_read_and_downloaded(self):
         with ExtraDaemon('--batch-ttl', '%ds' % TTL) as d:
-            job = self.submit(d)
-            self.assertHeld()
+            job = self.submit(d, wait=False)
+            self.assertHeldEncrypted(d, job)
+            slice_ = self.noise[30000:30048]
             self.pin_heap(d)
             logs = json.loads(d.request('GET', '/logs/' + job).body)
             self.assertEqual(logs['stdout'], self.stdout)
             r = d.request('GET', '/download/' + job)
             self.assertEqual(r.status, 200)
+            self.assertIn(slice_, r.body, 'the archive does not hold the noise as it is: the check above proves nothing')
             with tarfile.open(fileobj=io.BytesIO(r.body)) as t:
+                self.assertEqual(t.extractfile('noise.bin').read(), self.noise)
                 self.assertEqual(t.extractfile('result.txt').read(), ('a file: %s\n' % self.file).encode())
             self.assertEqual(d.request('GET', '/status/' + job).status, 404)
             time.sleep(1)

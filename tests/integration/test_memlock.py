@@ -39,7 +39,9 @@ class Memlock(SandrunTestCase):
             since = unit_property('sandrun.service', 'ExecMainStartTimestamp')
             log = journal('-u', 'sandrun.service', '--since', since.split(' ', 1)[1].rsplit(' ', 1)[0])
             self.assertRegex(log, r'Memory NOT locked \(.*\): RLIMIT_MEMLOCK is \d+ MiB, \d+ MiB are mapped')
-            self.assertEqual(status_kib(pid, 'VmLck'), 0)
+            # Nothing but the pages of held jobs' keys (src/held/held-key.c), each locked on its own, one
+            # page per job kept.
+            self.assertLess(status_kib(pid, 'VmLck'), 2048)
             return
         locked, size = status_kib(pid, 'VmLck'), status_kib(pid, 'VmSize')
         # Every mapping but the kernel's own (vdso, vvar) is locked, now and as it grows.

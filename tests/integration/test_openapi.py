@@ -241,13 +241,18 @@ class OpenApi(SandrunTestCase):
                 t.join()
         with ExtraDaemon('--max-running', '1', '--max-queued', '1', '--upload-max', '1K') as d:
             self.check(announced(d.port, '/submit', 3 << 20, 'multipart/form-data; boundary=x'), '/submit', 'post', 413)
-            sleeper = json.dumps({'code': 'import time; time.sleep(3)'})
-            threads = [threading.Thread(target=d.request, args=('POST', '/run', sleeper, {'Content-Type': 'application/json'}))
+            # One job runs, one waits: the next is one too many. They spin: --max-running counts jobs that
+            # use the CPU, a sleeping job holds no slot and the second would run beside it.
+            spinner = json.dumps({'code': 'import time\n'
+                                          'end = time.monotonic() + 3\n'
+                                          'while time.monotonic() < end:\n'
+                                          '    pass\n'})
+            threads = [threading.Thread(target=d.request, args=('POST', '/run', spinner, {'Content-Type': 'application/json'}))
                        for _ in range(2)]
             for t in threads:
                 t.start()
                 time.sleep(0.5)
-            self.check(d.request('POST', '/run', sleeper, {'Content-Type': 'application/json'}), '/run', 'post', 503)
+            self.check(d.request('POST', '/run', spinner, {'Content-Type': 'application/json'}), '/run', 'post', 503)
             for prefix in ('/api/v2', '/api/v2/piston'):
                 self.check(d.request('POST', prefix + '/execute', json.dumps({'language': 'python', 'version': '*',
                                                                               'files': [{'content': 'print(1)'}]}),
