@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-id128.h>
+#include <unistd.h>
 
 #include "held-box.h"
 #include "job.h"
@@ -61,6 +62,9 @@ struct Job {
          * (for the receipt) taken before. */
         HeldBox *archive;
         char archive_sha256[65];
+        /* Likewise its stdout and stderr once it finished, while they wait to be read. */
+        HeldBox *streams[2];
+        char streams_sha256[2][65];
 };
 
 struct JobManager {
@@ -190,6 +194,8 @@ Job *job_free(Job *j) {
         }
         runner_job_free(j->runner_job);
         held_box_free(j->archive);
+        held_box_free(j->streams[0]);
+        held_box_free(j->streams[1]);
         sd_event_source_disable_unref(j->expire_source);
         if (j->free_attachment)
                 j->free_attachment(j->attachment);
@@ -227,6 +233,9 @@ static uint64_t job_held_bytes(Job *j) {
                      buffer_bytes(runner_job_archive(j->runner_job)) + buffer_bytes(runner_job_listing(j->runner_job));
         if (j->archive)
                 n += held_box_allocated(j->archive);
+        for (size_t i = 0; i < ELEMENTSOF(j->streams); i++)
+                if (j->streams[i])
+                        n += held_box_allocated(j->streams[i]);
         return n;
 }
 
@@ -410,6 +419,24 @@ static void job_hold_archive(Job *j) {
         runner_job_discard_archive(j->runner_job);
 }
 
+/* Likewise its stdout and stderr, which wait for /logs; both or neither. */
+static void job_hold_streams(Job *j) {
+        const CappedBuffer *b[2] = { runner_job_stdout(j->runner_job), runner_job_stderr(j->runner_job) };
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(b); i++) {
+                receipt_sha256_hex(b[i]->data ?: "", b[i]->len, j->streams_sha256[i]);
+                r = held_box_new_from(&j->streams[i], b[i]->data ?: "", b[i]->len);
+        }
+        if (r < 0) {
+                log_debug_errno(r, "Cannot encrypt job %s's output, keeping it as it is", j->id);
+                j->streams[0] = held_box_free(j->streams[0]);
+                j->streams[1] = held_box_free(j->streams[1]);
+                return;
+        }
+        runner_job_discard_streams(j->runner_job);
+}
+
 static void job_finish(Job *j, JobStatus status) {
         JobManager *m = j->manager;
         int r;
@@ -423,11 +450,13 @@ static void job_finish(Job *j, JobStatus status) {
         }
         j->status = status;
         j->finished_usec = manager_now(m);
-        if (j->kept && j->runner_job && status == JOB_COMPLETED)
-                job_hold_archive(j);
 
         if (m->finished_hook)
                 m->finished_hook(j, m->finished_userdata);
+        if (j->kept && j->runner_job && status == JOB_COMPLETED)
+                job_hold_archive(j);
+        if (j->kept && j->runner_job)
+                job_hold_streams(j);
         /* Finished results are never deleted early for others' room: only downloading or this timer
          * ends them. */
         if (j->kept && m->config.finished_ttl_usec > 0) {
@@ -875,6 +904,10 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
                                        on_billing, m);
         if (r < 0)
                 return r;
+        /* Billing and throttling are job limits: they come before reading jobs' pipes (pipe-drain.h). */
+        r = sd_event_source_set_priority(m->billing_source, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r < 0)
+                return r;
         r = sd_event_source_set_enabled(m->billing_source, SD_EVENT_OFF);
         if (r < 0)
                 return r;
@@ -911,4 +944,28 @@ HeldBox *job_take_archive(Job *j) {
 
 const char *job_archive_sha256(const Job *j) {
         return j->archive ? j->archive_sha256 : NULL;
+}
+
+ssize_t job_stream_read(Job *j, int fd, uint64_t offset, void *buf, size_t max, uint64_t *ret_size) {
+        assert(fd == STDOUT_FILENO || fd == STDERR_FILENO);
+        HeldBox *held = j->streams[fd - 1];
+
+        if (held) {
+                if (ret_size)
+                        *ret_size = held_box_size(held);
+                return max > 0 ? held_box_read(held, offset, buf, max) : 0;
+        }
+        const CappedBuffer *b = !j->runner_job ? NULL : fd == STDOUT_FILENO ? runner_job_stdout(j->runner_job)
+                                                                            : runner_job_stderr(j->runner_job);
+        size_t len = b ? b->len : 0, n = offset < len ? MIN(max, len - (size_t) offset) : 0;
+        if (ret_size)
+                *ret_size = len;
+        if (n > 0)
+                memcpy(buf, b->data + offset, n);
+        return (ssize_t) n;
+}
+
+const char *job_stream_sha256(const Job *j, int fd) {
+        assert(fd == STDOUT_FILENO || fd == STDERR_FILENO);
+        return j->streams[fd - 1] ? j->streams_sha256[fd - 1] : NULL;
 }
