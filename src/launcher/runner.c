@@ -1329,6 +1329,7 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
                 .refill_interval_usec = WARM_POOL_REFILL_INTERVAL_USEC,
                 .shrink_after_usec = WARM_POOL_SHRINK_AFTER_USEC,
                 .retry_after_usec = WARM_POOL_RETRY_AFTER_USEC,
+                .refill_delay_usec = WARM_POOL_REFILL_DELAY_USEC,
         };
         warm_pool_init(&r->pool, &pool, now_usec(CLOCK_MONOTONIC));
         if (warm_pool_enabled(&r->pool)) {

@@ -143,11 +143,30 @@ TEST(failures_back_off) {
         run_table(&c, steps, ELEMENTSOF(steps));
 }
 
+TEST(refill_waits_for_a_short_job) {
+        WarmPoolConfig c = { .min = 2, .max = 2, .max_starting = 2, .refill_interval_usec = 2000,
+                             .shrink_after_usec = 1000000, .refill_delay_usec = 10000 };
+        static const Step steps[] = {
+                { 0,    EV_NONE,    S, 0,     2, 0, 0 },
+                { 0,    EV_START,   W, 2,     2, 0, 1 },        /* filling: no delay */
+                { 2,    EV_START,   W, 0,     2, 0, 2 },
+                { 5,    EV_READY,   W, 0,     2, 1, 1 },
+                { 6,    EV_READY,   W, 0,     2, 2, 0 },
+                { 100,  EV_HIT,     W, 110,   2, 1, 0 },        /* one is left: the job runs alone */
+                { 110,  EV_NONE,    S, 0,     2, 1, 0 },
+                { 110,  EV_START,   W, 0,     2, 1, 1 },
+                { 111,  EV_HIT,     W, 112,   2, 0, 1 },        /* none left: at the refill pace */
+                { 112,  EV_NONE,    S, 0,     2, 0, 1 },
+        };
+        run_table(&c, steps, ELEMENTSOF(steps));
+}
+
 int main(void) {
         RUN(fill_bounded_and_adapt);
         RUN(off);
         RUN(grows_from_zero);
         RUN(two_in_flight);
         RUN(failures_back_off);
+        RUN(refill_waits_for_a_short_job);
         return 0;
 }

@@ -25,6 +25,9 @@
 #define WARM_POOL_STARTS_MAX 2U
 #define WARM_POOL_REFILL_INTERVAL_USEC (2ULL * 1000ULL)
 #define WARM_POOL_SHRINK_AFTER_USEC (30ULL * 1000000ULL)        /* a quiet period */
+/* After a job took one, while others are still ready: the replacement waits this long, so that its
+ * setup (the runner's spawn, the init's, PID 1's scope start) does not run beside a short job. */
+#define WARM_POOL_REFILL_DELAY_USEC (10ULL * 1000ULL)
 /* After a start failed (systemd refused the scope, no bus, no uid): the next one not before this. */
 #define WARM_POOL_RETRY_AFTER_USEC (1ULL * 1000000ULL)
 
@@ -34,6 +37,7 @@ typedef struct WarmPoolConfig {
         uint64_t refill_interval_usec;
         uint64_t shrink_after_usec;
         uint64_t retry_after_usec;
+        uint64_t refill_delay_usec;
 } WarmPoolConfig;
 
 typedef struct WarmPool {
@@ -44,6 +48,7 @@ typedef struct WarmPool {
         uint64_t last_start_usec;
         uint64_t last_change_usec;      /* of the target: a miss, or a shrink */
         uint64_t failed_usec;           /* when a start last failed; 0: none since the last success */
+        uint64_t last_take_usec;
 } WarmPool;
 
 typedef enum WarmPoolAction {
