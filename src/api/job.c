@@ -886,6 +886,13 @@ unsigned job_manager_n_queued(const JobManager *m) {
         return m->n_queued;
 }
 
+unsigned job_manager_n_busy(const JobManager *m) {
+        FairStats stats;
+
+        fair_scheduler_get_stats(m->fair, &stats);
+        return stats.n_busy;
+}
+
 bool job_node_name_is_valid(const char *name) {
         size_t n = strlen(name);
         return n >= 1 && n <= JOB_NODE_NAME_MAX && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789") == n;
