@@ -608,6 +608,7 @@ static void on_metrics_request(HttpRequest *req, void *userdata) {
         }
         MetricsGauges g = {
                 .running = job_manager_n_running(d->jobs),
+                .busy = job_manager_n_busy(d->jobs),
                 .queued = job_manager_n_queued(d->jobs),
                 .held_bytes = job_manager_held_bytes(d->jobs),
         };
@@ -628,7 +629,10 @@ static void on_job_finished(Job *j, void *userdata) {
         d->finished++;
         if (job_status(j) == JOB_FAILED)
                 d->failed++;
-        if (d->metrics) {
+        /* A job dropped from the queue never ran: not a failure to start one. */
+        if (d->metrics && job_was_dropped(j))
+                metrics_job_dropped(d->metrics);
+        else if (d->metrics) {
                 RunnerJob *started = job_runner_job(j);
                 uint64_t released = started ? runner_job_timeline(started)->released : 0;
                 double latency = released > job_submitted_usec(j) ? (released - job_submitted_usec(j)) / 1e6 : -1;
@@ -677,13 +681,19 @@ static uint64_t memlock_reserve(void) {
         return opts.body_max + 2 * opts.output_max + 2 * opts.work_size + (8ULL << 20);
 }
 
+/* What running jobs' outputs and packed results may take at most: max_running busy jobs' worth. More jobs
+ * than that run when some sleep; the scheduler keeps them within this all the same. */
+static uint64_t running_held_max(void) {
+        return opts.max_running * (2 * opts.output_max + 2 * opts.work_size);
+}
+
 /*
  * What the configuration can make us hold at most, beyond what is locked at start: batch results held,
  * every running job's outputs and packed results, every queued request's body, every connection's
  * buffers (libmicrohttpd's pool and GnuTLS's records, about 64 KiB), and the reserve.
  */
 static uint64_t memlock_config_need(void) {
-        return opts.held_max + opts.max_running * (2 * opts.output_max + 2 * opts.work_size) +
+        return opts.held_max + running_held_max() +
                opts.max_queued * opts.body_max + 1024 * (64ULL << 10) + memlock_reserve();
 }
 
@@ -790,6 +800,8 @@ static int run(int argc, char **argv) {
                 .default_cpu_quota = opts.cpu_quota,
                 .memory_max = opts.held_max,
                 .job_memory_max = opts.memory_max,
+                .job_held_reserve = 2 * opts.output_max,
+                .job_packed_reserve = 2 * opts.work_size,
                 .memlock_reserve = memory_locked ? memlock_reserve() : 0,
         };
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -800,6 +812,7 @@ static int run(int argc, char **argv) {
         jc.fair.max_queued_per_client = opts.max_queued_per_ip;
         jc.fair.max_running = opts.max_running;
         jc.fair.running_memory_max = opts.running_memory_max;
+        jc.fair.running_held_max = running_held_max();
         jc.fair.max_queued = opts.max_queued;
         const char *reason;
         if (fair_config_validate(&jc.fair, &reason) < 0) {

@@ -28,6 +28,10 @@ typedef struct FairConfig {
         /* The hard bound on running jobs, busy or not: the sum of their MemoryMax (FairJob.memory_max).
          * A job that does not fit waits, unless nothing runs. 0: no bound. */
         uint64_t running_memory_max;            /* 0; the daemon sets twice the RAM */
+        /* The same for what the daemon may come to hold for running jobs (FairJob.held_reserve: their
+         * outputs and packed results), so that more jobs running than max_running cannot take more of
+         * its memory than max_running busy ones could. 0: no bound. */
+        uint64_t running_held_max;              /* 0; the daemon sets max_running jobs' worth */
         unsigned max_queued_per_client;         /* 16; past it 429 */
         unsigned max_queued;                    /* 256; past it 503 */
         size_t max_clients;                     /* 65536; clients tracked at once, idle ones evicted */

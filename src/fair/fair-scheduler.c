@@ -13,6 +13,7 @@ struct FairScheduler {
         unsigned n_running;
         unsigned n_busy;                /* running jobs holding a slot */
         uint64_t running_memory;        /* memory_max of the running jobs together */
+        uint64_t running_held;          /* held_reserve of the running jobs together */
         uint64_t job_usec_estimate;     /* running average of finished jobs' wall time */
         fair_job_handler_t drop_handler;
         void *drop_userdata;
@@ -84,13 +85,17 @@ static bool client_may_start(FairScheduler *s, FairClient *c, uint64_t now) {
                 token_bucket_level(&c->bucket, now) >= start_level(s);
 }
 
-/* Whether a job's MemoryMax fits beside the running jobs'; the first job always does, or a job bigger
- * than the bound could never run. */
-static bool memory_fits(const FairScheduler *s, const FairJob *job) {
-        uint64_t max = s->config.running_memory_max;
+/* used + more <= max, or no bound (0). */
+static bool within(uint64_t used, uint64_t more, uint64_t max) {
+        return max == 0 || (used <= max && more <= max - used);
+}
 
-        return max == 0 || s->n_running == 0 ||
-                (s->running_memory <= max && job->memory_max <= max - s->running_memory);
+/* Whether a job's MemoryMax, and what the daemon may hold for it, fit beside the running jobs'; the first
+ * job always does, or a job bigger than a bound could never run. */
+static bool memory_fits(const FairScheduler *s, const FairJob *job) {
+        return s->n_running == 0 ||
+                (within(s->running_memory, job->memory_max, s->config.running_memory_max) &&
+                 within(s->running_held, job->held_reserve, s->config.running_held_max));
 }
 
 typedef struct EligibleContext {
@@ -275,6 +280,7 @@ int fair_scheduler_start_next(FairScheduler *s, uint64_t now, FairJob **ret) {
         s->n_running++;
         s->n_busy++;
         s->running_memory += job->memory_max;
+        s->running_held += job->held_reserve;
         client_table_update(s->clients, job->client, now);
 
         *ret = job;
@@ -323,6 +329,7 @@ int fair_scheduler_finish(FairScheduler *s, FairJob *job, uint64_t cpu_usec, uin
                 s->n_busy--;
         job->busy = false;
         s->running_memory -= job->memory_max;
+        s->running_held -= job->held_reserve;
 
         uint64_t duration = now > job->started_usec ? now - job->started_usec : 0;
         s->job_usec_estimate = s->job_usec_estimate - s->job_usec_estimate / JOB_ESTIMATE_WEIGHT +
@@ -424,6 +431,7 @@ void fair_scheduler_get_stats(const FairScheduler *s, FairStats *ret) {
                 .n_running = s->n_running,
                 .n_busy = s->n_busy,
                 .running_memory = s->running_memory,
+                .running_held = s->running_held,
                 .n_queued = s->queue.n_queued,
                 .n_clients = client_table_size(s->clients),
                 .job_usec_estimate = s->job_usec_estimate,

@@ -15,7 +15,8 @@
  *     max_running running jobs are busy. A job is busy in its first busy_window_usec and then while it
  *     used at least busy_cpu_percent of a CPU over its last window (from the charges); a job that sleeps
  *     holds no slot, so sleepers cannot keep a CPU-hungry newcomer waiting. Memory is the hard bound: the
- *     running jobs' memory_max together stay within running_memory_max (a job alone always fits).
+ *     running jobs' memory_max together stay within running_memory_max, and what the daemon may hold
+ *     for them (held_reserve) within running_held_max (a job alone always fits).
  *   - Among the clients that may start a job, the next job is chosen round-robin (fair-queue.h), so a
  *     client with many queued jobs delays another client's first job by at most one start.
  *   - A client with no budget left has its running jobs throttled to the refill rate (fair-quota.h).
@@ -77,7 +78,8 @@ typedef struct FairJob {
         FairJobState state;
         uint64_t started_usec;
         void *userdata;                 /* as given to fair_scheduler_enqueue() */
-        uint64_t memory_max;            /* set by the caller before enqueueing: the job's MemoryMax */
+        uint64_t memory_max;            /* set by the caller before enqueueing: the job's MemoryMax, */
+        uint64_t held_reserve;          /* and the most the daemon may hold for it while it runs */
 
         /* While running: whether it holds one of max_running slots, and its current CPU window. */
         bool busy;
@@ -102,6 +104,7 @@ typedef struct FairStats {
         unsigned n_running;
         unsigned n_busy;                /* running jobs that hold a slot */
         uint64_t running_memory;        /* their memory_max together */
+        uint64_t running_held;          /* their held_reserve together */
         unsigned n_queued;
         size_t n_clients;
         uint64_t job_usec_estimate;     /* running average of finished jobs' wall time */

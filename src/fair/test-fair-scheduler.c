@@ -194,6 +194,33 @@ TEST(memory_is_the_hard_bound) {
         ASSERT_EQ(stats.n_busy, 1);             /* slots were free: memory alone held them back */
 }
 
+TEST(held_reserve_is_bounded_too) {
+        FairConfig c = config(4);
+        c.running_held_max = 100 * MIB;
+        _cleanup_(fair_scheduler_freep) FairScheduler *s = scheduler(&c);
+        TestJob a[2], b[2], *run[3];
+        FairStats stats;
+
+        enqueue(s, 'A', a, 2, T0);
+        enqueue(s, 'B', b, 2, T0);
+        /* A's jobs pack results (66 MiB each), B's only keep output (2 MiB each). */
+        a[0].fair.held_reserve = a[1].fair.held_reserve = 66 * MIB;
+        b[0].fair.held_reserve = b[1].fair.held_reserve = 2 * MIB;
+        ASSERT_EQ(start(s, T0, &run[0]), 'A');
+        ASSERT_EQ(start(s, T0, &run[1]), 'B');
+        tick(s, run, 2, 0, T0 + SEC);
+        ASSERT_EQ(n_busy(s), 0);
+        /* Both sleep, slots are free, but A's second would take 132 MiB of 100: B's goes first. */
+        ASSERT_EQ(start(s, T0 + SEC, &run[2]), 'B');
+        ASSERT_EQ(start(s, T0 + SEC, NULL), '-');
+        fair_scheduler_get_stats(s, &stats);
+        ASSERT_EQ(stats.running_held, 70 * MIB);
+        ASSERT_OK(fair_scheduler_finish(s, &run[0]->fair, 0, T0 + 2 * SEC));
+        ASSERT_EQ(start(s, T0 + 2 * SEC, NULL), 'A');
+        fair_scheduler_get_stats(s, &stats);
+        ASSERT_EQ(stats.running_held, 70 * MIB);
+}
+
 TEST(memory_bound_with_sleepers) {
         FairConfig c = config(4);
         c.running_memory_max = 1024 * MIB;
@@ -601,6 +628,7 @@ int main(void) {
         RUN(busy_threshold_and_waking_up);
         RUN(memory_is_the_hard_bound);
         RUN(memory_bound_with_sleepers);
+        RUN(held_reserve_is_bounded_too);
         RUN(queue_places_are_shared);
         return 0;
 }

@@ -4,9 +4,10 @@
 /*
  * Reading a job's output pipes from the event loop without letting the job hold it. A job can keep its
  * pipe full for as long as it runs (vmsplice() refills it at memory speed), so each dispatch reads a bounded
- * amount and returns; the pipe, still readable, is dispatched again on a later iteration, after everything
- * of higher priority: the pipes' sources sit below the loop's normal priority (HTTP, the runner's protocol)
- * and the jobs' limit timers sit above it, so a flood is read at the loop's leisure and ends at its
+ * amount and returns; the pipe, still readable, is dispatched again on a later iteration. The pipes'
+ * sources sit at the loop's normal priority, with HTTP and the runner's protocol, and sd-event dispatches
+ * the pending sources of one priority oldest first: they take turns, and neither side can starve the
+ * other. The jobs' limit timers (timeout, kill, CPU samples, billing) sit above, so a flood ends at its
  * time limit like any job.
  */
 
@@ -17,7 +18,7 @@
 #define PIPE_DRAIN_MAX (256U << 10)
 #define PIPE_DRAIN_CHUNK (64U << 10)
 
-#define PIPE_SOURCE_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
+#define PIPE_SOURCE_PRIORITY SD_EVENT_PRIORITY_NORMAL
 #define JOB_TIMER_PRIORITY SD_EVENT_PRIORITY_IMPORTANT
 
 /* Called for each chunk read; a negative return stops the drain and is returned. */
