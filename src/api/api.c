@@ -105,7 +105,8 @@ typedef struct PlainAnswer {
         JobManager *jobs;
         char id[JOB_ID_MAX];
         JobBufferTag tags[2];
-        size_t lens[2], piece, off;
+        uint64_t lens[2], off;
+        size_t piece;
         char tail[256];
         size_t tail_len, tail_off;
 } PlainAnswer;
@@ -114,22 +115,20 @@ static ssize_t plain_answer_read(void *userdata, char *buf, size_t max) {
         PlainAnswer *p = userdata;
 
         while (p->piece < ELEMENTSOF(p->tags)) {
-                const char *data;
-                size_t have;
-                int r = job_buffer_lookup(p->jobs, p->id, p->tags[p->piece], &data, &have);
-                if (r < 0)
-                        return r;
-                if (have < p->lens[p->piece])
-                        return -ESTALE;
-                size_t n = MIN(max, p->lens[p->piece] - p->off);
-                if (n == 0) {
+                uint64_t have;
+                size_t want = (size_t) MIN((uint64_t) max, p->lens[p->piece] - p->off);
+                if (want == 0) {
                         p->piece++;
                         p->off = 0;
                         continue;
                 }
-                memcpy(buf, data + p->off, n);
-                p->off += n;
-                return (ssize_t) n;
+                ssize_t n = job_buffer_read(p->jobs, p->id, p->tags[p->piece], p->off, buf, want, &have);
+                if (n < 0)
+                        return n;
+                if (have < p->lens[p->piece] || (size_t) n != want)
+                        return -ESTALE;
+                p->off += (uint64_t) n;
+                return n;
         }
         size_t n = MIN(max, p->tail_len - p->tail_off);
         memcpy(buf, p->tail + p->tail_off, n);
@@ -157,11 +156,9 @@ static int reply_plain(RunWait *w, const char *const *headers) {
         bool compile = job_runner_job(j) && res && res->reason == JOB_REASON_COMPILE;
         p->tags[0] = compile ? JOB_BUFFER_COMPILE_STDOUT : JOB_BUFFER_STDOUT;
         p->tags[1] = compile ? JOB_BUFFER_COMPILE_STDERR : JOB_BUFFER_STDERR;
-        for (size_t i = 0; i < ELEMENTSOF(p->tags); i++) {
-                const char *data;
-                if (job_buffer_lookup(p->jobs, p->id, p->tags[i], &data, &p->lens[i]) < 0)
+        for (size_t i = 0; i < ELEMENTSOF(p->tags); i++)
+                if (job_buffer_read(p->jobs, p->id, p->tags[i], 0, NULL, 0, &p->lens[i]) < 0)
                         p->lens[i] = 0;
-        }
         if (res && res->reason == JOB_REASON_LAUNCH)
                 p->tail_len = MIN(sizeof(p->tail) - 1,
                                   (size_t) snprintf(p->tail, sizeof(p->tail), "sandrun: the job could not be started (%s)\n",

@@ -122,13 +122,24 @@ static void logs_watch_free(void *p) {
         free(w);
 }
 
-/* New bytes of one buffer past what was sent, as events appended to *buf. */
-static int logs_more(SseText *t, const CappedBuffer *b, char **buf, size_t *len) {
-        uint64_t have = b ? b->len : 0, sent = t->bytes + t->n_held;
+/* New bytes of one stream past what was sent, up to LOGS_CHUNK a tick, as events appended to *buf: 1 if
+ * more is left, 0 if not, or -errno. They are copied out of the job (they may be kept encrypted) into a
+ * buffer wiped after. */
+#define LOGS_CHUNK (64U * 1024U)
 
-        if (have <= sent)
-                return 0;
-        return sse_text_events(t, b->data + sent, (size_t) (have - sent), false, buf, len);
+static int logs_more(SseText *t, Job *j, int fd, char **buf, size_t *len) {
+        _cleanup_(wipe_freep) char *chunk = malloc(LOGS_CHUNK);
+        uint64_t have, sent = t->bytes + t->n_held;
+
+        if (!chunk)
+                return -ENOMEM;
+        ssize_t n = job_stream_read(j, fd, sent, chunk, LOGS_CHUNK, &have);
+        if (n <= 0)
+                return (int) n;
+        int r = sse_text_events(t, chunk, (size_t) n, false, buf, len);
+        if (r < 0)
+                return r;
+        return sent + (uint64_t) n < have;
 }
 
 static int logs_tick(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -142,13 +153,15 @@ static int logs_tick(sd_event_source *s, uint64_t usec, void *userdata) {
                 (void) http_request_stream_end(w->request, gone, strlen(gone));
                 return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         }
-        RunnerJob *rj = job_runner_job(j);
         bool done = job_result(j) != NULL;
         /* A client that reads slowly gets the rest later, from the buffers; nothing is lost or held twice. */
         if (http_request_stream_buffered(w->request) < LOGS_BUFFERED_MAX) {
-                if (logs_more(&w->out, rj ? runner_job_stdout(rj) : NULL, &buf, &len) < 0 ||
-                    logs_more(&w->err, rj ? runner_job_stderr(rj) : NULL, &buf, &len) < 0)
+                int more_out = logs_more(&w->out, j, STDOUT_FILENO, &buf, &len),
+                    more_err = logs_more(&w->err, j, STDERR_FILENO, &buf, &len);
+                if (more_out < 0 || more_err < 0)
                         return 0;
+                if (more_out > 0 || more_err > 0)
+                        done = false;
                 if (len > 0 && http_request_stream_write(w->request, buf, len) < 0)
                         return sd_event_source_set_enabled(s, SD_EVENT_OFF);
                 len = 0;
@@ -193,9 +206,11 @@ static void stream_logs(Api *a, HttpRequest *req, Job *j) {
         w->out.stdout_of = w->err.stdout_of = &w->out;
         w->out.stderr_of = w->err.stderr_of = &w->err;
         /* Resume where the client was (never past what the job wrote). */
-        RunnerJob *rj = job_runner_job(j);
-        w->out.bytes = MIN(from_out, rj ? (uint64_t) runner_job_stdout(rj)->len : 0);
-        w->err.bytes = MIN(from_err, rj ? (uint64_t) runner_job_stderr(rj)->len : 0);
+        uint64_t out_size = 0, err_size = 0;
+        (void) job_stream_read(j, STDOUT_FILENO, 0, NULL, 0, &out_size);
+        (void) job_stream_read(j, STDERR_FILENO, 0, NULL, 0, &err_size);
+        w->out.bytes = MIN(from_out, out_size);
+        w->err.bytes = MIN(from_err, err_size);
         snprintf(w->id, sizeof(w->id), "%s", job_id(j));
         http_request_set_data(req, w, logs_watch_free);
         r = sd_event_add_time_relative(a->config.event, &w->timer, CLOCK_MONOTONIC, 0, 0, logs_tick, w);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "job-json.h"
 #include "json-util.h"
@@ -74,7 +75,8 @@ typedef struct JobRef {
         char id[JOB_ID_MAX];
 } JobRef;
 
-int job_buffer_lookup(JobManager *m, const char *id, JobBufferTag tag, const char **ret_data, size_t *ret_len) {
+ssize_t job_buffer_read(JobManager *m, const char *id, JobBufferTag tag, uint64_t offset, void *buf, size_t max,
+                        uint64_t *ret_size) {
         Job *j = job_manager_find(m, id);
         RunnerJob *rj = j ? job_runner_job(j) : NULL;
         const CappedBuffer *b;
@@ -83,11 +85,9 @@ int job_buffer_lookup(JobManager *m, const char *id, JobBufferTag tag, const cha
                 return -ENOENT;
         switch (tag) {
         case JOB_BUFFER_STDOUT:
-                b = rj ? runner_job_stdout(rj) : NULL;
-                break;
+                return job_stream_read(j, STDOUT_FILENO, offset, buf, max, ret_size);
         case JOB_BUFFER_STDERR:
-                b = rj ? runner_job_stderr(rj) : NULL;
-                break;
+                return job_stream_read(j, STDERR_FILENO, offset, buf, max, ret_size);
         case JOB_BUFFER_COMPILE_STDOUT:
                 b = rj ? runner_job_compile_stdout(rj) : NULL;
                 break;
@@ -97,15 +97,18 @@ int job_buffer_lookup(JobManager *m, const char *id, JobBufferTag tag, const cha
         default:
                 return -EINVAL;
         }
-        *ret_data = b && b->data ? b->data : "";
-        *ret_len = b ? b->len : 0;
-        return 0;
+        size_t len = b ? b->len : 0, n = offset < len ? MIN(max, len - (size_t) offset) : 0;
+        if (ret_size)
+                *ret_size = len;
+        if (n > 0)
+                memcpy(buf, b->data + offset, n);
+        return (ssize_t) n;
 }
 
-static int job_ref_get(void *userdata, unsigned tag, const char **ret_data, size_t *ret_len) {
+static ssize_t job_ref_read(void *userdata, unsigned tag, uint64_t offset, void *buf, size_t max, uint64_t *ret_size) {
         JobRef *ref = userdata;
 
-        return job_buffer_lookup(ref->manager, ref->id, tag, ret_data, ret_len);
+        return job_buffer_read(ref->manager, ref->id, tag, offset, buf, max, ret_size);
 }
 
 int job_json_stream_new(JsonStream **ret, JobManager *m, Job *j) {
@@ -115,7 +118,7 @@ int job_json_stream_new(JsonStream **ret, JobManager *m, Job *j) {
                 return -ENOMEM;
         ref->manager = m;
         snprintf(ref->id, sizeof(ref->id), "%s", job_id(j));
-        return json_stream_new(ret, job_ref_get, ref, free);
+        return json_stream_new(ret, job_ref_read, ref, free);
 }
 
 static void add_buffers(json_object *o, const CappedBuffer *out, const CappedBuffer *err, bool combined,

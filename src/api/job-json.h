@@ -37,9 +37,10 @@ typedef enum JobBufferTag {
         JOB_BUFFER_COMPILE_STDERR,
 } JobBufferTag;
 
-/* The bytes of job `id`'s buffer as they are now (they move as the job writes), or -ENOENT when the job is
- * gone: a batch job may expire or be downloaded while a slow client still reads about it. */
-int job_buffer_lookup(JobManager *m, const char *id, JobBufferTag tag, const char **ret_data, size_t *ret_len);
+/* Copies bytes of job `id`'s buffer at offset as job_stream_read() does (they may be kept encrypted), or
+ * -ENOENT when the job is gone: a batch job may expire or be downloaded while a slow client still reads. */
+ssize_t job_buffer_read(JobManager *m, const char *id, JobBufferTag tag, uint64_t offset, void *buf, size_t max,
+                        uint64_t *ret_size);
 
 /* The same, with the job's output (stdout, stderr, output, the compile's) as holes of `stream` (made by
  * job_json_stream_new() for this job), escaped only as the answer is sent. */

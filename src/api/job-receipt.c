@@ -195,8 +195,14 @@ static json_object *timestamp(uint64_t realtime_usec) {
         return json_object_new_string(s);
 }
 
-static json_object *stream_digest(const CappedBuffer *b) {
-        json_object *o = digest_of(b ? b->data : "", b ? b->len : 0);
+/* Once a batch job's output is kept encrypted, its digest is the one taken before. */
+static json_object *stream_digest(Job *j, int fd, const CappedBuffer *b) {
+        const char *sha = job_stream_sha256(j, fd);
+        uint64_t size = 0;
+
+        if (sha)
+                (void) job_stream_read(j, fd, 0, NULL, 0, &size);
+        json_object *o = sha ? digest_object(sha, size) : digest_of(b ? b->data : "", b ? b->len : 0);
         if (o)
                 json_object_object_add(o, "truncated", json_object_new_boolean(b && capped_buffer_truncated(b)));
         return o;
@@ -257,8 +263,8 @@ static json_object *make_payload(const ReceiptConfig *c, Job *j, const JobReceip
         json_object_object_add(p, "inputs", json_object_get(in->inputs));
 
         o = json_object_new_object();
-        json_object_object_add(o, "stdout", stream_digest(rj ? runner_job_stdout(rj) : NULL));
-        json_object_object_add(o, "stderr", stream_digest(rj ? runner_job_stderr(rj) : NULL));
+        json_object_object_add(o, "stdout", stream_digest(j, STDOUT_FILENO, rj ? runner_job_stdout(rj) : NULL));
+        json_object_object_add(o, "stderr", stream_digest(j, STDERR_FILENO, rj ? runner_job_stderr(rj) : NULL));
         if (job_is_kept(j)) {
                 const CappedBuffer *a = rj ? runner_job_archive(rj) : NULL;
                 HeldBox *held = job_archive(j);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "client-key.h"
@@ -70,6 +71,8 @@ void job_manager_set_finished_hook(JobManager *m, job_handler_t hook, void *user
 Job *job_manager_find(JobManager *m, const char *id);
 unsigned job_manager_n_running(const JobManager *m);
 unsigned job_manager_n_queued(const JobManager *m);
+/* Running jobs that use the CPU: those --max-running counts. */
+unsigned job_manager_n_busy(const JobManager *m);
 
 /* Fills ret with 32 random lowercase hex digits and a NUL. */
 int job_id_generate(char ret[static 33]);
@@ -157,3 +160,10 @@ typedef struct HeldBox HeldBox;
 HeldBox *job_archive(Job *j);
 HeldBox *job_take_archive(Job *j);
 const char *job_archive_sha256(const Job *j);
+
+/* Reads a job's stdout (fd 1) or stderr (2) at offset, whether it is still in the runner's buffers or kept
+ * encrypted since the batch job finished: how many bytes (0 past the end), or -errno; *ret_size (may be
+ * NULL) gets its whole length. The digest is of the plaintext, taken before it was encrypted (NULL while
+ * it is not). */
+ssize_t job_stream_read(Job *j, int fd, uint64_t offset, void *buf, size_t max, uint64_t *ret_size);
+const char *job_stream_sha256(const Job *j, int fd);

@@ -18,12 +18,14 @@
 typedef struct JsonHole {
         JsonStream *stream;
         unsigned tags[JSON_STREAM_HOLE_PIECES];
-        size_t lens[JSON_STREAM_HOLE_PIECES];
+        uint64_t lens[JSON_STREAM_HOLE_PIECES];
         size_t n_tags;
 } JsonHole;
 
+#define WINDOW_SIZE (16U * 1024U)
+
 struct JsonStream {
-        json_stream_get_t get;
+        json_stream_read_t read;
         void *userdata;
         void (*free_userdata)(void *userdata);
 
@@ -33,21 +35,26 @@ struct JsonStream {
         char *skeleton;
         size_t skeleton_len, skeleton_off;
 
-        /* Inside a hole: which one, which piece, and how far into it. */
+        /* Inside a hole: which one, which piece, and how far into it the window reaches. */
         JsonHole *hole;
-        size_t piece, piece_off;
+        size_t piece;
+        uint64_t piece_off;
+
+        /* The piece's bytes being escaped: window[win_off..win_len) are still to go. */
+        char window[WINDOW_SIZE];
+        size_t win_len, win_off;
 
         /* An escaped character that did not fit into the caller's buffer. */
         char spill[JSON_ESCAPE_MAX_PER_BYTE * 4];
         size_t spill_len, spill_off;
 };
 
-int json_stream_new(JsonStream **ret, json_stream_get_t get, void *userdata, void (*free_userdata)(void *userdata)) {
+int json_stream_new(JsonStream **ret, json_stream_read_t read, void *userdata, void (*free_userdata)(void *userdata)) {
         JsonStream *s = calloc(1, sizeof(JsonStream));
 
         if (!s)
                 return -ENOMEM;
-        s->get = get;
+        s->read = read;
         s->userdata = userdata;
         s->free_userdata = free_userdata;
         *ret = s;
@@ -61,9 +68,10 @@ JsonStream *json_stream_free(JsonStream *s) {
                 free(s->holes[i]);
         free(s->holes);
         wipe_free(s->skeleton);
-        explicit_bzero(s->spill, sizeof(s->spill));
         if (s->free_userdata)
                 s->free_userdata(s->userdata);
+        /* The window and the spill held job output. */
+        explicit_bzero(s, sizeof(*s));
         free(s);
         return NULL;
 }
@@ -88,9 +96,8 @@ json_object *json_stream_hole(JsonStream *s, const unsigned *tags, size_t n_tags
         h->stream = s;
         h->n_tags = n_tags;
         for (size_t i = 0; i < n_tags; i++) {
-                const char *data;
                 h->tags[i] = tags[i];
-                if (s->get(s->userdata, tags[i], &data, &h->lens[i]) < 0)
+                if (s->read(s->userdata, tags[i], 0, NULL, 0, &h->lens[i]) < 0)
                         h->lens[i] = 0;
         }
         JsonHole **holes = realloc(s->holes, (s->n_holes + 1) * sizeof(JsonHole *));
@@ -126,40 +133,67 @@ int json_stream_finish(JsonStream *s, json_object *root) {
         return 0;
 }
 
+/* Reads more of the current piece into the window, after what is left in it. */
+static int fill_window(JsonStream *s) {
+        JsonHole *h = s->hole;
+        size_t left = s->win_len - s->win_off;
+        uint64_t size;
+
+        memmove(s->window, s->window + s->win_off, left);
+        s->win_off = 0;
+        s->win_len = left;
+        size_t want = (size_t) MIN((uint64_t) (sizeof(s->window) - left), h->lens[s->piece] - s->piece_off);
+        ssize_t n = s->read(s->userdata, h->tags[s->piece], s->piece_off, s->window + left, want, &size);
+        if (n < 0)
+                return (int) n;
+        /* The bytes changed under us. */
+        if (size < h->lens[s->piece] || (size_t) n != want)
+                return -ESTALE;
+        s->win_len += (size_t) n;
+        s->piece_off += (uint64_t) n;
+        return 0;
+}
+
 /* Escapes from the current piece of the current hole; 0 when the hole is done. */
 static ssize_t read_hole(JsonStream *s, char *buf, size_t max) {
         JsonHole *h = s->hole;
+        int r;
 
         while (s->piece < h->n_tags) {
-                const char *data;
-                size_t have, consumed;
-                int r = s->get(s->userdata, h->tags[s->piece], &data, &have);
-                if (r < 0)
-                        return r;
-                if (have < h->lens[s->piece])
-                        return -ESTALE;         /* the bytes changed under us */
-                size_t left = h->lens[s->piece] - s->piece_off;
-                if (left == 0) {
-                        s->piece++;
-                        s->piece_off = 0;
+                bool at_end = s->piece_off == h->lens[s->piece];
+                if (s->win_off == s->win_len) {
+                        if (at_end) {
+                                s->piece++;
+                                s->piece_off = 0;
+                                s->win_off = s->win_len = 0;
+                                continue;
+                        }
+                        r = fill_window(s);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
-                size_t n = json_escape_chunk(data + s->piece_off, left, true, buf, max, &consumed);
-                if (consumed == 0) {
-                        /* Not even one character fits: escape it aside and hand out what fits. */
-                        n = json_escape_chunk(data + s->piece_off, left, true, s->spill, sizeof(s->spill),
-                                              &consumed);
-                        assert(consumed > 0);
+                size_t consumed, n;
+                n = json_escape_chunk(s->window + s->win_off, s->win_len - s->win_off, at_end, buf, max, &consumed);
+                if (consumed > 0) {
+                        s->win_off += consumed;
+                        return (ssize_t) n;
+                }
+                /* Not even one character fits: escape it aside and hand out what fits. */
+                n = json_escape_chunk(s->window + s->win_off, s->win_len - s->win_off, at_end, s->spill,
+                                      sizeof(s->spill), &consumed);
+                if (consumed > 0) {
+                        s->win_off += consumed;
                         s->spill_len = n;
-                        s->spill_off = 0;
-                        s->piece_off += consumed;
                         n = MIN(max, s->spill_len);
                         memcpy(buf, s->spill, n);
                         s->spill_off = n;
                         return (ssize_t) n;
                 }
-                s->piece_off += consumed;
-                return (ssize_t) n;
+                /* A character cut by the window's end: read on behind it. */
+                r = fill_window(s);
+                if (r < 0)
+                        return r;
         }
         s->hole = NULL;
         return 0;
@@ -195,7 +229,9 @@ ssize_t json_stream_read(JsonStream *s, char *buf, size_t max) {
                         if (index >= s->n_holes)
                                 return -EBADMSG;
                         s->hole = s->holes[index];
-                        s->piece = s->piece_off = 0;
+                        s->piece = 0;
+                        s->piece_off = 0;
+                        s->win_off = s->win_len = 0;
                         s->skeleton_off += end + 1 - p;
                         continue;
                 }

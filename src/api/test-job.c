@@ -243,10 +243,14 @@ TEST(held_memory_is_shared_and_results_stay) {
         char id_c[JOB_ID_MAX];
 
         setup(1, 20000, 0);
-        /* Client 3 has a finished result (its stdout buffer: 4096 bytes). */
+        /* Client 3 has a finished result: 4064 bytes of stdout, kept encrypted with a 16-byte tag, and an
+         * empty stderr with its tag: 4096 bytes. */
+        char result[4065];
+        memset(result, 'r', 4064);
+        result[4064] = 0;
         Job *c = submit(3, true, 100);
         snprintf(id_c, sizeof(id_c), "%s", job_id(c));
-        finish(c, 0, "result");
+        finish(c, 0, result);
         ASSERT_EQ(job_status(c), JOB_COMPLETED);
 
         /* Client 1 runs one job and queues two uploads of 4000, client 2 one: 16096 held of 20000. */

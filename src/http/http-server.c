@@ -954,14 +954,14 @@ void http_server_quiesce(HttpServer *s) {
 
 static bool have_answers_to_send(const HttpServer *s) {
         for (const HttpRequest *r = s->requests; r; r = r->next)
-                if (r->replied && !r->out_streaming && !r->peer_gone)
+                if (r->replied && (!r->out_streaming || r->out_ended) && !r->peer_gone)
                         return true;
         return false;
 }
 
 /* MHD learns of a resume in one run, queues the answer in the next and sends its body a block per run after
  * that; stopping it earlier cuts answers short. So run it until every answer made is sent (the request is
- * freed then), the client left or FLUSH_USEC passed. Live streams have no end of their own: they are cut. */
+ * freed then), the client left or FLUSH_USEC passed. Live streams not ended were cut before. */
 static void flush_answers(HttpServer *s) {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
         uint64_t deadline = now_usec() + FLUSH_USEC;
@@ -991,6 +991,11 @@ HttpServer *http_server_free(HttpServer *s) {
                         (void) http_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                                         (const char *const[]) { "Retry-After", "5", NULL },
                                                         "the server is shutting down");
+                else if (r->out_streaming && !r->out_ended && !r->dropped)
+                        /* A live stream not ended has no end of its own and sleeps suspended while it
+                         * waits for output: cut it, so that it ends (with an error: the client sees it
+                         * cut) and suspends no more. */
+                        drop_connection(r);
         if (s->daemon)
                 flush_answers(s);
         sd_event_source_disable_unref(s->io_source);

@@ -235,6 +235,11 @@ void runner_job_discard_archive(RunnerJob *j) {
         capped_buffer_discard(&j->archive);
 }
 
+void runner_job_discard_streams(RunnerJob *j) {
+        capped_buffer_discard(&j->out);
+        capped_buffer_discard(&j->err);
+}
+
 const CappedBuffer *runner_job_listing(const RunnerJob *j) {
         return &j->listing;
 }

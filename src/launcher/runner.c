@@ -855,7 +855,7 @@ static void on_warm(WarmSandbox *w, int error, void *userdata) {
         Runner *r = userdata;
 
         if (error >= 0) {
-                warm_pool_start_done(&r->pool, true);
+                warm_pool_start_done(&r->pool, true, now_usec(CLOCK_MONOTONIC));
                 pool_schedule(r);
                 return;
         }
@@ -865,7 +865,7 @@ static void on_warm(WarmSandbox *w, int error, void *userdata) {
         if (warm_sandbox_was_ready(w))
                 warm_pool_discarded(&r->pool);
         else
-                warm_pool_start_done(&r->pool, false);
+                warm_pool_start_done(&r->pool, false, now_usec(CLOCK_MONOTONIC));
         warm_sandbox_free(w);
         /* Only scheduled: a refill never runs inside a path that frees. */
         pool_schedule(r);
@@ -912,11 +912,11 @@ static int on_pool_defer(sd_event_source *s, void *userdata) {
         case WARM_POOL_START:
                 k = pool_start_one(r);
                 if (k < 0) {
-                        /* Retried at the refill pace: counted as a start that failed at once. */
+                        /* Counted as a start that failed at once: retried after a while. */
                         log_debug_errno(k, "Cannot start a warm sandbox, ignoring");
                         warm_pool_started(&r->pool, now);
-                        warm_pool_start_done(&r->pool, false);
-                        wake = now + r->pool.config.refill_interval_usec;
+                        warm_pool_start_done(&r->pool, false, now);
+                        (void) warm_pool_next(&r->pool, now, &wake);
                         break;
                 }
                 warm_pool_started(&r->pool, now);
@@ -1332,6 +1332,8 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
                 .max_starting = WARM_POOL_STARTS_MAX,
                 .refill_interval_usec = WARM_POOL_REFILL_INTERVAL_USEC,
                 .shrink_after_usec = WARM_POOL_SHRINK_AFTER_USEC,
+                .retry_after_usec = WARM_POOL_RETRY_AFTER_USEC,
+                .refill_delay_usec = WARM_POOL_REFILL_DELAY_USEC,
         };
         warm_pool_init(&r->pool, &pool, now_usec(CLOCK_MONOTONIC));
         if (warm_pool_enabled(&r->pool)) {

@@ -36,8 +36,8 @@ static void run_table(const WarmPoolConfig *c, const Step *steps, size_t n) {
 
                 switch (s->event) {
                 case EV_START: warm_pool_started(&p, now); break;
-                case EV_READY: warm_pool_start_done(&p, true); break;
-                case EV_FAILED: warm_pool_start_done(&p, false); break;
+                case EV_READY: warm_pool_start_done(&p, true, now); break;
+                case EV_FAILED: warm_pool_start_done(&p, false, now); break;
                 case EV_HIT: warm_pool_took(&p, true, now); break;
                 case EV_MISS: warm_pool_took(&p, false, now); break;
                 case EV_DISCARD: warm_pool_discarded(&p); break;
@@ -61,7 +61,7 @@ static void run_table(const WarmPoolConfig *c, const Step *steps, size_t n) {
 
 TEST(fill_bounded_and_adapt) {
         WarmPoolConfig c = { .min = 2, .max = 3, .max_starting = 1, .refill_interval_usec = 20000,
-                             .shrink_after_usec = 30000000 };
+                             .shrink_after_usec = 30000000, .retry_after_usec = 10000 };
         static const Step steps[] = {
                 /* at   event       next wake target ready starting */
                 { 0,    EV_NONE,    S, 0,     2, 0, 0 },
@@ -69,7 +69,7 @@ TEST(fill_bounded_and_adapt) {
                 { 5,    EV_READY,   W, 20,    2, 1, 0 },        /* and starts 20 ms apart */
                 { 20,   EV_NONE,    S, 0,     2, 1, 0 },
                 { 20,   EV_START,   W, 0,     2, 1, 1 },
-                { 30,   EV_FAILED,  W, 40,    2, 1, 0 },        /* a failed start is retried, at the same pace */
+                { 30,   EV_FAILED,  W, 40,    2, 1, 0 },        /* a failed start is retried, not at once */
                 { 40,   EV_START,   W, 0,     2, 1, 1 },
                 { 45,   EV_READY,   W, 0,     2, 2, 0 },        /* full at min: nothing to wake for */
                 { 100,  EV_HIT,     S, 0,     2, 1, 0 },        /* a hit refills, the target stays */
@@ -126,10 +126,47 @@ TEST(two_in_flight) {
         run_table(&c, steps, ELEMENTSOF(steps));
 }
 
+TEST(failures_back_off) {
+        WarmPoolConfig c = { .min = 1, .max = 1, .max_starting = 2, .refill_interval_usec = 2000,
+                             .shrink_after_usec = 1000000, .retry_after_usec = 1000000 };
+        static const Step steps[] = {
+                { 0,    EV_NONE,    S, 0,     1, 0, 0 },
+                { 0,    EV_START,   W, 0,     1, 0, 1 },
+                { 5,    EV_FAILED,  W, 1005,  1, 0, 0 },        /* a second later, not 2 ms */
+                { 500,  EV_NONE,    W, 1005,  1, 0, 0 },
+                { 1005, EV_NONE,    S, 0,     1, 0, 0 },
+                { 1005, EV_START,   W, 0,     1, 0, 1 },
+                { 1010, EV_READY,   W, 0,     1, 1, 0 },
+                { 1010, EV_HIT,     S, 0,     1, 0, 0 },        /* a success ends the back-off */
+                { 1010, EV_RESET,   S, 0,     1, 0, 0 },
+        };
+        run_table(&c, steps, ELEMENTSOF(steps));
+}
+
+TEST(refill_waits_for_a_short_job) {
+        WarmPoolConfig c = { .min = 2, .max = 2, .max_starting = 2, .refill_interval_usec = 2000,
+                             .shrink_after_usec = 1000000, .refill_delay_usec = 10000 };
+        static const Step steps[] = {
+                { 0,    EV_NONE,    S, 0,     2, 0, 0 },
+                { 0,    EV_START,   W, 2,     2, 0, 1 },        /* filling: no delay */
+                { 2,    EV_START,   W, 0,     2, 0, 2 },
+                { 5,    EV_READY,   W, 0,     2, 1, 1 },
+                { 6,    EV_READY,   W, 0,     2, 2, 0 },
+                { 100,  EV_HIT,     W, 110,   2, 1, 0 },        /* one is left: the job runs alone */
+                { 110,  EV_NONE,    S, 0,     2, 1, 0 },
+                { 110,  EV_START,   W, 0,     2, 1, 1 },
+                { 111,  EV_HIT,     W, 112,   2, 0, 1 },        /* none left: at the refill pace */
+                { 112,  EV_NONE,    S, 0,     2, 0, 1 },
+        };
+        run_table(&c, steps, ELEMENTSOF(steps));
+}
+
 int main(void) {
         RUN(fill_bounded_and_adapt);
         RUN(off);
         RUN(grows_from_zero);
         RUN(two_in_flight);
+        RUN(failures_back_off);
+        RUN(refill_waits_for_a_short_job);
         return 0;
 }

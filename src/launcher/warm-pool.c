@@ -39,6 +39,17 @@ WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *re
                         *ret_wake_usec = p->last_start_usec + p->config.refill_interval_usec;
                         return WARM_POOL_WAIT;
                 }
+                /* A job just took one and another is ready for the next: let the job run alone first. */
+                if (p->ready > 0 && p->last_take_usec > 0 &&
+                    now_usec < p->last_take_usec + p->config.refill_delay_usec) {
+                        *ret_wake_usec = p->last_take_usec + p->config.refill_delay_usec;
+                        return WARM_POOL_WAIT;
+                }
+                /* Whatever made the last one fail likely makes the next fail too: not in a tight loop. */
+                if (p->failed_usec > 0 && now_usec < p->failed_usec + p->config.retry_after_usec) {
+                        *ret_wake_usec = p->failed_usec + p->config.retry_after_usec;
+                        return WARM_POOL_WAIT;
+                }
                 return WARM_POOL_START;
         }
         /* Full: the next look is when the target may shrink. */
@@ -52,17 +63,19 @@ void warm_pool_started(WarmPool *p, uint64_t now_usec) {
         p->last_start_usec = now_usec;
 }
 
-void warm_pool_start_done(WarmPool *p, bool ok) {
+void warm_pool_start_done(WarmPool *p, bool ok, uint64_t now_usec) {
         assert(p->starting > 0);
         p->starting--;
         if (ok)
                 p->ready++;
+        p->failed_usec = ok ? 0 : MAX(now_usec, 1U);
 }
 
 void warm_pool_took(WarmPool *p, bool hit, uint64_t now_usec) {
         if (hit) {
                 assert(p->ready > 0);
                 p->ready--;
+                p->last_take_usec = MAX(now_usec, 1U);
                 return;
         }
         if (p->target < p->config.max)
@@ -77,4 +90,5 @@ void warm_pool_discarded(WarmPool *p) {
 
 void warm_pool_reset(WarmPool *p) {
         p->ready = p->starting = 0;
+        p->failed_usec = 0;
 }

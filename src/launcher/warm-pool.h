@@ -25,12 +25,19 @@
 #define WARM_POOL_STARTS_MAX 2U
 #define WARM_POOL_REFILL_INTERVAL_USEC (2ULL * 1000ULL)
 #define WARM_POOL_SHRINK_AFTER_USEC (30ULL * 1000000ULL)        /* a quiet period */
+/* After a job took one, while others are still ready: the replacement waits this long, so that its
+ * setup (the runner's spawn, the init's, PID 1's scope start) does not run beside a short job. */
+#define WARM_POOL_REFILL_DELAY_USEC (10ULL * 1000ULL)
+/* After a start failed (systemd refused the scope, no bus, no uid): the next one not before this. */
+#define WARM_POOL_RETRY_AFTER_USEC (1ULL * 1000000ULL)
 
 typedef struct WarmPoolConfig {
         unsigned min, max;
         unsigned max_starting;
         uint64_t refill_interval_usec;
         uint64_t shrink_after_usec;
+        uint64_t retry_after_usec;
+        uint64_t refill_delay_usec;
 } WarmPoolConfig;
 
 typedef struct WarmPool {
@@ -40,6 +47,8 @@ typedef struct WarmPool {
         unsigned starting;      /* spawned, scope or sandbox not done yet */
         uint64_t last_start_usec;
         uint64_t last_change_usec;      /* of the target: a miss, or a shrink */
+        uint64_t failed_usec;           /* when a start last failed; 0: none since the last success */
+        uint64_t last_take_usec;
 } WarmPool;
 
 typedef enum WarmPoolAction {
@@ -56,11 +65,12 @@ WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *re
 void warm_pool_tick(WarmPool *p, uint64_t now_usec);
 
 void warm_pool_started(WarmPool *p, uint64_t now_usec);
-/* A start ended: ready, or failed (then it is simply gone). */
-void warm_pool_start_done(WarmPool *p, bool ok);
+/* A start ended: ready, or failed (then it is simply gone, and the next waits retry_after_usec). */
+void warm_pool_start_done(WarmPool *p, bool ok, uint64_t now_usec);
 /* A job took a ready one (hit), or wanted one and found none (miss). */
 void warm_pool_took(WarmPool *p, bool hit, uint64_t now_usec);
 /* A ready one went away without a job: discarded, or its init died. */
 void warm_pool_discarded(WarmPool *p);
-/* Everything is gone at once (the bus to PID 1 was replaced, the runner stops). */
+/* Everything is gone at once (the bus to PID 1 was replaced, the runner stops); a new start may come at
+ * once. */
 void warm_pool_reset(WarmPool *p);

@@ -83,6 +83,26 @@ def scan_memory(pid, needles):
     return found
 
 
+def scan_memfds(pid, needles):
+    """{form name: [memfd, ...]} of the needles found in the memfds the process holds open (kernel memory
+    that no mapping shows)."""
+    found = {}
+    fds = '/proc/%d/fd' % pid
+    for fd in os.listdir(fds):
+        try:
+            target = os.readlink(os.path.join(fds, fd))
+            if not target.startswith('/memfd:'):
+                continue
+            with open(os.path.join(fds, fd), 'rb') as f:
+                data = f.read()
+        except OSError:
+            continue
+        for name, needle in needles.items():
+            if needle in data:
+                found.setdefault(name, []).append(target)
+    return found
+
+
 def scan_files(needles):
     """Files in the container's writable layer (its overlay's upper dir), /tmp and /var/tmp that hold any."""
     state = os.environ.get('SANDRUN_CONTAINER_STATE', '/run/sandrun-container')
@@ -131,7 +151,9 @@ class Canary(SandrunTestCase):
         # downloaded they must not be in sandrund's memory, its outputs being kept encrypted.
         self.noise_seed = random.SystemRandom().getrandbits(64)
         self.noise = random.Random(self.noise_seed).randbytes(1 << 16)
+        # It stays a while after its output, for the scan to see that in the runner's buffers.
         self.batch_program = self.program + ('import random\nopen("noise.bin", "wb").write(random.Random(%d).randbytes(%d))\n'
+                                             'sys.stdout.flush()\nimport time\ntime.sleep(4)\n'
                                              % (self.noise_seed, 1 << 16))
 
     def needles(self):
@@ -141,11 +163,22 @@ class Canary(SandrunTestCase):
                 needles['%s %s' % (c[4:8], name)] = n
         return needles
 
-    def assertHeld(self):
-        """While the job is held, the scan finds its output in sandrund: it looks where the data is."""
-        needle = forms(self.out)['raw']
-        found = [exe for pid, exe in container_pids() if scan_memory(pid, {'out': needle})]
-        self.assertIn('sandrund', found, 'the scan does not see a held job\'s output')
+    def in_sandrund(self, needle):
+        return any(exe == 'sandrund' and scan_memory(pid, {'n': needle}) for pid, exe in container_pids())
+
+    def assertHeldEncrypted(self, d, job):
+        """While the batch job runs, its output is in sandrund in plain form (the scan sees where the data
+        is); once it finished and waits to be read, its output and packed files are nowhere in plain form."""
+        wait_until(lambda: self.in_sandrund(forms(self.out)['raw']), 30,
+                   what='the running job\'s output to show in sandrund (the scan sees nothing?)')
+
+        def finished():
+            s = json.loads(d.request('GET', '/status/' + job).body)
+            return s['status'] in ('completed', 'failed') and s
+        wait_until(finished, 60, what='the batch job to finish')
+        self.assertEqual(finished()['status'], 'completed', finished())
+        self.assertFalse(self.in_sandrund(forms(self.out)['raw']), 'the output is held in plain form')
+        self.assertFalse(self.in_sandrund(self.noise[30000:30048]), 'the packed outputs are held in plain form')
 
     def assertGone(self, what):
         needles = self.needles()
@@ -153,7 +186,7 @@ class Canary(SandrunTestCase):
         self.assertTrue(any(exe == 'sandrund' for _, exe in pids), pids)
         leaks = []
         for pid, exe in pids:
-            for name, where in scan_memory(pid, needles).items():
+            for name, where in list(scan_memory(pid, needles).items()) + list(scan_memfds(pid, needles).items()):
                 leaks.append('%s[%d] %s in %s' % (exe, pid, name, ', '.join(sorted(set(where)))))
         journal = subprocess.run([CONTAINER, 'journal', '--all', '-o', 'export', '--no-pager'],
                                  capture_output=True, timeout=120).stdout
@@ -175,7 +208,7 @@ class Canary(SandrunTestCase):
         t.start()
         wait_until(lambda: len(job_scopes()) > 0, 20, what='the sleeper to start')
 
-    def submit(self, d, seal_to=None):
+    def submit(self, d, seal_to=None, wait=True):
         manifest = {'entrypoint': 'main.py', 'stdin': self.stdin_text, 'outputs': ['result.txt', 'noise.bin']}
         if seal_to:
             manifest['seal_to'] = seal_to
@@ -184,6 +217,8 @@ class Canary(SandrunTestCase):
         r = d.request('POST', '/submit', body, {'Content-Type': ct})
         self.assertEqual(r.status, 202, r)
         job = json.loads(r.body)['job_id']
+        if not wait:
+            return job
 
         def finished():
             s = json.loads(d.request('GET', '/status/' + job).body)
@@ -194,11 +229,9 @@ class Canary(SandrunTestCase):
 
     def test_batch_read_and_downloaded(self):
         with ExtraDaemon('--batch-ttl', '%ds' % TTL) as d:
-            job = self.submit(d)
-            self.assertHeld()
+            job = self.submit(d, wait=False)
+            self.assertHeldEncrypted(d, job)
             slice_ = self.noise[30000:30048]
-            held = [exe for pid, exe in container_pids() if scan_memory(pid, {'noise': slice_})]
-            self.assertEqual(held, [], 'the packed outputs are held in plain form')
             self.pin_heap(d)
             logs = json.loads(d.request('GET', '/logs/' + job).body)
             self.assertEqual(logs['stdout'], self.stdout)
@@ -211,6 +244,30 @@ class Canary(SandrunTestCase):
             self.assertEqual(d.request('GET', '/status/' + job).status, 404)
             time.sleep(1)
             self.assertGone('a batch job read and downloaded')
+
+    def test_batch_queued(self):
+        """A job that waits in the queue keeps its uploads encrypted: its code and stdin are in no memfd
+        and no mapping of sandrund."""
+        with ExtraDaemon('--max-running', '1', '--batch-ttl', '%ds' % TTL) as d:
+            # The one slot taken for a while, so that the job waits.
+            t = threading.Thread(target=lambda: d.request('POST', '/run?lang=python', 'import time\ntime.sleep(5)\n'),
+                                 daemon=True)
+            t.start()
+            wait_until(lambda: len(job_scopes()) > 0, 20, what='the sleeper to start')
+            job = self.submit(d, wait=False)
+            self.assertEqual(json.loads(d.request('GET', '/status/' + job).body)['status'], 'queued')
+            needles = {'code': self.code.encode(), 'stdin': self.stdin.encode()}
+            found = {}
+            for pid, exe in container_pids():
+                if exe == 'sandrund':
+                    found.update(scan_memfds(pid, needles))
+                    found.update(scan_memory(pid, needles))
+            self.assertEqual(found, {}, 'a queued job\'s upload is held in plain form')
+            # Decrypted into memfds again when its turn comes, it runs as it would have.
+            t.join()
+            wait_until(lambda: json.loads(d.request('GET', '/status/' + job).body)['status'] in ('completed', 'failed'),
+                       60, what='the queued job to run')
+            self.assertEqual(json.loads(d.request('GET', '/logs/' + job).body)['stdout'], self.stdout)
 
     def test_batch_expired_unread(self):
         with ExtraDaemon('--batch-ttl', '%ds' % TTL) as d:

@@ -16,7 +16,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'batch'))
 
 import batch_test  # noqa: E402
-from sandrun_test import (SandrunTestCase, container, journal, job_scopes, main,  # noqa: E402
+from sandrun_test import (ExtraDaemon, SandrunTestCase, container, journal, job_scopes, main,  # noqa: E402
                           processes, request, run_json, unit_property, wait_until)
 
 # Never two test files at once (meson: is_parallel false); this one restarts the runner under the others.
@@ -179,6 +179,31 @@ class Pool(SandrunTestCase):
             self.assertEqual(scope_was_started(job_id), mode == 'cold', (mode, job_id))
         self.assertEqual(got['cold'], got['warm'])
         self.assertEqual(got['warm'][4], {'out/r.txt': b'hiFORTY-TWO\n'})
+
+    def test_lower_limits_are_set_on_the_warm_scope(self):
+        """A front that gives its jobs less memory and fewer tasks than the runner: a warm scope started
+        with the runner's limits gets the job's own (SetUnitProperties) before the job goes."""
+        jobs = {'fits': ('b = bytearray(40 << 20)\nprint("ok")\n', None),
+                'over': ('b = bytearray(120 << 20)\nprint("ok")\n', None),
+                'forks': ('import os, time\nn = 0\ntry:\n    for i in range(30):\n        if os.fork() == 0:\n'
+                          '            time.sleep(2)\n            os._exit(0)\n        n += 1\nexcept OSError:\n'
+                          '    pass\nprint(n < 30)\n', None)}
+        got = {}
+        for mode, size in (('cold', 0), ('warm', POOL)):
+            set_pool(size)
+            with ExtraDaemon('--memory-max', '64M', '--tasks-max', '8') as d:
+                for name, (code, _) in jobs.items():
+                    r = d.request('POST', '/run', json.dumps({'code': code, 'interpreter': 'python'}),
+                                  {'Content-Type': 'application/json'})
+                    self.assertEqual(r.status, 200, r)
+                    res = r.json()
+                    got[mode, name] = (res['status'], res['reason'], res['stdout'])
+                    self.assertEqual(scope_was_started(res['job_id']), mode == 'cold', (mode, name, res))
+        for name in jobs:
+            self.assertEqual(got['cold', name], got['warm', name], name)
+        self.assertEqual(got['warm', 'fits'], ('completed', None, 'ok\n'))
+        self.assertEqual(got['warm', 'over'][:2], ('failed', 'memory'))
+        self.assertEqual(got['warm', 'forks'], ('completed', None, 'True\n'))
 
     def assertPoolGone(self, scopes, pids):
         def gone():
