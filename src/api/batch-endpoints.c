@@ -263,13 +263,28 @@ static void handle_outputs(Api *a, HttpRequest *req, Job *j) {
         if (refuse_sealed(req, j) || !outputs_ready(req, j))
                 return;
 
-        /* The listing comes from inside the sandbox: parsed as untrusted, line by line. */
+        /* The listing comes from inside the sandbox: parsed as untrusted, line by line. Once kept encrypted
+         * it is decrypted for that into a buffer wiped after. */
         const CappedBuffer *l = runner_job_listing(job_runner_job(j));
+        HeldBox *held = job_listing(j);
+        _cleanup_(wipe_freep) char *plain = NULL;
+        const char *data = l->data;
+        size_t data_len = l->len;
+        if (held) {
+                data_len = (size_t) held_box_size(held);
+                plain = malloc(MAX(data_len, (size_t) 1));
+                if (!plain || held_box_read(held, 0, plain, data_len) != (ssize_t) data_len) {
+                        (void) http_request_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                                                        "cannot read the list of outputs back");
+                        return;
+                }
+                data = plain;
+        }
         json_object *o = json_object_new_object(), *files = json_object_new_array();
-        for (const char *p = l->data, *end = l->data + l->len; p && p < end;) {
+        for (const char *p = data, *end = data + data_len; p && p < end;) {
                 const char *nl = memchr(p, '\n', end - p);
                 size_t len = (nl ?: end) - p;
-                _cleanup_free_ char *path = NULL;
+                _cleanup_(wipe_freep) char *path = NULL;
                 uint64_t size;
                 if (len > 0 && listing_parse_line(p, len, &path, &size) >= 0) {
                         json_object *f = json_object_new_object();

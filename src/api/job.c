@@ -63,7 +63,7 @@ struct Job {
 
         /* A finished batch job's packed outputs, encrypted under a key of the job's own, and their digest
          * (for the receipt) taken before. */
-        HeldBox *archive;
+        HeldBox *archive, *listing;
         char archive_sha256[65];
         /* Likewise its stdout and stderr once it finished, while they wait to be read. */
         HeldBox *streams[2];
@@ -202,6 +202,7 @@ Job *job_free(Job *j) {
         }
         runner_job_free(j->runner_job);
         held_box_free(j->archive);
+        held_box_free(j->listing);
         held_box_free(j->streams[0]);
         held_box_free(j->streams[1]);
         sd_event_source_disable_unref(j->expire_source);
@@ -241,6 +242,8 @@ static uint64_t job_held_bytes(Job *j) {
                      buffer_bytes(runner_job_archive(j->runner_job)) + buffer_bytes(runner_job_listing(j->runner_job));
         if (j->archive)
                 n += held_box_allocated(j->archive);
+        if (j->listing)
+                n += held_box_allocated(j->listing);
         for (size_t i = 0; i < ELEMENTSOF(j->streams); i++)
                 if (j->streams[i])
                         n += held_box_allocated(j->streams[i]);
@@ -420,13 +423,16 @@ static int on_expire(sd_event_source *s, uint64_t usec, void *userdata) {
 /* A batch job's packed outputs wait to be downloaded encrypted, under a key of their own that goes with
  * them (held-box.h); the plaintext is wiped. If that cannot be done they stay as they are. */
 static void job_hold_archive(Job *j) {
-        const CappedBuffer *a = runner_job_archive(j->runner_job);
+        const CappedBuffer *a = runner_job_archive(j->runner_job), *l = runner_job_listing(j->runner_job);
         int r;
 
         receipt_sha256_hex(a->data ?: "", a->len, j->archive_sha256);
         r = held_box_new_from(&j->archive, a->data ?: "", a->len);
+        if (r >= 0)
+                r = held_box_new_from(&j->listing, l->data ?: "", l->len);
         if (r < 0) {
                 log_debug_errno(r, "Cannot encrypt job %s's outputs, keeping them as they are", j->id);
+                j->archive = held_box_free(j->archive);
                 return;
         }
         runner_job_discard_archive(j->runner_job);
@@ -1012,6 +1018,10 @@ int job_manager_new(JobManager **ret, sd_event *event, Runner *runner, const Job
 
 HeldBox *job_archive(Job *j) {
         return j->archive;
+}
+
+HeldBox *job_listing(Job *j) {
+        return j->listing;
 }
 
 HeldBox *job_take_archive(Job *j) {

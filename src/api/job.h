@@ -159,6 +159,8 @@ void *job_attachment(const Job *j);
 typedef struct HeldBox HeldBox;
 HeldBox *job_archive(Job *j);
 HeldBox *job_take_archive(Job *j);
+/* The list of those files (names and sizes), kept encrypted with them. */
+HeldBox *job_listing(Job *j);
 const char *job_archive_sha256(const Job *j);
 
 /* Reads a job's stdout (fd 1) or stderr (2) at offset, whether it is still in the runner's buffers or kept

@@ -671,6 +671,7 @@ const CappedBuffer *runner_job_archive(const RunnerJob *j) {
 
 void runner_job_discard_archive(RunnerJob *j) {
         capped_buffer_discard(&j->archive);
+        capped_buffer_discard(&j->listing);
 }
 
 void runner_job_discard_streams(RunnerJob *j) {

@@ -159,7 +159,8 @@ const CappedBuffer *runner_job_stderr(const RunnerJob *j);
 /* Batch jobs: the packed outputs (tar.gz) and their listing (JSON lines), once FINISHED. */
 const CappedBuffer *runner_job_archive(const RunnerJob *j);
 const CappedBuffer *runner_job_listing(const RunnerJob *j);
-/* Wipes the packed outputs once the caller keeps them (encrypted) itself; their truncation still shows. */
+/* Wipes the packed outputs and their listing once the caller keeps them (encrypted) itself; their
+ * truncation still shows. */
 void runner_job_discard_archive(RunnerJob *j);
 void runner_job_discard_streams(RunnerJob *j);
 /* The compile step's output, once FINISHED. */
