@@ -77,23 +77,55 @@ static void on_run_output(Job *j, int fd, const void *data, size_t len, void *us
         (void) write_events(w, buf, n);
 }
 
-/* The end of a streamed /run: what was held back of each stream, then the answer as a `result` event. */
-static void end_run_stream(RunWait *w, json_object *o) {
-        _cleanup_(wipe_freep) char *buf = NULL, *ev = NULL;
-        size_t n = 0, ev_len, len;
+/* The `result` event's data line: the answer (one line of JSON, which ends in a newline), then the blank
+ * line that ends the event. */
+typedef struct ResultEvent {
+        JsonStream *json;
+        bool json_done, ended;
+} ResultEvent;
+
+static ssize_t result_event_read(void *userdata, char *buf, size_t max) {
+        ResultEvent *e = userdata;
+
+        if (!e->json_done) {
+                ssize_t n = json_stream_read(e->json, buf, max);
+                if (n != 0)
+                        return n;
+                e->json_done = true;
+        }
+        if (e->ended)
+                return 0;
+        buf[0] = '\n';
+        e->ended = true;
+        return 1;
+}
+
+static void result_event_free(void *userdata) {
+        ResultEvent *e = userdata;
+
+        json_stream_free(e->json);
+        free(e);
+}
+
+/* The end of a streamed /run: what was held back of each stream, then the answer as a `result` event, its
+ * output escaped out of the job's buffers as the client reads, like a JSON answer (stream: taken). */
+static void end_run_stream(RunWait *w, json_object *o, JsonStream *stream) {
+        static const char oom[] = "event: error\ndata: {\"error\":\"out of memory\"}\n\n";
+        _cleanup_(json_stream_freep) JsonStream *json = stream;
+        _cleanup_(wipe_freep) char *buf = NULL;
+        size_t n = 0;
 
         if (!w->dropped && sse_text_events(&w->out, NULL, 0, true, &buf, &n) >= 0 &&
             sse_text_events(&w->err, NULL, 0, true, &buf, &n) >= 0)
                 (void) write_events(w, buf, n);
-        const char *json = o ? json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-                                                                 &len)
-                             : NULL;
-        if (!json || sse_format("result", NULL, json, len, &ev, &ev_len) < 0) {
-                (void) http_request_stream_end(w->request, "event: error\ndata: {\"error\":\"out of memory\"}\n\n",
-                                               strlen("event: error\ndata: {\"error\":\"out of memory\"}\n\n"));
+        ResultEvent *e = o && json && json_stream_finish(json, o) >= 0 ? calloc(1, sizeof(ResultEvent)) : NULL;
+        if (!e) {
+                (void) http_request_stream_end(w->request, oom, strlen(oom));
                 return;
         }
-        (void) http_request_stream_end(w->request, ev, ev_len);
+        e->json = TAKE_PTR(json);
+        (void) http_request_stream_end_reader(w->request, "event: result\ndata: ", strlen("event: result\ndata: "),
+                                              result_event_read, e, result_event_free);
 }
 
 /*
@@ -236,10 +268,14 @@ static void reply_run_result(RunWait *w) {
                 json_object_put(o);     /* for a plain client what stays readable goes in headers */
         } else if (w->json || w->stream) {
                 _cleanup_(json_stream_freep) JsonStream *stream = NULL;
-                /* A streamed /run ends with the whole answer as one event: only a plain one is read out of the
-                 * job's buffers as the client takes it. */
-                if (!w->stream && job_json_stream_new(&stream, w->api->jobs, j) < 0) {
-                        (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                /* The job's output in the answer (or a stream's last event) is read out of its buffers as the
+                 * client takes it. */
+                if (job_json_stream_new(&stream, w->api->jobs, j) < 0) {
+                        if (w->stream)
+                                end_run_stream(w, NULL, NULL);
+                        else
+                                (void) http_request_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                                                                "out of memory");
                         json_object_put(receipt);
                         return;
                 }
@@ -253,7 +289,7 @@ static void reply_run_result(RunWait *w) {
                 else
                         json_object_put(receipt);
                 if (w->stream)
-                        end_run_stream(w, o);
+                        end_run_stream(w, o, TAKE_PTR(stream));
                 else
                         (void) reply_json_stream(w->request, MHD_HTTP_OK, TAKE_PTR(stream), o);
                 json_object_put(o);

@@ -8,13 +8,16 @@
 #include <unistd.h>
 
 #include "held-box.h"
+#include "io-util.h"
 #include "job.h"
 #include "list.h"
 #include "log-sink.h"
+#include "memfd-util.h"
 #include "memlock.h"
 #include "receipt-verify.h"
 #include "share.h"
 #include "strv.h"
+#include "wipe.h"
 
 /* How often running jobs' CPU is billed to their clients and their quotas revised. */
 #define BILLING_INTERVAL_USEC (250 * USEC_PER_MSEC)
@@ -65,6 +68,9 @@ struct Job {
         /* Likewise its stdout and stderr once it finished, while they wait to be read. */
         HeldBox *streams[2];
         char streams_sha256[2][65];
+        /* And while it waits in the queue, its uploads (code, stdin, bundle): the memfds are made anew
+         * when it starts. */
+        HeldBox *uploads[3];
 };
 
 struct JobManager {
@@ -142,6 +148,8 @@ static void spec_done(Job *j) {
         j->spec.code_fd = safe_close(j->spec.code_fd);
         j->spec.stdin_fd = safe_close(j->spec.stdin_fd);
         j->spec.bundle_fd = safe_close(j->spec.bundle_fd);
+        for (size_t i = 0; i < ELEMENTSOF(j->uploads); i++)
+                j->uploads[i] = held_box_free(j->uploads[i]);
         for (size_t i = 0; i < j->spec.n_tests; i++)
                 j->test_stdin_fds[i] = safe_close(j->test_stdin_fds[i]);
 }
@@ -236,6 +244,11 @@ static uint64_t job_held_bytes(Job *j) {
         for (size_t i = 0; i < ELEMENTSOF(j->streams); i++)
                 if (j->streams[i])
                         n += held_box_allocated(j->streams[i]);
+        /* An upload counts as its size whether a memfd or encrypted holds it (the tags add 0.1%), so that
+         * waiting does not change what it was admitted for. */
+        for (size_t i = 0; i < ELEMENTSOF(j->uploads); i++)
+                if (j->uploads[i])
+                        n += held_box_size(j->uploads[i]);
         return n;
 }
 
@@ -490,6 +503,60 @@ static void on_runner_output(RunnerJob *rj, int fd, const void *data, size_t len
                 j->output_handler(j, fd, data, len, j->output_userdata);
 }
 
+static const char *const upload_names[] = { "code", "stdin", "upload" };
+
+static int *upload_fd(Job *j, size_t i) {
+        return i == 0 ? &j->spec.code_fd : i == 1 ? &j->spec.stdin_fd : &j->spec.bundle_fd;
+}
+
+/* A job that has to wait keeps its uploads encrypted meanwhile (held-box.h): each memfd is read into a
+ * box and closed; job_start() makes them anew. One that cannot be is left as it is. */
+static void job_hold_uploads(Job *j) {
+        for (size_t i = 0; i < ELEMENTSOF(j->uploads); i++) {
+                int *fd = upload_fd(j, i);
+                struct stat st;
+                int r;
+
+                if (*fd < 0 || fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                _cleanup_(wipe_freep) char *buf = malloc(MAX((size_t) st.st_size, (size_t) 1));
+                if (!buf)
+                        return;
+                ssize_t n = loop_pread(*fd, buf, (size_t) st.st_size, 0);
+                if (n != st.st_size) {
+                        log_debug("Cannot read job %s's %s, keeping it as it is", j->id, upload_names[i]);
+                        continue;
+                }
+                r = held_box_new_from(&j->uploads[i], buf, (size_t) n);
+                if (r < 0) {
+                        log_debug_errno(r, "Cannot encrypt job %s's %s, keeping it as it is", j->id, upload_names[i]);
+                        continue;
+                }
+                *fd = safe_close(*fd);
+        }
+}
+
+/* The memfds the runner gets, decrypted from the boxes; -errno if one cannot be made. */
+static int job_restore_uploads(Job *j) {
+        for (size_t i = 0; i < ELEMENTSOF(j->uploads); i++) {
+                if (!j->uploads[i])
+                        continue;
+                size_t len = (size_t) held_box_size(j->uploads[i]);
+                _cleanup_(wipe_freep) char *buf = malloc(MAX(len, (size_t) 1));
+                if (!buf)
+                        return -ENOMEM;
+                ssize_t n = held_box_read(j->uploads[i], 0, buf, len);
+                if (n < 0)
+                        return (int) n;
+                int fd = memfd_new_sealed(upload_names[i], buf, (size_t) n);
+                if (fd < 0)
+                        return fd;
+                *upload_fd(j, i) = fd;
+                j->uploads[i] = held_box_free(j->uploads[i]);
+        }
+        return 0;
+}
+
 static void job_start(Job *j) {
         JobManager *m = j->manager;
         int r;
@@ -511,7 +578,14 @@ static void job_start(Job *j) {
         j->spec.code_name = j->code_name;
         j->spec.id = j->hex_id;
 
-        r = runner_start(m->runner, &j->spec, on_runner_change, j, &j->runner_job);
+        r = job_restore_uploads(j);
+        if (r >= 0)
+                r = runner_start(m->runner, &j->spec, on_runner_change, j, &j->runner_job);
+        else {
+                j->spec.code_fd = safe_close(j->spec.code_fd);
+                j->spec.stdin_fd = safe_close(j->spec.stdin_fd);
+                j->spec.bundle_fd = safe_close(j->spec.bundle_fd);
+        }
         /* The runner took the fds, whether it started or not. */
         j->spec.code_fd = j->spec.stdin_fd = j->spec.bundle_fd = -EBADF;
         if (r >= 0)
@@ -673,6 +747,8 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         /* The caller owns the job even if it fails to start right here; its status then says so. */
         *ret = TAKE_PTR(j);
         manager_start_queued(m);
+        if ((*ret)->status == JOB_QUEUED)
+                job_hold_uploads(*ret);
         return 0;
 }
 
@@ -808,6 +884,13 @@ unsigned job_manager_n_running(const JobManager *m) {
 
 unsigned job_manager_n_queued(const JobManager *m) {
         return m->n_queued;
+}
+
+unsigned job_manager_n_busy(const JobManager *m) {
+        FairStats stats;
+
+        fair_scheduler_get_stats(m->fair, &stats);
+        return stats.n_busy;
 }
 
 bool job_node_name_is_valid(const char *name) {

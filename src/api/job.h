@@ -71,6 +71,8 @@ void job_manager_set_finished_hook(JobManager *m, job_handler_t hook, void *user
 Job *job_manager_find(JobManager *m, const char *id);
 unsigned job_manager_n_running(const JobManager *m);
 unsigned job_manager_n_queued(const JobManager *m);
+/* Running jobs that use the CPU: those --max-running counts. */
+unsigned job_manager_n_busy(const JobManager *m);
 
 /* Fills ret with 32 random lowercase hex digits and a NUL. */
 int job_id_generate(char ret[static 33]);

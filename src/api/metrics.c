@@ -24,6 +24,7 @@ typedef struct Histogram {
 struct Metrics {
         uint64_t finished[ELEMENTSOF(statuses)][ELEMENTSOF(reasons)];
         uint64_t refused_429, refused_503;
+        uint64_t dropped;
         double cpu_billed;
         Histogram duration, latency;
 };
@@ -84,6 +85,11 @@ void metrics_refused(Metrics *m, unsigned http_status) {
                 m->refused_503++;
 }
 
+void metrics_job_dropped(Metrics *m) {
+        assert(m);
+        m->dropped++;
+}
+
 static void format_histogram(FILE *f, const char *name, const char *help, const Histogram *h) {
         uint64_t cumulative = 0;
 
@@ -124,6 +130,13 @@ int metrics_format(const Metrics *m, const MetricsGauges *g, char **ret, size_t 
                 "sandrun_jobs_queued %u\n"
                 "# HELP sandrun_jobs_running Jobs running now.\n# TYPE sandrun_jobs_running gauge\n"
                 "sandrun_jobs_running %u\n"
+                "# HELP sandrun_jobs_busy Running jobs that use the CPU and so hold a --max-running slot.\n"
+                "# TYPE sandrun_jobs_busy gauge\n"
+                "sandrun_jobs_busy %u\n"
+                "# HELP sandrun_jobs_dropped_total Queued jobs dropped for another client's share of a full queue "
+                "or memory.\n"
+                "# TYPE sandrun_jobs_dropped_total counter\n"
+                "sandrun_jobs_dropped_total %" PRIu64 "\n"
                 "# HELP sandrun_requests_refused_total Requests refused by the fairness caps, by HTTP status.\n"
                 "# TYPE sandrun_requests_refused_total counter\n"
                 "sandrun_requests_refused_total{code=\"429\"} %" PRIu64 "\n"
@@ -137,7 +150,7 @@ int metrics_format(const Metrics *m, const MetricsGauges *g, char **ret, size_t 
                 "# HELP sandrun_scope_start_failures_total Jobs whose scope or sandbox could not be started.\n"
                 "# TYPE sandrun_scope_start_failures_total counter\n"
                 "sandrun_scope_start_failures_total %" PRIu64 "\n",
-                g->queued, g->running, m->refused_429, m->refused_503, m->cpu_billed, g->held_bytes,
+                g->queued, g->running, g->busy, m->dropped, m->refused_429, m->refused_503, m->cpu_billed, g->held_bytes,
                 m->finished[1][4]);
         if (fclose(f) != 0) {
                 free(buf);

@@ -25,9 +25,12 @@ void metrics_job_finished(Metrics *m, const char *status, const char *reason, do
                           double cpu_seconds, double start_latency_seconds);
 /* A request refused by the fairness caps: 429 or 503. */
 void metrics_refused(Metrics *m, unsigned http_status);
+/* A queued job dropped for another client's place in a full queue or memory (not a job that ended). */
+void metrics_job_dropped(Metrics *m);
 
 typedef struct MetricsGauges {
         unsigned running;
+        unsigned busy;                  /* of the running, those that hold a --max-running slot */
         unsigned queued;
         uint64_t held_bytes;            /* uploads and results held in RAM */
 } MetricsGauges;

@@ -29,7 +29,7 @@ TEST(empty) {
 TEST(counts) {
         _cleanup_(metrics_freep) Metrics *m = NULL;
         _cleanup_free_ char *text = NULL;
-        MetricsGauges g = { .running = 2, .queued = 5, .held_bytes = 12345 };
+        MetricsGauges g = { .running = 2, .busy = 1, .queued = 5, .held_bytes = 12345 };
 
         ASSERT_OK(metrics_new(&m));
         metrics_job_finished(m, "completed", NULL, 0.003, 0.002, 0.004);
@@ -41,6 +41,7 @@ TEST(counts) {
         metrics_refused(m, 429);
         metrics_refused(m, 503);
         metrics_refused(m, 400);
+        metrics_job_dropped(m);
         ASSERT_OK(metrics_format(m, &g, &text, NULL));
         ASSERT_TRUE(has_line(text, "sandrun_jobs_finished_total{status=\"completed\",reason=\"none\"} 2"));
         ASSERT_TRUE(has_line(text, "sandrun_jobs_finished_total{status=\"failed\",reason=\"timeout\"} 1"));
@@ -58,6 +59,8 @@ TEST(counts) {
         ASSERT_TRUE(has_line(text, "sandrun_requests_refused_total{code=\"503\"} 1"));
         ASSERT_TRUE(has_line(text, "sandrun_cpu_billed_seconds_total 299.502000"));
         ASSERT_TRUE(has_line(text, "sandrun_jobs_queued 5"));
+        ASSERT_TRUE(has_line(text, "sandrun_jobs_busy 1"));
+        ASSERT_TRUE(has_line(text, "sandrun_jobs_dropped_total 1"));
         ASSERT_TRUE(has_line(text, "sandrun_jobs_running 2"));
         ASSERT_TRUE(has_line(text, "sandrun_memory_held_bytes 12345"));
 }

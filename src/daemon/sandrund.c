@@ -608,6 +608,7 @@ static void on_metrics_request(HttpRequest *req, void *userdata) {
         }
         MetricsGauges g = {
                 .running = job_manager_n_running(d->jobs),
+                .busy = job_manager_n_busy(d->jobs),
                 .queued = job_manager_n_queued(d->jobs),
                 .held_bytes = job_manager_held_bytes(d->jobs),
         };
@@ -628,7 +629,10 @@ static void on_job_finished(Job *j, void *userdata) {
         d->finished++;
         if (job_status(j) == JOB_FAILED)
                 d->failed++;
-        if (d->metrics) {
+        /* A job dropped from the queue never ran: not a failure to start one. */
+        if (d->metrics && job_was_dropped(j))
+                metrics_job_dropped(d->metrics);
+        else if (d->metrics) {
                 RunnerJob *started = job_runner_job(j);
                 uint64_t released = started ? runner_job_timeline(started)->released : 0;
                 double latency = released > job_submitted_usec(j) ? (released - job_submitted_usec(j)) / 1e6 : -1;

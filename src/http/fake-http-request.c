@@ -252,6 +252,21 @@ int http_request_stream_end(HttpRequest *r, const void *data, size_t len) {
         return k;
 }
 
+/* The tail is read at once, in small pieces. */
+int http_request_stream_end_reader(HttpRequest *r, const void *data, size_t len, http_read_t read, void *userdata,
+                                   void (*free_userdata)(void *userdata)) {
+        char piece[5];
+        ssize_t n;
+        int k = http_request_stream_write(r, data, len);
+
+        while (k >= 0 && (n = read(userdata, piece, sizeof(piece))) > 0)
+                k = http_request_stream_write(r, piece, (size_t) n);
+        if (free_userdata)
+                free_userdata(userdata);
+        r->stream_ended = true;
+        return k;
+}
+
 int http_request_reply_json(HttpRequest *r, unsigned status, struct json_object *o, const char *const *headers) {
         size_t len;
         const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);

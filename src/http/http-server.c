@@ -72,6 +72,10 @@ struct HttpRequest {
         char *out;
         size_t out_len, out_off, out_max, out_allocated;
         sd_event_source *peer_source;   /* watches for the client leaving while we wait */
+        /* The stream's last words, produced as the client takes them (http_request_stream_end_reader()). */
+        http_read_t tail_read;
+        void *tail_userdata;
+        void (*tail_free)(void *userdata);
 
         /* How fast the client takes its answer: bytes handed to MHD, and the window we judge it over. */
         ResponseBody *response_body;
@@ -106,6 +110,8 @@ static void request_free(HttpRequest *r) {
         r->peer_source = sd_event_source_disable_unref(r->peer_source);
         if (r->response_body)
                 r->response_body->req = NULL;
+        if (r->tail_free)
+                r->tail_free(r->tail_userdata);
         wipe_free(r->out);
         if (r->free_data)
                 r->free_data(r->data);
@@ -533,6 +539,16 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
                 }
                 return (ssize_t) n;
         }
+        if (r->tail_read) {
+                ssize_t n = r->tail_read(r->tail_userdata, buf, max);
+                if (n < 0)
+                        return MHD_CONTENT_READER_END_WITH_ERROR;
+                if (n > 0) {
+                        r->sent += (size_t) n;
+                        return n;
+                }
+                r->body_done = true;
+        }
         if (r->out_ended)
                 return MHD_CONTENT_READER_END_OF_STREAM;
         unmark_sending(r);
@@ -610,6 +626,21 @@ int http_request_stream_end(HttpRequest *r, const void *data, size_t len) {
                                          r->server->connection_timeout_sec);
         stream_wake(r);
         return k;
+}
+
+int http_request_stream_end_reader(HttpRequest *r, const void *data, size_t len, http_read_t read, void *userdata,
+                                   void (*free_userdata)(void *userdata)) {
+        int k = http_request_stream_end(r, data, len);
+
+        if (k < 0) {
+                if (free_userdata)
+                        free_userdata(userdata);
+                return k;
+        }
+        r->tail_read = read;
+        r->tail_userdata = userdata;
+        r->tail_free = free_userdata;
+        return 0;
 }
 
 /*
@@ -954,14 +985,14 @@ void http_server_quiesce(HttpServer *s) {
 
 static bool have_answers_to_send(const HttpServer *s) {
         for (const HttpRequest *r = s->requests; r; r = r->next)
-                if (r->replied && !r->out_streaming && !r->peer_gone)
+                if (r->replied && (!r->out_streaming || r->out_ended) && !r->peer_gone)
                         return true;
         return false;
 }
 
 /* MHD learns of a resume in one run, queues the answer in the next and sends its body a block per run after
  * that; stopping it earlier cuts answers short. So run it until every answer made is sent (the request is
- * freed then), the client left or FLUSH_USEC passed. Live streams have no end of their own: they are cut. */
+ * freed then), the client left or FLUSH_USEC passed. Live streams not ended were cut before. */
 static void flush_answers(HttpServer *s) {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
         uint64_t deadline = now_usec() + FLUSH_USEC;
@@ -991,6 +1022,11 @@ HttpServer *http_server_free(HttpServer *s) {
                         (void) http_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
                                                         (const char *const[]) { "Retry-After", "5", NULL },
                                                         "the server is shutting down");
+                else if (r->out_streaming && !r->out_ended && !r->dropped)
+                        /* A live stream not ended has no end of its own and sleeps suspended while it
+                         * waits for output: cut it, so that it ends (with an error: the client sees it
+                         * cut) and suspends no more. */
+                        drop_connection(r);
         if (s->daemon)
                 flush_answers(s);
         sd_event_source_disable_unref(s->io_source);

@@ -113,6 +113,10 @@ int http_request_stream_write(HttpRequest *r, const void *data, size_t len);
 size_t http_request_stream_buffered(const HttpRequest *r);
 /* Writes the last bytes, past max_buffered if need be, and ends the stream. */
 int http_request_stream_end(HttpRequest *r, const void *data, size_t len);
+/* The same, then what `read` produces as the client takes it (as for http_request_reply_reader()), so that a
+ * large last event is never held whole. userdata is freed with the request, also on failure. */
+int http_request_stream_end_reader(HttpRequest *r, const void *data, size_t len, http_read_t read, void *userdata,
+                                   void (*free_userdata)(void *userdata));
 
 /* For the decorate hook. */
 void http_response_add_header(void *response, const char *name, const char *value);

@@ -12,6 +12,7 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 /* Bytes read per dispatch at most: four pipe buffers' worth (a pipe holds 64 KiB by default). */
@@ -19,6 +20,14 @@
 #define PIPE_DRAIN_CHUNK (64U << 10)
 
 #define PIPE_SOURCE_PRIORITY SD_EVENT_PRIORITY_NORMAL
+/* And at most this many dispatches per interval (sd-event's rate limit turns the source off for the rest of
+ * it): 100 MB/s per pipe, far more than a program's output that anyone keeps, while a flood that keeps its
+ * pipe full wakes the loop 400 times a second instead of as often as it can. */
+#define PIPE_RATELIMIT_INTERVAL_USEC (10ULL * 1000ULL)
+#define PIPE_RATELIMIT_BURST 4U
+
+/* Sets a new pipe source's priority and rate limit. */
+int pipe_source_setup(sd_event_source *s);
 #define JOB_TIMER_PRIORITY SD_EVENT_PRIORITY_IMPORTANT
 
 /* Called for each chunk read; a negative return stops the drain and is returned. */
@@ -30,3 +39,10 @@ typedef int (*pipe_chunk_t)(const void *buf, size_t n, void *userdata);
  * pipe only gives when it is done for), or the handler's error.
  */
 int pipe_drain(int fd, pipe_chunk_t chunk, void *userdata);
+
+/*
+ * For output past its cap that nobody watches live: drops up to PIPE_DRAIN_MAX bytes of the pipe without
+ * copying them (splice() into /dev/null), adding their count to *dropped, so that a flood past the cap
+ * costs us page references, not copies. Returns as pipe_drain().
+ */
+int pipe_discard(int fd, uint64_t *dropped);

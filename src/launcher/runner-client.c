@@ -144,9 +144,12 @@ static int on_pipe_chunk(const void *buf, size_t n, void *userdata) {
 static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         RunnerJob *j = userdata;
         PipeChunkTarget t = { .job = j, .which = fd == j->pipe_fd[0] ? 0 : 1 };
+        CappedBuffer *b = t.which == 0 ? &j->out : &j->err;
 
-        /* A bounded amount per dispatch (pipe-drain.h): the rest waits for the next one. */
-        if (pipe_drain(fd, on_pipe_chunk, &t) > 0)
+        /* A bounded amount per dispatch (pipe-drain.h): the rest waits for the next one. Past the cap, with
+         * nobody watching live, dropped without a copy. */
+        if ((!j->output_handler && b->len >= b->limit ? pipe_discard(fd, &b->dropped)
+                                                      : pipe_drain(fd, on_pipe_chunk, &t)) > 0)
                 return 0;
         job_close_pipe(j, t.which);
         job_maybe_finish(j);
@@ -587,7 +590,7 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
                         return -errno;
                 k = sd_event_add_io(r->event, &j->pipe_source[i], p[0], EPOLLIN, on_pipe, j);
                 if (k >= 0)
-                        k = sd_event_source_set_priority(j->pipe_source[i], PIPE_SOURCE_PRIORITY);
+                        k = pipe_source_setup(j->pipe_source[i]);
                 if (k < 0)
                         return k;
                 j->pipe_fd[i] = TAKE_FD(p[0]);

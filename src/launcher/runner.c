@@ -289,9 +289,13 @@ static int on_pipe_chunk(const void *buf, size_t n, void *userdata) {
 
 static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         PipeReader *p = userdata;
+        RunnerJob *j = p->job;
+        bool live = j->output_handler && (p == &j->pipes[PIPE_STDOUT] || p == &j->pipes[PIPE_STDERR]);
 
-        /* A bounded amount per dispatch (pipe-drain.h): the rest waits for the next one. */
-        if (pipe_drain(fd, on_pipe_chunk, p) > 0)
+        /* A bounded amount per dispatch (pipe-drain.h): the rest waits for the next one. Past the cap, with
+         * nobody watching live, dropped without a copy. */
+        if ((!live && p->buffer->len >= p->buffer->limit ? pipe_discard(fd, &p->buffer->dropped)
+                                                         : pipe_drain(fd, on_pipe_chunk, p)) > 0)
                 return 0;
         pipe_close(p);
         job_maybe_finish(p->job);
@@ -660,7 +664,7 @@ static int add_pipe_reader(RunnerJob *j, PipeReader *p, CappedBuffer *buffer, in
         p->buffer = buffer;
         r = sd_event_add_io(j->runner->event, &p->source, p->fd, EPOLLIN, on_pipe, p);
         if (r >= 0)
-                r = sd_event_source_set_priority(p->source, PIPE_SOURCE_PRIORITY);
+                r = pipe_source_setup(p->source);
         if (r < 0) {
                 safe_close(fds[1]);
                 return r;

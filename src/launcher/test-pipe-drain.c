@@ -78,9 +78,40 @@ TEST(closed_writer_at_once) {
         close(fds[0]);
 }
 
+TEST(discard) {
+        int fds[2];
+        size_t written;
+        uint64_t dropped = 0;
+        char c;
+
+        fill(fds, &written);
+        /* Bounded per call like a read, counted, and gone. */
+        ASSERT_EQ(pipe_discard(fds[0], &dropped), 1);
+        ASSERT_EQ(dropped, PIPE_DRAIN_MAX);
+        while (dropped < written)
+                ASSERT_EQ(pipe_discard(fds[0], &dropped), 1);
+        ASSERT_EQ(dropped, written);
+        ASSERT_TRUE(read(fds[0], &c, 1) < 0 && errno == EAGAIN);
+        ASSERT_EQ(pipe_discard(fds[0], &dropped), 1);
+        ASSERT_TRUE(write(fds[1], "xy", 2) == 2);
+        close(fds[1]);
+        ASSERT_EQ(pipe_discard(fds[0], &dropped), 0);
+        ASSERT_EQ(dropped, written + 2);
+        close(fds[0]);
+
+        /* Not a pipe: read and counted all the same. */
+        int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        ASSERT_TRUE(fd >= 0);
+        dropped = 0;
+        ASSERT_EQ(pipe_discard(fd, &dropped), 0);
+        ASSERT_TRUE(dropped > 0);
+        close(fd);
+}
+
 int main(void) {
         RUN(bounded_per_call);
         RUN(handler_error_stops);
         RUN(closed_writer_at_once);
+        RUN(discard);
         return 0;
 }

@@ -83,6 +83,26 @@ def scan_memory(pid, needles):
     return found
 
 
+def scan_memfds(pid, needles):
+    """{form name: [memfd, ...]} of the needles found in the memfds the process holds open (kernel memory
+    that no mapping shows)."""
+    found = {}
+    fds = '/proc/%d/fd' % pid
+    for fd in os.listdir(fds):
+        try:
+            target = os.readlink(os.path.join(fds, fd))
+            if not target.startswith('/memfd:'):
+                continue
+            with open(os.path.join(fds, fd), 'rb') as f:
+                data = f.read()
+        except OSError:
+            continue
+        for name, needle in needles.items():
+            if needle in data:
+                found.setdefault(name, []).append(target)
+    return found
+
+
 def scan_files(needles):
     """Files in the container's writable layer (its overlay's upper dir), /tmp and /var/tmp that hold any."""
     state = os.environ.get('SANDRUN_CONTAINER_STATE', '/run/sandrun-container')
@@ -166,7 +186,7 @@ class Canary(SandrunTestCase):
         self.assertTrue(any(exe == 'sandrund' for _, exe in pids), pids)
         leaks = []
         for pid, exe in pids:
-            for name, where in scan_memory(pid, needles).items():
+            for name, where in list(scan_memory(pid, needles).items()) + list(scan_memfds(pid, needles).items()):
                 leaks.append('%s[%d] %s in %s' % (exe, pid, name, ', '.join(sorted(set(where)))))
         journal = subprocess.run([CONTAINER, 'journal', '--all', '-o', 'export', '--no-pager'],
                                  capture_output=True, timeout=120).stdout
@@ -224,6 +244,30 @@ class Canary(SandrunTestCase):
             self.assertEqual(d.request('GET', '/status/' + job).status, 404)
             time.sleep(1)
             self.assertGone('a batch job read and downloaded')
+
+    def test_batch_queued(self):
+        """A job that waits in the queue keeps its uploads encrypted: its code and stdin are in no memfd
+        and no mapping of sandrund."""
+        with ExtraDaemon('--max-running', '1', '--batch-ttl', '%ds' % TTL) as d:
+            # The one slot taken for a while, so that the job waits.
+            t = threading.Thread(target=lambda: d.request('POST', '/run?lang=python', 'import time\ntime.sleep(5)\n'),
+                                 daemon=True)
+            t.start()
+            wait_until(lambda: len(job_scopes()) > 0, 20, what='the sleeper to start')
+            job = self.submit(d, wait=False)
+            self.assertEqual(json.loads(d.request('GET', '/status/' + job).body)['status'], 'queued')
+            needles = {'code': self.code.encode(), 'stdin': self.stdin.encode()}
+            found = {}
+            for pid, exe in container_pids():
+                if exe == 'sandrund':
+                    found.update(scan_memfds(pid, needles))
+                    found.update(scan_memory(pid, needles))
+            self.assertEqual(found, {}, 'a queued job\'s upload is held in plain form')
+            # Decrypted into memfds again when its turn comes, it runs as it would have.
+            t.join()
+            wait_until(lambda: json.loads(d.request('GET', '/status/' + job).body)['status'] in ('completed', 'failed'),
+                       60, what='the queued job to run')
+            self.assertEqual(json.loads(d.request('GET', '/logs/' + job).body)['stdout'], self.stdout)
 
     def test_batch_expired_unread(self):
         with ExtraDaemon('--batch-ttl', '%ds' % TTL) as d:

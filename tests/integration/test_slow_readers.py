@@ -106,6 +106,33 @@ class SlowReaders(SandrunTestCase):
             self.assertEqual(r.status, 200)
             self.assertEqual(json.loads(r.body)['stdout'], '\x01' * OUTPUT)
 
+    def test_stalled_live_stream_is_dropped(self):
+        # Live output follows the same rule: a client that reads none of the events it asked for, nor the
+        # result event (which carries all the output), is dropped once the grace has passed.
+        with ExtraDaemon('--min-read-rate', '64K', '--read-grace', '%ds' % GRACE, '--output-max', '2M') as d:
+            pid = int(unit_property(d.UNIT, 'MainPID'))
+            self.assertEqual(d.request('POST', '/run?lang=python', 'print(1)').status, 200)
+            before = rss_kib(pid)
+            raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+            raw.bind(('127.0.0.59', 0))
+            raw.settimeout(30)
+            raw.connect(('127.0.0.1', d.port))
+            with tls_context().wrap_socket(raw) as s:
+                body = CODE.encode()
+                s.sendall(b'POST /run?lang=python HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n'
+                          b'Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n' % len(body) + body)
+                # The job writes its output at once and ends (too soon, maybe, to see its scope).
+                time.sleep(1)
+                wait_until(lambda: not job_scopes(), 60, what='the job to end')
+                # Its output (2 MiB), at most 1 MiB of events waiting, and the result event (24 MiB of JSON)
+                # made only as it is read.
+                grown = (max(rss_kib(pid) for _ in range(5)) - before) / 1024
+                self.assertLess(grown, 12, 'sandrund grew by %.0f MiB for one stalled live stream' % grown)
+                time.sleep(GRACE + 3)
+                got = drain(s, 15)
+                self.assertIsNotNone(got, 'the stalled live stream was not dropped')
+                self.assertLess(got, ANSWER // 2, 'the stalled live stream got most of its answer')
 
 if __name__ == '__main__':
     main()
