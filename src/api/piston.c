@@ -162,18 +162,14 @@ typedef struct StageFigures {
         bool has_memory;
 } StageFigures;
 
-static json_object *stage_json(const StageFigures *f, const CappedBuffer *out, const CappedBuffer *err) {
+/* out_tag: the stage's stdout in the job's buffers (its stderr follows), read out as the answer is sent. */
+static json_object *stage_json(const StageFigures *f, JsonStream *stream, JobBufferTag out_tag) {
         json_object *o = json_object_new_object();
-        size_t out_len = out ? out->len : 0, err_len = err ? err->len : 0;
+        unsigned tags[] = { out_tag, out_tag + 1 };
 
-        json_object_object_add(o, "stdout", json_string_from_bytes(out ? out->data : "", out_len));
-        json_object_object_add(o, "stderr", json_string_from_bytes(err ? err->data : "", err_len));
-        _cleanup_(wipe_freep) char *both = malloc(out_len + err_len + 1);
-        if (both) {
-                memcpy(both, out ? out->data : "", out_len);
-                memcpy(both + out_len, err ? err->data : "", err_len);
-                json_object_object_add(o, "output", json_string_from_bytes(both, out_len + err_len));
-        }
+        json_object_object_add(o, "stdout", json_stream_hole(stream, tags, 1));
+        json_object_object_add(o, "stderr", json_stream_hole(stream, tags + 1, 1));
+        json_object_object_add(o, "output", json_stream_hole(stream, tags, 2));
         json_object_object_add(o, "code", f->exited ? json_object_new_int(f->exit_code) : NULL);
         json_object_object_add(o, "signal", f->signal ? signal_json(f->signal) : NULL);
 
@@ -203,14 +199,19 @@ static void reply_execute(PistonWait *w) {
         Job *j = w->job;
         const RunnerResult *res = job_result(j);
         RunnerJob *rj = job_runner_job(j);
-        json_object *o = json_object_new_object();
+        JsonStream *stream = NULL;
 
         if (res && (res->reason == JOB_REASON_LAUNCH || res->reason == JOB_REASON_UPLOAD)) {
-                json_object_put(o);
                 piston_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "the job could not be started (%s)",
                                    res->error ?: "unknown error");
                 return;
         }
+        /* The output is escaped out of the job's buffers as the client reads, never built whole. */
+        if (job_json_stream_new(&stream, w->api->jobs, j) < 0) {
+                piston_reply_error(w->request, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "out of memory");
+                return;
+        }
+        json_object *o = json_object_new_object();
 
         size_t idx;
         json_object_object_add(o, "language", json_object_new_string(piston_name(w->interp, &idx)));
@@ -233,7 +234,7 @@ static void reply_execute(PistonWait *w) {
                         .memory_bytes = c->maxrss_kb * 1024,
                         .has_memory = true,
                 };
-                json_object_object_add(o, "compile", stage_json(&f, out, err));
+                json_object_object_add(o, "compile", stage_json(&f, stream, JOB_BUFFER_COMPILE_STDOUT));
         }
 
         const CappedBuffer *out = rj ? runner_job_stdout(rj) : NULL, *err = rj ? runner_job_stderr(rj) : NULL;
@@ -252,8 +253,8 @@ static void reply_execute(PistonWait *w) {
                 .memory_bytes = run.memory_bytes,
                 .has_memory = run.has_memory,
         };
-        json_object_object_add(o, "run", stage_json(&f, out, err));
-        (void) http_request_reply_json(w->request, MHD_HTTP_OK, o, NULL);
+        json_object_object_add(o, "run", stage_json(&f, stream, JOB_BUFFER_STDOUT));
+        (void) reply_json_stream(w->request, MHD_HTTP_OK, stream, o);
         json_object_put(o);
 }
 
