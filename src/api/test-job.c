@@ -55,12 +55,11 @@ static ClientKey client(uint8_t n) {
         return (ClientKey) { .family = AF_INET, .bytes = { 192, 0, 2, n } };
 }
 
-static Job *submit(uint8_t c, bool kept, size_t code_size) {
+/* job_submit() of a shell job of code_size bytes from client c: what it returns, the job in *ret_job. */
+static int try_submit(uint8_t c, bool kept, size_t code_size, Job **ret_job, FairRefusal *ret_refusal) {
         char *argv[] = { (char *) "/bin/sh", (char *) "main.sh", NULL };
         _cleanup_free_ char *code = calloc(1, code_size + 1);
-        FairRefusal refusal;
         ClientKey k = client(c);
-        Job *j = NULL;
 
         ASSERT_TRUE(code);
         RunnerJobSpec spec = {
@@ -72,7 +71,14 @@ static Job *submit(uint8_t c, bool kept, size_t code_size) {
                 .timeout_usec = USEC_PER_SEC,
         };
         ASSERT_TRUE(spec.code_fd >= 0);
-        ASSERT_EQ(job_submit(manager, &spec, "sh", &k, kept, &j, &refusal), 0);
+        return job_submit(manager, &spec, "sh", &k, kept, ret_job, ret_refusal);
+}
+
+static Job *submit(uint8_t c, bool kept, size_t code_size) {
+        FairRefusal refusal;
+        Job *j = NULL;
+
+        ASSERT_EQ(try_submit(c, kept, code_size, &j, &refusal), 0);
         return j;
 }
 
@@ -220,20 +226,9 @@ TEST(kept_jobs_expire) {
 }
 
 static int submit_refused(uint8_t c, size_t code_size, FairRefusal *ret) {
-        char *argv[] = { (char *) "/bin/sh", (char *) "main.sh", NULL };
-        _cleanup_free_ char *code = calloc(1, code_size + 1);
-        ClientKey k = client(c);
         Job *j = NULL;
 
-        ASSERT_TRUE(code);
-        RunnerJobSpec spec = {
-                .argv = argv,
-                .code_fd = memfd_new_sealed("code", code, code_size),
-                .stdin_fd = -EBADF,
-                .bundle_fd = -EBADF,
-        };
-        ASSERT_TRUE(spec.code_fd >= 0);
-        ASSERT_EQ(job_submit(manager, &spec, "sh", &k, true, &j, ret), 1);
+        ASSERT_EQ(try_submit(c, true, code_size, &j, ret), 1);
         ASSERT_TRUE(j == NULL);
         return ret->http_status;
 }

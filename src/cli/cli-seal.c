@@ -138,18 +138,30 @@ int cli_seal_open_answer(const CliSeal *s, const char *body, size_t len, char **
                         return r;
                 inner = parse_json((const char *) plain, plain_len);
                 seal_erase_free(plain, plain_len);
-                if (!inner || !json_object_is_type(inner, json_type_object))
+                if (!inner || !json_object_is_type(inner, json_type_object)) {
+                        seal_json_wipe(inner);
                         return -EBADMSG;
+                }
                 json_object_object_foreach(inner, key, value)
-                        if (json_object_object_add(answer, key, json_object_get(value)) < 0)
+                        if (json_object_object_add(answer, key, json_object_get(value)) < 0) {
+                                seal_json_wipe(inner);
                                 return -ENOMEM;
+                        }
                 json_object_object_del(answer, "sealed");
         }
-        const char *text = json_object_to_json_string_length(answer, JSON_C_TO_STRING_PLAIN, ret_len);
-        *ret = text ? strndup(text, *ret_len) : NULL;
-        /* The opened strings are shared by both objects: wiped once the answer's text is made. */
+        size_t text_len;
+        const char *text = json_object_to_json_string_length(answer, JSON_C_TO_STRING_PLAIN, &text_len);
+        char *copy = text ? strndup(text, text_len) : NULL;
+        /* The opened strings are shared by both objects, and the answer's text is kept in the answer
+         * until it is freed: all wiped once the copy is made. */
+        if (text)
+                explicit_bzero((char *) text, text_len);
         seal_json_wipe(inner);
-        return *ret ? 0 : -ENOMEM;
+        if (!copy)
+                return -ENOMEM;
+        *ret = copy;
+        *ret_len = text_len;
+        return 0;
 }
 
 int cli_unseal(const CliArgs *a) {

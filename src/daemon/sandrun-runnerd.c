@@ -52,7 +52,7 @@ typedef struct Options {
         const char *stage_path, *init_path;
         uint64_t memory_max, compile_memory_max, tasks_max, cpu_quota, timeout, output_max, test_output_max;
         uint64_t work_size, tmp_size, open_files;
-        uint64_t max_jobs, max_connections;
+        uint64_t max_jobs, max_connections, front_max_running;
         uint64_t pool_min, pool_max;
 } Options;
 
@@ -75,6 +75,7 @@ static Options opts = {
         .open_files = 256,
         .max_jobs = 256,
         .max_connections = 4,
+        .front_max_running = 0, /* 0: two per core, as sandrund's */
         .pool_min = 0,
         .pool_max = 0,
 };
@@ -98,6 +99,8 @@ static void help(void) {
                "  --tmp-size SIZE        size of a job's /tmp and /dev/shm tmpfs, each (default 64M)\n"
                "  --open-files N         open files per job process (default 256)\n"
                "  --max-jobs N           jobs at once, over all connections (default 256)\n"
+               "  --front-max-running N  sandrund's --max-running: whose outputs we size our memory for\n"
+               "                         (default two per core, as sandrund's)\n"
                "  --pool-min N           warm sandboxes kept ready when idle (default 0; a small host: %u)\n"
                "  --pool-max N           warm sandboxes kept ready under load (default 0: no pool; a small host: %u)\n"
                "  --stage-path PATH      the sandrun-stage helper (default " SANDRUN_LIBEXECDIR "/sandrun-stage)\n"
@@ -112,7 +115,7 @@ static int parse_options(int argc, char **argv) {
         enum {
                 ARG_LISTEN = 0x100, ARG_BUS, ARG_FRONT, ARG_JOB_UIDS, ARG_COMPILE_MEMORY, ARG_TEST_OUTPUT, ARG_SLICE, ARG_MEMORY, ARG_CPU, ARG_TASKS,
                 ARG_TIMEOUT, ARG_OUTPUT, ARG_WORK, ARG_TMP, ARG_FILES, ARG_JOBS, ARG_STAGE, ARG_INIT, ARG_VERSION,
-                ARG_POOL_MIN, ARG_POOL_MAX,
+                ARG_POOL_MIN, ARG_POOL_MAX, ARG_FRONT_RUNNING,
         };
         static const struct option options[] = {
                 { "listen", required_argument, NULL, ARG_LISTEN },
@@ -131,6 +134,7 @@ static int parse_options(int argc, char **argv) {
                 { "tmp-size", required_argument, NULL, ARG_TMP },
                 { "open-files", required_argument, NULL, ARG_FILES },
                 { "max-jobs", required_argument, NULL, ARG_JOBS },
+                { "front-max-running", required_argument, NULL, ARG_FRONT_RUNNING },
                 { "stage-path", required_argument, NULL, ARG_STAGE },
                 { "pool-min", required_argument, NULL, ARG_POOL_MIN },
                 { "pool-max", required_argument, NULL, ARG_POOL_MAX },
@@ -191,6 +195,9 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case ARG_JOBS:
                         r = parse_uint(optarg, 1, 100000, &opts.max_jobs);
+                        break;
+                case ARG_FRONT_RUNNING:
+                        r = parse_uint(optarg, 1, 100000, &opts.front_max_running);
                         break;
                 case ARG_POOL_MIN:
                         r = parse_uint(optarg, 0, WARM_POOL_SIZE_MAX, &opts.pool_min);
@@ -384,16 +391,24 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 }
 
 /*
- * Our memory is locked: the jobs' outputs we hold never reach swap. What we can hold is every job's
- * outputs and packed results; one more job's worth is the reserve.
+ * Our memory is locked: the jobs' outputs we hold never reach swap. What we can hold is the running jobs'
+ * outputs and packed results; one more job's worth is the reserve. That is not --max-jobs' worth: most of
+ * those jobs sleep and hold little, and sandrund's scheduler keeps all running jobs' outputs and packed
+ * results within --max-running jobs' worth (its running_held_max). Sized for --max-jobs, the check below
+ * warned at every start with the defaults (256 x 130 MiB against 3 GiB), and a warning that always fires
+ * hides the one that matters. A front that breaks its own bound is stopped by our cgroup's MemoryMax=.
  */
 static void lock_our_memory(void) {
-        uint64_t reserve = 2 * opts.output_max + 2 * opts.work_size + (8ULL << 20);
-        uint64_t need = opts.max_jobs * (2 * opts.output_max + 2 * opts.work_size) + reserve;
+        uint64_t per_job = 2 * opts.output_max + 2 * opts.work_size;
+        uint64_t reserve = per_job + (8ULL << 20);
+        uint64_t front_running = opts.front_max_running ?:
+                2 * (uint64_t) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L);
+        uint64_t need = MIN(opts.max_jobs, front_running) * per_job + reserve;
 
         (void) lock_memory(reserve, need);
         /* Each job's init starts here, until its scope takes it. */
-        check_cgroup_limits(need, opts.max_jobs + 16, "--max-jobs, --output-max or --work-size");
+        check_cgroup_limits(need, opts.max_jobs + 16,
+                            "--front-max-running, --max-jobs, --output-max or --work-size");
         check_job_swap();
 }
 

@@ -34,8 +34,9 @@
  *      finish and cancel, and when the wake-up timer fires. Each job it returns already counts as
  *      running; if the daemon fails to start it, call fair_scheduler_finish() with 0 CPU time.
  *   3. While jobs run, on each poll of a job's cgroup CPU counter: fair_scheduler_charge() with the
- *      CPU time used since the last poll (also when that is 0: it is how sleepers are told), then fair_scheduler_quota() for each running job of that
- *      client and set CPUQuotaPerSecUSec= when it changed (FAIR_QUOTA_UNLIMITED: the job's own limit).
+ *      CPU time used since the last poll (also when that is 0: it is how sleepers are told), then
+ *      fair_scheduler_quota() for each running job of that client and set CPUQuotaPerSecUSec= when it
+ *      changed (FAIR_QUOTA_UNLIMITED: the job's own limit).
  *      Polling every 100 ms to 1 s is plenty.
  *   4. When a job ends: fair_scheduler_finish() with the CPU time not yet charged. A queued job that
  *      is cancelled: fair_scheduler_cancel(). Then go to 2.

@@ -363,6 +363,9 @@ ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {
         while (l->starts)
                 start_unlink(l->starts);
         sd_bus_slot_unref(l->job_removed_slot);
+        /* Floating calls (StopUnit of what was given up) must reach PID 1 before the connection goes. */
+        if (l->bus)
+                (void) sd_bus_flush(l->bus);
         sd_bus_unref(l->bus);
         sd_event_unref(l->event);
         free(l);

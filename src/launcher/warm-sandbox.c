@@ -22,7 +22,7 @@ struct WarmSandbox {
         ScopeStart *scope_start;
         UidPool *uid_pool;              /* while we hold `outer_uid` from it */
         uid_t outer_uid;
-        bool sandbox_ready, in_scope, ready, failed;
+        bool sandbox_ready, in_scope, ready, failed, taken;
         uint64_t spawned_usec;
 };
 
@@ -38,13 +38,17 @@ WarmSandbox *warm_sandbox_free(WarmSandbox *w) {
 
         if (!w)
                 return NULL;
-        if (w->scope_start) {
-                /* Its scope may still come to be, around an init killed meanwhile: stop it. */
+        /*
+         * Given up without a job: its scope is stopped explicitly, whatever state it is in. One still being
+         * started may come to be around an init killed meanwhile, and systemd keeps a scope whose process
+         * died before it was attached everywhere (seen under load on hybrid hosts) as "running" forever.
+         */
+        if (!w->taken && (w->scope_start || w->in_scope || w->failed)) {
                 k = scope_launcher_stop(w->launcher, w->unit);
                 if (k < 0)
-                        log_debug_errno(k, "Cannot stop %s, given up while starting, ignoring", w->unit);
-                w->scope_start = scope_start_free(w->scope_start);
+                        log_debug_errno(k, "Cannot stop %s, given up, ignoring", w->unit);
         }
+        w->scope_start = scope_start_free(w->scope_start);
         w->report_source = sd_event_source_disable_unref(w->report_source);
         /* Owned: freeing it SIGKILLs the init if alive (ending its sandbox) and reaps it. */
         w->child_source = sd_event_source_disable_unref(w->child_source);
@@ -220,5 +224,6 @@ int warm_sandbox_take(WarmSandbox *w, SandboxProcess *ret_process, UidPool **ret
         *ret_uid_pool = TAKE_PTR(w->uid_pool);
         *ret_uid = w->outer_uid;
         w->ready = false;
+        w->taken = true;
         return 0;
 }

@@ -25,6 +25,8 @@ static const char *init_path;
 /* As root: the outer uid (and gid) to map jobs to, and the init's /proc status once it took its ids. */
 static uid_t job_outer_uid = (uid_t) -1;
 static char init_status[4096];
+/* Run each job in a warm init instead: sandbox_spawn_warm() with no job, then its plan over the socket. */
+static bool warm_mode;
 
 typedef struct Result {
         char out[65536];
@@ -48,7 +50,7 @@ static void drain(int fd, char *buf, size_t *len, size_t cap, bool *open) {
 
 /* Runs `argv` (with `code` as main file when given); 'K' is sent after kill_after_ms if positive. */
 static void run_job(char *const *argv, const char *code, const char *code_name, int kill_after_ms, Result *res) {
-        _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
+        _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL, *warm_plan = NULL;
         int out[2], err[2];
         SandboxProcess p;
 
@@ -67,7 +69,13 @@ static void run_job(char *const *argv, const char *code, const char *code_name, 
                 plan->outer_uid = job_outer_uid;
                 plan->outer_gid = (gid_t) job_outer_uid;
         }
-        ASSERT_OK(sandbox_spawn(plan, init_path, &p));
+        if (warm_mode) {
+                ASSERT_OK(sandbox_plan_new(&warm_plan, layout, seccomp));
+                warm_plan->outer_uid = plan->outer_uid;
+                warm_plan->outer_gid = plan->outer_gid;
+                ASSERT_OK(sandbox_spawn_warm(warm_plan, init_path, &p));
+        } else
+                ASSERT_OK(sandbox_spawn(plan, init_path, &p));
 
         bool out_open = true, err_open = true, done = false;
         SandboxReport r;
@@ -89,6 +97,9 @@ static void run_job(char *const *argv, const char *code, const char *code_name, 
                 close(fd);
         }
         ASSERT_OK(sandbox_process_go(&p));
+        /* A warm init waits for its job's plan: the plan's fds go with it, and it is the go. */
+        if (warm_mode)
+                ASSERT_OK(sandbox_process_send_plan(&p, plan));
 
         while (out_open || err_open || !done) {
                 struct pollfd pf[3] = {
@@ -287,6 +298,15 @@ int main(int argc, char *argv[]) {
         ASSERT_OK(seccomp_program_compile(&seccomp));
 
         RUN(hello);
+        /* The same jobs again, each in a warm init given its plan only after it built the sandbox. */
+        warm_mode = true;
+        RUN(hello);
+        RUN(identity);
+        RUN(isolation);
+        RUN(code_file_and_python);
+        RUN(kill_request);
+        RUN(exec_failure);
+        warm_mode = false;
         RUN(identity);
         RUN(init_is_exec);
         RUN(isolation);

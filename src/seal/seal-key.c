@@ -13,16 +13,25 @@
 /* Bounds how much of an identity file is looked at. */
 #define IDENTITY_FILE_MAX 4096u
 
-static int decode_key(const char *s, size_t len, const char *hrp, uint8_t ret[SEAL_KEY_SIZE]) {
+/* age writes recipients in lower case and identities in upper case, and rejects keys in the other case
+ * (bech32 alone accepts either). */
+static int decode_key(const char *s, size_t len, size_t want_len, const char *hrp, bool upper,
+                      uint8_t ret[SEAL_KEY_SIZE]) {
         char got_hrp[SEAL_BECH32_HRP_MAX + 1];
+        char wrong_first = upper ? 'a' : 'A', wrong_last = upper ? 'z' : 'Z';
         uint8_t data[SEAL_KEY_SIZE + 1];
         size_t n;
         int r;
 
+        if (len != want_len)
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++)
+                if (s[i] >= wrong_first && s[i] <= wrong_last)
+                        return -EINVAL;
+        /* A decode that fails midway may have written part of a secret key into data: wiped all the same. */
         r = seal_bech32_decode(s, len, got_hrp, data, sizeof(data), &n);
-        if (r < 0)
-                return r;
-        r = strcmp(got_hrp, hrp) == 0 && n == SEAL_KEY_SIZE ? 0 : -EINVAL;
+        if (r >= 0)
+                r = strcmp(got_hrp, hrp) == 0 && n == SEAL_KEY_SIZE ? 0 : -EINVAL;
         if (r == 0)
                 memcpy(ret, data, SEAL_KEY_SIZE);
         explicit_bzero(data, sizeof(data));
@@ -32,13 +41,7 @@ static int decode_key(const char *s, size_t len, const char *hrp, uint8_t ret[SE
 int seal_recipient_parse(const char *s, size_t len, uint8_t ret_public[SEAL_KEY_SIZE]) {
         assert(s || len == 0);
 
-        /* age prints recipients in lower case and rejects upper case ones. */
-        if (len != SEAL_RECIPIENT_LEN)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++)
-                if (s[i] >= 'A' && s[i] <= 'Z')
-                        return -EINVAL;
-        return decode_key(s, len, RECIPIENT_HRP, ret_public);
+        return decode_key(s, len, SEAL_RECIPIENT_LEN, RECIPIENT_HRP, false, ret_public);
 }
 
 void seal_recipient_format(const uint8_t public[SEAL_KEY_SIZE], char ret[SEAL_RECIPIENT_LEN + 1]) {
@@ -53,12 +56,7 @@ int seal_identity_parse(const char *s, size_t len, SealIdentity *ret) {
 
         assert(s || len == 0);
 
-        if (len != SEAL_IDENTITY_LEN)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++)
-                if (s[i] >= 'a' && s[i] <= 'z')
-                        return -EINVAL;
-        r = decode_key(s, len, IDENTITY_HRP, id.secret);
+        r = decode_key(s, len, SEAL_IDENTITY_LEN, IDENTITY_HRP, true, id.secret);
         if (r < 0)
                 return r;
         seal_x25519_base(id.public, id.secret);
@@ -113,8 +111,10 @@ int seal_identity_generate(SealIdentity *ret) {
         int r;
 
         r = seal_random(id.secret, sizeof(id.secret));
-        if (r < 0)
+        if (r < 0) {
+                seal_identity_erase(&id);       /* it may have got part of a secret */
                 return r;
+        }
         seal_x25519_base(id.public, id.secret);
         *ret = id;
         seal_identity_erase(&id);

@@ -46,11 +46,12 @@ class UnitLimits(SandrunTestCase):
             self.assertEqual(cgroup_file(pid, 'pids', 'pids.max', 'pids.max'), props['TasksMax'], unit)
 
     def test_daemons_checked_their_limits(self):
-        # sandrund's defaults fit its unit; the runner's --max-jobs (256 jobs' outputs) does not fit its
-        # 3 GiB, and it says so with the numbers rather than be OOM-killed by surprise.
+        # Both daemons' defaults fit their units: the runner sizes itself for the jobs sandrund keeps
+        # running (two per core), not for all 256 of --max-jobs, so it has nothing to warn about.
         self.assertRegex(start_log('sandrun.service'), r'Memory limit 4608 MiB holds this configuration \(\d+ MiB\)')
-        self.assertRegex(start_log('sandrun-runner.service'),
-                         r"Our cgroup's memory limit is 3072 MiB, and this configuration can hold \d+ MiB")
+        runner = start_log('sandrun-runner.service')
+        self.assertRegex(runner, r'Memory limit 3072 MiB holds this configuration \(\d+ MiB\)')
+        self.assertNotIn("Our cgroup's memory limit", runner)
 
     def test_configuration_past_the_limit_warns(self):
         with ExtraDaemon('--held-max', '8G') as extra:
