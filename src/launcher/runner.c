@@ -992,6 +992,24 @@ static int on_warm_release(sd_event_source *s, void *userdata) {
 }
 
 /* The job takes the warm sandbox `w` (freed here) with its plan (taken). */
+/* Watches the job's init, cold or warm: its exit and its reports. */
+static int job_watch_init(RunnerJob *j) {
+        Runner *r = j->runner;
+        int k;
+
+        k = sd_event_add_child_pidfd(r->event, &j->child_source, j->process.pidfd, WEXITED, on_child, j);
+        if (k < 0) {
+                (void) syscall(SYS_pidfd_send_signal, j->process.pidfd, SIGKILL, NULL, 0);
+                (void) waitpid(j->process.pid, NULL, 0);
+                return k;
+        }
+        /* From here on the source owns the process: freeing it kills and reaps the init. */
+        (void) sd_event_source_set_child_process_own(j->child_source, true);
+
+        (void) fcntl(j->process.report_fd, F_SETFL, O_NONBLOCK);
+        return sd_event_add_io(r->event, &j->report_source, j->process.report_fd, EPOLLIN, on_report, j);
+}
+
 static int job_adopt_warm(RunnerJob *j, WarmSandbox *w, SandboxPlan *plan) {
         _cleanup_(warm_sandbox_freep) WarmSandbox *warm = w;
         _cleanup_(sandbox_plan_freep) SandboxPlan *p = plan;
@@ -1002,14 +1020,7 @@ static int job_adopt_warm(RunnerJob *j, WarmSandbox *w, SandboxPlan *plan) {
         k = warm_sandbox_take(warm, &j->process, &j->uid_pool, &j->outer_uid);
         if (k < 0)
                 return k;
-        k = sd_event_add_child_pidfd(r->event, &j->child_source, j->process.pidfd, WEXITED, on_child, j);
-        if (k < 0) {
-                (void) syscall(SYS_pidfd_send_signal, j->process.pidfd, SIGKILL, NULL, 0);
-                (void) waitpid(j->process.pid, NULL, 0);
-                return k;
-        }
-        (void) sd_event_source_set_child_process_own(j->child_source, true);
-        k = sd_event_add_io(r->event, &j->report_source, j->process.report_fd, EPOLLIN, on_report, j);
+        k = job_watch_init(j);
         if (k < 0)
                 return k;
 
@@ -1114,17 +1125,7 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         if (k < 0)
                 return k;
 
-        k = sd_event_add_child_pidfd(r->event, &j->child_source, j->process.pidfd, WEXITED, on_child, j);
-        if (k < 0) {
-                (void) syscall(SYS_pidfd_send_signal, j->process.pidfd, SIGKILL, NULL, 0);
-                (void) waitpid(j->process.pid, NULL, 0);
-                return k;
-        }
-        /* From here on the source owns the process: freeing it kills and reaps the init. */
-        (void) sd_event_source_set_child_process_own(j->child_source, true);
-
-        (void) fcntl(j->process.report_fd, F_SETFL, O_NONBLOCK);
-        k = sd_event_add_io(r->event, &j->report_source, j->process.report_fd, EPOLLIN, on_report, j);
+        k = job_watch_init(j);
         if (k < 0)
                 return k;
 
