@@ -10,6 +10,7 @@
 #include "cli-seal.h"
 #include "seal-json.h"
 #include "seal.h"
+#include "wipe.h"
 
 /* An identity file is a few lines; anything much bigger is not one. */
 #define IDENTITY_FILE_MAX 4096
@@ -24,7 +25,7 @@ static int load_identity(const char *path, SealIdentity *ret) {
                 return SANDRUN_EXIT_USAGE;
         }
         r = seal_identity_file_parse(text, size, ret);
-        seal_erase_free(text, size);
+        wipe_free(text);
         if (r < 0) {
                 fprintf(stderr, "sandrun: %s holds no age X25519 identity (AGE-SECRET-KEY-1..., as age-keygen "
                         "writes)%s\n", path, r == -ENOTUNIQ ? ": it holds more than one" : "");
@@ -137,7 +138,7 @@ int cli_seal_open_answer(const CliSeal *s, const char *body, size_t len, char **
                 if (r < 0)
                         return r;
                 inner = parse_json((const char *) plain, plain_len);
-                seal_erase_free(plain, plain_len);
+                wipe_free(plain);
                 if (!inner || !json_object_is_type(inner, json_type_object)) {
                         seal_json_wipe(inner);
                         return -EBADMSG;
@@ -192,7 +193,7 @@ int cli_unseal(const CliArgs *a) {
                 return SANDRUN_EXIT_USAGE;
         }
         size_t written = fwrite(plain, 1, plain_len, stdout);
-        seal_erase_free(plain, plain_len);
+        wipe_free(plain);
         if (written != plain_len || fflush(stdout) != 0) {
                 fprintf(stderr, "sandrun: cannot write the opened message: %s\n", strerror(errno));
                 return SANDRUN_EXIT_USAGE;

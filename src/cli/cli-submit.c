@@ -26,6 +26,7 @@
 #include "cli-tarball.h"
 #include "cli-unpack.h"
 #include "cli-verify.h"
+#include "wipe.h"
 
 /* The largest sealed download read back into memory to be opened. */
 #define SEALED_DOWNLOAD_MAX ((size_t) 512 << 20)
@@ -459,11 +460,11 @@ static int download_sealed(HttpClient *c, const CliArgs *a, const CliSeal *seal,
         /* The opened tar.gz goes through a file, as an unsealed download does. */
         if (ftruncate(tmp, 0) < 0 || lseek(tmp, 0, SEEK_SET) < 0 ||
             write(tmp, plain, plain_len) != (ssize_t) plain_len || lseek(tmp, 0, SEEK_SET) < 0) {
-                seal_erase_free(plain, plain_len);
+                wipe_free(plain);
                 fprintf(stderr, "sandrun: cannot write the opened outputs to a temporary file: %m\n");
                 return SANDRUN_EXIT_USAGE;
         }
-        seal_erase_free(plain, plain_len);
+        wipe_free(plain);
         return 1;
 }
 

@@ -24,14 +24,6 @@ struct HeldBox {
         uint8_t *scratch;               /* one decrypted chunk, while it is read */
 };
 
-/* Chunk index, big-endian in 11 bytes, then 1 for the last chunk and 0 for the others. */
-static void chunk_nonce(uint64_t index, bool last, uint8_t ret[SEAL_NONCE_SIZE]) {
-        memset(ret, 0, SEAL_NONCE_SIZE);
-        for (size_t i = 0; i < 8; i++)
-                ret[10 - i] = (uint8_t) (index >> (8 * i));
-        ret[11] = last;
-}
-
 int held_box_new(HeldBox **ret) {
         _cleanup_(held_box_freep) HeldBox *b = calloc(1, sizeof(HeldBox));
         int r;
@@ -68,7 +60,7 @@ static int seal_chunk(HeldBox *b, const uint8_t *data, size_t len, bool last) {
         uint8_t *c = malloc(len + SEAL_TAG_SIZE);
         if (!c)
                 return -ENOMEM;
-        chunk_nonce(b->n_chunks, last, nonce);
+        seal_stream_nonce(b->n_chunks, last, nonce);
         seal_aead_encrypt(held_key_bytes(b->key), nonce, data, len, c);
         b->chunks[b->n_chunks++] = c;
         return 0;
@@ -157,7 +149,7 @@ ssize_t held_box_read(HeldBox *b, uint64_t offset, void *buf, size_t len) {
                 return -ENOMEM;
         while (done < len && offset < b->size) {
                 size_t index = offset / HELD_CHUNK_SIZE, skip = offset % HELD_CHUNK_SIZE, clen = chunk_len(b, index);
-                chunk_nonce(index, index + 1 == b->n_chunks, nonce);
+                seal_stream_nonce(index, index + 1 == b->n_chunks, nonce);
                 r = seal_aead_decrypt(held_key_bytes(b->key), nonce, b->chunks[index], clen, b->scratch);
                 if (r < 0)
                         break;

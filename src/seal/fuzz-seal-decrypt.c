@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "seal.h"
+#include "wipe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (seal_decrypt(&id, data, size, &out, &n) == 0) {
                 if (n > size)
                         abort();
-                seal_erase_free(out, n);
+                wipe_free(out);
         }
         return 0;
 }

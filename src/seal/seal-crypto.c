@@ -107,9 +107,9 @@ int seal_aead_decrypt(const uint8_t key[SEAL_KEY_SIZE], const uint8_t nonce[SEAL
         return 0;
 }
 
-void seal_erase_free(void *p, size_t len) {
-        if (!p)
-                return;
-        explicit_bzero(p, len);
-        free(p);
+void seal_stream_nonce(uint64_t counter, bool last, uint8_t ret[SEAL_NONCE_SIZE]) {
+        memset(ret, 0, SEAL_NONCE_SIZE);
+        for (unsigned i = 0; i < 8; i++)
+                ret[10 - i] = (uint8_t) (counter >> (8 * i));
+        ret[11] = last;
 }

@@ -7,6 +7,7 @@
  * implements a primitive, it only pins the parameters age uses.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,5 +43,6 @@ void seal_aead_encrypt(const uint8_t key[SEAL_KEY_SIZE], const uint8_t nonce[SEA
 int seal_aead_decrypt(const uint8_t key[SEAL_KEY_SIZE], const uint8_t nonce[SEAL_NONCE_SIZE], const uint8_t *in,
                       size_t len, uint8_t *out);
 
-/* Wipes then frees; for every buffer that held plaintext or keys. */
-void seal_erase_free(void *p, size_t len);
+/* The nonce of chunk `counter` of a STREAM payload (age's, and held data's): the counter big-endian in 11
+ * bytes, then 1 for the last chunk, 0 for the others. */
+void seal_stream_nonce(uint64_t counter, bool last, uint8_t ret[SEAL_NONCE_SIZE]);

@@ -7,15 +7,9 @@
 
 #include "macro.h"
 #include "seal-stream.h"
+#include "wipe.h"
 
 #define SEALED_CHUNK_SIZE (SEAL_CHUNK_SIZE + SEAL_TAG_SIZE)
-
-static void chunk_nonce(uint8_t nonce[SEAL_NONCE_SIZE], uint64_t counter, int last) {
-        memset(nonce, 0, SEAL_NONCE_SIZE);
-        for (unsigned i = 0; i < 8; i++)
-                nonce[10 - i] = counter >> (8 * i) & 0xff;
-        nonce[11] = last ? 1 : 0;
-}
 
 static size_t n_chunks(size_t len) {
         return len == 0 ? 1 : (len + SEAL_CHUNK_SIZE - 1) / SEAL_CHUNK_SIZE;
@@ -39,7 +33,7 @@ int seal_stream_encrypt(const uint8_t file_key[SEAL_FILE_KEY_SIZE], const uint8_
         out += SEAL_PAYLOAD_NONCE_SIZE;
         for (size_t i = 0; i < chunks; i++) {
                 size_t n = MIN(len - i * SEAL_CHUNK_SIZE, (size_t) SEAL_CHUNK_SIZE);
-                chunk_nonce(nonce, i, i + 1 == chunks);
+                seal_stream_nonce(i, i + 1 == chunks, nonce);
                 seal_aead_encrypt(key, nonce, in + i * SEAL_CHUNK_SIZE, n, out);
                 out += n + SEAL_TAG_SIZE;
         }
@@ -73,7 +67,7 @@ int seal_stream_decrypt(const uint8_t file_key[SEAL_FILE_KEY_SIZE], const uint8_
         pos = SEAL_PAYLOAD_NONCE_SIZE;
         for (size_t i = 0; i < chunks; i++) {
                 size_t n = MIN(len - i * SEALED_CHUNK_SIZE, (size_t) SEALED_CHUNK_SIZE) - SEAL_TAG_SIZE;
-                chunk_nonce(nonce, i, i + 1 == chunks);
+                seal_stream_nonce(i, i + 1 == chunks, nonce);
                 r = seal_aead_decrypt(key, nonce, in + pos, n, out + out_len);
                 if (r < 0)
                         break;
@@ -82,7 +76,7 @@ int seal_stream_decrypt(const uint8_t file_key[SEAL_FILE_KEY_SIZE], const uint8_
         }
         explicit_bzero(key, sizeof(key));
         if (r < 0) {
-                seal_erase_free(out, len - chunks * SEAL_TAG_SIZE);
+                wipe_free(out);
                 return r;
         }
         *ret = out;

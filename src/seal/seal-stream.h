@@ -22,6 +22,6 @@ size_t seal_stream_encrypted_len(size_t len);
 int seal_stream_encrypt(const uint8_t file_key[SEAL_FILE_KEY_SIZE], const uint8_t *in, size_t len, uint8_t *out);
 
 /* Decrypts a whole payload into a new buffer; -EBADMSG on a truncated, extended, reordered or forged one.
- * The caller wipes the result (seal_erase_free) when done. */
+ * The caller wipes the result (wipe_free) when done. */
 int seal_stream_decrypt(const uint8_t file_key[SEAL_FILE_KEY_SIZE], const uint8_t *in, size_t len, uint8_t **ret,
                         size_t *ret_len);

@@ -12,6 +12,7 @@
 #include "seal-stream.h"
 #include "seal-x25519.h"
 #include "seal.h"
+#include "wipe.h"
 
 #define MAC_LINE_LEN (4u + 43u + 1u)
 
@@ -125,6 +126,6 @@ int seal_decrypt(const SealIdentity *id, const void *in, size_t len, uint8_t **r
                 return r;
         r = decrypt_binary(id, bin, bin_len, ret, ret_len);
         /* Ciphertext, but free it the same way as everything else here. */
-        seal_erase_free(bin, bin_len);
+        wipe_free(bin);
         return r;
 }

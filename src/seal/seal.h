@@ -24,5 +24,5 @@ int seal_encrypt(const uint8_t (*recipients)[SEAL_KEY_SIZE], size_t n, const voi
 
 /* Opens a binary or armored message. -ENOKEY when no stanza is for this identity, -EBADMSG when the
  * message is malformed or was tampered with, -EPROTONOSUPPORT for another age version. The result is
- * plaintext: the caller wipes it (seal_erase_free) when done. */
+ * plaintext: the caller wipes it (wipe_free) when done. */
 int seal_decrypt(const SealIdentity *id, const void *in, size_t len, uint8_t **ret, size_t *ret_len);

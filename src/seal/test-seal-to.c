@@ -3,6 +3,7 @@
 #include "seal-json.h"
 #include "seal-to.h"
 #include "tests.h"
+#include "wipe.h"
 
 #define R1 "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj"
 #define R2 "age1yv03sdmzld2t4e2ayzrh5a9gkhctgsn9wks0jxxd8w6wau344pgq8z0mpm"
@@ -108,7 +109,7 @@ static void test_fields(void) {
         ASSERT_OK(seal_decrypt(&id, sealed, len, &plain, &n));
         ASSERT_EQ(n, reader.len);
         ASSERT_TRUE(memcmp(plain, reader.text, n) == 0);
-        seal_erase_free(plain, n);
+        wipe_free(plain);
 
         /* Wiping leaves the objects valid, with nothing in their strings. */
         seal_json_wipe(inner);

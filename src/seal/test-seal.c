@@ -7,6 +7,7 @@
 #include "seal-stream.h"
 #include "seal.h"
 #include "tests.h"
+#include "wipe.h"
 
 /* Written by Debian's age 1.1.1: `age-keygen`, then `printf 'hello from age\n' | age -e -a -r ...` and
  * `printf '' | age -e -a -r ...`. */
@@ -37,10 +38,10 @@ static void test_open_age_output(void) {
         ASSERT_OK(seal_decrypt(&age_id, age_hello, strlen(age_hello), &out, &n));
         ASSERT_EQ(n, strlen("hello from age\n"));
         ASSERT_TRUE(memcmp(out, "hello from age\n", n) == 0);
-        seal_erase_free(out, n);
+        wipe_free(out);
         ASSERT_OK(seal_decrypt(&age_id, age_empty, strlen(age_empty), &out, &n));
         ASSERT_EQ(n, 0);
-        seal_erase_free(out, n);
+        wipe_free(out);
 
         ASSERT_OK(seal_identity_generate(&other));
         ASSERT_ERROR(seal_decrypt(&other, age_hello, strlen(age_hello), &out, &n), ENOKEY);
@@ -48,7 +49,7 @@ static void test_open_age_output(void) {
         /* The binary form opens too; every single-bit change of it fails to. */
         ASSERT_OK(seal_armor_decode(age_hello, strlen(age_hello), &bin, &bin_len));
         ASSERT_OK(seal_decrypt(&age_id, bin, bin_len, &out, &n));
-        seal_erase_free(out, n);
+        wipe_free(out);
         for (size_t i = 0; i < bin_len; i++)
                 for (unsigned bit = 0; bit < 8; bit++) {
                         bin[i] ^= 1u << bit;
@@ -131,7 +132,7 @@ static void round_trip(size_t len, size_t n_recipients, bool armor) {
                 ASSERT_OK(seal_decrypt(&ids[i], sealed, sealed_len, &out, &n));
                 ASSERT_EQ(n, len);
                 ASSERT_TRUE(memcmp(out, plain, len) == 0);
-                seal_erase_free(out, n);
+                wipe_free(out);
         }
         ASSERT_OK(seal_identity_generate(&stranger));
         ASSERT_ERROR(seal_decrypt(&stranger, sealed, sealed_len, &out, &n), ENOKEY);
@@ -217,7 +218,7 @@ static void test_interop(void) {
         ASSERT_OK(seal_decrypt(&age_id, aged, n, &out, &sealed_len));
         ASSERT_EQ(sealed_len, big_len);
         ASSERT_TRUE(memcmp(out, big, big_len) == 0);
-        seal_erase_free(out, sealed_len);
+        wipe_free(out);
         free(aged);
         free(big);
         unlink(key_path);
