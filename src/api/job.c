@@ -29,6 +29,7 @@ struct Job {
         Job *prev, *next;               /* in the manager's list of all jobs, newest first */
         char id[JOB_ID_MAX];            /* hex, then "-<node>" if the host has a node name */
         char hex_id[33];                /* what the runner names the scope after */
+        bool id_unseen;                 /* nobody was told the id yet: it may become a warm sandbox's */
         char *interpreter;
         JobStatus status;
         bool kept;
@@ -563,6 +564,27 @@ static int job_restore_uploads(Job *j) {
         return 0;
 }
 
+/* The public id: the scope's, then "-<node>" on a host with a node name. */
+static void job_set_id(Job *j, const JobManager *m, const char hex_id[static 33]) {
+        if (hex_id != j->hex_id)
+                memcpy(j->hex_id, hex_id, sizeof(j->hex_id));
+        if (m->config.node_name)
+                snprintf(j->id, sizeof(j->id), "%s-%s", j->hex_id, m->config.node_name);
+        else
+                memcpy(j->id, j->hex_id, sizeof(j->hex_id));
+}
+
+/* A job that starts as it arrives, before anyone saw its id, runs under a warm sandbox's id if one is
+ * ready (runner.h), and so in that sandbox, already in its scope. */
+static void job_take_warm_id(Job *j) {
+        JobManager *m = j->manager;
+        char id[33];
+
+        if (!j->id_unseen || runner_take_warm_id(m->runner, &j->spec, id) <= 0)
+                return;
+        job_set_id(j, m, id);
+}
+
 static void job_start(Job *j) {
         JobManager *m = j->manager;
         int r;
@@ -582,6 +604,7 @@ static void job_start(Job *j) {
         j->spec.compile_argv = j->compile_argv;
         j->spec.test_stdin_fds = j->test_stdin_fds;
         j->spec.code_name = j->code_name;
+        job_take_warm_id(j);
         j->spec.id = j->hex_id;
 
         r = job_restore_uploads(j);
@@ -716,10 +739,7 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
         r = job_id_generate(j->hex_id);
         if (r < 0)
                 return r;
-        if (m->config.node_name)
-                snprintf(j->id, sizeof(j->id), "%s-%s", j->hex_id, m->config.node_name);
-        else
-                memcpy(j->id, j->hex_id, sizeof(j->hex_id));
+        job_set_id(j, m, j->hex_id);
         j->argv = strv_copy(spec->argv);
         j->interpreter = strdup(interpreter ?: "");
         j->code_name = spec->code_name ? strdup(spec->code_name) : NULL;
@@ -752,7 +772,9 @@ int job_submit(JobManager *m, const RunnerJobSpec *spec, const char *interpreter
 
         /* The caller owns the job even if it fails to start right here; its status then says so. */
         *ret = TAKE_PTR(j);
+        (*ret)->id_unseen = true;
         manager_start_queued(m);
+        (*ret)->id_unseen = false;
         if ((*ret)->status == JOB_QUEUED)
                 job_hold_uploads(*ret);
         return 0;

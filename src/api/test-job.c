@@ -341,6 +341,44 @@ TEST(short_of_lockable_memory_refuses_new_jobs) {
         cap_free(saved);
 }
 
+#define WARM_A "0123456789abcdef0123456789abcdef"
+#define WARM_B "fedcba9876543210fedcba9876543210"
+
+TEST(only_a_job_whose_id_nobody_saw_takes_a_warm_sandbox) {
+        setup(1, 0, 0);
+        fake_runner_add_warm(runner, WARM_A);
+        fake_runner_add_warm(runner, WARM_B);
+
+        /* Started as it arrived: named after the oldest warm sandbox, which the runner is asked for. */
+        Job *a = submit(1, false, 10);
+        ASSERT_EQ(job_status(a), JOB_RUNNING);
+        ASSERT_STREQ(job_id(a), WARM_A);
+        ASSERT_STREQ(runner_job_id(job_runner_job(a)), WARM_A);
+        ASSERT_EQ(fake_runner_n_warm(runner), 1);
+
+        /* Queued: its id was handed out with the answer, so it keeps it and runs cold later. */
+        Job *b = submit(2, false, 10);
+        ASSERT_EQ(job_status(b), JOB_QUEUED);
+        char b_id[64];
+        snprintf(b_id, sizeof(b_id), "%s", job_id(b));
+        ASSERT_TRUE(!streq(b_id, WARM_B));
+        finish(a, 0, NULL);
+        run_loop();
+        ASSERT_EQ(job_status(b), JOB_RUNNING);
+        ASSERT_STREQ(job_id(b), b_id);
+        ASSERT_STREQ(runner_job_id(job_runner_job(b)), b_id);
+        ASSERT_EQ(fake_runner_n_warm(runner), 1);
+        finish(b, 0, NULL);
+        job_free(a);
+        job_free(b);
+
+        /* A compile step needs the larger limit a warm scope was not started with. */
+        char *cc[] = { (char *) "/usr/bin/cc", NULL };
+        ASSERT_TRUE(!runner_job_spec_fits_warm(&(RunnerJobSpec) { .compile_argv = cc }));
+        ASSERT_TRUE(runner_job_spec_fits_warm(&(RunnerJobSpec) { .n_tests = 3 }));
+        teardown();
+}
+
 int main(void) {
         RUN(start_run_complete);
         RUN(queued_jobs_start_in_a_later_step);
@@ -351,5 +389,6 @@ int main(void) {
         RUN(short_of_lockable_memory_refuses_new_jobs);
         RUN(held_memory_is_shared_and_results_stay);
         RUN(draining_refuses_new_jobs);
+        RUN(only_a_job_whose_id_nobody_saw_takes_a_warm_sandbox);
         return 0;
 }

@@ -13,6 +13,8 @@ struct Runner {
         unsigned n_fail;
         int fail_error;
         bool unusable;
+        char warm[8][33];               /* ready warm ids, oldest first */
+        size_t n_warm;
 };
 
 struct RunnerJob {
@@ -92,6 +94,23 @@ void fake_runner_set_usable(Runner *r, bool usable) {
 
 bool runner_is_usable(Runner *r) {
         return !r->unusable;
+}
+
+void fake_runner_add_warm(Runner *r, const char *id) {
+        ASSERT_TRUE(r->n_warm < ELEMENTSOF(r->warm) && strlen(id) == 32);
+        memcpy(r->warm[r->n_warm++], id, 33);
+}
+
+size_t fake_runner_n_warm(const Runner *r) {
+        return r->n_warm;
+}
+
+int runner_take_warm_id(Runner *r, const RunnerJobSpec *spec, char ret_id[static 33]) {
+        if (r->unusable || r->n_warm == 0 || !runner_job_spec_fits_warm(spec))
+                return 0;
+        memcpy(ret_id, r->warm[0], 33);
+        memmove(r->warm, r->warm + 1, --r->n_warm * sizeof(r->warm[0]));
+        return 1;
 }
 
 unsigned runner_n_jobs(const Runner *r) {

@@ -19,6 +19,9 @@ unsigned fake_runner_n_started(const Runner *r);
 RunnerJob *fake_runner_last(Runner *r);
 RunnerJob *fake_runner_find(Runner *r, const char *id);
 void fake_runner_set_usable(Runner *r, bool usable);
+/* A warm sandbox's id the next job that may take one gets (runner_take_warm_id()); how many are left. */
+void fake_runner_add_warm(Runner *r, const char *id);
+size_t fake_runner_n_warm(const Runner *r);
 
 /* Moves a job to RUNNING and notifies its handler. */
 void fake_runner_job_run(RunnerJob *j);

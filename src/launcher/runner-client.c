@@ -22,6 +22,7 @@
 #include "pipe-drain.h"
 #include "runner-socket.h"
 #include "runner.h"
+#include "warm-pool.h"
 #include "wipe.h"
 
 #define RECONNECT_USEC (250 * USEC_PER_MSEC)
@@ -41,6 +42,9 @@ struct Runner {
         void *buf;                      /* RUNNER_MESSAGE_MAX, for receiving */
         RunnerJob *jobs;
         unsigned n_jobs;
+        /* Ready warm sandboxes the runner told us of, oldest first: a job named after one runs in it. */
+        char warm[WARM_POOL_SIZE_MAX][33];
+        size_t n_warm;
 };
 
 struct RunnerJob {
@@ -324,6 +328,31 @@ static void on_running(RunnerJob *j, const RunnerMessage *m, int *fd) {
         job_notify(j);
 }
 
+static void warm_forget(Runner *r, const char *id) {
+        for (size_t i = 0; i < r->n_warm; i++)
+                if (streq(r->warm[i], id)) {
+                        memmove(r->warm + i, r->warm + i + 1, (r->n_warm - i - 1) * sizeof(r->warm[0]));
+                        r->n_warm--;
+                        return;
+                }
+}
+
+static void warm_add(Runner *r, const char *id) {
+        /* More than a pool holds: the runner's own count is off; the extra ones just run cold. */
+        if (r->n_warm >= ELEMENTSOF(r->warm))
+                return;
+        warm_forget(r, id);
+        memcpy(r->warm[r->n_warm++], id, 33);
+}
+
+int runner_take_warm_id(Runner *r, const RunnerJobSpec *spec, char ret_id[static 33]) {
+        if (!runner_is_usable(r) || r->n_warm == 0 || !runner_job_spec_fits_warm(spec))
+                return 0;
+        memcpy(ret_id, r->warm[0], 33);
+        warm_forget(r, ret_id);
+        return 1;
+}
+
 static void dispatch(Runner *r, const RunnerMessage *m, int *fd) {
         RunnerJob *j = m->job_id ? job_find(r, m->job_id) : NULL;
 
@@ -351,6 +380,12 @@ static void dispatch(Runner *r, const RunnerMessage *m, int *fd) {
                 /* A refused START never ran; the runner forgets it. Other refusals change nothing. */
                 if (j && j->state == RUNNER_JOB_STARTING)
                         job_fail(j, JOB_REASON_LAUNCH, m->error, (int) m->u64[RUNNER_FIELD_ERRNO]);
+                return;
+        case RUNNER_MSG_WARM:
+                warm_add(r, m->job_id);
+                return;
+        case RUNNER_MSG_WARM_GONE:
+                warm_forget(r, m->job_id);
                 return;
         default:
                 return;
@@ -413,6 +448,7 @@ static void runner_disconnect(Runner *r) {
         r->io_source = sd_event_source_disable_unref(r->io_source);
         r->fd = safe_close(r->fd);
         r->welcomed = false;
+        r->n_warm = 0;          /* the runner says again which are ready once we are back */
 
         /*
          * The runner's jobs died with it (or with our connection). A handler may free any job, so look for

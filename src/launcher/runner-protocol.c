@@ -62,11 +62,13 @@ static const Schema *schema_of(uint16_t type) {
                 [RUNNER_MSG_CPU - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID) | F(RUNNER_FIELD_CPU_USEC), 0 },
                 [RUNNER_MSG_REFUSED - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_ERRNO) | F(RUNNER_FIELD_ERROR),
                                                               F(RUNNER_FIELD_JOB_ID) },
+                [RUNNER_MSG_WARM - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID), 0 },
+                [RUNNER_MSG_WARM_GONE - RUNNER_MSG_WELCOME] = { F(RUNNER_FIELD_JOB_ID), 0 },
         };
 
         if (type >= RUNNER_MSG_HELLO && type <= RUNNER_MSG_CPU_QUERY)
                 return &front[type];
-        if (type >= RUNNER_MSG_WELCOME && type <= RUNNER_MSG_REFUSED)
+        if (type >= RUNNER_MSG_WELCOME && type <= RUNNER_MSG_WARM_GONE)
                 return &runner[type - RUNNER_MSG_WELCOME];
         return NULL;
 }
@@ -238,6 +240,12 @@ static int validate(const RunnerMessage *m) {
                 break;
         case RUNNER_MSG_RUNNING:
                 if (m->u64[RUNNER_FIELD_FDS] & ~(uint64_t) RUNNER_FD_CPU || m->u64[RUNNER_FIELD_CPU_V1] > 1)
+                        return -EBADMSG;
+                break;
+        case RUNNER_MSG_WARM:
+        case RUNNER_MSG_WARM_GONE:
+                /* A scope's id: no node name, which is the front's to add. */
+                if (strlen(m->job_id) != 32)
                         return -EBADMSG;
                 break;
         default:

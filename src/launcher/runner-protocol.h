@@ -46,6 +46,8 @@ typedef enum RunnerMessageType {
         RUNNER_MSG_FINISHED,            /* the runner forgets the job after sending this */
         RUNNER_MSG_CPU,
         RUNNER_MSG_REFUSED,             /* a request was refused; the connection goes on */
+        RUNNER_MSG_WARM,                /* a warm sandbox is ready: a START with its id (32 hex) takes it */
+        RUNNER_MSG_WARM_GONE,           /* that id is no longer a ready warm sandbox (taken or given up) */
 } RunnerMessageType;
 
 typedef enum RunnerField {

@@ -14,6 +14,7 @@
 #include "runner-bus.h"
 #include "runner-server.h"
 #include "runner-socket.h"
+#include "warm-pool.h"
 
 #define MESSAGES_PER_WAKEUP 64
 /* The runner's answers are small; room for thousands of them keeps a busy front from losing one. */
@@ -123,6 +124,22 @@ static void refuse(Connection *c, const char *job_id, int error, const char *why
         c->server->stats.refused++;
         runner_message_set(&m, RUNNER_FIELD_ERRNO, (uint64_t) error);
         send_or_fail(c, &m, NULL, 0);
+}
+
+static void send_warm(Connection *c, const char *id, bool ready) {
+        RunnerMessage m = { .type = ready ? RUNNER_MSG_WARM : RUNNER_MSG_WARM_GONE, .job_id = (char *) id };
+
+        send_or_fail(c, &m, NULL, 0);
+}
+
+/* Every front hears which warm sandboxes it may name a job after; two that take the same one race, and the
+ * second one's START is refused. */
+static void on_warm_change(const char *id, bool ready, void *userdata) {
+        RunnerServer *s = userdata;
+
+        for (Connection *c = s->connections; c; c = c->next)
+                if (c->hello)
+                        send_warm(c, id, ready);
 }
 
 static void put_timeline(RunnerMessage *m, const RunnerTimeline *t) {
@@ -419,7 +436,13 @@ static void handle(Connection *c, const RunnerMessage *m, int *fds, unsigned n_f
                 runner_message_set(&w, RUNNER_FIELD_TASKS_MAX, s->config.tasks_max);
                 runner_message_set(&w, RUNNER_FIELD_CPU_QUOTA, s->config.cpu_quota_per_sec_usec);
                 runner_message_set(&w, RUNNER_FIELD_TIMEOUT_USEC, s->config.timeout_max_usec);
-                return send_or_fail(c, &w, NULL, 0);
+                send_or_fail(c, &w, NULL, 0);
+
+                char ids[WARM_POOL_SIZE_MAX][33];
+                size_t n = runner_warm_ids(s->runner, ids, ELEMENTSOF(ids));
+                for (size_t i = 0; i < n; i++)
+                        send_warm(c, ids[i], true);
+                return;
         }
         if (!c->hello)
                 return refuse(c, m->job_id, EPROTO, "HELLO first");
@@ -539,6 +562,8 @@ unsigned runner_server_n_connections(const RunnerServer *s) {
 RunnerServer *runner_server_free(RunnerServer *s) {
         if (!s)
                 return NULL;
+        if (s->runner)
+                runner_set_warm_handler(s->runner, NULL, NULL);
         while (s->connections)
                 connection_free(s->connections);
         sd_event_source_disable_unref(s->listen_source);
@@ -570,6 +595,7 @@ int runner_server_new(RunnerServer **ret, sd_event *event, Runner *runner, int l
         if (k < 0)
                 return k;
         s->listen_fd = TAKE_FD(fd);
+        runner_set_warm_handler(runner, on_warm_change, s);
         *ret = TAKE_PTR(s);
         return 0;
 }

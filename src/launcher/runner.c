@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cgroup-stat.h"
 #include "list.h"
@@ -29,6 +30,9 @@
 #define STAGE_ERROR_LIMIT 4096
 /* Beyond its own wall limit, how long the runner lets a compile step take before it kills the job. */
 #define COMPILE_GRACE_USEC (5 * USEC_PER_SEC)
+/* A scope of the job's name that still exists: looked at again this often, for up to 2 s. */
+#define SCOPE_EXISTS_RETRY_USEC (20 * USEC_PER_MSEC)
+#define SCOPE_EXISTS_RETRIES 100U
 
 struct Runner {
         sd_event *event;
@@ -45,6 +49,8 @@ struct Runner {
         WarmSandbox **warm;
         size_t n_warm;
         sd_event_source *pool_defer, *pool_timer;
+        runner_warm_handler_t warm_handler;     /* told which ids can be taken (runner-server.c) */
+        void *warm_userdata;
 };
 
 typedef struct PipeReader {
@@ -98,6 +104,8 @@ struct RunnerJob {
         sd_bus_slot *memory_slot;
         sd_event_source *child_source, *report_source, *timer_source, *sample_source;
         ScopeStart *scope_start;
+        sd_event_source *scope_retry_source;
+        unsigned scope_retries;
         SandboxPlan *warm_plan;         /* a warm sandbox's job: the plan it is sent once released */
         sd_bus_slot *limits_slot;       /* lowering a warm scope's limits to the job's */
         sd_event_source *warm_source;   /* releases a warm job once runner_start() has returned */
@@ -118,6 +126,8 @@ struct RunnerJob {
         RunnerTimeline timeline;
 };
 
+static void pool_schedule(Runner *r);
+
 static void job_unlink(RunnerJob *j) {
         Runner *r = j->runner;
 
@@ -126,6 +136,8 @@ static void job_unlink(RunnerJob *j) {
         LIST_REMOVE(r->jobs, j);
         j->runner = NULL;
         r->n_jobs--;
+        /* A refill held back by the jobs may go now. */
+        pool_schedule(r);
 }
 
 static void pipe_close(PipeReader *p) {
@@ -139,6 +151,7 @@ static void job_stop_sources(RunnerJob *j) {
         j->timer_source = sd_event_source_disable_unref(j->timer_source);
         j->sample_source = sd_event_source_disable_unref(j->sample_source);
         j->scope_start = scope_start_free(j->scope_start);
+        j->scope_retry_source = sd_event_source_disable_unref(j->scope_retry_source);
         for (size_t i = 0; i < _PIPE_MAX; i++)
                 pipe_close(&j->pipes[i]);
         for (size_t i = 0; i < j->n_cases; i++) {
@@ -419,10 +432,30 @@ static void job_maybe_release(RunnerJob *j) {
         job_notify(j);
 }
 
-static void on_scope_started(ScopeStart *s, int error, const char *message, void *userdata) {
+static void start_scope(RunnerJob *j);
+
+static int on_scope_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         RunnerJob *j = userdata;
 
+        j->scope_retry_source = sd_event_source_disable_unref(j->scope_retry_source);
+        start_scope(j);
+        return 0;
+}
+
+static void on_scope_started(ScopeStart *s, int error, const char *message, void *userdata) {
+        RunnerJob *j = userdata;
+        int k;
+
         j->scope_start = scope_start_free(j->scope_start);
+        if (error == -EEXIST && j->scope_retries < SCOPE_EXISTS_RETRIES) {
+                /* A warm sandbox of this id was given up (its init died, PID 1 re-executed) just as the
+                 * job came for it: its scope goes as soon as systemd sees it empty. */
+                j->scope_retries++;
+                k = sd_event_add_time_relative(j->runner->event, &j->scope_retry_source, CLOCK_MONOTONIC,
+                                               SCOPE_EXISTS_RETRY_USEC, 0, on_scope_retry, j);
+                if (k >= 0)
+                        return;
+        }
         if (error < 0) {
                 job_fail_launch(j, "starting the job's scope failed", -error);
                 return;
@@ -843,12 +876,27 @@ static void pool_schedule(Runner *r) {
                 (void) sd_event_source_set_enabled(r->pool_defer, SD_EVENT_ONESHOT);
 }
 
+static void pool_notify(Runner *r, WarmSandbox *w, bool ready) {
+        if (r->warm_handler)
+                r->warm_handler(warm_sandbox_id(w), ready, r->warm_userdata);
+}
+
+/* Takes `w` out of the pool; whoever could take it by its id hears that it no longer can. */
 static void pool_remove(Runner *r, WarmSandbox *w) {
         for (size_t i = 0; i < r->n_warm; i++)
                 if (r->warm[i] == w) {
                         r->warm[i] = r->warm[--r->n_warm];
-                        return;
+                        break;
                 }
+        if (warm_sandbox_is_ready(w))
+                pool_notify(r, w, false);
+}
+
+static WarmSandbox *pool_find(Runner *r, const char *id) {
+        for (size_t i = 0; i < r->n_warm; i++)
+                if (streq(warm_sandbox_id(r->warm[i]), id))
+                        return r->warm[i];
+        return NULL;
 }
 
 static void on_warm(WarmSandbox *w, int error, void *userdata) {
@@ -856,10 +904,13 @@ static void on_warm(WarmSandbox *w, int error, void *userdata) {
 
         if (error >= 0) {
                 warm_pool_start_done(&r->pool, true, now_usec(CLOCK_MONOTONIC));
+                pool_notify(r, w, true);
                 pool_schedule(r);
                 return;
         }
         log_debug_errno(-error, "Warm sandbox %s is gone, ignoring", warm_sandbox_unit(w));
+        if (warm_sandbox_was_ready(w))
+                pool_notify(r, w, false);       /* no longer "ready" once it failed */
         pool_remove(r, w);
         /* It was counted as starting until it first reported, as ready after. */
         if (warm_sandbox_was_ready(w))
@@ -908,6 +959,7 @@ static int on_pool_defer(sd_event_source *s, void *userdata) {
         int k;
 
         warm_pool_tick(&r->pool, now);
+        warm_pool_set_running(&r->pool, r->n_jobs);
         switch (warm_pool_next(&r->pool, now, &wake)) {
         case WARM_POOL_START:
                 k = pool_start_one(r);
@@ -944,32 +996,67 @@ static int on_pool_defer(sd_event_source *s, void *userdata) {
 
 /* Frees every warm sandbox: their inits die, systemd collects their empty scopes, the uids come back. */
 static void pool_clear(Runner *r) {
-        while (r->n_warm > 0)
-                warm_sandbox_free(r->warm[--r->n_warm]);
+        while (r->n_warm > 0) {
+                WarmSandbox *w = r->warm[r->n_warm - 1];
+                pool_remove(r, w);
+                warm_sandbox_free(w);
+        }
         warm_pool_reset(&r->pool);
 }
 
-/*
- * A warm sandbox fits a job whose plan needs nothing the warm one was not built with: no compile step
- * (its larger memory limit), and at most as many fds as one message carries. Lower memory, tasks or CPU
- * are set on the scope before the job goes.
- */
-static WarmSandbox *pool_take(Runner *r, const RunnerJobSpec *spec) {
-        size_t n_fds = 2 + 2 + 3 * spec->n_tests + 4;
+/* A plan carries at most a job's own fds plus the test cases' three each: always one message's worth. */
+_Static_assert(2 + 2 + 3 * RUNNER_TESTS_MAX + 4 < SANDBOX_SEND_FDS_MAX, "a plan fits one message");
 
-        if (!warm_pool_enabled(&r->pool) || spec->compile_argv || n_fds >= SANDBOX_SEND_FDS_MAX)
-                return NULL;
+int runner_take_warm_id(Runner *r, const RunnerJobSpec *spec, char ret_id[static 33]) {
+        if (!runner_job_spec_fits_warm(spec))
+                return 0;
         for (size_t i = 0; i < r->n_warm; i++)
                 if (warm_sandbox_is_ready(r->warm[i])) {
-                        WarmSandbox *w = r->warm[i];
-                        pool_remove(r, w);
-                        warm_pool_took(&r->pool, true, now_usec(CLOCK_MONOTONIC));
-                        pool_schedule(r);
-                        return w;
+                        memcpy(ret_id, warm_sandbox_id(r->warm[i]), 33);
+                        return 1;
                 }
-        warm_pool_took(&r->pool, false, now_usec(CLOCK_MONOTONIC));
+        return 0;
+}
+
+size_t runner_warm_ids(const Runner *r, char (*ret_ids)[33], size_t n) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < r->n_warm && k < n; i++)
+                if (warm_sandbox_is_ready(r->warm[i]))
+                        memcpy(ret_ids[k++], warm_sandbox_id(r->warm[i]), 33);
+        return k;
+}
+
+void runner_set_warm_handler(Runner *r, runner_warm_handler_t handler, void *userdata) {
+        r->warm_handler = handler;
+        r->warm_userdata = userdata;
+}
+
+/*
+ * The warm sandbox a job named after it takes (a hit); NULL for a job that runs cold. A job that could
+ * have taken one and came with an id of its own counts as a miss: the caller had none ready. -EBUSY: the
+ * id is a warm sandbox's that cannot take this job (still starting, failed, or the job does not fit); its
+ * scope exists, so the job cannot have a scope of that name either.
+ */
+static int pool_take(Runner *r, const RunnerJobSpec *spec, WarmSandbox **ret) {
+        WarmSandbox *w = pool_find(r, spec->id);
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        *ret = NULL;
+        if (!w) {
+                if (warm_pool_enabled(&r->pool) && runner_job_spec_fits_warm(spec)) {
+                        warm_pool_took(&r->pool, false, now);
+                        pool_schedule(r);
+                }
+                return 0;
+        }
+        if (!warm_sandbox_is_ready(w) || !runner_job_spec_fits_warm(spec))
+                return -EBUSY;
+        pool_remove(r, w);
+        warm_pool_took(&r->pool, true, now);
         pool_schedule(r);
-        return NULL;
+        *ret = w;
+        return 0;
 }
 
 static int on_warm_limits_set(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -1102,7 +1189,10 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
         if (k < 0)
                 return k;
 
-        WarmSandbox *warm = pool_take(r, spec);
+        WarmSandbox *warm;
+        k = pool_take(r, spec, &warm);
+        if (k < 0)
+                return k;
         if (warm) {
                 k = job_adopt_warm(j, warm, TAKE_PTR(plan));
                 if (k < 0)
@@ -1335,6 +1425,9 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
                 .shrink_after_usec = WARM_POOL_SHRINK_AFTER_USEC,
                 .retry_after_usec = WARM_POOL_RETRY_AFTER_USEC,
                 .refill_delay_usec = WARM_POOL_REFILL_DELAY_USEC,
+                /* As many running jobs as cores keep the CPUs busy: a refill beside them slows them down. */
+                .busy_max = (unsigned) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L),
+                .load_recheck_usec = WARM_POOL_LOAD_RECHECK_USEC,
         };
         warm_pool_init(&r->pool, &pool, now_usec(CLOCK_MONOTONIC));
         if (warm_pool_enabled(&r->pool)) {

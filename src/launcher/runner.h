@@ -137,6 +137,25 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Runner *, runner_free);
 
 int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t handler, void *userdata,
                  RunnerJob **ret);
+
+/*
+ * Warm sandboxes (README, "Warm sandboxes"): each sits in a scope already named sandrun-job-<id>.scope, so
+ * a job runs in one only if it takes that id. A caller making a job whose id nobody has seen yet asks for
+ * a ready warm sandbox's id here, names the job after it and starts it at once; a job started under any
+ * other id runs cold. A job fits a warm sandbox unless it has a compile step (whose memory limit is larger
+ * than the default one the warm scope was started with); lower limits are set on the scope before it goes.
+ */
+static inline bool runner_job_spec_fits_warm(const RunnerJobSpec *spec) {
+        return !spec->compile_argv;
+}
+/* 1 and the id (32 hex digits), or 0 when no warm sandbox is ready for this spec. */
+int runner_take_warm_id(Runner *r, const RunnerJobSpec *spec, char ret_id[static 33]);
+/* runner.c only: told when a warm sandbox becomes ready to be taken by its id, and when it no longer is
+ * (taken, or given up). The handler must not call back into the runner. */
+typedef void (*runner_warm_handler_t)(const char *id, bool ready, void *userdata);
+void runner_set_warm_handler(Runner *r, runner_warm_handler_t handler, void *userdata);
+/* runner.c only: the ids of the warm sandboxes ready now, at most n of them; returns how many. */
+size_t runner_warm_ids(const Runner *r, char (*ret_ids)[33], size_t n);
 unsigned runner_n_jobs(const Runner *r);
 /*
  * Whether jobs can be started now: in the runner daemon, whether its connection to systemd is up; in the

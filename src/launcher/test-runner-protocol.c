@@ -336,6 +336,32 @@ TEST(steps_and_cases) {
         free(b);
 }
 
+TEST(warm_messages) {
+        static const RunnerMessageType types[] = { RUNNER_MSG_WARM, RUNNER_MSG_WARM_GONE };
+
+        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                RunnerMessage m = { .type = types[i], .job_id = (char *) ID }, p;
+                uint8_t *buf;
+                size_t len;
+
+                encode(&m, &buf, &len);
+                ASSERT_OK(runner_message_parse(buf, len, &p));
+                ASSERT_EQ(p.type, types[i]);
+                ASSERT_STREQ(p.job_id, ID);
+                runner_message_done(&p);
+                free(buf);
+
+                /* Only a scope's id: no node name, and nothing else. */
+                m.job_id = (char *) ID "-a";
+                ASSERT_ERROR(runner_message_encode(&m, (void **) &buf, &len), EINVAL);
+                m.job_id = NULL;
+                ASSERT_ERROR(runner_message_encode(&m, (void **) &buf, &len), EINVAL);
+                m.job_id = (char *) ID;
+                runner_message_set(&m, RUNNER_FIELD_CPU_USEC, 1);
+                ASSERT_ERROR(runner_message_encode(&m, (void **) &buf, &len), EINVAL);
+        }
+}
+
 int main(void) {
         RUN(round_trip);
         RUN(truncated_everywhere);
@@ -346,5 +372,6 @@ int main(void) {
         RUN(job_ids);
         RUN(runner_messages);
         RUN(steps_and_cases);
+        RUN(warm_messages);
         return 0;
 }

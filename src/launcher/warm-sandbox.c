@@ -16,6 +16,7 @@ struct WarmSandbox {
         ScopeLauncher *launcher;
         warm_sandbox_handler_t handler;
         void *userdata;
+        char id[33];                    /* 32 hex digits: the id a job takes it with */
         char unit[64];
         SandboxProcess process;
         sd_event_source *child_source, *report_source;
@@ -146,10 +147,9 @@ int warm_sandbox_new(WarmSandbox **ret, sd_event *event, ScopeLauncher *launcher
 
         if (getrandom(id, sizeof(id), 0) != sizeof(id))
                 return -errno ?: -EIO;
-        k = snprintf(w->unit, sizeof(w->unit), "sandrun-job-");
         for (size_t i = 0; i < sizeof(id); i++)
-                k += snprintf(w->unit + k, sizeof(w->unit) - k, "%02x", id[i]);
-        snprintf(w->unit + k, sizeof(w->unit) - k, ".scope");
+                snprintf(w->id + 2 * i, sizeof(w->id) - 2 * i, "%02x", id[i]);
+        snprintf(w->unit, sizeof(w->unit), "sandrun-job-%s.scope", w->id);
 
         k = sandbox_plan_new(&plan, spec->layout, spec->seccomp);
         if (k < 0)
@@ -202,6 +202,10 @@ bool warm_sandbox_is_ready(const WarmSandbox *w) {
 
 bool warm_sandbox_was_ready(const WarmSandbox *w) {
         return w->ready;
+}
+
+const char *warm_sandbox_id(const WarmSandbox *w) {
+        return w->id;
 }
 
 const char *warm_sandbox_unit(const WarmSandbox *w) {

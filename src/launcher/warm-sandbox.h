@@ -41,6 +41,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(WarmSandbox *, warm_sandbox_free);
 bool warm_sandbox_is_ready(const WarmSandbox *w);
 /* Whether it ever was (a failure then ends a ready one, not a start). */
 bool warm_sandbox_was_ready(const WarmSandbox *w);
+/* The id its scope is named after, sandrun-job-<id>.scope: the job that takes it runs under this id. */
+const char *warm_sandbox_id(const WarmSandbox *w);
 const char *warm_sandbox_unit(const WarmSandbox *w);
 uint64_t warm_sandbox_spawned_usec(const WarmSandbox *w);
 
