@@ -9,7 +9,7 @@ import struct
 
 VERSION = 1
 HELLO, START, KILL, SET_QUOTA, FREE, CPU_QUERY = 1, 2, 3, 4, 5, 6
-WELCOME, RUNNING, FINISHED, CPU, REFUSED = 64, 65, 66, 67, 68
+WELCOME, RUNNING, FINISHED, CPU, REFUSED, WARM, WARM_GONE = 64, 65, 66, 67, 68, 69, 70
 
 JOB_ID, ARG, ENV, OUTPUT_PATTERN, CODE_NAME, ERROR = 1, 2, 3, 4, 5, 6
 F_VERSION, F_FDS, F_TIMEOUT, F_MEMORY_MAX, F_TASKS_MAX, F_CPU_QUOTA, F_PACK, F_REASON, F_ERRNO = range(7, 16)
@@ -68,6 +68,7 @@ class Front:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 * MESSAGE_MAX)
         self.sock.connect(path)
         self.sock.settimeout(10)
+        self.warm = set()       # the ready warm sandboxes' ids, as the runner announced them
         if hello:
             self.send(message(HELLO, field(F_VERSION, VERSION)))
             mtype, f = self.receive()
@@ -79,6 +80,16 @@ class Front:
         return self.sock.sendmsg([data], anc)
 
     def receive(self, want_fds=False):
+        """The next answer; the runner's announcements of warm sandboxes (WARM, WARM_GONE), which come
+        whenever the pool changes, are noted in self.warm and skipped."""
+        while True:
+            m = self._receive(want_fds)
+            mtype, f = m[0] if want_fds else m
+            if mtype not in (WARM, WARM_GONE):
+                return m
+            (self.warm.add if mtype == WARM else self.warm.discard)(f.get(JOB_ID))
+
+    def _receive(self, want_fds):
         fds = array.array('i')
         data, anc, flags, _ = self.sock.recvmsg(MESSAGE_MAX, socket.CMSG_SPACE(8 * fds.itemsize))
         for level, kind, d in anc:
