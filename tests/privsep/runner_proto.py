@@ -6,6 +6,7 @@ import array
 import errno
 import socket
 import struct
+import time
 
 VERSION = 1
 HELLO, START, KILL, SET_QUOTA, FREE, CPU_QUERY = 1, 2, 3, 4, 5, 6
@@ -91,6 +92,21 @@ class Front:
                 self.warm = [w for w in self.warm if w != f[JOB_ID]]
             else:
                 return m
+
+    def wait_warm(self, done, timeout=30):
+        """Reads messages until done(self.warm) holds; only warm announcements may come meanwhile."""
+        deadline = time.monotonic() + timeout
+        while not done(self.warm):
+            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
+            mtype, f = self.receive_any()
+            if mtype == WARM:
+                self.warm.append(f[JOB_ID])
+            elif mtype == WARM_GONE:
+                self.warm = [w for w in self.warm if w != f[JOB_ID]]
+            else:
+                raise AssertionError('the runner sent %d %r unasked' % (mtype, f))
+        self.sock.settimeout(10)
+        return self.warm
 
     def receive_any(self, want_fds=False):
         fds = array.array('i')

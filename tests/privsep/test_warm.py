@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A front may name a job after a warm sandbox the runner announced and has just given up (its init died):
+the job then runs cold, under that id, in a scope of that name, once systemd has let go of the old one."""
+
+import json
+import os
+import subprocess
+
+from privsep_test import RUNNER, RUNNER_SOCKET, PrivsepTestCase, container, main, processes, unit_property, \
+    wait_until
+from sandrun_test import CONTAINER, journal
+
+FRONT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'warm-front.py')
+NOTE = '/tmp/sandrun-test-warm-id'     # the front's uid may write there
+
+
+def warm_ready():
+    words = unit_property(RUNNER, 'StatusText').split('; ')
+    return next((int(w.split()[0]) for w in words if w.endswith('warm sandboxes ready')), 0)
+
+
+def init_of(scope_id):
+    """The pid of the one process in sandrun-job-<scope_id>.scope: its warm init."""
+    def find():
+        for pid, p in processes().items():
+            if p[1] == 'sandrun-init' and ('sandrun-job-%s.scope' % scope_id) in \
+                    container('cat', '/proc/%d/cgroup' % pid, check=False).stdout:
+                return pid
+        return None
+    return wait_until(find, 10, what='the warm init of %s' % scope_id)
+
+
+class Warm(PrivsepTestCase):
+    def test_a_job_named_after_a_warm_sandbox_given_up_runs_cold(self):
+        wait_until(lambda: warm_ready() > 0, 30, what='a warm sandbox (the pool is on by default)')
+        container('rm', '-f', NOTE)
+        front = subprocess.Popen([CONTAINER, 'exec', 'setpriv', '--reuid=sandrun', '--regid=sandrun',
+                                  '--clear-groups', '/usr/bin/python3', FRONT_SCRIPT, RUNNER_SOCKET, NOTE],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wid = wait_until(lambda: container('cat', NOTE, check=False).stdout.strip() or None, 20,
+                             what='the front to note a warm id')
+            container('kill', '-KILL', str(init_of(wid)))
+            out, err = front.communicate(timeout=60)
+        finally:
+            front.kill()
+            container('rm', '-f', NOTE)
+        self.assertEqual(front.returncode, 0, err)
+        got = json.loads(out.strip().splitlines()[-1])
+        self.assertEqual(got['id'], wid)
+        self.assertEqual(got['messages'], [65, 66], got)           # RUNNING, FINISHED
+        self.assertEqual(got['exit'], 0, got)
+        self.assertEqual(got['stdout'], 'ok\n0::/\n', got)          # in its own scope's cgroup namespace
+        # Two scopes of that name, one after the other: the warm one, and the job's.
+        started = [line for line in journal('-q', '-o', 'cat', '-u', 'sandrun-job-%s.scope' % wid).splitlines()
+                   if line.startswith('Started ')]
+        self.assertEqual(len(started), 2, started)
+        self.assertServing()
+
+
+if __name__ == '__main__':
+    main()
