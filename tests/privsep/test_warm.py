@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""A front may name a job after a warm sandbox the runner announced and has just given up (its init died):
-the job then runs cold, under that id, in a scope of that name, once systemd has let go of the old one."""
+"""Warm sandboxes are offered to one front at a time: a second front beside sandrund is offered the ones
+that become ready while it holds fewer offers, cannot take one offered to sandrund, and may name a job
+after its own offer even once the runner has given that sandbox up (its init died): the job then runs
+cold, under that id, in a scope of that name, once systemd has let go of the old one."""
 
 import json
 import os
 import subprocess
 
-from privsep_test import RUNNER, RUNNER_SOCKET, PrivsepTestCase, container, main, processes, unit_property, \
-    wait_until
+from privsep_test import RUNNER, RUNNER_SOCKET, PrivsepTestCase, container, main, processes, run_json, \
+    unit_property, wait_until
 from sandrun_test import CONTAINER, journal
 
 FRONT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'warm-front.py')
@@ -32,15 +34,20 @@ def init_of(scope_id):
 
 
 class Warm(PrivsepTestCase):
-    def test_a_job_named_after_a_warm_sandbox_given_up_runs_cold(self):
+    def test_offers_and_a_warm_sandbox_given_up(self):
         wait_until(lambda: warm_ready() > 0, 30, what='a warm sandbox (the pool is on by default)')
         container('rm', '-f', NOTE)
         front = subprocess.Popen([CONTAINER, 'exec', 'setpriv', '--reuid=sandrun', '--regid=sandrun',
                                   '--clear-groups', '/usr/bin/python3', FRONT_SCRIPT, RUNNER_SOCKET, NOTE],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        note = lambda: container('cat', NOTE, check=False).stdout.strip() or None  # noqa: E731
         try:
-            wid = wait_until(lambda: container('cat', NOTE, check=False).stdout.strip() or None, 20,
-                             what='the front to note a warm id')
+            wait_until(lambda: note() == 'connected', 20, what='the second front to connect')
+            # sandrund holds the offers made so far; as it takes them, the new ones go to the other front.
+            for i in range(2):
+                self.assertEqual(run_json('echo %d' % i, lang='sh')['stdout'], '%d\n' % i)
+            wid = wait_until(lambda: note() if note() != 'connected' else None, 30,
+                             what='the second front to be offered a warm sandbox')
             container('kill', '-KILL', str(init_of(wid)))
             out, err = front.communicate(timeout=60)
         finally:
@@ -48,10 +55,16 @@ class Warm(PrivsepTestCase):
             container('rm', '-f', NOTE)
         self.assertEqual(front.returncode, 0, err)
         got = json.loads(out.strip().splitlines()[-1])
+        print(json.dumps(got))
+        # A warm sandbox offered to another front is not this one's to take.
+        if got['others']:
+            self.assertEqual(got['steal'][0], [68], got)                 # REFUSED
+            self.assertEqual(got['steal'][3], 'EBUSY', got)
+        # Its own offer, given up before it came for it: the job runs cold under that id.
         self.assertEqual(got['id'], wid)
-        self.assertEqual(got['messages'], [65, 66], got)           # RUNNING, FINISHED
+        self.assertEqual(got['messages'], [65, 66], got)                # RUNNING, FINISHED
         self.assertEqual(got['exit'], 0, got)
-        self.assertEqual(got['stdout'], 'ok\n0::/\n', got)          # in its own scope's cgroup namespace
+        self.assertEqual(got['stdout'], 'ok\n0::/\n', got)             # in its own scope's cgroup namespace
         # Two scopes of that name, one after the other: the warm one, and the job's.
         started = [line for line in journal('-q', '-o', 'cat', '-u', 'sandrun-job-%s.scope' % wid).splitlines()
                    if line.startswith('Started ')]
