@@ -514,8 +514,16 @@ static void handle(Connection *c, const RunnerMessage *m, int *fds, unsigned n_f
                 return refuse(c, m->job_id, EPROTO, "HELLO first");
 
         switch (m->type) {
-        case RUNNER_MSG_START:
-                return handle_start(c, m, fds, n_fds);
+        case RUNNER_MSG_START: {
+                handle_start(c, m, fds, n_fds);
+                /* A START naming one of its offers was refused if the offer is still there: the front let
+                 * go of it when it sent the START, so it is told again that the sandbox is its own. */
+                char hex[33];
+                ssize_t i = runner_job_id_parse(m->job_id, hex) >= 0 ? offer_find(s, hex) : -1;
+                if (i >= 0 && s->offers[i].conn == c)
+                        send_warm(c, hex, true);
+                return;
+        }
         case RUNNER_MSG_FREE:
                 /* Unknown: it finished while the FREE was on its way. */
                 server_job_free(sj);

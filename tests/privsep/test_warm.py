@@ -60,6 +60,8 @@ class Warm(PrivsepTestCase):
         if got['others']:
             self.assertEqual(got['steal'][0], [68], got)                 # REFUSED
             self.assertEqual(got['steal'][3], 'EBUSY', got)
+        # A refused START leaves the offer with the front (the script waited for it to be offered again).
+        self.assertEqual(got['refused_own'][3], 'EPERM', got)
         # Its own offer, given up before it came for it: the job runs cold under that id.
         self.assertEqual(got['id'], wid)
         self.assertEqual(got['messages'], [65, 66], got)                # RUNNING, FINISHED

@@ -26,11 +26,12 @@ def write_note(text):
     os.rename(note + '.new', note)
 
 
-def job(f, job_id, argv):
-    """Starts a job with stdout and stderr pipes; (messages seen, exit code, error, stdout)."""
+def job(f, job_id, argv, extra=()):
+    """Starts a job with stdout and stderr pipes; (messages seen, exit code, error, errno name, stdout)."""
     rd, wr = os.pipe()
     erd, ewr = os.pipe()
-    f.send(rp.message(rp.START, *rp.start_fields(job_id, argv=argv, fds=rp.FD_STDOUT | rp.FD_STDERR)), [wr, ewr])
+    f.send(rp.message(rp.START, *rp.start_fields(job_id, argv=argv, fds=rp.FD_STDOUT | rp.FD_STDERR, extra=extra)),
+           [wr, ewr])
     os.close(wr)
     os.close(ewr)
     seen = []
@@ -55,6 +56,12 @@ others = sorted(scopes - set(f.warm))
 out['others'] = len(others)
 if others:
     out['steal'] = job(f, others[0], ('/bin/sh', '-c', 'echo stolen'))[:4]
+
+# A START naming our own offer that is refused (a limit above the runner's) leaves the offer ours: the
+# runner says so again.
+out['refused_own'] = job(f, wid, ('/bin/sh', '-c', 'true'),
+                         [rp.field(rp.F_MEMORY_MAX, f.limits[rp.F_MEMORY_MAX] + 1)])[:4]
+f.wait_warm(lambda w: wid in w)
 
 write_note(wid)
 f.wait_warm(lambda w: wid not in w)
