@@ -6,15 +6,17 @@ import array
 import errno
 import socket
 import struct
+import time
 
 VERSION = 1
 HELLO, START, KILL, SET_QUOTA, FREE, CPU_QUERY = 1, 2, 3, 4, 5, 6
-WELCOME, RUNNING, FINISHED, CPU, REFUSED = 64, 65, 66, 67, 68
+WELCOME, RUNNING, FINISHED, CPU, REFUSED, WARM, WARM_GONE = 64, 65, 66, 67, 68, 69, 70
 
 JOB_ID, ARG, ENV, OUTPUT_PATTERN, CODE_NAME, ERROR = 1, 2, 3, 4, 5, 6
 F_VERSION, F_FDS, F_TIMEOUT, F_MEMORY_MAX, F_TASKS_MAX, F_CPU_QUOTA, F_PACK, F_REASON, F_ERRNO = range(7, 16)
 F_CPU_USEC = 19
 COMPILE_ARG, TEST_STDINS, COMPILE_RESULT, RUN_RESULT, CASE_RESULT, EXTRA_BUFFERS = range(43, 49)
+F_COMPILE_TIMEOUT = 49
 STRING_FIELDS = {JOB_ID, ARG, ENV, OUTPUT_PATTERN, CODE_NAME, ERROR, COMPILE_ARG, TEST_STDINS, COMPILE_RESULT,
                  RUN_RESULT, CASE_RESULT, EXTRA_BUFFERS}
 LIST_FIELDS = {ARG, ENV, OUTPUT_PATTERN, COMPILE_ARG, CASE_RESULT}
@@ -64,6 +66,7 @@ class Front:
     """One connection to the runner, as the front makes it."""
 
     def __init__(self, path, hello=True):
+        self.warm = []          # ids of the warm sandboxes the runner says are ready, oldest first
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 * MESSAGE_MAX)
         self.sock.connect(path)
@@ -79,6 +82,33 @@ class Front:
         return self.sock.sendmsg([data], anc)
 
     def receive(self, want_fds=False):
+        """The next message that is not about warm sandboxes (those update self.warm)."""
+        while True:
+            m = self.receive_any(want_fds)
+            mtype, f = m[0] if want_fds else m
+            if mtype == WARM:
+                self.warm.append(f[JOB_ID])
+            elif mtype == WARM_GONE:
+                self.warm = [w for w in self.warm if w != f[JOB_ID]]
+            else:
+                return m
+
+    def wait_warm(self, done, timeout=30):
+        """Reads messages until done(self.warm) holds; only warm announcements may come meanwhile."""
+        deadline = time.monotonic() + timeout
+        while not done(self.warm):
+            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
+            mtype, f = self.receive_any()
+            if mtype == WARM:
+                self.warm.append(f[JOB_ID])
+            elif mtype == WARM_GONE:
+                self.warm = [w for w in self.warm if w != f[JOB_ID]]
+            else:
+                raise AssertionError('the runner sent %d %r unasked' % (mtype, f))
+        self.sock.settimeout(10)
+        return self.warm
+
+    def receive_any(self, want_fds=False):
         fds = array.array('i')
         data, anc, flags, _ = self.sock.recvmsg(MESSAGE_MAX, socket.CMSG_SPACE(8 * fds.itemsize))
         for level, kind, d in anc:
