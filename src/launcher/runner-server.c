@@ -33,6 +33,13 @@ struct RunnerServer {
         unsigned n_connections, n_jobs;
         RunnerServerStats stats;
         void *buf;
+        /* The ready warm sandboxes, each offered to one front at most (NULL: to none yet), so that no two
+         * fronts name a job after the same one. */
+        struct {
+                char id[33];
+                Connection *conn;
+        } offers[WARM_POOL_SIZE_MAX];
+        size_t n_offers;
 };
 
 struct Connection {
@@ -80,6 +87,9 @@ static ServerJob *connection_job(Connection *c, const char *id) {
         return NULL;
 }
 
+static void offers_take_back(RunnerServer *s, Connection *c);
+static void offers_hand_out(RunnerServer *s);
+
 static Connection *connection_free(Connection *c) {
         if (!c)
                 return NULL;
@@ -89,6 +99,8 @@ static Connection *connection_free(Connection *c) {
         if (c->server) {
                 LIST_REMOVE(c->server->connections, c);
                 c->server->n_connections--;
+                offers_take_back(c->server, c);
+                offers_hand_out(c->server);
         }
         sd_event_source_disable_unref(c->io_source);
         sd_event_source_disable_unref(c->close_source);
@@ -132,14 +144,69 @@ static void send_warm(Connection *c, const char *id, bool ready) {
         send_or_fail(c, &m, NULL, 0);
 }
 
-/* Every front hears which warm sandboxes it may name a job after; two that take the same one race, and the
- * second one's START is refused. */
+static ssize_t offer_find(RunnerServer *s, const char *id) {
+        for (size_t i = 0; i < s->n_offers; i++)
+                if (streq(s->offers[i].id, id))
+                        return (ssize_t) i;
+        return -1;
+}
+
+/* The front (past HELLO, not closing) holding the fewest offers, or NULL. */
+static Connection *offer_target(RunnerServer *s) {
+        Connection *best = NULL;
+        size_t best_n = SIZE_MAX;
+
+        for (Connection *c = s->connections; c; c = c->next) {
+                size_t n = 0;
+                if (!c->hello || c->close_source)
+                        continue;
+                for (size_t i = 0; i < s->n_offers; i++)
+                        n += s->offers[i].conn == c;
+                if (n < best_n) {
+                        best = c;
+                        best_n = n;
+                }
+        }
+        return best;
+}
+
+/* Offers every warm sandbox offered to no front yet. */
+static void offers_hand_out(RunnerServer *s) {
+        for (size_t i = 0; i < s->n_offers; i++) {
+                if (s->offers[i].conn)
+                        continue;
+                s->offers[i].conn = offer_target(s);
+                if (!s->offers[i].conn)
+                        return;
+                send_warm(s->offers[i].conn, s->offers[i].id, true);
+        }
+}
+
+/* A front that goes away gives its offers back, to the others. */
+static void offers_take_back(RunnerServer *s, Connection *c) {
+        for (size_t i = 0; i < s->n_offers; i++)
+                if (s->offers[i].conn == c)
+                        s->offers[i].conn = NULL;
+}
+
+/* A warm sandbox that became ready is offered to one front; one that no longer is, withdrawn from it. */
 static void on_warm_change(const char *id, bool ready, void *userdata) {
         RunnerServer *s = userdata;
+        ssize_t i = offer_find(s, id);
 
-        for (Connection *c = s->connections; c; c = c->next)
-                if (c->hello)
-                        send_warm(c, id, ready);
+        if (ready) {
+                if (i >= 0 || s->n_offers >= ELEMENTSOF(s->offers))
+                        return;
+                memcpy(s->offers[s->n_offers].id, id, 33);
+                s->offers[s->n_offers++].conn = NULL;
+                offers_hand_out(s);
+                return;
+        }
+        if (i < 0)
+                return;
+        if (s->offers[i].conn)
+                send_warm(s->offers[i].conn, id, false);
+        s->offers[i] = s->offers[--s->n_offers];
 }
 
 static void put_timeline(RunnerMessage *m, const RunnerTimeline *t) {
@@ -337,6 +404,9 @@ static void handle_start(Connection *c, const RunnerMessage *m, int *fds, unsign
                 return refuse(c, m->job_id, EINVAL, "invalid job id");
         if (job_find(s, hex))
                 return refuse(c, m->job_id, EEXIST, "a job with this id exists");
+        ssize_t offer = offer_find(s, hex);
+        if (offer >= 0 && s->offers[offer].conn != c)
+                return refuse(c, m->job_id, EBUSY, "a warm sandbox not offered to this front");
         if (m->u64[RUNNER_FIELD_TIMEOUT_USEC] > cf->timeout_max_usec ||
             m->u64[RUNNER_FIELD_COMPILE_TIMEOUT_USEC] > cf->timeout_max_usec ||
             m->u64[RUNNER_FIELD_TEST_WALL_LIMIT_USEC] > cf->timeout_max_usec ||
@@ -437,19 +507,23 @@ static void handle(Connection *c, const RunnerMessage *m, int *fds, unsigned n_f
                 runner_message_set(&w, RUNNER_FIELD_CPU_QUOTA, s->config.cpu_quota_per_sec_usec);
                 runner_message_set(&w, RUNNER_FIELD_TIMEOUT_USEC, s->config.timeout_max_usec);
                 send_or_fail(c, &w, NULL, 0);
-
-                char ids[WARM_POOL_SIZE_MAX][33];
-                size_t n = runner_warm_ids(s->runner, ids, ELEMENTSOF(ids));
-                for (size_t i = 0; i < n; i++)
-                        send_warm(c, ids[i], true);
+                offers_hand_out(s);
                 return;
         }
         if (!c->hello)
                 return refuse(c, m->job_id, EPROTO, "HELLO first");
 
         switch (m->type) {
-        case RUNNER_MSG_START:
-                return handle_start(c, m, fds, n_fds);
+        case RUNNER_MSG_START: {
+                handle_start(c, m, fds, n_fds);
+                /* A START naming one of its offers was refused if the offer is still there: the front let
+                 * go of it when it sent the START, so it is told again that the sandbox is its own. */
+                char hex[33];
+                ssize_t i = runner_job_id_parse(m->job_id, hex) >= 0 ? offer_find(s, hex) : -1;
+                if (i >= 0 && s->offers[i].conn == c)
+                        send_warm(c, hex, true);
+                return;
+        }
         case RUNNER_MSG_FREE:
                 /* Unknown: it finished while the FREE was on its way. */
                 server_job_free(sj);
@@ -564,6 +638,7 @@ RunnerServer *runner_server_free(RunnerServer *s) {
                 return NULL;
         if (s->runner)
                 runner_set_warm_handler(s->runner, NULL, NULL);
+        s->n_offers = 0;
         while (s->connections)
                 connection_free(s->connections);
         sd_event_source_disable_unref(s->listen_source);
@@ -595,6 +670,10 @@ int runner_server_new(RunnerServer **ret, sd_event *event, Runner *runner, int l
         if (k < 0)
                 return k;
         s->listen_fd = TAKE_FD(fd);
+        char ids[WARM_POOL_SIZE_MAX][33];
+        size_t n = runner_warm_ids(runner, ids, ELEMENTSOF(ids));
+        for (size_t i = 0; i < n; i++)
+                on_warm_change(ids[i], true, s);
         runner_set_warm_handler(runner, on_warm_change, s);
         *ret = TAKE_PTR(s);
         return 0;

@@ -140,10 +140,21 @@ def protocol():
     f.send(rp.message(rp.FREE, rp.field(rp.JOB_ID, other)))      # ignored: not ours
     r['duplicate_of_other'] = refused(f, rp.message(rp.START, *rp.start_fields(other)))
 
-    # What the front may do: run a job, in the full sandbox, with lower limits.
+    # Warm sandboxes are announced to every front (WARM). One named for a job it cannot take (a compile
+    # step needs a larger memory limit than the warm scope's) is refused, and stays ready for another.
+    r['warm_announced'] = len(f.warm)
+    own = ID
+    if f.warm:
+        own = f.warm[-1]
+        r['warm_compile'] = refused(f, rp.message(rp.START, *rp.start_fields(
+            f.warm[0], extra=[rp.field(rp.COMPILE_ARG, '/bin/true'), rp.field(rp.F_COMPILE_TIMEOUT, 5_000_000)])))
+    r['own_job_id'] = own
+
+    # What the front may do: run a job, in the full sandbox, with lower limits; in a warm sandbox, if one
+    # is ready, named after it.
     rd, wr = os.pipe()
     erd, ewr = os.pipe()
-    f.send(rp.message(rp.START, *rp.start_fields(ID, argv=('/bin/sh', '-c', 'id -u; cat /proc/self/cgroup | tail -1'),
+    f.send(rp.message(rp.START, *rp.start_fields(own, argv=('/bin/sh', '-c', 'id -u; cat /proc/self/cgroup | tail -1'),
                                                 fds=rp.FD_STDOUT | rp.FD_STDERR,
                                                 extra=[rp.field(rp.F_MEMORY_MAX, 64 << 20)])), [wr, ewr])
     os.close(wr)
@@ -153,7 +164,7 @@ def protocol():
         mtype, fl = f.receive()
         seen.append(mtype)
         if mtype == rp.RUNNING:
-            r['own_quota_higher'] = refused(f, rp.message(rp.SET_QUOTA, rp.field(rp.JOB_ID, ID),
+            r['own_quota_higher'] = refused(f, rp.message(rp.SET_QUOTA, rp.field(rp.JOB_ID, own),
                                                           rp.field(rp.F_CPU_QUOTA, limits[rp.F_CPU_QUOTA] + 1)))
         if mtype in (rp.FINISHED, rp.REFUSED):
             break

@@ -6,6 +6,7 @@ import array
 import errno
 import socket
 import struct
+import time
 
 VERSION = 1
 HELLO, START, KILL, SET_QUOTA, FREE, CPU_QUERY = 1, 2, 3, 4, 5, 6
@@ -15,6 +16,7 @@ JOB_ID, ARG, ENV, OUTPUT_PATTERN, CODE_NAME, ERROR = 1, 2, 3, 4, 5, 6
 F_VERSION, F_FDS, F_TIMEOUT, F_MEMORY_MAX, F_TASKS_MAX, F_CPU_QUOTA, F_PACK, F_REASON, F_ERRNO = range(7, 16)
 F_CPU_USEC = 19
 COMPILE_ARG, TEST_STDINS, COMPILE_RESULT, RUN_RESULT, CASE_RESULT, EXTRA_BUFFERS = range(43, 49)
+F_COMPILE_TIMEOUT = 49
 STRING_FIELDS = {JOB_ID, ARG, ENV, OUTPUT_PATTERN, CODE_NAME, ERROR, COMPILE_ARG, TEST_STDINS, COMPILE_RESULT,
                  RUN_RESULT, CASE_RESULT, EXTRA_BUFFERS}
 LIST_FIELDS = {ARG, ENV, OUTPUT_PATTERN, COMPILE_ARG, CASE_RESULT}
@@ -64,11 +66,11 @@ class Front:
     """One connection to the runner, as the front makes it."""
 
     def __init__(self, path, hello=True):
+        self.warm = []          # ids of the warm sandboxes the runner says are ready, oldest first
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 * MESSAGE_MAX)
         self.sock.connect(path)
         self.sock.settimeout(10)
-        self.warm = set()       # the ready warm sandboxes' ids, as the runner announced them
         if hello:
             self.send(message(HELLO, field(F_VERSION, VERSION)))
             mtype, f = self.receive()
@@ -80,16 +82,33 @@ class Front:
         return self.sock.sendmsg([data], anc)
 
     def receive(self, want_fds=False):
-        """The next answer; the runner's announcements of warm sandboxes (WARM, WARM_GONE), which come
-        whenever the pool changes, are noted in self.warm and skipped."""
+        """The next message that is not about warm sandboxes (those update self.warm)."""
         while True:
-            m = self._receive(want_fds)
+            m = self.receive_any(want_fds)
             mtype, f = m[0] if want_fds else m
-            if mtype not in (WARM, WARM_GONE):
+            if mtype == WARM:
+                self.warm.append(f[JOB_ID])
+            elif mtype == WARM_GONE:
+                self.warm = [w for w in self.warm if w != f[JOB_ID]]
+            else:
                 return m
-            (self.warm.add if mtype == WARM else self.warm.discard)(f.get(JOB_ID))
 
-    def _receive(self, want_fds):
+    def wait_warm(self, done, timeout=30):
+        """Reads messages until done(self.warm) holds; only warm announcements may come meanwhile."""
+        deadline = time.monotonic() + timeout
+        while not done(self.warm):
+            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
+            mtype, f = self.receive_any()
+            if mtype == WARM:
+                self.warm.append(f[JOB_ID])
+            elif mtype == WARM_GONE:
+                self.warm = [w for w in self.warm if w != f[JOB_ID]]
+            else:
+                raise AssertionError('the runner sent %d %r unasked' % (mtype, f))
+        self.sock.settimeout(10)
+        return self.warm
+
+    def receive_any(self, want_fds=False):
         fds = array.array('i')
         data, anc, flags, _ = self.sock.recvmsg(MESSAGE_MAX, socket.CMSG_SPACE(8 * fds.itemsize))
         for level, kind, d in anc:

@@ -93,6 +93,12 @@ class CompromisedFront(PrivsepTestCase):
         uid, cgroup = proto['own_job_stdout'].split('\n')[:2]
         self.assertEqual(uid, '1000')
         self.assertRegex(cgroup, r'^0::/$')     # its own cgroup namespace, rooted at its scope
+        # Warm sandboxes (on by default): announced to this front too; one that cannot take a job refuses
+        # it, and one that can runs the job in the scope it was started in, which carries the job's id.
+        if proto['warm_announced']:
+            self.assertEqual(proto['warm_compile'], 'EBUSY', proto)
+        self.assertIn('Started sandrun-job-%s.scope' % proto['own_job_id'],
+                      container_out('journalctl', '-q', '-o', 'cat', '-u', 'sandrun-job-%s.scope' % proto['own_job_id']))
 
         # Nothing was started, the runner still runs (same process), the victim was untouched.
         self.assertEqual(container('systemctl', 'cat', 'sandrun-privsep-evil.service', check=False).returncode != 0,
