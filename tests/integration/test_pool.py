@@ -93,6 +93,10 @@ def set_pool(size):
     container('systemctl', 'restart', RUNNER)
     wait_until(lambda: warm_ready() >= (size or 0), 30, what='%s warm sandboxes' % size)
     wait_serving()
+    # That job took one; its replacement starts a few ms after the job ended (README, "Warm sandboxes"), and
+    # the status line is a second late at most: the scopes tell first.
+    wait_until(lambda: len(job_scopes()) == (size or 0) and warm_ready() >= (size or 0), 30,
+               what='%s warm sandboxes again' % size)
 
 
 def wait_serving():
