@@ -90,10 +90,11 @@ def set_pool(size):
         wait_until(lambda: len(job_scopes(idle_warm=True)) == len(idle_warm_scopes()) == size, 30,
                    what='exactly %d idle warm sandboxes' % size)
     wait_serving()
-    # That job took one; its replacement starts a few ms after the job ended (README, "Warm sandboxes"), and
-    # the status line is a second late at most: the scopes tell first.
-    wait_until(lambda: len(job_scopes()) == (size or 0) and warm_ready() >= (size or 0), 30,
-               what='%s warm sandboxes again' % size)
+    if size is not None:
+        # That job took one; its replacement starts a few ms after the job ended (README, "Warm sandboxes"),
+        # and the status line is a second late at most: the scopes tell first.
+        wait_until(lambda: len(job_scopes(idle_warm=True)) == len(idle_warm_scopes()) == size and
+                   warm_ready() >= size, 30, what='exactly %d idle warm sandboxes again' % size)
 
 
 def wait_serving():
