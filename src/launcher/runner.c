@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cgroup-stat.h"
 #include "list.h"
@@ -125,6 +126,8 @@ struct RunnerJob {
         RunnerTimeline timeline;
 };
 
+static void pool_schedule(Runner *r);
+
 static void job_unlink(RunnerJob *j) {
         Runner *r = j->runner;
 
@@ -133,6 +136,8 @@ static void job_unlink(RunnerJob *j) {
         LIST_REMOVE(r->jobs, j);
         j->runner = NULL;
         r->n_jobs--;
+        /* A refill held back by the jobs may go now. */
+        pool_schedule(r);
 }
 
 static void pipe_close(PipeReader *p) {
@@ -954,6 +959,7 @@ static int on_pool_defer(sd_event_source *s, void *userdata) {
         int k;
 
         warm_pool_tick(&r->pool, now);
+        warm_pool_set_running(&r->pool, r->n_jobs);
         switch (warm_pool_next(&r->pool, now, &wake)) {
         case WARM_POOL_START:
                 k = pool_start_one(r);
@@ -1419,6 +1425,9 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
                 .shrink_after_usec = WARM_POOL_SHRINK_AFTER_USEC,
                 .retry_after_usec = WARM_POOL_RETRY_AFTER_USEC,
                 .refill_delay_usec = WARM_POOL_REFILL_DELAY_USEC,
+                /* As many running jobs as cores keep the CPUs busy: a refill beside them slows them down. */
+                .busy_max = (unsigned) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L),
+                .load_recheck_usec = WARM_POOL_LOAD_RECHECK_USEC,
         };
         warm_pool_init(&r->pool, &pool, now_usec(CLOCK_MONOTONIC));
         if (warm_pool_enabled(&r->pool)) {

@@ -24,6 +24,7 @@ typedef struct Step {
         WarmPoolAction action;  /* warm_pool_next() afterwards */
         uint64_t wake_ms;
         unsigned target, ready, starting;
+        unsigned running;       /* jobs running from this step on */
 } Step;
 
 static void run_table(const WarmPoolConfig *c, const Step *steps, size_t n) {
@@ -44,6 +45,7 @@ static void run_table(const WarmPoolConfig *c, const Step *steps, size_t n) {
                 case EV_RESET: warm_pool_reset(&p); break;
                 case EV_NONE: break;
                 }
+                warm_pool_set_running(&p, s->running);
                 warm_pool_tick(&p, now);
                 WarmPoolAction a = warm_pool_next(&p, now, &wake);
                 if (a != s->action || p.target != s->target || p.ready != s->ready || p.starting != s->starting ||
@@ -152,11 +154,58 @@ TEST(refill_waits_for_a_short_job) {
                 { 2,    EV_START,   W, 0,     2, 0, 2 },
                 { 5,    EV_READY,   W, 0,     2, 1, 1 },
                 { 6,    EV_READY,   W, 0,     2, 2, 0 },
-                { 100,  EV_HIT,     W, 110,   2, 1, 0 },        /* one is left: the job runs alone */
-                { 110,  EV_NONE,    S, 0,     2, 1, 0 },
-                { 110,  EV_START,   W, 0,     2, 1, 1 },
-                { 111,  EV_HIT,     W, 112,   2, 0, 1 },        /* none left: at the refill pace */
-                { 112,  EV_NONE,    S, 0,     2, 0, 1 },
+                { 100,  EV_HIT,     W, 110,   2, 1, 0,  1 },    /* one is left: the job runs alone */
+                { 110,  EV_NONE,    S, 0,     2, 1, 0,  1 },    /* a long job: not longer than that */
+                { 110,  EV_START,   W, 0,     2, 1, 1,  1 },
+                { 111,  EV_HIT,     W, 112,   2, 0, 1,  2 },    /* none left: at the refill pace */
+                { 112,  EV_NONE,    S, 0,     2, 0, 1,  2 },
+                { 112,  EV_START,   W, 0,     2, 0, 2,  2 },
+                { 115,  EV_READY,   W, 0,     2, 1, 1,  1 },
+                { 116,  EV_READY,   W, 0,     2, 2, 0,  1 },
+                { 200,  EV_HIT,     W, 210,   2, 1, 0,  1 },
+                { 203,  EV_NONE,    S, 0,     2, 1, 0,  0 },    /* a short job: refilled once it ended */
+        };
+        run_table(&c, steps, ELEMENTSOF(steps));
+}
+
+TEST(throttled_under_load) {
+        WarmPoolConfig c = { .min = 2, .max = 4, .max_starting = 2, .refill_interval_usec = 2000,
+                             .shrink_after_usec = 30000000, .refill_delay_usec = 10000, .busy_max = 2,
+                             .load_recheck_usec = 50000 };
+        static const Step steps[] = {
+                /* at   event       next wake target ready starting running */
+                { 0,    EV_NONE,    S, 0,     2, 0, 0,  0 },
+                { 0,    EV_START,   W, 2,     2, 0, 1,  0 },
+                { 2,    EV_START,   W, 0,     2, 0, 2,  0 },
+                { 5,    EV_READY,   W, 0,     2, 1, 1,  0 },
+                { 6,    EV_READY,   W, 0,     2, 2, 0,  0 },
+                { 10,   EV_HIT,     W, 20,    2, 1, 0,  1 },        /* one job: the usual delay */
+                { 11,   EV_HIT,     S, 0,     2, 0, 0,  2 },        /* loaded, none left: one may start */
+                { 11,   EV_START,   W, 0,     2, 0, 1,  2 },        /* but only one at a time */
+                { 12,   EV_MISS,    W, 0,     3, 0, 1,  3 },        /* a miss raises the target ... */
+                { 13,   EV_MISS,    W, 0,     4, 0, 1,  4 },
+                { 15,   EV_READY,   W, 65,    4, 1, 0,  4 },        /* ... which waits while loaded */
+                { 40,   EV_NONE,    W, 90,    4, 1, 0,  2 },        /* as many jobs as cores still load */
+                { 41,   EV_NONE,    S, 0,     4, 1, 0,  1 },        /* a job ended: fill at the usual pace */
+                { 41,   EV_START,   W, 43,    4, 1, 1,  1 },
+                { 43,   EV_START,   W, 0,     4, 1, 2,  1 },
+                { 44,   EV_READY,   W, 0,     4, 2, 1,  2 },        /* loaded again: nothing new ... */
+                { 45,   EV_HIT,     W, 0,     4, 1, 1,  2 },        /* ... even after a take */
+                { 46,   EV_READY,   W, 96,    4, 2, 0,  2 },
+                { 46,   EV_HIT,     W, 96,    4, 1, 0,  2 },
+                { 47,   EV_HIT,     S, 0,     4, 0, 0,  2 },        /* empty: one again */
+                { 60,   EV_NONE,    S, 0,     4, 0, 0,  0 },        /* idle */
+        };
+        run_table(&c, steps, ELEMENTSOF(steps));
+}
+
+TEST(no_throttle_without_busy_max) {
+        WarmPoolConfig c = { .min = 2, .max = 2, .max_starting = 2, .refill_interval_usec = 2000,
+                             .shrink_after_usec = 30000000 };
+        static const Step steps[] = {
+                { 0,    EV_NONE,    S, 0,     2, 0, 0,  100 },
+                { 0,    EV_START,   W, 2,     2, 0, 1,  100 },
+                { 2,    EV_START,   W, 0,     2, 0, 2,  100 },
         };
         run_table(&c, steps, ELEMENTSOF(steps));
 }
@@ -168,5 +217,7 @@ int main(void) {
         RUN(two_in_flight);
         RUN(failures_back_off);
         RUN(refill_waits_for_a_short_job);
+        RUN(throttled_under_load);
+        RUN(no_throttle_without_busy_max);
         return 0;
 }

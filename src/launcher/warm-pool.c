@@ -35,12 +35,22 @@ WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *re
                 /* The next waits for PID 1 to have finished one of those in flight. */
                 if (p->starting >= MAX(p->config.max_starting, 1U))
                         return WARM_POOL_WAIT;
+                /* Under load: one at a time, and only once none is left, so that the pool takes no more
+                 * starts from PID 1 than the jobs would have taken on the cold path. */
+                if (warm_pool_loaded(p) && (p->ready > 0 || p->starting > 0)) {
+                        /* A start that ends, or a job that ends, looks again; this only in case. */
+                        if (p->starting == 0 && p->config.load_recheck_usec > 0)
+                                *ret_wake_usec = now_usec + p->config.load_recheck_usec;
+                        return WARM_POOL_WAIT;
+                }
                 if (p->last_start_usec > 0 && now_usec < p->last_start_usec + p->config.refill_interval_usec) {
                         *ret_wake_usec = p->last_start_usec + p->config.refill_interval_usec;
                         return WARM_POOL_WAIT;
                 }
-                /* A job just took one and another is ready for the next: let the job run alone first. */
-                if (p->ready > 0 && p->last_take_usec > 0 &&
+                /* A job just took one and another is ready for the next: the replacement waits until no
+                 * job runs, so that its spawn and its scope start do not run beside a short job; a long
+                 * one waits for it only so long. */
+                if (p->ready > 0 && p->running > 0 && p->last_take_usec > 0 &&
                     now_usec < p->last_take_usec + p->config.refill_delay_usec) {
                         *ret_wake_usec = p->last_take_usec + p->config.refill_delay_usec;
                         return WARM_POOL_WAIT;
@@ -56,6 +66,14 @@ WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *re
         if (p->target > p->config.min)
                 *ret_wake_usec = p->last_change_usec + p->config.shrink_after_usec;
         return WARM_POOL_WAIT;
+}
+
+void warm_pool_set_running(WarmPool *p, unsigned running) {
+        p->running = running;
+}
+
+bool warm_pool_loaded(const WarmPool *p) {
+        return p->config.busy_max > 0 && p->running >= p->config.busy_max;
 }
 
 void warm_pool_started(WarmPool *p, uint64_t now_usec) {

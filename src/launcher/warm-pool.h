@@ -8,7 +8,9 @@
  * The target size adapts between min and max: a job that finds no warm sandbox (a miss) raises it by one,
  * and each quiet period without a miss lowers it by one. Refills are bounded: at most `max_starting` starts
  * in flight, and starts at least `refill_interval_usec` apart, so refills never take more of PID 1 than
- * that, whatever the load. max 0 turns the pool off.
+ * that, whatever the load. Under load (at least `busy_max` jobs running: as many as the host has cores)
+ * a refill would only compete with the jobs for the CPU and PID 1, so the pool then refills only when it
+ * is empty, one sandbox at a time: no more scope starts than the jobs take. max 0 turns the pool off.
  */
 
 #include <stdbool.h>
@@ -24,11 +26,14 @@
 #define WARM_POOL_STARTS_MAX 2U
 #define WARM_POOL_REFILL_INTERVAL_USEC (2ULL * 1000ULL)
 #define WARM_POOL_SHRINK_AFTER_USEC (30ULL * 1000000ULL)        /* a quiet period */
-/* After a job took one, while others are still ready: the replacement waits this long, so that its
- * setup (the runner's spawn, the init's, PID 1's scope start) does not run beside a short job. */
-#define WARM_POOL_REFILL_DELAY_USEC (10ULL * 1000ULL)
+/* After a job took one, while others are still ready: the replacement waits until no job runs, at most
+ * this long, so that its setup (the runner's spawn, which blocks the runner for about a millisecond while
+ * the kernel makes the namespaces, the init's, PID 1's scope start) does not run beside a short job. */
+#define WARM_POOL_REFILL_DELAY_USEC (50ULL * 1000ULL)
 /* After a start failed (systemd refused the scope, no bus, no uid): the next one not before this. */
 #define WARM_POOL_RETRY_AFTER_USEC (1ULL * 1000000ULL)
+/* Under load, refills wait for a job to end (the runner says so); at the latest they look again after this. */
+#define WARM_POOL_LOAD_RECHECK_USEC (50ULL * 1000ULL)
 
 typedef struct WarmPoolConfig {
         unsigned min, max;
@@ -37,6 +42,8 @@ typedef struct WarmPoolConfig {
         uint64_t shrink_after_usec;
         uint64_t retry_after_usec;
         uint64_t refill_delay_usec;
+        unsigned busy_max;              /* jobs running that make a load (the cores); 0: never */
+        uint64_t load_recheck_usec;
 } WarmPoolConfig;
 
 typedef struct WarmPool {
@@ -48,6 +55,7 @@ typedef struct WarmPool {
         uint64_t last_change_usec;      /* of the target: a miss, or a shrink */
         uint64_t failed_usec;           /* when a start last failed; 0: none since the last success */
         uint64_t last_take_usec;
+        unsigned running;               /* jobs the runner runs now (warm_pool_set_running) */
 } WarmPool;
 
 typedef enum WarmPoolAction {
@@ -62,6 +70,10 @@ bool warm_pool_enabled(const WarmPool *p);
 WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *ret_wake_usec);
 /* Applies the quiet-period shrink; call before warm_pool_next(). */
 void warm_pool_tick(WarmPool *p, uint64_t now_usec);
+
+/* How many jobs run now; call before warm_pool_next(), and look again when one ends. */
+void warm_pool_set_running(WarmPool *p, unsigned running);
+bool warm_pool_loaded(const WarmPool *p);
 
 void warm_pool_started(WarmPool *p, uint64_t now_usec);
 /* A start ended: ready, or failed (then it is simply gone, and the next waits retry_after_usec). */
