@@ -501,6 +501,11 @@ int sandbox_child_prepare(const SandboxPlan *plan, int report_fd, int control_fd
         r = close_inherited_fds(plan, report_fd, control_fd);
         if (r < 0)
                 fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_FDS, -1, -r);
+        /* Ours, not the spawner's (sandbox.c): made while the runner writes our id maps, not while it
+         * waits for our execve. Owned by our user namespace as if the clone had made it; nothing but
+         * this code ran in the runner's network namespace. */
+        if (unshare(CLONE_NEWNET) < 0)
+                fail(report_fd, SANDBOX_REPORT_SETUP_FAILED, SANDBOX_STAGE_LOOPBACK, -1, errno);
 
         r = take_ids(plan, control_fd);
         if (r == -ECANCELED)
