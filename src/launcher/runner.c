@@ -961,7 +961,7 @@ static int on_pool_defer(sd_event_source *s, void *userdata) {
         int k;
 
         warm_pool_tick(&r->pool, now);
-        warm_pool_set_running(&r->pool, r->n_jobs);
+        warm_pool_set_running(&r->pool, r->n_jobs, now);
         switch (warm_pool_next(&r->pool, now, &wake)) {
         case WARM_POOL_START:
                 k = pool_start_one(r);
@@ -1471,6 +1471,7 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
                 .shrink_after_usec = WARM_POOL_SHRINK_AFTER_USEC,
                 .retry_after_usec = WARM_POOL_RETRY_AFTER_USEC,
                 .refill_delay_usec = WARM_POOL_REFILL_DELAY_USEC,
+                .refill_settle_usec = WARM_POOL_REFILL_SETTLE_USEC,
                 /* As many running jobs as cores keep the CPUs busy: a refill beside them slows them down. */
                 .busy_max = (unsigned) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L),
                 .load_recheck_usec = WARM_POOL_LOAD_RECHECK_USEC,

@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
 
-from sandrun_test import Response, container, container_out, tls_context, wait_until  # noqa: E402
+from sandrun_test import Response, container, container_out, tls_context, unit_argv, wait_until  # noqa: E402
 
 SRC = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 BASE = int(os.environ.get('SANDRUN_CLUSTER_PORT', '8460'))
@@ -214,10 +214,11 @@ def host_units(n, installed, options=None):
              + '\nService=sandrun-runner-%s.service' % n if listen else '')], 'sandrun-runner.socket')
         runner = installed['sandrun-runner.service']
         runner_exec = re.search(r'^ExecStart=(.*)$', runner, re.M)
+        # The command line the installed runner runs, drop-ins included (a test harness's warm pool).
         units['sandrun-runner-%s.service' % n] = edited(runner.replace(
             'sandrun-runner.socket', 'sandrun-runner-%s.socket' % n), [
             (runner_exec.group(0) if runner_exec else 'ExecStart=',
-             'ExecStart=%s --slice sandrun-%s.slice' % (runner_exec.group(1) if runner_exec else '', n))],
+             'ExecStart=%s --slice sandrun-%s.slice' % (unit_argv('sandrun-runner.service'), n))],
             'sandrun-runner.service')
     units['sandrun-%s.service' % n] = edited(text, [
         ('Requires=sandrun.socket', 'Requires=sandrun-%s.socket sandrun-%s-agent.socket' % (n, n)),

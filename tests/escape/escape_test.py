@@ -109,7 +109,13 @@ print(json.dumps({
 
 
 def host_state():
-    return json.loads(container_out('/usr/bin/python3', '-c', HOST_STATE, UNIT))
+    """HOST_STATE's document, with 'jobs': the job scopes and job processes (sandrun_test.job_state: idle
+    warm sandboxes are no job's) as 'scope' and 'pid N (comm)' strings."""
+    state = json.loads(container_out('/usr/bin/python3', '-c', HOST_STATE, UNIT))
+    scopes, procs = jobs = sandrun_test.job_state()
+    state['jobs'] = sorted([name for name, s in scopes.items() if not s['idle_warm']] +
+                           ['pid %d (%s)' % (pid, p[1]) for pid, p in sandrun_test.job_processes(jobs).items()])
+    return state
 
 
 def cgroup_unit(cgroup):
@@ -305,6 +311,10 @@ class EscapeTestCase(SandrunTestCase):
             for line in set(now['host_mounts']) - set(before['host_mounts']):
                 if jid in line:
                     problems.append('host mount of job %s: %s' % (jid, line))
+        # Whatever scope or process a job had, by its id or not (a job that took a warm sandbox ran in the
+        # scope the sandbox was started in): none is left that was not there before.
+        for what in sorted(set(now['jobs']) - set(before['jobs'])):
+            problems.append('%s of a job is still there' % what)
         # A process of the daemon's user that is neither the daemon, nor in a job's scope, nor in another
         # service (someone's second daemon) got away. The daemon's own cgroup holds a job's init for the
         # moment before its scope starts, so only a stray that stays counts (see assertNothingLeft).

@@ -210,6 +210,14 @@ def unit_property(unit, prop):
     return container_out('systemctl', 'show', '-p', prop, '--value', unit)
 
 
+def unit_argv(unit):
+    """The command line a service starts with, drop-ins included (systemctl show's argv[] of ExecStart)."""
+    m = re.search(r'argv\[\]=([^;]*);', unit_property(unit, 'ExecStart'))
+    if not m:
+        raise AssertionError('cannot read ExecStart of %s' % unit)
+    return m.group(1).strip()
+
+
 def main_pid():
     pid = int(unit_property('sandrun.service', 'MainPID'))
     if pid <= 0:
@@ -217,17 +225,27 @@ def main_pid():
     return pid
 
 
-def job_scopes():
-    """Loaded sandrun-job-*.scope units, in any state."""
-    out = container_out('systemctl', 'list-units', '--all', '--plain', '--no-legend', '--type=scope',
-                        'sandrun-job-*')
-    return [line.split()[0] for line in out.splitlines() if line.strip()]
+# sandrun-runnerd's default --job-uid-range: every job, and every warm sandbox, runs as one uid of it.
+JOB_UIDS = range(0x70000000, 0x70010000)
+# The fd on which a warm init waits for its job (SANDBOX_INIT_FD_CONTROL in src/sandbox/sandbox-wire.h).
+WARM_CONTROL_FD = 5
 
-
-def processes():
-    """{pid: (uid, comm, cmdline)} of every process in the container."""
-    code = r'''
-import os
+# One look at the container, run inside it: every process (uid, comm, one-line cmdline) and, with the
+# argument "scopes", every loaded sandrun-job scope with its state and the processes in it. Scopes first,
+# then /proc: a process whose scope came up in between still counts, in a scope of unknown state.
+_SNAPSHOT = r'''
+import json, os, re, subprocess, sys
+RECVMSG = {"x86_64": 47, "aarch64": 212}
+scopes = {}
+want_scopes = sys.argv[1:] == ["scopes"]
+if want_scopes:
+    out = subprocess.run(["systemctl", "list-units", "--all", "--plain", "--no-legend", "--type=scope",
+                          "sandrun-job-*"], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if f:
+            scopes[f[0]] = {"active": f[2], "sub": f[3], "pids": [], "waiting": []}
+procs = {}
 for p in os.listdir("/proc"):
     if not p.isdigit():
         continue
@@ -235,17 +253,92 @@ for p in os.listdir("/proc"):
         uid = [l.split()[1] for l in open("/proc/%s/status" % p) if l.startswith("Uid:")][0]
         comm = open("/proc/%s/comm" % p).read().strip()
         cmd = open("/proc/%s/cmdline" % p, "rb").read().decode("utf-8", "replace")
-    except OSError:
+        cgroup = open("/proc/%s/cgroup" % p).read() if want_scopes else ""
+    except (OSError, IndexError):
         continue
-    cmd = " ".join(cmd.replace("\0", " ").split())    # one line, whatever the arguments hold
-    print("%s\t%s\t%s\t%s" % (p, uid, comm, cmd))
-'''
-    out = container_out('/usr/bin/python3', '-c', code)
-    procs = {}
-    for line in out.splitlines():
-        pid, uid, comm, cmd = (line.split('\t') + [''])[:4]
-        procs[int(pid)] = (int(uid), comm, cmd)
-    return procs
+    procs[p] = (int(uid), comm, " ".join(cmd.replace("\0", " ").split()))   # one line, whatever it holds
+    m = re.search(r"/(sandrun-job-[^/\n]+\.scope)(/|$)", cgroup, re.M)
+    if not m:
+        continue
+    try:
+        call = open("/proc/%s/syscall" % p).read().split()[:2]
+    except OSError:
+        call = []
+    s = scopes.setdefault(m.group(1), {"active": None, "sub": None, "pids": [], "waiting": []})
+    s["pids"].append(int(p))
+    # Blocked in recvmsg() on the warm init's control socket: waiting for its one job, none taken yet.
+    if call and call[0] == str(RECVMSG[os.uname().machine]) and int(call[1], 16) == WARM_CONTROL_FD:
+        s["waiting"].append(int(p))
+json.dump({"scopes": scopes, "procs": procs}, sys.stdout)
+'''.replace('WARM_CONTROL_FD', str(WARM_CONTROL_FD))
+
+
+def _snapshot(with_scopes):
+    d = json.loads(container_out('/usr/bin/python3', '-c', _SNAPSHOT, *(['scopes'] if with_scopes else [])))
+    return d['scopes'], {int(pid): tuple(v) for pid, v in d['procs'].items()}
+
+
+def processes():
+    """{pid: (uid, comm, cmdline)} of every process in the container."""
+    return _snapshot(False)[1]
+
+
+def _warm_init(scope, procs):
+    """The scope's pid when its only process is a `sandrun-init --warm` of a job uid, else None."""
+    if scope['active'] != 'active' or scope['sub'] != 'running' or len(scope['pids']) != 1:
+        return None
+    pid = scope['pids'][0]
+    uid, comm, cmd = procs.get(pid, (None, None, None))
+    return pid if comm == 'sandrun-init' and cmd == 'sandrun-init --warm' and uid in JOB_UIDS else None
+
+
+def job_state(settle=2.0):
+    """One snapshot: ({scope: {'active', 'sub', 'pids', 'idle_warm'}}, {pid: (uid, comm, cmdline)}) of
+    every loaded sandrun-job-*.scope, in any state, and every process in the container.
+
+    An idle warm sandbox is an active scope whose only process is a `sandrun-init --warm` of a job uid that
+    waits for its one job (blocked in recvmsg() on its control socket). A scope with no process, or with any
+    other, is a job's (or what is left of one), never idle warm. A warm init alone in its scope but not
+    waiting is building its sandbox, or has just taken a job and not yet started it, or has just ended it;
+    one outside any job scope has not been moved into its scope yet. All of these last milliseconds, so the
+    snapshot is taken again for up to `settle` seconds until there is none; one that stays is a job's."""
+    deadline = time.monotonic() + settle
+    while True:
+        scopes, procs = _snapshot(True)
+        in_scopes = {pid for s in scopes.values() for pid in s['pids']}
+        unsettled = any(p[2] == 'sandrun-init --warm' and pid not in in_scopes for pid, p in procs.items())
+        for s in scopes.values():
+            pid = _warm_init(s, procs)
+            s['idle_warm'] = pid is not None and pid in s['waiting']
+            unsettled |= pid is not None and not s['idle_warm']
+        if not unsettled or time.monotonic() > deadline:
+            return scopes, procs
+        time.sleep(0.05)
+
+
+def job_scopes(idle_warm=False):
+    """Loaded sandrun-job-*.scope units, in any state; without the idle warm sandboxes of the runner's pool
+    (which wait for a job and belong to none) unless idle_warm."""
+    return sorted(name for name, s in job_state()[0].items() if idle_warm or not s['idle_warm'])
+
+
+def idle_warm_scopes():
+    return sorted(name for name, s in job_state()[0].items() if s['idle_warm'])
+
+
+def job_processes(state=None):
+    """{pid: (uid, comm, cmdline)} of jobs: every sandrun-init and whatever runs as a job uid, but the inits
+    of idle warm sandboxes."""
+    scopes, procs = state or job_state()
+    idle = {s['pids'][0] for s in scopes.values() if s['idle_warm']}
+    return {pid: p for pid, p in procs.items() if pid not in idle and (p[1] == 'sandrun-init' or p[0] in JOB_UIDS)}
+
+
+def no_job_left():
+    """Nothing of any job: no job scope (idle warm sandboxes aside) and no job process. For wait_until:
+    returns True, or False while anything is left."""
+    scopes, procs = state = job_state()
+    return not any(not s['idle_warm'] for s in scopes.values()) and not job_processes(state)
 
 
 def user_uid(name):

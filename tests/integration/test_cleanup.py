@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Nothing of a finished job remains: no scope, no process."""
-from sandrun_test import SandrunTestCase, job_scopes, main, main_pid, processes, run_json, user_uid, wait_until
+from sandrun_test import SandrunTestCase, job_processes, job_state, main, main_pid, run_json, user_uid, wait_until
 
 # Marker arguments, so that the job's leftovers can be told from anything else.
 MARK = 31416
@@ -9,23 +9,25 @@ MARK = 31416
 
 class Cleanup(SandrunTestCase):
     def leftovers(self):
-        """What remains: job scopes, processes with a marker, processes of user sandrun but the daemon."""
+        """What remains: job scopes (idle warm sandboxes are no job's), processes with a marker, processes of
+        user sandrun but the daemon, job processes."""
         uid, daemon = user_uid('sandrun'), main_pid()
-        procs = processes()
+        scopes, procs = state = job_state()
         marked = {p: v for p, v in procs.items() if str(MARK) in v[2]}
         other = {p: v for p, v in procs.items() if v[0] == uid and p != daemon}
-        return job_scopes(), marked, other
+        return sorted(n for n, s in scopes.items() if not s['idle_warm']), marked, other, job_processes(state)
 
     def assertNothingLeft(self):
         last = []
 
         def clean():
             last[:] = self.leftovers()
-            return last == [[], {}, {}]
+            return last == [[], {}, {}, {}]
         try:
             wait_until(clean, 10, what='the job to leave nothing behind')
         except AssertionError:
-            self.fail('left after the job: scopes %r, marked processes %r, other sandrun processes %r' % tuple(last))
+            self.fail('left after the job: scopes %r, marked processes %r, other sandrun processes %r, '
+                      'job processes %r' % tuple(last))
 
     def test_background_children_are_killed(self):
         code = ('setsid sleep %d >/dev/null 2>&1 < /dev/null &\n'

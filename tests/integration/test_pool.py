@@ -5,8 +5,8 @@ pool on and off, billing included, a job that takes a warm sandbox runs in a sco
 and nothing of the pool is left when the runner is killed or PID 1 re-executes.
 
 The pool is switched with a runtime drop-in on sandrun-runner.service and a restart of the runner (sandrund
-reconnects by itself); the drop-in is removed at the end, which leaves the pool as installed. Tolerances: CPU seconds within 0.15 s plus 25%,
-memory within 2 MB plus 25% (a warm job's memory peak starts when it takes the sandbox, a cold one's
+reconnects by itself); the drop-in is removed at the end, which leaves the pool as installed (or as
+SANDRUN_TEST_POOL=on|off set it). Tolerances: CPU seconds within 0.15 s plus 25%, memory within 2 MB plus 25% (a warm job's memory peak starts when it takes the sandbox, a cold one's
 includes the init's own setup), the budget a job costs within 0.3 s of its CPU seconds.
 """
 import json
@@ -18,8 +18,9 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'batch'))
 
 import batch_test  # noqa: E402
-from sandrun_test import (ExtraDaemon, SandrunTestCase, container, journal, job_scopes, main,  # noqa: E402
-                          processes, request, run_json, unit_property, wait_until)
+from sandrun_test import (JOB_UIDS, ExtraDaemon, SandrunTestCase, container, idle_warm_scopes,  # noqa: E402
+                          journal, job_scopes, main, processes, request, run_json, unit_argv, unit_property,
+                          wait_until)
 
 # Never two test files at once (meson: is_parallel false); this one restarts the runner under the others.
 
@@ -27,7 +28,6 @@ RUNNER = 'sandrun-runner.service'
 DROPIN_DIR = '/run/systemd/system/sandrun-runner.service.d'
 DROPIN = DROPIN_DIR + '/zz-sandrun-test-pool.conf'
 POOL = 3
-UID_FIRST, UID_COUNT = 1879048192, 65536     # the runner's default --job-uid-range
 
 # name: (request, what must be equal both ways)
 CASES = {
@@ -64,13 +64,6 @@ FIGURES = ('cpu_seconds', 'wall_seconds', 'memory_mb')
 BURN = 'import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\n'
 
 
-def runner_argv():
-    m = re.search(r'argv\[\]=([^;]*);', unit_property(RUNNER, 'ExecStart'))
-    if not m:
-        raise AssertionError('cannot read ExecStart of %s' % RUNNER)
-    return m.group(1).strip()
-
-
 def warm_ready():
     m = re.search(r'(\d+) warm sandboxes ready', unit_property(RUNNER, 'StatusText'))
     return int(m.group(1)) if m else -1
@@ -81,7 +74,7 @@ def write_pool_dropin(size):
     if size is None:
         container('rm', '-f', DROPIN)
     else:
-        argv = runner_argv().split(' --pool-')[0]
+        argv = unit_argv(RUNNER).split(' --pool-')[0]
         container('sh', '-c', 'mkdir -p %s && printf "[Service]\\nExecStart=\\nExecStart=%%s\\n" "$1" > %s'
                   % (DROPIN_DIR, DROPIN), 'sh', '%s --pool-min=%d --pool-max=%d' % (argv, size, size))
     container('systemctl', 'daemon-reload')
@@ -92,7 +85,16 @@ def set_pool(size):
     write_pool_dropin(size)
     container('systemctl', 'restart', RUNNER)
     wait_until(lambda: warm_ready() >= (size or 0), 30, what='%s warm sandboxes' % size)
+    if size is not None:
+        # The last runner's warm sandboxes are gone; every scope left is an idle warm one of this runner.
+        wait_until(lambda: len(job_scopes(idle_warm=True)) == len(idle_warm_scopes()) == size, 30,
+                   what='exactly %d idle warm sandboxes' % size)
     wait_serving()
+    if size is not None:
+        # That job took one; its replacement starts a few ms after the job ended (README, "Warm sandboxes"),
+        # and the status line is a second late at most: the scopes tell first.
+        wait_until(lambda: len(job_scopes(idle_warm=True)) == len(idle_warm_scopes()) == size and
+                   warm_ready() >= size, 30, what='exactly %d idle warm sandboxes again' % size)
 
 
 def wait_serving():
@@ -126,7 +128,7 @@ def run(req, source):
 
 
 def job_uid_processes():
-    return {p: v for p, v in processes().items() if UID_FIRST <= v[0] < UID_FIRST + UID_COUNT}
+    return {p: v for p, v in processes().items() if v[0] in JOB_UIDS}
 
 
 class Pool(SandrunTestCase):
@@ -247,36 +249,38 @@ class Pool(SandrunTestCase):
 
     def assertPoolGone(self, scopes, pids):
         def gone():
-            left = set(scopes) & set(job_scopes())
+            left = set(scopes) & set(job_scopes(idle_warm=True))
             procs = processes()
             return not left and not (set(pids) & set(procs))
         wait_until(gone, 15, what='the old warm scopes and inits to go')
 
     def test_runner_killed_with_a_full_pool(self):
         set_pool(POOL)
-        scopes = job_scopes()
+        scopes = job_scopes(idle_warm=True)
         pids = job_uid_processes()
         self.assertEqual(len(scopes), POOL, scopes)
+        self.assertEqual(job_scopes(), [], 'the warm sandboxes are not idle')
         self.assertEqual(len(pids), POOL, pids)
         self.assertTrue(all('sandrun-init --warm' in v[2] for v in pids.values()), pids)
         # The next runner has no pool: after the kill nothing of the job uids may be left at all.
         write_pool_dropin(0)
         container('systemctl', 'kill', '--kill-whom=main', '--signal=SIGKILL', RUNNER)
         self.assertPoolGone(scopes, pids)
-        wait_until(lambda: not job_scopes() and not job_uid_processes(), 15, what='no job scope or job uid left')
+        wait_until(lambda: not job_scopes(idle_warm=True) and not job_uid_processes(), 15,
+                   what='no job scope or job uid left')
         wait_until(lambda: unit_property(RUNNER, 'ActiveState') == 'active', 30, what='the runner to restart')
         wait_serving()
 
     def test_pid1_reexec_rebuilds_the_pool(self):
         set_pool(POOL)
-        scopes = job_scopes()
+        scopes = job_scopes(idle_warm=True)
         pids = job_uid_processes()
         self.assertEqual(len(scopes), POOL, scopes)
         container('systemctl', 'daemon-reexec', timeout=120)
         self.assertPoolGone(scopes, pids)
         # The status line is a second late at most: the scopes tell first.
-        wait_until(lambda: len(job_scopes()) == POOL and len(job_uid_processes()) == POOL and warm_ready() >= POOL,
-                   60, what='the pool to be rebuilt')
+        wait_until(lambda: len(job_scopes(idle_warm=True)) == POOL and len(job_uid_processes()) == POOL
+                   and warm_ready() >= POOL, 60, what='the pool to be rebuilt')
         asked_at = time.time()
         d = run_json('print(3)', http_timeout=60)
         self.assertEqual(d['stdout'], '3\n', d)

@@ -5,8 +5,8 @@
 import threading
 import time
 
-from sandrun_test import (container, container_out, job_scopes, processes, run_json, unit_property,  # noqa: F401
-                          wait_until, SandrunTestCase, main)
+from sandrun_test import (JOB_UIDS, container, container_out, job_processes, job_scopes, job_state,  # noqa: F401
+                          no_job_left, processes, run_json, unit_property, wait_until, SandrunTestCase, main)
 
 FRONT = 'sandrun.service'
 RUNNER = 'sandrun-runner.service'
@@ -15,15 +15,6 @@ RUNNER_SOCKET = '/run/sandrun-runner/socket'
 
 def service_pid(unit):
     return int(unit_property(unit, 'MainPID'))
-
-
-# sandrun-runnerd's default --job-uid-range: every job runs as one uid of it.
-JOB_UIDS = range(0x70000000, 0x70010000)
-
-
-def job_processes():
-    """Processes of jobs: their inits and whatever runs as a job uid."""
-    return {pid: p for pid, p in processes().items() if p[1] == 'sandrun-init' or p[0] in JOB_UIDS}
 
 
 class BackgroundJob(threading.Thread):
@@ -50,20 +41,27 @@ class BackgroundJob(threading.Thread):
 
 
 def running_job(timeout=20):
-    """(scope hex id, init pid) of the one job running now."""
+    """(scope hex id, init pid) of the one job running now (idle warm sandboxes are no job)."""
     def find():
-        scopes = [s for s in job_scopes() if container_out('systemctl', 'is-active', s, check=False) == 'active']
-        inits = [pid for pid, p in processes().items() if p[1] == 'sandrun-init']
+        state = job_state()
+        scopes = [name for name, s in state[0].items() if s['active'] == 'active' and not s['idle_warm']]
+        inits = [pid for pid, p in job_processes(state).items() if p[1] == 'sandrun-init']
         return (scopes, inits) if len(scopes) == 1 and len(inits) == 1 else None
     scopes, inits = wait_until(find, timeout, what='one running job')
     return scopes[0][len('sandrun-job-'):-len('.scope')], inits[0]
 
 
 class PrivsepTestCase(SandrunTestCase):
-    def assertNothingLeft(self, timeout=15):
-        """No job scope, no job process: whatever ran is gone."""
-        wait_until(lambda: not job_scopes() and not job_processes(), timeout,
-                   what='no job scope and no job process left (scopes %s)' % job_scopes())
+    def assertNothingLeft(self, timeout=15, warm_too=False):
+        """No job scope, no job process: whatever ran is gone. Idle warm sandboxes are no job's, but
+        warm_too (no runner running) wants none of them either."""
+        def gone():
+            return no_job_left() and not (warm_too and job_scopes(idle_warm=True))
+        try:
+            wait_until(gone, timeout, what='no job scope and no job process left')
+        except AssertionError as e:
+            scopes, procs = state = job_state()
+            raise AssertionError('%s: scopes %s, job processes %s' % (e, scopes, job_processes(state)))
 
     def assertServesWithin(self, seconds):
         t0 = time.monotonic()

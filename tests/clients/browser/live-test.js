@@ -15,9 +15,13 @@ const { baseUrl, check, runSessions, setEditorText } = require('./lib');
 const BASE = baseUrl();
 const CONTAINER = process.env.SANDRUN_CONTAINER || path.resolve(__dirname, '../../container/sandrun-container');
 
+// Job scopes, told apart from the idle warm sandboxes of a runner's pool by the integration tests' helper.
 function jobScopes() {
-  const out = execFileSync(CONTAINER, ['exec', 'systemctl', 'list-units', '--all', '--plain', '--no-legend',
-                                       '--type=scope', 'sandrun-job-*'], { encoding: 'utf8' });
+  const code = 'import sandrun_test; print("\\n".join(sandrun_test.job_scopes()))';
+  const out = execFileSync('/usr/bin/python3', ['-c', code], {
+    encoding: 'utf8',
+    env: { ...process.env, SANDRUN_CONTAINER: CONTAINER, PYTHONPATH: path.resolve(__dirname, '../../integration') },
+  });
   return out.split('\n').filter((l) => l.trim());
 }
 
