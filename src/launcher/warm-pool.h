@@ -16,11 +16,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* What suits a small host (2 cores): two warm sandboxes idle, up to eight under load. The runner's
- * default is still no pool (README, "Warm sandboxes": a warm scope is named after its own id, not after
- * the job's that the front made up before it ran). */
-#define WARM_POOL_MIN_SMALL_HOST 2U
-#define WARM_POOL_MAX_SMALL_HOST 8U
+/* The runner's defaults, which suit a small host (2 cores): two warm sandboxes idle, up to eight under
+ * load. */
+#define WARM_POOL_MIN_DEFAULT 2U
+#define WARM_POOL_MAX_DEFAULT 8U
 #define WARM_POOL_SIZE_MAX 256U
 /* At most 2 starts in flight, 2 ms apart: up to 500 a second, about what PID 1 manages here with its
  * other work (bench/README.md); back-to-back jobs on one connection (about 4 ms each) do not drain it. */
