@@ -574,13 +574,30 @@ static void job_set_id(Job *j, const JobManager *m, const char hex_id[static 33]
                 memcpy(j->id, j->hex_id, sizeof(j->hex_id));
 }
 
-/* A job that starts as it arrives, before anyone saw its id, runs under a warm sandbox's id if one is
- * ready (runner.h), and so in that sandbox, already in its scope. */
+static unsigned manager_client_running(const JobManager *m, const ClientKey *client) {
+        unsigned n = 0;
+
+        for (const Job *j = m->jobs; j; j = j->next)
+                n += j->status == JOB_RUNNING && client_key_equal(&j->client, client);
+        return n;
+}
+
+/*
+ * A job that starts as it arrives, before anyone saw its id, runs under a warm sandbox's id if one is
+ * ready (runner.h), and so in that sandbox, already in its scope. Warm sandboxes are everyone's: a client
+ * takes one only while more are ready than it has other jobs running, so that one address sending jobs
+ * back to back leaves the others at least as many as it may run at once.
+ */
 static void job_take_warm_id(Job *j) {
         JobManager *m = j->manager;
         char id[33];
 
-        if (!j->id_unseen || runner_take_warm_id(m->runner, &j->spec, id) <= 0)
+        if (!j->id_unseen)
+                return;
+        /* This job counts as running already. */
+        if (runner_n_warm_ready(m->runner) < manager_client_running(m, &j->client))
+                return;
+        if (runner_take_warm_id(m->runner, &j->spec, id) <= 0)
                 return;
         job_set_id(j, m, id);
 }

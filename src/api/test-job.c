@@ -379,6 +379,42 @@ TEST(only_a_job_whose_id_nobody_saw_takes_a_warm_sandbox) {
         teardown();
 }
 
+#define WARM_C "00112233445566778899aabbccddeeff"
+
+TEST(one_client_leaves_warm_sandboxes_to_others) {
+        setup(4, 0, 0);
+        fake_runner_add_warm(runner, WARM_A);
+
+        /* Its first job takes the one ready; with one job running, its next may take one only while two
+         * are ready, and leaves the last one to another client. */
+        Job *a = submit(1, false, 10);
+        ASSERT_STREQ(job_id(a), WARM_A);
+        fake_runner_add_warm(runner, WARM_B);
+        Job *b = submit(1, false, 10);
+        ASSERT_EQ(job_status(b), JOB_RUNNING);
+        ASSERT_TRUE(!streq(job_id(b), WARM_B));
+        Job *c = submit(2, false, 10);
+        ASSERT_STREQ(job_id(c), WARM_B);
+
+        /* Two ready, client 1 runs one: its next job takes one, and leaves one. */
+        finish(a, 0, NULL);
+        fake_runner_add_warm(runner, WARM_C);
+        fake_runner_add_warm(runner, WARM_A);   /* any id: the fake only hands them out */
+        Job *d = submit(1, false, 10);
+        ASSERT_STREQ(job_id(d), WARM_C);
+        ASSERT_EQ(fake_runner_n_warm(runner), 1);
+        Job *e = submit(3, false, 10);
+        ASSERT_STREQ(job_id(e), WARM_A);
+
+        Job *all[] = { b, c, d, e };
+        for (size_t i = 0; i < ELEMENTSOF(all); i++) {
+                finish(all[i], 0, NULL);
+                job_free(all[i]);
+        }
+        job_free(a);
+        teardown();
+}
+
 int main(void) {
         RUN(start_run_complete);
         RUN(queued_jobs_start_in_a_later_step);
@@ -390,5 +426,6 @@ int main(void) {
         RUN(held_memory_is_shared_and_results_stay);
         RUN(draining_refuses_new_jobs);
         RUN(only_a_job_whose_id_nobody_saw_takes_a_warm_sandbox);
+        RUN(one_client_leaves_warm_sandboxes_to_others);
         return 0;
 }

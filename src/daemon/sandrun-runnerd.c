@@ -76,8 +76,8 @@ static Options opts = {
         .max_jobs = 256,
         .max_connections = 4,
         .front_max_running = 0, /* 0: two per core, as sandrund's */
-        .pool_min = 0,
-        .pool_max = 0,
+        .pool_min = WARM_POOL_MIN_DEFAULT,
+        .pool_max = WARM_POOL_MAX_DEFAULT,
 };
 
 static void help(void) {
@@ -101,14 +101,14 @@ static void help(void) {
                "  --max-jobs N           jobs at once, over all connections (default 256)\n"
                "  --front-max-running N  sandrund's --max-running: whose outputs we size our memory for\n"
                "                         (default two per core, as sandrund's)\n"
-               "  --pool-min N           warm sandboxes kept ready when idle (default 0; a small host: %u)\n"
-               "  --pool-max N           warm sandboxes kept ready under load (default 0: no pool; a small host: %u)\n"
+               "  --pool-min N           warm sandboxes kept ready when idle (default %u)\n"
+               "  --pool-max N           warm sandboxes kept ready under load (default %u; 0: no pool)\n"
                "  --stage-path PATH      the sandrun-stage helper (default " SANDRUN_LIBEXECDIR "/sandrun-stage)\n"
                "  --init-path PATH       the sandrun-init helper, every job's PID 1 (default " SANDRUN_LIBEXECDIR "/sandrun-init)\n"
                "  -h --help              this help\n"
                "  --version              print the version\n\n"
                "The front may only lower these limits for a job, never raise them.\n",
-               WARM_POOL_MIN_SMALL_HOST, WARM_POOL_MAX_SMALL_HOST);
+               WARM_POOL_MIN_DEFAULT, WARM_POOL_MAX_DEFAULT);
 }
 
 static int parse_options(int argc, char **argv) {

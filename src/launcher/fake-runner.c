@@ -105,6 +105,10 @@ size_t fake_runner_n_warm(const Runner *r) {
         return r->n_warm;
 }
 
+unsigned runner_n_warm_ready(const Runner *r) {
+        return (unsigned) r->n_warm;
+}
+
 int runner_take_warm_id(Runner *r, const RunnerJobSpec *spec, char ret_id[static 33]) {
         if (r->unusable || r->n_warm == 0 || !runner_job_spec_fits_warm(spec))
                 return 0;

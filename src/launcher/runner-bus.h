@@ -17,5 +17,3 @@ int runner_job_cpu_fd(const RunnerJob *j, bool *ret_is_v1);
 /* What to subtract from that counter: a warm sandbox's own setup, before the job took it; else 0. */
 uint64_t runner_job_cpu_base_usec(const RunnerJob *j);
 
-/* Warm sandboxes ready for a job now (warm-sandbox.h). */
-unsigned runner_n_warm_ready(const Runner *r);

@@ -81,6 +81,10 @@ bool runner_is_usable(Runner *r) {
         return r->fd >= 0 && r->welcomed;
 }
 
+unsigned runner_n_warm_ready(const Runner *r) {
+        return (unsigned) r->n_warm;
+}
+
 unsigned runner_n_jobs(const Runner *r) {
         return r->n_jobs;
 }

@@ -46,8 +46,9 @@ typedef enum RunnerMessageType {
         RUNNER_MSG_FINISHED,            /* the runner forgets the job after sending this */
         RUNNER_MSG_CPU,
         RUNNER_MSG_REFUSED,             /* a request was refused; the connection goes on */
-        RUNNER_MSG_WARM,                /* a warm sandbox is ready: a START with its id (32 hex) takes it */
-        RUNNER_MSG_WARM_GONE,           /* that id is no longer a ready warm sandbox (taken or given up) */
+        RUNNER_MSG_WARM,                /* a ready warm sandbox, offered to this front only: a START with
+                                         * its id (32 hex) takes it */
+        RUNNER_MSG_WARM_GONE,           /* that offer is withdrawn (taken, or the sandbox given up) */
 } RunnerMessageType;
 
 typedef enum RunnerField {

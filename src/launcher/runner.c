@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "runner-result.h"
 #include "runner.h"
 #include "sandbox.h"
+#include "slice-path.h"
 #include "scope-launcher.h"
 #include "seccomp-policy.h"
 #include "strv.h"
@@ -959,7 +961,7 @@ static int on_pool_defer(sd_event_source *s, void *userdata) {
         int k;
 
         warm_pool_tick(&r->pool, now);
-        warm_pool_set_running(&r->pool, r->n_jobs);
+        warm_pool_set_running(&r->pool, r->n_jobs, now);
         switch (warm_pool_next(&r->pool, now, &wake)) {
         case WARM_POOL_START:
                 k = pool_start_one(r);
@@ -1375,6 +1377,49 @@ Runner *runner_free(Runner *r) {
         return NULL;
 }
 
+/*
+ * A runner that was killed leaves nothing running: every job's init and every warm init died with it
+ * (their parent-death signal). But a scope systemd was still starting when it died can come to be around
+ * an init already gone: empty from the start, such a scope is never seen to empty, and stays. So at start,
+ * before anything of ours exists, every sandrun-job scope in our slice is a previous runner's: stop them
+ * all. Read from the slice's cgroup directory, which holds exactly our slice's scopes.
+ */
+static void stop_leftover_scopes(Runner *r) {
+        static const char *const hierarchies[] = { "unified", "systemd", "" };
+        _cleanup_free_ char *slice_path = NULL;
+        unsigned n = 0;
+        int k;
+
+        k = slice_cgroup_path(r->slice, &slice_path);
+        if (k < 0) {
+                log_debug_errno(-k, "Cannot find the cgroup of slice %s, ignoring", r->slice);
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(hierarchies); i++) {
+                _cleanup_free_ char *dir = NULL;
+                if (asprintf(&dir, "%s/%s/%s", r->cgroup_root, hierarchies[i], slice_path) < 0)
+                        return;
+                DIR *d = opendir(dir);
+                if (!d)
+                        continue;
+                for (struct dirent *de; (de = readdir(d));) {
+                        char id[33];
+                        if (strlen(de->d_name) != strlen("sandrun-job-.scope") + 32 ||
+                            sscanf(de->d_name, "sandrun-job-%32[0-9a-f].scope", id) != 1 || strlen(id) != 32)
+                                continue;
+                        k = scope_launcher_stop(r->launcher, de->d_name);
+                        if (k < 0)
+                                log_debug_errno(-k, "Cannot stop %s, left by a previous runner, ignoring", de->d_name);
+                        else
+                                n++;
+                }
+                closedir(d);
+                break;  /* one hierarchy lists them all */
+        }
+        if (n > 0)
+                log_debug("Stopping %u job scopes a previous runner left", n);
+}
+
 int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *config) {
         _cleanup_(runner_freep) Runner *r = NULL;
         int k;
@@ -1416,6 +1461,7 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
         k = scope_launcher_new(&r->launcher, event, bus, config->scope_timeout_usec);
         if (k < 0)
                 return k;
+        stop_leftover_scopes(r);
 
         WarmPoolConfig pool = {
                 .min = MIN(config->pool_min, config->pool_max),
@@ -1425,6 +1471,7 @@ int runner_new(Runner **ret, sd_event *event, sd_bus *bus, const RunnerConfig *c
                 .shrink_after_usec = WARM_POOL_SHRINK_AFTER_USEC,
                 .retry_after_usec = WARM_POOL_RETRY_AFTER_USEC,
                 .refill_delay_usec = WARM_POOL_REFILL_DELAY_USEC,
+                .refill_settle_usec = WARM_POOL_REFILL_SETTLE_USEC,
                 /* As many running jobs as cores keep the CPUs busy: a refill beside them slows them down. */
                 .busy_max = (unsigned) MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L),
                 .load_recheck_usec = WARM_POOL_LOAD_RECHECK_USEC,

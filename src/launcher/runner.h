@@ -148,6 +148,8 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
 static inline bool runner_job_spec_fits_warm(const RunnerJobSpec *spec) {
         return !spec->compile_argv;
 }
+/* Warm sandboxes ready for a job now: in the front, those offered to it. */
+unsigned runner_n_warm_ready(const Runner *r);
 /* 1 and the id (32 hex digits), or 0 when no warm sandbox is ready for this spec. */
 int runner_take_warm_id(Runner *r, const RunnerJobSpec *spec, char ret_id[static 33]);
 /* runner.c only: told when a warm sandbox becomes ready to be taken by its id, and when it no longer is

@@ -45,7 +45,7 @@ static void run_table(const WarmPoolConfig *c, const Step *steps, size_t n) {
                 case EV_RESET: warm_pool_reset(&p); break;
                 case EV_NONE: break;
                 }
-                warm_pool_set_running(&p, s->running);
+                warm_pool_set_running(&p, s->running, now);
                 warm_pool_tick(&p, now);
                 WarmPoolAction a = warm_pool_next(&p, now, &wake);
                 if (a != s->action || p.target != s->target || p.ready != s->ready || p.starting != s->starting ||
@@ -168,6 +168,27 @@ TEST(refill_waits_for_a_short_job) {
         run_table(&c, steps, ELEMENTSOF(steps));
 }
 
+TEST(refill_settles_after_a_job) {
+        WarmPoolConfig c = { .min = 2, .max = 2, .max_starting = 2, .refill_interval_usec = 2000,
+                             .shrink_after_usec = 1000000, .refill_delay_usec = 50000,
+                             .refill_settle_usec = 3000 };
+        static const Step steps[] = {
+                { 0,    EV_NONE,    S, 0,     2, 0, 0,  0 },
+                { 0,    EV_START,   W, 2,     2, 0, 1,  0 },
+                { 2,    EV_START,   W, 0,     2, 0, 2,  0 },
+                { 5,    EV_READY,   W, 0,     2, 1, 1,  0 },
+                { 6,    EV_READY,   W, 0,     2, 2, 0,  0 },
+                { 100,  EV_HIT,     W, 150,   2, 1, 0,  1 },
+                { 104,  EV_NONE,    W, 107,   2, 1, 0,  0 },    /* ended: its answer goes out first */
+                { 105,  EV_HIT,     S, 0,     2, 0, 0,  1 },    /* the next took the last: no waiting */
+                { 105,  EV_START,   W, 107,   2, 0, 1,  1 },        /* a second at the usual pace */
+                { 109,  EV_READY,   W, 155,   2, 1, 0,  1 },
+                { 112,  EV_NONE,    W, 115,   2, 1, 0,  0 },
+                { 115,  EV_NONE,    S, 0,     2, 1, 0,  0 },    /* settled */
+        };
+        run_table(&c, steps, ELEMENTSOF(steps));
+}
+
 TEST(throttled_under_load) {
         WarmPoolConfig c = { .min = 2, .max = 4, .max_starting = 2, .refill_interval_usec = 2000,
                              .shrink_after_usec = 30000000, .refill_delay_usec = 10000, .busy_max = 2,
@@ -217,6 +238,7 @@ int main(void) {
         RUN(two_in_flight);
         RUN(failures_back_off);
         RUN(refill_waits_for_a_short_job);
+        RUN(refill_settles_after_a_job);
         RUN(throttled_under_load);
         RUN(no_throttle_without_busy_max);
         return 0;

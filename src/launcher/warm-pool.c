@@ -48,12 +48,19 @@ WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *re
                         return WARM_POOL_WAIT;
                 }
                 /* A job just took one and another is ready for the next: the replacement waits until no
-                 * job runs, so that its spawn and its scope start do not run beside a short job; a long
-                 * one waits for it only so long. */
-                if (p->ready > 0 && p->running > 0 && p->last_take_usec > 0 &&
+                 * job runs, so that its spawn and its scope start do not run beside a short job (a long one
+                 * waits for it only so long), and then a little more, so that they do not run beside the
+                 * answer to that job either. */
+                if (p->ready > 0 && p->last_take_usec > 0 &&
                     now_usec < p->last_take_usec + p->config.refill_delay_usec) {
-                        *ret_wake_usec = p->last_take_usec + p->config.refill_delay_usec;
-                        return WARM_POOL_WAIT;
+                        if (p->running > 0) {
+                                *ret_wake_usec = p->last_take_usec + p->config.refill_delay_usec;
+                                return WARM_POOL_WAIT;
+                        }
+                        if (now_usec < p->idle_since_usec + p->config.refill_settle_usec) {
+                                *ret_wake_usec = p->idle_since_usec + p->config.refill_settle_usec;
+                                return WARM_POOL_WAIT;
+                        }
                 }
                 /* Whatever made the last one fail likely makes the next fail too: not in a tight loop. */
                 if (p->failed_usec > 0 && now_usec < p->failed_usec + p->config.retry_after_usec) {
@@ -68,7 +75,9 @@ WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *re
         return WARM_POOL_WAIT;
 }
 
-void warm_pool_set_running(WarmPool *p, unsigned running) {
+void warm_pool_set_running(WarmPool *p, unsigned running, uint64_t now_usec) {
+        if (running == 0 && p->running > 0)
+                p->idle_since_usec = now_usec;
         p->running = running;
 }
 

@@ -16,11 +16,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* What suits a small host (2 cores): two warm sandboxes idle, up to eight under load. The runner's
- * default is still no pool (README, "Warm sandboxes": a warm scope is named after its own id, not after
- * the job's that the front made up before it ran). */
-#define WARM_POOL_MIN_SMALL_HOST 2U
-#define WARM_POOL_MAX_SMALL_HOST 8U
+/* The runner's defaults, which suit a small host (2 cores): two warm sandboxes idle, up to eight under
+ * load. */
+#define WARM_POOL_MIN_DEFAULT 2U
+#define WARM_POOL_MAX_DEFAULT 8U
 #define WARM_POOL_SIZE_MAX 256U
 /* At most 2 starts in flight, 2 ms apart: up to 500 a second, about what PID 1 manages here with its
  * other work (bench/README.md); back-to-back jobs on one connection (about 4 ms each) do not drain it. */
@@ -31,6 +30,10 @@
  * this long, so that its setup (the runner's spawn, which blocks the runner for about a millisecond while
  * the kernel makes the namespaces, the init's, PID 1's scope start) does not run beside a short job. */
 #define WARM_POOL_REFILL_DELAY_USEC (50ULL * 1000ULL)
+/* ... and, once no job runs, this long more: the answer to the last job goes out first (sandrund's work, the
+ * client's, PID 1 stopping the finished scope), and a client that sends the next job at once finds a
+ * runner that is not spawning. */
+#define WARM_POOL_REFILL_SETTLE_USEC (3ULL * 1000ULL)
 /* After a start failed (systemd refused the scope, no bus, no uid): the next one not before this. */
 #define WARM_POOL_RETRY_AFTER_USEC (1ULL * 1000000ULL)
 /* Under load, refills wait for a job to end (the runner says so); at the latest they look again after this. */
@@ -43,6 +46,7 @@ typedef struct WarmPoolConfig {
         uint64_t shrink_after_usec;
         uint64_t retry_after_usec;
         uint64_t refill_delay_usec;
+        uint64_t refill_settle_usec;    /* ... and after the last job ended, this long */
         unsigned busy_max;              /* jobs running that make a load (the cores); 0: never */
         uint64_t load_recheck_usec;
 } WarmPoolConfig;
@@ -57,6 +61,7 @@ typedef struct WarmPool {
         uint64_t failed_usec;           /* when a start last failed; 0: none since the last success */
         uint64_t last_take_usec;
         unsigned running;               /* jobs the runner runs now (warm_pool_set_running) */
+        uint64_t idle_since_usec;       /* when the last of them ended */
 } WarmPool;
 
 typedef enum WarmPoolAction {
@@ -73,7 +78,7 @@ WarmPoolAction warm_pool_next(const WarmPool *p, uint64_t now_usec, uint64_t *re
 void warm_pool_tick(WarmPool *p, uint64_t now_usec);
 
 /* How many jobs run now; call before warm_pool_next(), and look again when one ends. */
-void warm_pool_set_running(WarmPool *p, unsigned running);
+void warm_pool_set_running(WarmPool *p, unsigned running, uint64_t now_usec);
 bool warm_pool_loaded(const WarmPool *p);
 
 void warm_pool_started(WarmPool *p, uint64_t now_usec);

@@ -91,6 +91,11 @@ def set_pool(size):
         wait_until(lambda: len(job_scopes(idle_warm=True)) == len(idle_warm_scopes()) == size, 30,
                    what='exactly %d idle warm sandboxes' % size)
     wait_serving()
+    if size is not None:
+        # That job took one; its replacement starts a few ms after the job ended (README, "Warm sandboxes"),
+        # and the status line is a second late at most: the scopes tell first.
+        wait_until(lambda: len(job_scopes(idle_warm=True)) == len(idle_warm_scopes()) == size and
+                   warm_ready() >= size, 30, what='exactly %d idle warm sandboxes again' % size)
 
 
 def wait_serving():

@@ -152,13 +152,8 @@ def protocol():
 
     # What the front may do: run a job, in the full sandbox, with lower limits; in a warm sandbox, if one
     # is ready, named after it.
-    rd, wr = os.pipe()
-    erd, ewr = os.pipe()
-    f.send(rp.message(rp.START, *rp.start_fields(own, argv=('/bin/sh', '-c', 'id -u; cat /proc/self/cgroup | tail -1'),
-                                                fds=rp.FD_STDOUT | rp.FD_STDERR,
-                                                extra=[rp.field(rp.F_MEMORY_MAX, 64 << 20)])), [wr, ewr])
-    os.close(wr)
-    os.close(ewr)
+    rd, _ = f.start_job(own, ('/bin/sh', '-c', 'id -u; cat /proc/self/cgroup | tail -1'),
+                        [rp.field(rp.F_MEMORY_MAX, 64 << 20)])
     seen = []
     while True:
         mtype, fl = f.receive()

@@ -4,6 +4,7 @@ bad ones, over the runner's SOCK_SEQPACKET socket, with descriptors as SCM_RIGHT
 
 import array
 import errno
+import os
 import socket
 import struct
 import time
@@ -92,6 +93,16 @@ class Front:
                 self.warm = [w for w in self.warm if w != f[JOB_ID]]
             else:
                 return m
+
+    def start_job(self, job_id, argv, extra=()):
+        """Sends a START whose program writes to two new pipes; returns their read ends (stdout, stderr)."""
+        rd, wr = os.pipe()
+        erd, ewr = os.pipe()
+        self.send(message(START, *start_fields(job_id, argv=argv, fds=FD_STDOUT | FD_STDERR, extra=extra)),
+                  [wr, ewr])
+        os.close(wr)
+        os.close(ewr)
+        return rd, erd
 
     def wait_warm(self, done, timeout=30):
         """Reads messages until done(self.warm) holds; only warm announcements may come meanwhile."""

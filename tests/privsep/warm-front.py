@@ -28,12 +28,7 @@ def write_note(text):
 
 def job(f, job_id, argv, extra=()):
     """Starts a job with stdout and stderr pipes; (messages seen, exit code, error, errno name, stdout)."""
-    rd, wr = os.pipe()
-    erd, ewr = os.pipe()
-    f.send(rp.message(rp.START, *rp.start_fields(job_id, argv=argv, fds=rp.FD_STDOUT | rp.FD_STDERR, extra=extra)),
-           [wr, ewr])
-    os.close(wr)
-    os.close(ewr)
+    rd, _ = f.start_job(job_id, argv, extra)
     seen = []
     while True:
         mtype, fl = f.receive()
