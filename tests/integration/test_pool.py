@@ -13,14 +13,15 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'batch'))
 
 import batch_test  # noqa: E402
 from sandrun_test import (JOB_UIDS, ExtraDaemon, SandrunTestCase, container, idle_warm_scopes,  # noqa: E402
-                          journal, job_scopes, main, processes, request, run_json, unit_argv, unit_property,
-                          wait_until)
+                          job_processes, job_scopes, job_state, journal, main, no_job_left, processes, request,
+                          run_json, unit_argv, unit_property, wait_until)
 
 # Never two test files at once (meson: is_parallel false); this one restarts the runner under the others.
 
@@ -246,6 +247,28 @@ class Pool(SandrunTestCase):
         self.assertEqual(got['warm', 'fits'], ('completed', None, 'ok\n'))
         self.assertEqual(got['warm', 'over'][:2], ('failed', 'memory'))
         self.assertEqual(got['warm', 'forks'], ('completed', None, 'True\n'))
+
+    def test_idle_warm_sandboxes_told_apart(self):
+        """The tests' own rule (sandrun_test.job_state): the pool's idle sandboxes are no job's, the one a
+        job took is a job's from the moment it is taken, and so are its init and its processes."""
+        set_pool(POOL)
+        idle = idle_warm_scopes()
+        self.assertEqual((len(idle), job_scopes()), (POOL, []))
+        result = {}
+        t = threading.Thread(target=lambda: result.update(run_json('sleep 3; echo done', 'sh', http_timeout=60)))
+        t.start()
+        try:
+            [scope] = wait_until(job_scopes, 15, what='the job to take a warm sandbox')
+            self.assertIn(scope, idle)
+            scopes, procs = state = job_state()
+            self.assertFalse(scopes[scope]['idle_warm'])
+            self.assertEqual(set(job_processes(state)), set(scopes[scope]['pids']), (scopes, procs))
+            self.assertEqual(len(idle_warm_scopes()) + 1, len(job_scopes(idle_warm=True)))
+        finally:
+            t.join(60)
+        self.assertEqual(result.get('stdout'), 'done\n', result)
+        self.assertEqual(scope, 'sandrun-job-%s.scope' % result['job_id'])
+        wait_until(no_job_left, 15, what='the job to leave nothing')
 
     def assertPoolGone(self, scopes, pids):
         def gone():
