@@ -10,8 +10,9 @@ import os
 import subprocess
 
 from privsep_test import RUNNER, RUNNER_SOCKET, PrivsepTestCase, container, main, processes, run_json, \
-    unit_property, wait_until
+    service_pid, unit_property, wait_until
 from sandrun_test import CONTAINER, journal
+from test_pool import set_pool
 
 FRONT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'warm-front.py')
 NOTE = '/tmp/sandrun-test-warm-id'     # the front's uid may write there
@@ -33,15 +34,26 @@ def init_of(scope_id):
     return wait_until(find, 10, what='the warm init of %s' % scope_id)
 
 
+# A pool of a fixed size: it never shrinks, so every active job scope is a warm sandbox, ready (and offered
+# to one front) or still starting, or a job's.
+POOL = 4
+
+
 class Warm(PrivsepTestCase):
+    @classmethod
+    def setUpClass(cls):
+        set_pool(POOL)
+
+    @classmethod
+    def tearDownClass(cls):
+        set_pool(None)
+
     def test_offers_and_a_warm_sandbox_given_up(self):
-        try:
-            wait_until(lambda: warm_ready() > 0, 15, what='a warm sandbox')
-        except AssertionError:
-            self.skipTest('the runner keeps no warm sandboxes (--pool-max=0)')
+        wait_until(lambda: warm_ready() >= POOL, 30, what='a full pool')
         container('rm', '-f', NOTE)
         front = subprocess.Popen([CONTAINER, 'exec', 'setpriv', '--reuid=sandrun', '--regid=sandrun',
-                                  '--clear-groups', '/usr/bin/python3', FRONT_SCRIPT, RUNNER_SOCKET, NOTE],
+                                  '--clear-groups', '/usr/bin/python3', FRONT_SCRIPT, RUNNER_SOCKET, NOTE,
+                                  str(service_pid(RUNNER))],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         note = lambda: container('cat', NOTE, check=False).stdout.strip() or None  # noqa: E731
         try:
@@ -59,10 +71,10 @@ class Warm(PrivsepTestCase):
         self.assertEqual(front.returncode, 0, err)
         got = json.loads(out.strip().splitlines()[-1])
         print(json.dumps(got))
-        # A warm sandbox offered to another front is not this one's to take.
-        if got['others']:
-            self.assertEqual(got['steal'][0], [68], got)                 # REFUSED
-            self.assertEqual(got['steal'][3], 'EBUSY', got)
+        # A warm sandbox offered to another front (or still starting) is not this one's to take.
+        self.assertGreater(got['others'], 0, got)
+        self.assertEqual(got['steal'][0], [68], got)                     # REFUSED
+        self.assertEqual(got['steal'][3], 'EBUSY', got)
         # A refused START leaves the offer with the front (the script waited for it to be offered again).
         self.assertEqual(got['refused_own'][3], 'EPERM', got)
         # Its own offer, given up before it came for it: the job runs cold under that id.

@@ -5,18 +5,18 @@
 sandrund take its own offers, so that the next ready ones come here), tries to take one of the warm
 sandboxes offered to sandrund instead, notes its own offer's id in NOTE, waits until the runner has given
 that sandbox up (the test kills its init), and then starts a job named after it all the same. Prints one
-JSON object. Arguments: the runner's socket, NOTE."""
+JSON object. Arguments: the runner's socket, NOTE, the runner's PID."""
 
 import errno
 import json
 import os
-import subprocess
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runner_proto as rp  # noqa: E402
 
-path, note = sys.argv[1], sys.argv[2]
+path, note, runner_pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
 out = {}
 
 
@@ -43,10 +43,26 @@ f = rp.Front(path)
 write_note('connected')
 wid = f.wait_warm(lambda w: len(w) > 0)[0]
 
-# Every job scope there is (no job runs now): the warm ones not offered to us are sandrund's.
-units = subprocess.run(['systemctl', 'list-units', '--plain', '--no-legend', '--state=active', 'sandrun-job-*'],
-                       capture_output=True, text=True, check=True).stdout.split()
-scopes = {u[len('sandrun-job-'):-len('.scope')] for u in units if u.startswith('sandrun-job-')}
+
+
+def runner_inits():
+    """The scope ids of the runner's own inits (no job runs now: its warm sandboxes, ready or starting)."""
+    ids = set()
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            status = open('/proc/%s/status' % pid).read()
+            cgroup = open('/proc/%s/cgroup' % pid).read()
+        except OSError:
+            continue
+        if 'Name:\tsandrun-init\n' in status and 'PPid:\t%d\n' % runner_pid in status:
+            m = re.search(r'/sandrun-job-([0-9a-f]{32})\.scope$', cgroup, re.M)
+            if m:
+                ids.add(m.group(1))
+    return ids
+
+
+# Those not offered to us are sandrund's, or still starting: not ours to take either way.
+scopes = runner_inits()
 others = sorted(scopes - set(f.warm))
 out['others'] = len(others)
 if others:
