@@ -383,19 +383,8 @@ true''' % scope_of(job_id))
 
 
 def scope_cpu_usec(job_id):
-    """The CPU time the kernel counts for the job's cgroup (cpu.stat usage_usec of the unified
-    hierarchy, which the daemon bills from), in usec."""
-    out = container_out('sh', '-c', '''
-cg=$(systemctl show -p ControlGroup --value %s)
-for f in "/sys/fs/cgroup/unified$cg/cpu.stat" "/sys/fs/cgroup$cg/cpu.stat"; do
-    [ -n "$cg" ] && [ -e "$f" ] && exec cat "$f"
-done
-exit 1''' % scope_of(job_id))
-    for line in out.splitlines():
-        k, _, v = line.partition(' ')
-        if k == 'usage_usec':
-            return int(v)
-    raise AssertionError('no usage_usec in the cpu.stat of %s: %r' % (scope_of(job_id), out))
+    """The CPU time the kernel counts for the job's cgroup, in usec."""
+    return sandrun_test.scope_cpu_usec(scope_of(job_id))
 
 
 def foreign_dropins():

@@ -206,6 +206,22 @@ def journal(*args, timeout=60):
     return p.stdout
 
 
+def scope_cpu_usec(unit):
+    """The CPU time the kernel counts for a scope's cgroup (cpu.stat usage_usec of the unified hierarchy,
+    which the daemon bills from), in usec."""
+    out = container_out('sh', '-c', '''
+cg=$(systemctl show -p ControlGroup --value %s)
+for f in "/sys/fs/cgroup/unified$cg/cpu.stat" "/sys/fs/cgroup$cg/cpu.stat"; do
+    [ -n "$cg" ] && [ -e "$f" ] && exec cat "$f"
+done
+exit 1''' % unit)
+    for line in out.splitlines():
+        k, _, v = line.partition(' ')
+        if k == 'usage_usec':
+            return int(v)
+    raise AssertionError('no usage_usec in the cpu.stat of %s: %r' % (unit, out))
+
+
 def unit_property(unit, prop):
     return container_out('systemctl', 'show', '-p', prop, '--value', unit)
 
