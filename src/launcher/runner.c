@@ -883,14 +883,15 @@ static void pool_notify(Runner *r, WarmSandbox *w, bool ready) {
                 r->warm_handler(warm_sandbox_id(w), ready, r->warm_userdata);
 }
 
-/* Takes `w` out of the pool; whoever could take it by its id hears that it no longer can. */
+/* Takes `w` out of the pool; whoever could take it by its id (it was ready once, and is not taken yet)
+ * hears that it no longer can. */
 static void pool_remove(Runner *r, WarmSandbox *w) {
         for (size_t i = 0; i < r->n_warm; i++)
                 if (r->warm[i] == w) {
                         r->warm[i] = r->warm[--r->n_warm];
                         break;
                 }
-        if (warm_sandbox_is_ready(w))
+        if (warm_sandbox_was_ready(w))
                 pool_notify(r, w, false);
 }
 
@@ -911,8 +912,6 @@ static void on_warm(WarmSandbox *w, int error, void *userdata) {
                 return;
         }
         log_debug_errno(-error, "Warm sandbox %s is gone, ignoring", warm_sandbox_unit(w));
-        if (warm_sandbox_was_ready(w))
-                pool_notify(r, w, false);       /* no longer "ready" once it failed */
         pool_remove(r, w);
         /* It was counted as starting until it first reported, as ready after. */
         if (warm_sandbox_was_ready(w))
@@ -1009,17 +1008,6 @@ static void pool_clear(Runner *r) {
 /* A plan carries at most a job's own fds plus the test cases' three each: always one message's worth. */
 _Static_assert(2 + 2 + 3 * RUNNER_TESTS_MAX + 4 < SANDBOX_SEND_FDS_MAX, "a plan fits one message");
 
-int runner_take_warm_id(Runner *r, const RunnerJobSpec *spec, char ret_id[static 33]) {
-        if (!runner_job_spec_fits_warm(spec))
-                return 0;
-        for (size_t i = 0; i < r->n_warm; i++)
-                if (warm_sandbox_is_ready(r->warm[i])) {
-                        memcpy(ret_id, warm_sandbox_id(r->warm[i]), 33);
-                        return 1;
-                }
-        return 0;
-}
-
 size_t runner_warm_ids(const Runner *r, char (*ret_ids)[33], size_t n) {
         size_t k = 0;
 
@@ -1027,6 +1015,10 @@ size_t runner_warm_ids(const Runner *r, char (*ret_ids)[33], size_t n) {
                 if (warm_sandbox_is_ready(r->warm[i]))
                         memcpy(ret_ids[k++], warm_sandbox_id(r->warm[i]), 33);
         return k;
+}
+
+int runner_take_warm_id(Runner *r, const RunnerJobSpec *spec, char ret_id[static 33]) {
+        return runner_job_spec_fits_warm(spec) && runner_warm_ids(r, (char (*)[33]) ret_id, 1) == 1;
 }
 
 void runner_set_warm_handler(Runner *r, runner_warm_handler_t handler, void *userdata) {
@@ -1080,7 +1072,6 @@ static int on_warm_release(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-/* The job takes the warm sandbox `w` (freed here) with its plan (taken). */
 /* Watches the job's init, cold or warm: its exit and its reports. */
 static int job_watch_init(RunnerJob *j) {
         Runner *r = j->runner;
@@ -1099,6 +1090,7 @@ static int job_watch_init(RunnerJob *j) {
         return sd_event_add_io(r->event, &j->report_source, j->process.report_fd, EPOLLIN, on_report, j);
 }
 
+/* The job takes the warm sandbox `w` (freed here) with its plan (taken). */
 static int job_adopt_warm(RunnerJob *j, WarmSandbox *w, SandboxPlan *plan) {
         _cleanup_(warm_sandbox_freep) WarmSandbox *warm = w;
         _cleanup_(sandbox_plan_freep) SandboxPlan *p = plan;
@@ -1403,9 +1395,10 @@ static void stop_leftover_scopes(Runner *r) {
                 if (!d)
                         continue;
                 for (struct dirent *de; (de = readdir(d));) {
-                        char id[33];
+                        const char *id = de->d_name + strlen("sandrun-job-");
                         if (strlen(de->d_name) != strlen("sandrun-job-.scope") + 32 ||
-                            sscanf(de->d_name, "sandrun-job-%32[0-9a-f].scope", id) != 1 || strlen(id) != 32)
+                            strncmp(de->d_name, "sandrun-job-", strlen("sandrun-job-")) != 0 ||
+                            strspn(id, "0123456789abcdef") != 32 || !streq(id + 32, ".scope"))
                                 continue;
                         k = scope_launcher_stop(r->launcher, de->d_name);
                         if (k < 0)
