@@ -107,12 +107,20 @@ static int receive_job(int control_fd, char **ret_buf, size_t *ret_len) {
 
 static int run_warm(SandboxWire *warm) {
         _cleanup_free_ char *buf = NULL;
+        SandboxPrefork prefork;
         SandboxWire *w = NULL;
         size_t len = 0;
         int signal_fd, r;
 
         signal_fd = sandbox_child_prepare(warm->plan, SANDBOX_INIT_FD_REPORT, SANDBOX_INIT_FD_CONTROL);
+        /* The job's first step waits forked and confined. Its socket stays clear of the numbers
+         * receive_job() puts the job's fds at. Without it (it could not be made), the step is forked when
+         * the job comes, as in a cold init. */
+        if (sandbox_child_prefork(warm->plan, SANDBOX_INIT_FD_REPORT,
+                                  SANDBOX_INIT_FD_FIRST + SANDBOX_SEND_FDS_MAX, &prefork) < 0)
+                prefork = (SandboxPrefork) {};
         r = receive_job(SANDBOX_INIT_FD_CONTROL, &buf, &len);
+        /* Given up: our exit ends it too, as it ends every process of our PID namespace. */
         if (r == -ECANCELED)
                 return 0;
         if (r >= 0)
@@ -122,7 +130,7 @@ static int run_warm(SandboxWire *warm) {
                 return 127;
         }
         free(TAKE_PTR(buf));
-        sandbox_child_run(w->plan, SANDBOX_INIT_FD_REPORT, SANDBOX_INIT_FD_CONTROL, signal_fd);
+        sandbox_child_run(w->plan, SANDBOX_INIT_FD_REPORT, SANDBOX_INIT_FD_CONTROL, signal_fd, &prefork);
 }
 
 int main(int argc, char *argv[]) {

@@ -12,14 +12,17 @@
  * filter as the very last thing before execve().
  */
 
+#include <assert.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -320,46 +323,300 @@ static int drop_privileges(const SandboxPlan *plan) {
         return 0;
 }
 
-_noreturn_ static void run_step(const SandboxPlan *plan, size_t idx, int report_fd) {
-        const SandboxStep *s = &plan->steps[idx];
-        const SandboxLayout *l = plan->layout;
-        int fds[4] = { s->stdin_fd, s->stdout_fd, s->stderr_fd, s->extra_fd };
+/* A step's process starts with no signal blocked or handled, in a session of its own. */
+static void step_reset_signals(void) {
         sigset_t none;
-        int r;
 
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         for (int sig = 1; sig < _NSIG; sig++)
                 (void) signal(sig, SIG_DFL);
         (void) setsid();
+}
 
+/* Sets RLIMIT_CPU for a step with a CPU limit (0: none): SIGXCPU at the limit, SIGKILL a second later for
+ * a program that catches it. */
+static int step_cpu_limit(uint64_t cpu_limit_sec) {
+        struct rlimit cpu = { cpu_limit_sec, cpu_limit_sec + 1 };
+
+        if (cpu_limit_sec > 0 && setrlimit(RLIMIT_CPU, &cpu) < 0)
+                return -errno;
+        return 0;
+}
+
+/*
+ * What a step's process does between its fds and its execve(): the work dir, umask, the layout's rlimits
+ * (and the step's CPU limit), no privileges, the filter last. Returns -errno with the stage that failed.
+ */
+static int step_confine(const SandboxPlan *plan, uint64_t cpu_limit_sec, SandboxStage *ret_stage) {
+        const SandboxLayout *l = plan->layout;
+        int r;
+
+        *ret_stage = SANDBOX_STAGE_FDS;
+        if (chdir(SANDBOX_WORK_DIR) < 0)
+                return -errno;
+        umask(022);
+        *ret_stage = SANDBOX_STAGE_LIMITS;
+        for (int i = 0; i < RLIM_NLIMITS; i++)
+                if (l->rlimit_set[i] && setrlimit(i, &l->rlimits[i]) < 0)
+                        return -errno;
+        r = step_cpu_limit(cpu_limit_sec);
+        if (r < 0)
+                return r;
+        *ret_stage = SANDBOX_STAGE_CAPS;
+        r = drop_privileges(plan);
+        if (r < 0)
+                return r;
+        *ret_stage = SANDBOX_STAGE_SECCOMP;
+        return seccomp_program_install(plan->seccomp);
+}
+
+_noreturn_ static void run_step(const SandboxPlan *plan, size_t idx, int report_fd) {
+        const SandboxStep *s = &plan->steps[idx];
+        int fds[4] = { s->stdin_fd, s->stdout_fd, s->stderr_fd, s->extra_fd };
+        SandboxStage stage;
+        int r;
+
+        step_reset_signals();
         r = install_fds(fds, s->extra_fd >= 0 ? 4 : 3, report_fd);
         if (r < 0)
                 fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_FDS, (int) idx, -r);
         report_fd = STEP_REPORT_FD;
 
-        if (chdir(SANDBOX_WORK_DIR) < 0)
-                fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_FDS, (int) idx, errno);
-        umask(022);
-        for (int i = 0; i < RLIM_NLIMITS; i++)
-                if (l->rlimit_set[i] && setrlimit(i, &l->rlimits[i]) < 0)
-                        fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_LIMITS, (int) idx, errno);
-        if (s->options.cpu_limit_sec > 0) {
-                /* SIGXCPU at the limit, SIGKILL a second later for a program that catches it. */
-                struct rlimit cpu = { s->options.cpu_limit_sec, s->options.cpu_limit_sec + 1 };
-                if (setrlimit(RLIMIT_CPU, &cpu) < 0)
-                        fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_LIMITS, (int) idx, errno);
-        }
-
-        r = drop_privileges(plan);
+        r = step_confine(plan, s->options.cpu_limit_sec, &stage);
         if (r < 0)
-                fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_CAPS, (int) idx, -r);
-        r = seccomp_program_install(plan->seccomp);
-        if (r < 0)
-                fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_SECCOMP, (int) idx, -r);
+                fail(report_fd, SANDBOX_REPORT_STEP_FAILED, stage, (int) idx, -r);
 
-        execve(s->argv[0], s->argv, plan->envp ?: l->envp);
+        execve(s->argv[0], s->argv, plan->envp ?: plan->layout->envp);
         fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_EXEC, (int) idx, errno);
+}
+
+/*
+ * A warm init's first step, pre-forked: its process does all of run_step() that does not depend on the
+ * job while the sandbox waits for one (the signal reset, the limits, the capability drop and the filter,
+ * which the kernel validates and JIT-compiles: together most of a step's start), then waits on a socket
+ * for the go. The go carries the step's fds; the job's argv and environment are written by the init into
+ * a region both share (mapped before the fork, so at the same address in both, and nothing is allocated
+ * here). Until the go this process reports nothing: if its setup fails it just exits, and the init forks
+ * the step as a cold init does, which reports the failure with its stage.
+ */
+typedef struct PreforkGo {
+        char **argv;
+        char **envp;
+        uint64_t cpu_limit_sec;
+        size_t n_fds;                   /* 3, or 4 with an extra fd */
+        bool fd_sent[4];                /* which came with the go; the others are /dev/null, or none */
+        char strings[];
+} PreforkGo;
+
+/* Room for the argv and environment of any ordinary job; a job with more forks its step after it came. */
+#define PREFORK_SHARED_SIZE (128U << 10)
+
+_noreturn_ static void prefork_child(const SandboxPlan *plan, int report_fd, int go_fd,
+                                     const PreforkGo *go) {
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int) * 4)];
+        } control;
+        int fds[4] = { -EBADF, -EBADF, -EBADF, -EBADF }, received[4];
+        size_t n_received = 0, k = 0;
+        SandboxStage stage;
+        char c = 'R';
+        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+                             .msg_controllen = sizeof(control) };
+        ssize_t n;
+        int r;
+
+        step_reset_signals();
+        /* For whoever looks from outside (ps, tests): a step waiting for its job, not an init. Its execve
+         * names it after its program. */
+        (void) prctl(PR_SET_NAME, "sandrun-step", 0, 0, 0);
+        /* Only the report pipe and the go socket stay. The socket waits at fd 0, which the step's stdin
+         * replaces at the go. */
+        if (install_fds(&go_fd, 1, report_fd) < 0 || step_confine(plan, 0, &stage) < 0)
+                _exit(127);
+
+        /* Ready: the init reads this when the job comes, and falls back on end of file instead. */
+        if (write(0, &c, 1) != 1)
+                _exit(127);
+        do
+                n = recvmsg(0, &mh, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0)
+                _exit(0);       /* the init gave up on us: it forks the step itself, or the sandbox ends */
+
+        for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h))
+                if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS && n_received == 0) {
+                        n_received = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                        memcpy(received, CMSG_DATA(h), n_received * sizeof(int));
+                }
+        for (size_t i = 0; i < go->n_fds; i++)
+                if (go->fd_sent[i])
+                        fds[i] = k < n_received ? received[k++] : -EBADF;
+        if (k != n_received || (mh.msg_flags & MSG_CTRUNC) || c != 'G')
+                fail(STEP_REPORT_FD, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_FDS, 0, EBADMSG);
+        r = install_fds(fds, go->n_fds, STEP_REPORT_FD);
+        if (r < 0)
+                fail(STEP_REPORT_FD, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_FDS, 0, -r);
+        r = step_cpu_limit(go->cpu_limit_sec);
+        if (r < 0)
+                fail(STEP_REPORT_FD, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_LIMITS, 0, -r);
+
+        execve(go->argv[0], go->argv, go->envp);
+        fail(STEP_REPORT_FD, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_EXEC, 0, errno);
+}
+
+int sandbox_child_prefork(const SandboxPlan *plan, int report_fd, int go_fd_min, SandboxPrefork *ret) {
+        int pair[2], go_fd;
+        void *shared;
+
+        assert(plan);
+        assert(ret);
+
+        shared = mmap(NULL, PREFORK_SHARED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED)
+                return -errno;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+                int r = -errno;
+                (void) munmap(shared, PREFORK_SHARED_SIZE);
+                return r;
+        }
+        go_fd = fcntl(pair[0], F_DUPFD_CLOEXEC, go_fd_min);
+        (void) close(pair[0]);
+        pid_t pid = go_fd < 0 ? -1 : fork();
+        if (pid == 0)
+                prefork_child(plan, report_fd, pair[1], shared);
+        int r = pid < 0 ? -errno : 0;
+        (void) close(pair[1]);
+        if (r < 0) {
+                if (go_fd >= 0)
+                        (void) close(go_fd);
+                (void) munmap(shared, PREFORK_SHARED_SIZE);
+                return r;
+        }
+        *ret = (SandboxPrefork) { .pid = pid, .go_fd = go_fd, .shared = shared, .plan = plan };
+        return 0;
+}
+
+/* Kills the pre-forked process (if there is one, and it was not given its go) and reaps it. */
+static void prefork_drop(SandboxPrefork *pf) {
+        if (!pf || pf->pid <= 0)
+                return;
+        (void) kill(pf->pid, SIGKILL);
+        while (waitpid(pf->pid, NULL, __WALL) < 0 && errno == EINTR)
+                ;
+        (void) close(pf->go_fd);
+        (void) munmap(pf->shared, PREFORK_SHARED_SIZE);
+        *pf = (SandboxPrefork) { .go_fd = -EBADF };
+}
+
+static bool rlimits_equal(const SandboxLayout *a, const SandboxLayout *b) {
+        for (int i = 0; i < RLIM_NLIMITS; i++) {
+                if (a->rlimit_set[i] != b->rlimit_set[i])
+                        return false;
+                if (a->rlimit_set[i] && (a->rlimits[i].rlim_cur != b->rlimits[i].rlim_cur ||
+                                         a->rlimits[i].rlim_max != b->rlimits[i].rlim_max))
+                        return false;
+        }
+        return true;
+}
+
+/*
+ * Whether the pre-forked process is what a fork for step `s` of `plan` would be at its go: exactly the same
+ * limits, privileges and filter, and the plain work dir (a fresh_fs step's /work is an overlay mounted
+ * after the process took its cwd). Then whether it got that far: it wrote its ready byte, or it failed.
+ */
+static bool prefork_fits(const SandboxPrefork *pf, const SandboxPlan *plan, const SandboxStep *s) {
+        const SandboxPlan *warm = pf->plan;
+        size_t n = seccomp_program_size(warm->seccomp);
+        ssize_t k;
+        char c;
+
+        if (s->options.fresh_fs || warm->layout->cap_last != plan->layout->cap_last ||
+            !rlimits_equal(warm->layout, plan->layout) || cap_compare(warm->no_caps, plan->no_caps) != 0)
+                return false;
+        if (n == 0 || n != seccomp_program_size(plan->seccomp) ||
+            memcmp(seccomp_program_insns(warm->seccomp), seccomp_program_insns(plan->seccomp),
+                   n * SECCOMP_INSN_SIZE) != 0)
+                return false;
+        do
+                k = read(pf->go_fd, &c, 1);
+        while (k < 0 && errno == EINTR);
+        return k == 1 && c == 'R';
+}
+
+/* Lays `strv` out at *pos in the shared region: returns the array's address there, or NULL if full. */
+static char **prefork_put_strv(char *base, size_t *pos, char *const *strv) {
+        size_t n = 0, need;
+
+        while (strv[n])
+                n++;
+        need = (n + 1) * sizeof(char *);
+        if (*pos % sizeof(char *) != 0)
+                *pos += sizeof(char *) - *pos % sizeof(char *);
+        if (*pos > PREFORK_SHARED_SIZE || need > PREFORK_SHARED_SIZE - *pos)
+                return NULL;
+        char **array = (char **) (base + *pos);
+        *pos += need;
+        for (size_t i = 0; i < n; i++) {
+                size_t len = strlen(strv[i]) + 1;
+                if (len > PREFORK_SHARED_SIZE - *pos)
+                        return NULL;
+                array[i] = memcpy(base + *pos, strv[i], len);
+                *pos += len;
+        }
+        array[n] = NULL;
+        return array;
+}
+
+/* Gives the pre-forked process step `s`: its argv and environment, and its fds. Returns its pid. */
+static pid_t prefork_go(SandboxPrefork *pf, const SandboxPlan *plan, const SandboxStep *s) {
+        PreforkGo *go = pf->shared;
+        const int step_fds[4] = { s->stdin_fd, s->stdout_fd, s->stderr_fd, s->extra_fd };
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int) * 4)];
+        } control = {};
+        int sent[4];
+        size_t n_sent = 0, pos = offsetof(PreforkGo, strings);
+        char c = 'G';
+        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        ssize_t n;
+
+        go->argv = prefork_put_strv(pf->shared, &pos, s->argv);
+        go->envp = go->argv ? prefork_put_strv(pf->shared, &pos, plan->envp ?: plan->layout->envp) : NULL;
+        if (!go->envp)
+                return -E2BIG;
+        go->cpu_limit_sec = s->options.cpu_limit_sec;
+        go->n_fds = s->extra_fd >= 0 ? 4 : 3;
+        for (size_t i = 0; i < go->n_fds; i++) {
+                go->fd_sent[i] = step_fds[i] >= 0;
+                if (go->fd_sent[i])
+                        sent[n_sent++] = step_fds[i];
+        }
+        if (n_sent > 0) {
+                mh.msg_control = &control;
+                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_sent);
+                struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+                h->cmsg_level = SOL_SOCKET;
+                h->cmsg_type = SCM_RIGHTS;
+                h->cmsg_len = CMSG_LEN(sizeof(int) * n_sent);
+                memcpy(CMSG_DATA(h), sent, sizeof(int) * n_sent);
+        }
+        do
+                n = sendmsg(pf->go_fd, &mh, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+                return n < 0 ? -errno : -EIO;
+
+        /* From here on it is step 0's process; what it shares with us ends with its execve. */
+        pid_t pid = pf->pid;
+        (void) close(pf->go_fd);
+        (void) munmap(pf->shared, PREFORK_SHARED_SIZE);
+        *pf = (SandboxPrefork) { .go_fd = -EBADF };
+        return pid;
 }
 
 /* Kills every other process in the job's PID namespace and reaps it; init is spared by the kernel. */
@@ -542,7 +799,8 @@ int sandbox_child_prepare(const SandboxPlan *plan, int report_fd, int control_fd
         return signal_fd;
 }
 
-_noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int control_fd, int signal_fd) {
+_noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int control_fd, int signal_fd,
+                                  SandboxPrefork *prefork) {
         const SandboxLayout *l = plan->layout;
         int r;
 
@@ -560,6 +818,9 @@ _noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int co
                 struct rusage before = {}, after = {}, own = {};
                 int status = 0;
 
+                /* Only step 0 can use the pre-forked process: later steps come after kill_all(). */
+                if (prefork && prefork->pid > 0 && !(i == 0 && prefork_fits(prefork, plan, s)))
+                        prefork_drop(prefork);
                 if (s->options.fresh_fs) {
                         r = fresh_case_fs(l, &overlaid);
                         if (r < 0)
@@ -567,7 +828,16 @@ _noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int co
                 }
                 (void) getrusage(RUSAGE_CHILDREN, &before);
                 uint64_t start = monotonic_usec();
-                pid_t pid = fork();
+                /* Its setup CPU is counted in the step's like a forked process's own setup is: its rusage
+                 * comes with it when it is reaped. */
+                pid_t pid = prefork && prefork->pid > 0 ? prefork_go(prefork, plan, s) : -ESRCH;
+                if (pid < 0 && prefork && prefork->pid > 0) {
+                        prefork_drop(prefork);
+                        (void) getrusage(RUSAGE_CHILDREN, &before);
+                        start = monotonic_usec();
+                }
+                if (pid < 0)
+                        pid = fork();
                 if (pid < 0)
                         fail(report_fd, SANDBOX_REPORT_STEP_FAILED, SANDBOX_STAGE_EXEC, (int) i, errno);
                 if (pid == 0)
@@ -618,6 +888,8 @@ _noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int co
                         }
                 }
         }
+        /* A plan of no steps never used it. */
+        prefork_drop(prefork);
         /* Steps that never ran still hold pipe ends the daemon waits to see closed. */
         for (size_t i = started; i < plan->n_steps; i++)
                 close_step_fds(&plan->steps[i]);
@@ -633,5 +905,5 @@ _noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int co
 _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int control_fd) {
         int signal_fd = sandbox_child_prepare(plan, report_fd, control_fd);
 
-        sandbox_child_run(plan, report_fd, control_fd, signal_fd);
+        sandbox_child_run(plan, report_fd, control_fd, signal_fd, NULL);
 }

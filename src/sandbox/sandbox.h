@@ -160,4 +160,19 @@ _noreturn_ void sandbox_child_main(const SandboxPlan *plan, int report_fd, int c
  * else) and enters the cgroup namespace; it returns the SIGCHLD signalfd that run needs. A warm init
  * (sandrun-init --warm) prepares with a plan of no steps, then runs the job's plan it receives. */
 int sandbox_child_prepare(const SandboxPlan *plan, int report_fd, int control_fd);
-_noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int control_fd, int signal_fd);
+
+/* A warm init's first step, its process forked and set up ahead of the job (sandbox_child_prefork()). */
+typedef struct SandboxPrefork {
+        pid_t pid;                      /* 0: none */
+        int go_fd;                      /* our end of the socket it waits on */
+        void *shared;                   /* mapped in both: the job's argv and environment, at the go */
+        const SandboxPlan *plan;        /* the warm plan whose limits, privileges and filter it applied */
+} SandboxPrefork;
+/* Once prepared (in the scope, in the cgroup namespace): forks the first step's process and lets it do
+ * everything of a step's start that does not depend on the job, then wait. Our end of its socket gets a
+ * number of at least `go_fd_min`. run gives it step 0 if the job's plan fits exactly what it applied, and
+ * otherwise kills it and forks the step as a cold init does. */
+int sandbox_child_prefork(const SandboxPlan *plan, int report_fd, int go_fd_min, SandboxPrefork *ret);
+/* `prefork` may be NULL (a cold init). */
+_noreturn_ void sandbox_child_run(const SandboxPlan *plan, int report_fd, int control_fd, int signal_fd,
+                                  SandboxPrefork *prefork);

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/mman.h>
@@ -48,10 +49,23 @@ static void drain(int fd, char *buf, size_t *len, size_t cap, bool *open) {
         buf[*len] = 0;
 }
 
+/*
+ * How a job differs from the plain one run_job() makes. In warm mode the warm init gets warm_layout and
+ * warm_seccomp (NULL: the job's own), and the job's plan comes go_delay_ms after its go.
+ */
+typedef struct Tweaks {
+        SandboxStepOptions options;
+        bool extra_fd;                  /* a memfd as the step's fd 3 */
+        const SandboxLayout *warm_layout;
+        const SeccompProgram *warm_seccomp;
+        unsigned go_delay_ms;
+} Tweaks;
+
 /* Runs `argv` (with `code` as main file when given); 'K' is sent after kill_after_ms if positive. */
-static void run_job(char *const *argv, const char *code, const char *code_name, int kill_after_ms, Result *res) {
+static void run_job_tweaked(char *const *argv, const char *code, const char *code_name, int kill_after_ms,
+                            const Tweaks *t, Result *res) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL, *warm_plan = NULL;
-        int out[2], err[2];
+        int out[2], err[2], extra = -EBADF;
         SandboxProcess p;
 
         memset(res, 0, sizeof(*res));
@@ -64,13 +78,19 @@ static void run_job(char *const *argv, const char *code, const char *code_name, 
         }
         ASSERT_OK(pipe2(out, O_CLOEXEC));
         ASSERT_OK(pipe2(err, O_CLOEXEC));
-        ASSERT_OK(sandbox_plan_add_step(plan, argv, -EBADF, out[1], err[1], -EBADF, true));
+        if (t && t->extra_fd)
+                ASSERT_TRUE((extra = memfd_create("extra", MFD_CLOEXEC)) >= 0);
+        int idx = sandbox_plan_add_step(plan, argv, -EBADF, out[1], err[1], extra, true);
+        ASSERT_OK(idx);
+        if (t)
+                ASSERT_OK(sandbox_plan_set_step_options(plan, idx, &t->options));
         if (job_outer_uid != (uid_t) -1) {
                 plan->outer_uid = job_outer_uid;
                 plan->outer_gid = (gid_t) job_outer_uid;
         }
         if (warm_mode) {
-                ASSERT_OK(sandbox_plan_new(&warm_plan, layout, seccomp));
+                ASSERT_OK(sandbox_plan_new(&warm_plan, t && t->warm_layout ? t->warm_layout : layout,
+                                           t && t->warm_seccomp ? t->warm_seccomp : seccomp));
                 warm_plan->outer_uid = plan->outer_uid;
                 warm_plan->outer_gid = plan->outer_gid;
                 ASSERT_OK(sandbox_spawn_warm(warm_plan, init_path, &p));
@@ -98,8 +118,11 @@ static void run_job(char *const *argv, const char *code, const char *code_name, 
         }
         ASSERT_OK(sandbox_process_go(&p));
         /* A warm init waits for its job's plan: the plan's fds go with it, and it is the go. */
-        if (warm_mode)
+        if (warm_mode) {
+                if (t && t->go_delay_ms > 0)
+                        (void) poll(NULL, 0, (int) t->go_delay_ms);
                 ASSERT_OK(sandbox_process_send_plan(&p, plan));
+        }
 
         while (out_open || err_open || !done) {
                 struct pollfd pf[3] = {
@@ -139,6 +162,10 @@ static void run_job(char *const *argv, const char *code, const char *code_name, 
         close(out[0]);
         close(err[0]);
         sandbox_process_done(&p);
+}
+
+static void run_job(char *const *argv, const char *code, const char *code_name, int kill_after_ms, Result *res) {
+        run_job_tweaked(argv, code, code_name, kill_after_ms, NULL, res);
 }
 
 static void sh(const char *script, Result *res) {
@@ -246,6 +273,141 @@ TEST(exec_failure) {
         ASSERT_EQ(res.failure.error, ENOENT);
 }
 
+/*
+ * What a step's program sees of how it was started, on stdout: argv, environment, fds 0-3 and 9, cwd,
+ * umask, rlimits, capabilities, NoNewPrivs, Seccomp, signal mask and dispositions (of the shell itself and
+ * of a program it runs), whether it leads its process group and session; then exit 7. On stderr what may
+ * differ: its pid, and its age in clock ticks when it printed it.
+ */
+static const char probe[] =
+        "echo \"argv: $0|$1|$2|$#\"; env; echo \"cwd: $(pwd -P) umask: $(umask)\"; "
+        "find /proc/$$/fd -mindepth 1 -printf '%f %l\\n' >/tmp/fds; sed 's/\\[[0-9]*\\]//' /tmp/fds | sort; "
+        "cat /proc/$$/limits; "
+        "grep -E '^(Sig(Blk|Ign|Cgt)|Cap|NoNewPrivs|Seccomp)' /proc/$$/status /proc/self/status | "
+        "tr -s '\\t' ' ' | sed \"s|^/proc/$$/|shell |\"; "
+        "set -- $(cat /proc/$$/stat); [ $1 = $5 ] && [ $1 = $6 ] && echo 'leads its group and session'; "
+        "u=$(cut -d' ' -f1 /proc/uptime | tr -d .); echo \"$1 $((u - ${22}))\" >&2; exit 7";
+
+/* What the probe prints, cold: the plan's argv, cwd and fds (while find runs, the shell holds its stdout at
+ * 10 and the file at 1), the layout's rlimits, nothing blocked or ignored, no capabilities, the filter. */
+static const char *const probe_expected[] = {
+        "argv: zero|one two|three|2\n",
+        "cwd: /work umask: 0022\n",
+        "\n0 /dev/null\n1 /tmp/fds\n10 pipe:\n2 pipe:\n",
+        "Max open files            256                  256",
+        "/proc/self/status:SigBlk: 0000000000000000\n",
+        "/proc/self/status:SigIgn: 0000000000000000\n",
+        "/proc/self/status:CapBnd: 0000000000000000\n",
+        "/proc/self/status:NoNewPrivs: 1\n",
+        "/proc/self/status:Seccomp: 2\n",
+        "\nleads its group and session\n",
+};
+
+static void run_probe(const Tweaks *t, Result *res, int *ret_pid, long *ret_age_ticks) {
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) probe, (char *) "zero",
+                         (char *) "one two", (char *) "three", NULL };
+
+        run_job_tweaked(argv, NULL, NULL, 0, t, res);
+        ASSERT_TRUE(!res->setup_failed);
+        ASSERT_TRUE(WIFEXITED(res->last_exit.status));
+        ASSERT_EQ(WEXITSTATUS(res->last_exit.status), 7);
+        ASSERT_EQ(sscanf(res->err, "%d %ld", ret_pid, ret_age_ticks), 2);
+}
+
+/* The same filter behind a jump to the next instruction: what it allows is the same, its bytes not. */
+static SeccompProgram *seccomp_other(void) {
+        size_t n = seccomp_program_size(seccomp);
+        _cleanup_free_ struct sock_filter *insns = calloc(n + 1, sizeof(struct sock_filter));
+        SeccompProgram *p;
+
+        ASSERT_TRUE(insns);
+        insns[0] = (struct sock_filter) BPF_STMT(BPF_JMP | BPF_JA, 0);
+        memcpy(insns + 1, seccomp_program_insns(seccomp), n * sizeof(struct sock_filter));
+        ASSERT_OK(seccomp_program_from_insns(insns, n + 1, &p));
+        return p;
+}
+
+/*
+ * A warm init forks the job's first step's process ahead, confined, and gives it the job at the go; a job
+ * that does not fit it (other rlimits, another filter, a fresh work dir) gets a process forked after it
+ * came. The program must not see a difference, but for its pid and its age: the pre-forked one is the
+ * init's first child (pid 2, as a cold job's), a fallback's is its second, and only the pre-forked one is
+ * older than its job.
+ */
+TEST(prefork_same_as_cold) {
+        static Result cold, warm;
+        _cleanup_(sandbox_layout_freep) SandboxLayout *other_layout = NULL;
+        _cleanup_(seccomp_program_freep) SeccompProgram *other_seccomp = seccomp_other();
+        SandboxLimits other_limits = {
+                .work_size = 16 << 20, .tmp_size = 16 << 20, .max_open_files = 255,
+                .max_file_size = 16 << 20,
+        };
+        int pid;
+        long age;
+
+        ASSERT_OK(sandbox_layout_new(&other_layout, &other_limits, getuid(), getgid()));
+        for (int plain = 0; plain <= 1; plain++) {
+                /* With a CPU limit and an fd 3, and without either. */
+                Tweaks t = { .go_delay_ms = 300 };
+                if (!plain) {
+                        t.options.cpu_limit_sec = 30;
+                        t.extra_fd = true;
+                }
+                warm_mode = false;
+                run_probe(&t, &cold, &pid, &age);
+                fprintf(stderr, "    cold: pid %d, %ld ticks old\n%s", pid, age, cold.out);
+                ASSERT_EQ(pid, 2);
+                for (size_t i = 0; i < ELEMENTSOF(probe_expected); i++)
+                        if (!strstr(cold.out, probe_expected[i])) {
+                                fprintf(stderr, "missing: %s\n", probe_expected[i]);
+                                abort();
+                        }
+                ASSERT_TRUE((strstr(cold.out, "\n3 /memfd:extra (deleted)\n") != NULL) == !plain);
+                bool cpu_limited = strstr(cold.out, "Max cpu time              30                   31");
+                ASSERT_TRUE(cpu_limited == !plain);
+                ASSERT_TRUE(strstr(cold.out, "\n9 ") == NULL);
+
+                warm_mode = true;
+                run_probe(&t, &warm, &pid, &age);
+                fprintf(stderr, "    pre-forked: pid %d, %ld ticks old\n", pid, age);
+                ASSERT_STREQ(warm.out, cold.out);
+                ASSERT_EQ(pid, 2);
+                ASSERT_TRUE(age >= 20);         /* forked before the job, which came 300 ms after the go */
+
+                Tweaks other_rlimits = t, other_filter = t, fresh = t;
+                other_rlimits.warm_layout = other_layout;
+                other_filter.warm_seccomp = other_seccomp;
+                fresh.options.fresh_fs = true;
+                const Tweaks *fallbacks[] = { &other_rlimits, &other_filter, &fresh };
+                for (size_t i = 0; i < ELEMENTSOF(fallbacks); i++) {
+                        run_probe(fallbacks[i], &warm, &pid, &age);
+                        fprintf(stderr, "    fallback %zu: pid %d, %ld ticks old\n", i, pid, age);
+                        ASSERT_STREQ(warm.out, cold.out);
+                        ASSERT_EQ(pid, 3);
+                }
+        }
+        warm_mode = false;
+}
+
+/* A step that cannot be started is reported with the same stage whichever process it was to be. */
+TEST(prefork_exec_failure) {
+        static Result res;
+        char *argv[] = { (char *) "/nonexistent", NULL };
+        Tweaks prefork = { .extra_fd = true }, fresh = { .options.fresh_fs = true };
+        const Tweaks *ways[] = { NULL, &prefork, &fresh };
+
+        for (size_t i = 0; i < ELEMENTSOF(ways); i++) {
+                warm_mode = i > 0;
+                run_job_tweaked(argv, NULL, NULL, 0, ways[i], &res);
+                ASSERT_TRUE(res.setup_failed);
+                ASSERT_EQ(res.failure.kind, SANDBOX_REPORT_STEP_FAILED);
+                ASSERT_EQ(res.failure.stage, SANDBOX_STAGE_EXEC);
+                ASSERT_EQ(res.failure.step, 0);
+                ASSERT_EQ(res.failure.error, ENOENT);
+        }
+        warm_mode = false;
+}
+
 /* The root runner's world: the job maps to a uid of its own, and its init holds none of root's ids. */
 TEST(root_maps_a_job_uid) {
         static Result res;
@@ -307,6 +469,8 @@ int main(int argc, char *argv[]) {
         RUN(kill_request);
         RUN(exec_failure);
         warm_mode = false;
+        RUN(prefork_same_as_cold);
+        RUN(prefork_exec_failure);
         RUN(identity);
         RUN(init_is_exec);
         RUN(isolation);

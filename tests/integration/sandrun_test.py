@@ -300,22 +300,26 @@ def processes():
 
 
 def _warm_init(scope, procs):
-    """The scope's pid when its only process is a `sandrun-init --warm` of a job uid, else None."""
-    if scope['active'] != 'active' or scope['sub'] != 'running' or len(scope['pids']) != 1:
+    """The scope's init when its processes are a `sandrun-init --warm` of a job uid and, once it is in its
+    scope, the first step it forked ahead (comm sandrun-step, the same uid) waiting for a job; else None."""
+    if scope['active'] != 'active' or scope['sub'] != 'running' or not 1 <= len(scope['pids']) <= 2:
         return None
-    pid = scope['pids'][0]
-    uid, comm, cmd = procs.get(pid, (None, None, None))
-    return pid if comm == 'sandrun-init' and cmd == 'sandrun-init --warm' and uid in JOB_UIDS else None
+    got = [(pid,) + tuple(procs.get(pid, (None, None, None))) for pid in scope['pids']]
+    inits = [g for g in got if g[2] == 'sandrun-init' and g[3] == 'sandrun-init --warm' and g[1] in JOB_UIDS]
+    if len(inits) != 1:
+        return None
+    steps = [g for g in got if g[2] == 'sandrun-step' and g[1] == inits[0][1]]
+    return inits[0][0] if 1 + len(steps) == len(got) else None
 
 
 def job_state(settle=2.0):
     """One snapshot: ({scope: {'active', 'sub', 'pids', 'idle_warm'}}, {pid: (uid, comm, cmdline)}) of
     every loaded sandrun-job-*.scope, in any state, and every process in the container.
 
-    An idle warm sandbox is an active scope whose only process is a `sandrun-init --warm` of a job uid that
-    waits for its one job (blocked in recvmsg() on its control socket). A scope with no process, or with any
-    other, is a job's (or what is left of one), never idle warm. A warm init alone in its scope but not
-    waiting is building its sandbox, or has just taken a job and not yet started it, or has just ended it;
+    An idle warm sandbox is an active scope whose processes are a `sandrun-init --warm` of a job uid that
+    waits for its one job (blocked in recvmsg() on its control socket) and the first step it forked ahead. A
+    scope with no process, or with any other, is a job's (or what is left of one), never idle warm. A warm
+    init in its scope but not waiting is building its sandbox, or has just taken a job and not yet started it, or has just ended it;
     one outside any job scope has not been moved into its scope yet. All of these last milliseconds, so the
     snapshot is taken again for up to `settle` seconds until there is none; one that stays is a job's."""
     deadline = time.monotonic() + settle
@@ -346,7 +350,7 @@ def job_processes(state=None):
     """{pid: (uid, comm, cmdline)} of jobs: every sandrun-init and whatever runs as a job uid, but the inits
     of idle warm sandboxes."""
     scopes, procs = state or job_state()
-    idle = {s['pids'][0] for s in scopes.values() if s['idle_warm']}
+    idle = {pid for s in scopes.values() if s['idle_warm'] for pid in s['pids']}
     return {pid: p for pid, p in procs.items() if pid not in idle and (p[1] == 'sandrun-init' or p[0] in JOB_UIDS)}
 
 
