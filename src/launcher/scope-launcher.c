@@ -16,6 +16,10 @@
  */
 #define RESYNC_POLL_USEC (20 * USEC_PER_MSEC)
 #define RESYNC_ASK_EVERY 5
+/* A unit found gone while its start's outcome was unknown is started anew, this many times at most. */
+#define RESYNC_RESENDS_MAX 3
+
+typedef struct ScopeStop ScopeStop;
 
 struct ScopeLauncher {
         sd_event *event;
@@ -25,6 +29,7 @@ struct ScopeLauncher {
         /* systemd before 255 refuses PIDFDs=; after the first refusal we use PIDs= only. */
         bool pidfds_unsupported;
         ScopeStart *starts;             /* waiting for their start job to finish */
+        ScopeStop *stops;               /* not answered yet */
         scope_membership_check_t membership_check;      /* NULL: the process's cgroup */
         void *membership_userdata;
 };
@@ -39,6 +44,7 @@ struct ScopeStart {
         char *job_path;                 /* systemd's start job, once the call returned */
         bool used_pidfd;
         bool resent;                    /* sent again after a reconnect */
+        unsigned n_resends;             /* sent anew after its unit was found gone */
         sd_bus_slot *call_slot;
         sd_event_source *timeout_source;
         sd_event_source *poll_source;   /* while the outcome is unknown: see RESYNC_POLL_USEC */
@@ -46,6 +52,18 @@ struct ScopeStart {
         unsigned n_polls;
         scope_start_handler_t handler;
         void *userdata;
+};
+
+/*
+ * StopUnit of a scope given up while it was being started: until systemd answers, for a stop asked for while
+ * the connection was down, or lost with it, must go on the next one. Else the scope can come to be around an
+ * init already gone, empty from the start, which systemd keeps running forever.
+ */
+struct ScopeStop {
+        ScopeLauncher *launcher;
+        ScopeStop *prev, *next;
+        sd_bus_slot *slot;
+        char unit[];
 };
 
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
@@ -175,6 +193,20 @@ static int start_poll_check(ScopeStart *s) {
         return 1;
 }
 
+static void start_resend(ScopeStart *s) {
+        int r;
+
+        if (s->n_resends++ >= RESYNC_RESENDS_MAX) {
+                start_complete(s, -EIO, "the scope keeps going away");
+                return;
+        }
+        s->poll_source = sd_event_source_disable_unref(s->poll_source);
+        s->resent = true;
+        r = send_start(s);
+        if (r < 0)
+                start_complete(s, r, "cannot resend StartTransientUnit");
+}
+
 static int on_unit_state(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         ScopeStart *s = userdata;
         const char *name, *description, *load, *active, *sub, *following, *unit_path, *job_type, *job_path;
@@ -200,13 +232,16 @@ static int on_unit_state(sd_bus_message *reply, void *userdata, sd_bus_error *re
         }
         log_debug("%s: systemd says %s, %s/%s, job %" PRIu32, s->unit, load, active, sub, job_id);
 
-        /* A scope goes active only once its processes are in it: whether ours is, the cgroup says. */
+        /*
+         * A scope goes active only once its processes are in it: whether ours is, the cgroup says. One that is
+         * gone (its start failed, or it was another's, stopped, and collected) is started anew: our process
+         * still waits for it. One that failed or is dead without a start job is collected soon
+         * (CollectMode=inactive-or-failed), and then gone.
+         */
         if (strcmp(active, "active") == 0)
                 start_done(s);
         else if (strcmp(load, "not-found") == 0)
-                start_complete(s, -EIO, "the scope is gone");
-        else if (strcmp(active, "failed") == 0 || (strcmp(active, "inactive") == 0 && job_id == 0))
-                start_complete(s, -EIO, "the scope failed to start");
+                start_resend(s);
         return 0;
 }
 
@@ -295,6 +330,7 @@ static int on_start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
                 start_complete(s, r, "malformed StartTransientUnit reply");
                 return 0;
         }
+        free(s->job_path);
         s->job_path = strdup(path);
         if (!s->job_path)
                 start_complete(s, -ENOMEM, "out of memory");
@@ -307,7 +343,8 @@ static int send_start(ScopeStart *s) {
         int r;
 
         s->used_pidfd = s->spec.pidfd >= 0 && !l->pidfds_unsupported;
-        log_debug("%s: sending StartTransientUnit%s", s->unit, s->resent ? " again, after a reconnect" : "");
+        log_debug("%s: sending StartTransientUnit%s", s->unit,
+                  s->n_resends > 0 ? " anew, its unit went away" : s->resent ? " again, after a reconnect" : "");
 
         r = sd_bus_message_new_method_call(l->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
                                            "StartTransientUnit");
@@ -459,12 +496,55 @@ int scope_launcher_set_limits(ScopeLauncher *l, const char *unit, uint64_t memor
                                   tasks_max, "CPUQuotaPerSecUSec", cpu_quota_per_sec_usec);
 }
 
+static ScopeStop *stop_free(ScopeStop *st) {
+        if (!st)
+                return NULL;
+        LIST_REMOVE(st->launcher->stops, st);
+        sd_bus_slot_unref(st->slot);
+        free(st);
+        return NULL;
+}
+
+static int on_stop_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        ScopeStop *st = userdata;
+
+        st->slot = sd_bus_slot_unref(st->slot);
+        /* Lost with the connection: it goes again on the next. Any answer ends it, an error too (NoSuchUnit:
+         * the scope never came to be). */
+        if (sd_bus_is_open(sd_bus_message_get_bus(reply)) <= 0)
+                return 0;
+        log_debug("%s: StopUnit answered %s", st->unit,
+                  sd_bus_message_is_method_error(reply, NULL) ? sd_bus_message_get_error(reply)->name : "ok");
+        stop_free(st);
+        return 0;
+}
+
+static int stop_send(ScopeStop *st) {
+        ScopeLauncher *l = st->launcher;
+
+        if (!l->bus || sd_bus_is_open(l->bus) <= 0)
+                return 0;
+        return sd_bus_call_method_async(l->bus, &st->slot, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit",
+                                        on_stop_reply, st, "ss", st->unit, "replace");
+}
+
 int scope_launcher_stop(ScopeLauncher *l, const char *unit) {
-        if (!l->bus)
-                return -ENOTCONN;
-        /* Floating: nobody waits for the answer, and a failure (the unit never came to be) is fine. */
-        return sd_bus_call_method_async(l->bus, NULL, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit", NULL,
-                                        NULL, "ss", unit, "replace");
+        size_t n = strlen(unit);
+        ScopeStop *st;
+        int r;
+
+        if (!scope_unit_name_is_valid(unit))
+                return -EINVAL;
+        st = calloc(1, sizeof(ScopeStop) + n + 1);
+        if (!st)
+                return -ENOMEM;
+        memcpy(st->unit, unit, n + 1);
+        st->launcher = l;
+        LIST_PREPEND(l->stops, st);
+        r = stop_send(st);
+        if (r < 0)
+                stop_free(st);
+        return r;
 }
 
 ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {
@@ -472,8 +552,11 @@ ScopeLauncher *scope_launcher_free(ScopeLauncher *l) {
                 return NULL;
         while (l->starts)
                 start_unlink(l->starts);
+        /* Their calls stay queued: freeing a slot only drops the wait for the answer. */
+        while (l->stops)
+                stop_free(l->stops);
         sd_bus_slot_unref(l->job_removed_slot);
-        /* Floating calls (StopUnit of what was given up) must reach PID 1 before the connection goes. */
+        /* Queued calls (StopUnit of what was given up) must reach PID 1 before the connection goes. */
         if (l->bus)
                 (void) sd_bus_flush(l->bus);
         sd_bus_unref(l->bus);
@@ -500,6 +583,8 @@ int scope_launcher_set_bus(ScopeLauncher *l, sd_bus *bus) {
                 free(s->job_path);
                 s->job_path = NULL;
         }
+        for (ScopeStop *st = l->stops; st; st = st->next)
+                st->slot = sd_bus_slot_unref(st->slot);
         if (!bus)
                 return 0;
 
@@ -507,6 +592,17 @@ int scope_launcher_set_bus(ScopeLauncher *l, sd_bus *bus) {
         r = add_job_removed_match(l);
         if (r < 0)
                 return r;
+
+        /* Stops first: a start sent after one of the same name finds the old unit going, then gone. */
+        for (ScopeStop *st = l->stops, *next; st; st = next) {
+                next = st->next;
+                log_debug("%s: sending StopUnit again, after a reconnect", st->unit);
+                r = stop_send(st);
+                if (r < 0) {
+                        log_debug_errno(r, "Cannot stop %s after a reconnect, ignoring", st->unit);
+                        stop_free(st);
+                }
+        }
 
         /*
          * Each start still waiting: the process may be in its scope already, the scope may exist with its

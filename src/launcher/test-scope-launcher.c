@@ -33,8 +33,9 @@ typedef struct Scenario {
         unsigned drops;         /* re-executions (the later ones while the launcher resynchronises) */
         bool silent;            /* never answers a start nor runs its job */
         bool attach_silently;   /* ... but the process lands in its scope anyway */
-        bool job_fails;
+        unsigned failing_jobs;  /* so many start jobs fail, the first ones */
         bool collected;         /* a failed unit is collected at once (CollectMode=inactive-or-failed) */
+        bool give_up;           /* the start is given up, its unit stopped, while the connection is down */
         int error;              /* what the start must come to */
         bool at_deadline;       /* ... at its deadline, or well before */
 } Scenario;
@@ -50,9 +51,10 @@ typedef struct Fake {
         sd_event *event;
         sd_bus *server, *client;
         ScopeLauncher *launcher;
+        ScopeStart **start;
         FakeUnit units[4];
         uint32_t next_job;
-        unsigned n_starts, n_drops;
+        unsigned n_starts, n_drops, n_stops, n_failed_jobs;
         /* what the launcher told */
         bool done;
         int error;
@@ -106,8 +108,9 @@ static int on_job_run(sd_event_source *source, uint64_t usec, void *userdata) {
 
         if (u->exists && u->job_id == job->id) {
                 u->job_id = 0;
-                u->attached = !f->scenario->job_fails;
-                u->failed = f->scenario->job_fails;
+                u->failed = f->n_failed_jobs < f->scenario->failing_jobs;
+                u->attached = !u->failed;
+                f->n_failed_jobs += u->failed;
                 u->exists = !(u->failed && f->scenario->collected);
                 job_path(job->id, path, sizeof(path));
                 if (f->server)
@@ -198,10 +201,11 @@ static int method_list_units_by_names(sd_bus_message *m, void *userdata, sd_bus_
         FakeUnit *u = fake_unit(f, names[0], false);
         if (u && u->job_id)
                 job_path(u->job_id, path, sizeof(path));
+        bool active = u && u->attached, failed = u && u->failed;
         ASSERT_OK(sd_bus_message_new_method_return(m, &reply));
         ASSERT_OK(sd_bus_message_append(reply, "a(ssssssouso)", 1, names[0], "", u ? "loaded" : "not-found",
-                                        !u ? "inactive" : u->attached ? "active" : u->failed ? "failed" : "inactive",
-                                        !u ? "dead" : u->attached ? "running" : u->failed ? "failed" : "dead", "",
+                                        active ? "active" : failed ? "failed" : "inactive",
+                                        active ? "running" : failed ? "failed" : "dead", "",
                                         "/org/freedesktop/systemd1/unit/x", u ? u->job_id : 0,
                                         u && u->job_id ? "start" : "", path));
         free(names[0]);
@@ -209,10 +213,29 @@ static int method_list_units_by_names(sd_bus_message *m, void *userdata, sd_bus_
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static int method_stop(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Fake *f = userdata;
+        const char *name, *mode;
+        FakeUnit *u;
+        char path[64];
+
+        ASSERT_OK(sd_bus_message_read(m, "ss", &name, &mode));
+        f->n_stops++;
+        u = fake_unit(f, name, false);
+        if (!u)
+                return sd_bus_error_setf(ret_error, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.",
+                                         name);
+        /* The stop job replaces a start job still waiting; the unit, stopped and empty, is collected. */
+        u->exists = false;
+        job_path(++f->next_job, path, sizeof(path));
+        return sd_bus_reply_method_return(m, "o", path);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD("StartTransientUnit", "ssa(sv)a(sa(sv))", "o", method_start, 0),
         SD_BUS_METHOD("ListUnitsByNames", "as", "a(ssssssouso)", method_list_units_by_names, 0),
+        SD_BUS_METHOD("StopUnit", "ss", "o", method_stop, 0),
         SD_BUS_VTABLE_END
 };
 
@@ -238,8 +261,9 @@ static void fake_connect(Fake *f) {
         ASSERT_OK(sd_bus_set_fd(f->client, pair[1], pair[1]));
         ASSERT_OK(sd_bus_start(f->client));
         ASSERT_OK(sd_bus_attach_event(f->client, f->event, 0));
-        ASSERT_OK(sd_bus_match_signal(f->client, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
-                                      "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, f));
+        ASSERT_OK(sd_bus_match_signal(f->client, NULL, "org.freedesktop.DBus.Local",
+                                      "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local", "Disconnected",
+                                      on_disconnected, f));
 }
 
 static int on_reconnect(sd_event_source *source, void *userdata) {
@@ -260,6 +284,12 @@ static int on_reconnect(sd_event_source *source, void *userdata) {
 static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Fake *f = userdata;
 
+        /* As runner_job_free() of a job whose client left: while there is no connection to stop it on. */
+        if (f->scenario->give_up && *f->start) {
+                const char *unit = "sandrun-job-0123456789abcdef0123456789abcdef.scope";
+                *f->start = scope_start_free(*f->start);
+                ASSERT_OK(scope_launcher_stop(f->launcher, unit));
+        }
         ASSERT_OK(sd_event_add_defer(f->event, NULL, on_reconnect, f));
         return 0;
 }
@@ -275,7 +305,7 @@ static void on_started(ScopeStart *s, int error, const char *message, void *user
 
 static void run_scenario(const Scenario *sc) {
         _cleanup_(scope_start_freep) ScopeStart *start = NULL;
-        Fake f = { .scenario = sc };
+        Fake f = { .scenario = sc, .start = &start };
         ScopeSpec spec = {
                 .unit = "sandrun-job-0123456789abcdef0123456789abcdef.scope",
                 .slice = "sandrun-test.slice",
@@ -293,8 +323,17 @@ static void run_scenario(const Scenario *sc) {
 
         f.started = now_usec();
         ASSERT_OK(scope_launcher_start(f.launcher, &spec, on_started, &f, &start));
-        while (!f.done && now_usec() < f.started + 2 * TIMEOUT_USEC)
+        while (!f.done && now_usec() < f.started + (sc->give_up ? 5 * JOB_USEC : 2 * TIMEOUT_USEC))
                 ASSERT_OK(sd_event_run(f.event, 100 * USEC_PER_MSEC));
+        if (sc->give_up) {
+                /* Stopped once, on the new connection, before its start job ran: no scope is left. */
+                fprintf(stderr, "%-56s %u stops, %u re-execs\n", sc->name, f.n_stops, f.n_drops);
+                ASSERT_TRUE(!f.done);
+                ASSERT_EQ(f.n_stops, 1);
+                ASSERT_EQ(f.n_drops, 1);
+                ASSERT_TRUE(!fake_unit(&f, spec.unit, false));
+                goto finish;
+        }
 
         uint64_t took = f.finished - f.started;
         fprintf(stderr, "%-56s %s after %4" PRIu64 " ms, %u re-execs\n", sc->name,
@@ -310,6 +349,7 @@ static void run_scenario(const Scenario *sc) {
         if (sc->error == 0)
                 ASSERT_TRUE(fake_membership(&spec, &f) > 0);
 
+finish:
         start = scope_start_free(start);
         f.launcher = scope_launcher_free(f.launcher);
         f.client = sd_bus_flush_close_unref(f.client);
@@ -327,12 +367,20 @@ TEST(reexec) {
                 { "re-exec after the answer, twice", DROP_AFTER_REPLY, .drops = 2 },
                 { "re-exec with the start taken, unanswered", DROP_UNANSWERED },
                 { "re-exec before the start was read", DROP_UNREAD },
-                { "re-exec after the answer, the job fails", DROP_AFTER_REPLY, .job_fails = true, .error = -EIO },
-                { "re-exec after the answer, the job fails, unit collected", DROP_AFTER_REPLY, .job_fails = true,
+                /* Failed, and kept so: systemd would collect it (then as below); the deadline holds. */
+                { "re-exec after the answer, the job fails", DROP_AFTER_REPLY, .failing_jobs = 1,
+                  .error = -ETIMEDOUT, .at_deadline = true },
+                /* Gone while our process waits for it: started anew. */
+                { "re-exec after the answer, the job fails, unit collected", DROP_AFTER_REPLY,
+                  .failing_jobs = 1, .collected = true },
+                { "re-exec after the answer, every job fails", DROP_AFTER_REPLY, .failing_jobs = 99,
                   .collected = true, .error = -EIO },
-                { "no answer, no job, but the process is in", DROP_NEVER, .silent = true, .attach_silently = true,
+                { "no answer, no job, but the process is in", DROP_NEVER, .silent = true,
+                  .attach_silently = true, .at_deadline = true },
+                /* The scope would come to be around an init killed meanwhile, and be kept. */
+                { "re-exec after the answer, then given up", DROP_AFTER_REPLY, .give_up = true },
+                { "no answer, nothing ever", DROP_NEVER, .silent = true, .error = -ETIMEDOUT,
                   .at_deadline = true },
-                { "no answer, nothing ever", DROP_NEVER, .silent = true, .error = -ETIMEDOUT, .at_deadline = true },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(scenarios); i++)
