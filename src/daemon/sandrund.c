@@ -38,6 +38,7 @@
 #include "io-util.h"
 #include "receipt-key.h"
 #include "strv.h"
+#include "time-util.h"
 #include "tls-cert.h"
 
 typedef struct Options {
@@ -577,7 +578,12 @@ typedef struct Daemon {
         uint64_t finished, failed;
         JobLogEntry *log_head, **log_tail;
         sd_event_source *log_source;    /* idle: writes the entries above and the status line */
+        sd_event_source *status_source; /* a status line held back by STATUS_INTERVAL_USEC */
+        uint64_t status_usec;           /* when the last one was sent */
 } Daemon;
+
+/* Each STATUS= wakes PID 1 (and it tells D-Bus): at most this often while jobs finish back to back. */
+#define STATUS_INTERVAL_USEC (100 * USEC_PER_MSEC)
 
 static void update_status(Daemon *d) {
         (void) sd_notifyf(false, "STATUS=%s%u running, %u queued, %" PRIu64 " finished (%" PRIu64 " failed)",
@@ -649,11 +655,33 @@ static void flush_job_log(Daemon *d) {
         d->log_tail = &d->log_head;
 }
 
-static int on_job_log(sd_event_source *s, void *userdata) {
+static int on_status_due(sd_event_source *s, uint64_t usec, void *userdata) {
         Daemon *d = userdata;
 
-        flush_job_log(d);
+        d->status_usec = usec;
         update_status(d);
+        return 0;
+}
+
+static int on_job_log(sd_event_source *s, void *userdata) {
+        Daemon *d = userdata;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        flush_job_log(d);
+        if (now >= d->status_usec + STATUS_INTERVAL_USEC || !d->status_source) {
+                d->status_usec = now;
+                update_status(d);
+                return 0;
+        }
+        /* The latest counts go out when the interval is over, once. */
+        r = sd_event_source_set_time(d->status_source, d->status_usec + STATUS_INTERVAL_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->status_source, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                log_errno(LOG_DEBUG, r, "Cannot hold back the status line, sending it now");
+                update_status(d);
+        }
         return 0;
 }
 
@@ -895,6 +923,14 @@ static int run(int argc, char **argv) {
                 log_errno(LOG_WARNING, r, "Cannot defer the jobs' journal entries, writing them at once");
                 daemon.log_source = sd_event_source_disable_unref(daemon.log_source);
         }
+        r = sd_event_add_time(event, &daemon.status_source, CLOCK_MONOTONIC, 0, 10 * USEC_PER_MSEC, on_status_due,
+                              &daemon);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(daemon.status_source, SD_EVENT_OFF);
+        if (r < 0) {
+                log_errno(LOG_WARNING, r, "Cannot hold back status updates, sending one per job");
+                daemon.status_source = sd_event_source_disable_unref(daemon.status_source);
+        }
         job_manager_set_finished_hook(jobs, on_job_finished, &daemon);
         /* Blocked above: without their sources they stay pending and only draining is lost. */
         r = sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
@@ -1012,6 +1048,7 @@ static int run(int argc, char **argv) {
         runner = runner_free(runner);
         flush_job_log(&daemon);
         daemon.log_source = sd_event_source_disable_unref(daemon.log_source);
+        daemon.status_source = sd_event_source_disable_unref(daemon.status_source);
         log_message(LOG_INFO, "sandrund stopped");
         return 0;
 }
