@@ -47,6 +47,9 @@ struct JsonStream {
         /* An escaped character that did not fit into the caller's buffer. */
         char spill[JSON_ESCAPE_MAX_PER_BYTE * 4];
         size_t spill_len, spill_off;
+
+        /* A failure met after bytes were handed out: the next read reports it. */
+        int error;
 };
 
 int json_stream_new(JsonStream **ret, json_stream_read_t read, void *userdata, void (*free_userdata)(void *userdata)) {
@@ -199,10 +202,8 @@ static ssize_t read_hole(JsonStream *s, char *buf, size_t max) {
         return 0;
 }
 
-ssize_t json_stream_read(JsonStream *s, char *buf, size_t max) {
-        assert(s->skeleton);
-        assert(max > 0);
-
+/* The next run of bytes up to a change between skeleton, hole and spill. */
+static ssize_t read_step(JsonStream *s, char *buf, size_t max) {
         if (s->spill_off < s->spill_len) {
                 size_t n = MIN(max, s->spill_len - s->spill_off);
                 memcpy(buf, s->spill + s->spill_off, n);
@@ -240,4 +241,29 @@ ssize_t json_stream_read(JsonStream *s, char *buf, size_t max) {
                 s->skeleton_off += n;
                 return (ssize_t) n;
         }
+}
+
+/* Fills buf as far as the answer goes: each read becomes one chunk, one TLS record and one send, so a
+ * small answer goes out in one piece instead of one per stretch of skeleton and hole. */
+ssize_t json_stream_read(JsonStream *s, char *buf, size_t max) {
+        size_t done = 0;
+
+        assert(s->skeleton);
+        assert(max > 0);
+
+        if (s->error < 0)
+                return s->error;
+        while (done < max) {
+                ssize_t n = read_step(s, buf + done, max - done);
+                if (n < 0) {
+                        if (done == 0)
+                                return n;
+                        s->error = (int) n;
+                        break;
+                }
+                if (n == 0)
+                        break;
+                done += (size_t) n;
+        }
+        return (ssize_t) done;
 }

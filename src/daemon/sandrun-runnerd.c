@@ -24,6 +24,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "log-sink.h"
 #include "log.h"
 #include "option-error.h"
 #include "check-limits.h"
@@ -294,7 +295,11 @@ static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
                 d->disconnected_slot = sd_bus_slot_unref(d->disconnected_slot);
                 d->bus = sd_bus_flush_close_unref(d->bus);
         }
+        /* bus_open() blocks the loop while PID 1 authenticates us: say how long, it delays every job. */
+        uint64_t t0 = now(CLOCK_MONOTONIC);
         r = bus_open(d, &d->bus);
+        log_debug("Connecting to systemd: %s after %" PRIu64 " ms", r < 0 ? strerror(-r) : "connected",
+                  (now(CLOCK_MONOTONIC) - t0) / USEC_PER_MSEC);
         if (r < 0) {
                 d->disconnected_slot = sd_bus_slot_unref(d->disconnected_slot);
                 (void) sd_event_source_set_time_relative(s, RECONNECT_USEC);

@@ -38,6 +38,7 @@
 #include "io-util.h"
 #include "receipt-key.h"
 #include "strv.h"
+#include "time-util.h"
 #include "tls-cert.h"
 
 typedef struct Options {
@@ -561,12 +562,28 @@ static void publish_pin(const TlsIdentity *tls) {
                 (void) fchmod(fd, 0644);
 }
 
+/* One job's journal entry, written once its answer is out (see on_job_finished()). */
+typedef struct JobLogEntry JobLogEntry;
+struct JobLogEntry {
+        JobLogEntry *next;
+        int priority;
+        char fields[12][96];
+        size_t n_fields;
+};
+
 typedef struct Daemon {
         sd_event *event;
         JobManager *jobs;
         Metrics *metrics;
         uint64_t finished, failed;
+        JobLogEntry *log_head, **log_tail;
+        sd_event_source *log_source;    /* idle: writes the entries above and the status line */
+        sd_event_source *status_source; /* a status line held back by STATUS_INTERVAL_USEC */
+        uint64_t status_usec;           /* when the last one was sent */
 } Daemon;
+
+/* Each STATUS= wakes PID 1 (and it tells D-Bus): at most this often while jobs finish back to back. */
+#define STATUS_INTERVAL_USEC (100 * USEC_PER_MSEC)
 
 static void update_status(Daemon *d) {
         (void) sd_notifyf(false, "STATUS=%s%u running, %u queued, %" PRIu64 " finished (%" PRIu64 " failed)",
@@ -592,7 +609,6 @@ static int on_drain_signal(sd_event_source *s, const struct signalfd_siginfo *si
         return 0;
 }
 
-/* One journal entry per job: metrics only. */
 /* GET /metrics on the metrics listener. */
 static void on_metrics_request(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
@@ -620,12 +636,60 @@ static void on_metrics_request(HttpRequest *req, void *userdata) {
         (void) http_request_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL);
 }
 
+static void write_job_log_entry(const JobLogEntry *e) {
+        const char *fields[ELEMENTSOF(e->fields) + 1];
+
+        for (size_t i = 0; i < e->n_fields; i++)
+                fields[i] = e->fields[i];
+        fields[e->n_fields] = NULL;
+        log_struct(e->priority, "Job finished", fields);
+}
+
+static void flush_job_log(Daemon *d) {
+        while (d->log_head) {
+                JobLogEntry *e = d->log_head;
+                d->log_head = e->next;
+                write_job_log_entry(e);
+                free(e);
+        }
+        d->log_tail = &d->log_head;
+}
+
+static int on_status_due(sd_event_source *s, uint64_t usec, void *userdata) {
+        Daemon *d = userdata;
+
+        d->status_usec = usec;
+        update_status(d);
+        return 0;
+}
+
+static int on_job_log(sd_event_source *s, void *userdata) {
+        Daemon *d = userdata;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        flush_job_log(d);
+        if (now >= d->status_usec + STATUS_INTERVAL_USEC || !d->status_source) {
+                d->status_usec = now;
+                update_status(d);
+                return 0;
+        }
+        /* The latest counts go out when the interval is over, once. */
+        r = sd_event_source_set_time(d->status_source, d->status_usec + STATUS_INTERVAL_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->status_source, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                log_errno(LOG_DEBUG, r, "Cannot hold back the status line, sending it now");
+                update_status(d);
+        }
+        return 0;
+}
+
+/* One journal entry per job: metrics only. */
 static void on_job_finished(Job *j, void *userdata) {
         Daemon *d = userdata;
         const RunnerResult *res = job_result(j);
-        char f[12][96];
-        size_t n = 0;
-        const char *fields[13];
+        JobLogEntry stack_entry, *e;
 
         d->finished++;
         if (job_status(j) == JOB_FAILED)
@@ -641,6 +705,15 @@ static void on_job_finished(Job *j, void *userdata) {
                                      res ? job_reason_to_string(res->reason) : "launch", res ? res->wall_usec / 1e6 : 0,
                                      job_cpu_usec(j) / 1e6, latency);
         }
+
+        /* Written from an idle event source: the journal and PID 1 (STATUS=) are woken after the answer
+         * went out, not before it. Out of memory: written now. */
+        e = malloc(sizeof(JobLogEntry));
+        if (!e)
+                e = &stack_entry;
+        *e = (JobLogEntry) { .priority = res && res->reason == JOB_REASON_LAUNCH ? LOG_WARNING : LOG_INFO };
+        char (*f)[96] = e->fields;
+        size_t n = 0;
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_JOB_ID=%s", job_id(j));
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_INTERPRETER=%s", job_interpreter(j));
         snprintf(f[n++], sizeof(f[0]), "SANDRUN_STATUS=%s", job_status_to_string(job_status(j)));
@@ -663,11 +736,18 @@ static void on_job_finished(Job *j, void *userdata) {
                 snprintf(f[n++], sizeof(f[0]), "SANDRUN_STDOUT_BYTES=%zu", runner_job_stdout(rj)->len);
                 snprintf(f[n++], sizeof(f[0]), "SANDRUN_STDERR_BYTES=%zu", runner_job_stderr(rj)->len);
         }
-        for (size_t i = 0; i < n; i++)
-                fields[i] = f[i];
-        fields[n] = NULL;
-        log_struct(res && res->reason == JOB_REASON_LAUNCH ? LOG_WARNING : LOG_INFO, "Job finished", fields);
-        update_status(d);
+        e->n_fields = n;
+
+        if (e == &stack_entry || !d->log_source ||
+            sd_event_source_set_enabled(d->log_source, SD_EVENT_ONESHOT) < 0) {
+                write_job_log_entry(e);
+                if (e != &stack_entry)
+                        free(e);
+                update_status(d);
+                return;
+        }
+        *d->log_tail = e;
+        d->log_tail = &e->next;
 }
 
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -833,6 +913,24 @@ static int run(int argc, char **argv) {
                 }
         }
         Daemon daemon = { .event = event, .jobs = jobs, .metrics = metrics };
+        daemon.log_tail = &daemon.log_head;
+        r = sd_event_add_defer(event, &daemon.log_source, on_job_log, &daemon);
+        if (r >= 0)
+                r = sd_event_source_set_priority(daemon.log_source, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(daemon.log_source, SD_EVENT_OFF);
+        if (r < 0) {
+                log_errno(LOG_WARNING, r, "Cannot defer the jobs' journal entries, writing them at once");
+                daemon.log_source = sd_event_source_disable_unref(daemon.log_source);
+        }
+        r = sd_event_add_time(event, &daemon.status_source, CLOCK_MONOTONIC, 0, 10 * USEC_PER_MSEC, on_status_due,
+                              &daemon);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(daemon.status_source, SD_EVENT_OFF);
+        if (r < 0) {
+                log_errno(LOG_WARNING, r, "Cannot hold back status updates, sending one per job");
+                daemon.status_source = sd_event_source_disable_unref(daemon.status_source);
+        }
         job_manager_set_finished_hook(jobs, on_job_finished, &daemon);
         /* Blocked above: without their sources they stay pending and only draining is lost. */
         r = sd_event_add_signal(event, NULL, SIGUSR1, on_drain_signal, &daemon);
@@ -948,6 +1046,9 @@ static int run(int argc, char **argv) {
         server = http_server_free(server);
         jobs = job_manager_free(jobs);
         runner = runner_free(runner);
+        flush_job_log(&daemon);
+        daemon.log_source = sd_event_source_disable_unref(daemon.log_source);
+        daemon.status_source = sd_event_source_disable_unref(daemon.status_source);
         log_message(LOG_INFO, "sandrund stopped");
         return 0;
 }

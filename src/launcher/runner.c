@@ -46,6 +46,8 @@ struct Runner {
         UidPool *uids;                  /* NULL: every job maps to our own uid */
         RunnerJob *jobs;
         unsigned n_jobs;
+        /* Jobs whose owner let go while their init was still exiting: freed once it has (on_child()). */
+        RunnerJob *lingering;
         /* Warm sandboxes (warm-sandbox.h), ready or starting; refilled off the request path. */
         WarmPool pool;
         WarmSandbox **warm;
@@ -121,6 +123,7 @@ struct RunnerJob {
 
         bool sandbox_ready, in_scope;
         bool init_exited, done_reported, kill_sent;
+        Runner *lingering_in;           /* on that runner's lingering list */
         JobReason kill_reason;
         RunnerResult result;
         bool entry_exited;
@@ -170,11 +173,9 @@ static void job_release_uid(RunnerJob *j) {
         j->uid_pool = NULL;
 }
 
-RunnerJob *runner_job_free(RunnerJob *j) {
+static void job_stop_scope_starting(RunnerJob *j) {
         int k;
 
-        if (!j)
-                return NULL;
         /* Given up while systemd was still making its scope (a client that left): the scope may come to
          * be around an init killed meanwhile, empty from the start, which systemd would keep; stop it. */
         if (j->scope_start && j->runner) {
@@ -182,20 +183,22 @@ RunnerJob *runner_job_free(RunnerJob *j) {
                 if (k < 0)
                         log_debug_errno(k, "Cannot stop %s, given up while starting, ignoring", j->unit);
         }
+}
+
+/* Everything a job holds but its init's child source (and pidfd) and its uid; may be called twice. */
+static void job_drop(RunnerJob *j) {
+        job_stop_scope_starting(j);
         job_unlink(j);
         job_stop_sources(j);
+        j->handler = NULL;
+        j->output_handler = NULL;
         j->quota_slot = sd_bus_slot_unref(j->quota_slot);
         j->memory_slot = sd_bus_slot_unref(j->memory_slot);
         j->limits_slot = sd_bus_slot_unref(j->limits_slot);
-        sandbox_plan_free(j->warm_plan);
-        if (j->child_source) {
-                /* Owned: freeing it SIGKILLs the init if still alive, which ends the whole job, and reaps it. */
-                j->child_source = sd_event_source_disable_unref(j->child_source);
-        }
-        /* No init left: it was never started, or it was reaped above or before. */
-        job_release_uid(j);
-        sandbox_process_done(&j->process);
-        cgroup_job_free(j->cgroup);
+        j->warm_plan = sandbox_plan_free(j->warm_plan);
+        sandbox_process_release(&j->process);
+        j->process.report_fd = safe_close(j->process.report_fd);
+        j->cgroup = cgroup_job_free(j->cgroup);
         capped_buffer_done(&j->out);
         capped_buffer_done(&j->err);
         capped_buffer_done(&j->archive);
@@ -208,6 +211,50 @@ RunnerJob *runner_job_free(RunnerJob *j) {
                 capped_buffer_done(&j->cases[i].err);
         }
         free(j->cases);
+        j->cases = NULL;
+        j->n_cases = 0;
+}
+
+/*
+ * Let go of while its init still runs: a finished job's init is exiting (its PID namespace, mounts and
+ * network going away), a given-up job's is killed here. Either way nobody waits for that: the job leaves
+ * the runner's count and its owner now, and is freed, its uid given back, once the init is reaped.
+ */
+static void job_linger(RunnerJob *j) {
+        Runner *r = j->runner;
+        int k;
+
+        job_drop(j);
+        k = sd_event_source_send_child_signal(j->child_source, SIGKILL, NULL, 0);
+        if (k < 0)
+                log_debug_errno(k, "Cannot kill job %s's init, ignoring: it is reaped when it exits", j->id);
+        j->lingering_in = r;
+        LIST_PREPEND(r->lingering, j);
+}
+
+/* Waits for every lingering init: they were all killed, so this is short. For when their uids are needed. */
+static void reap_lingering(Runner *r) {
+        while (r->lingering)
+                runner_job_free(r->lingering);
+}
+
+RunnerJob *runner_job_free(RunnerJob *j) {
+        if (!j)
+                return NULL;
+        if (j->runner && j->child_source && !j->init_exited) {
+                job_linger(j);
+                return NULL;
+        }
+        if (j->lingering_in) {
+                LIST_REMOVE(j->lingering_in->lingering, j);
+                j->lingering_in = NULL;
+        }
+        job_drop(j);
+        /* Owned: freeing it SIGKILLs the init if still alive, which ends the whole job, and reaps it. */
+        j->child_source = sd_event_source_disable_unref(j->child_source);
+        /* No init left: it was never started, or it was reaped above or before. */
+        job_release_uid(j);
+        sandbox_process_done(&j->process);
         free(j);
         return NULL;
 }
@@ -235,11 +282,15 @@ static void job_take_sample(RunnerJob *j) {
         }
 }
 
-/* Everything is known once the init is gone and every pipe is drained. */
+/*
+ * Everything is known once every pipe is drained and the init said it is done (it reaped every other
+ * process of the job first) or is gone. The init's own exit, which takes its namespaces and mounts down,
+ * is not waited for: runner_job_free() lets it linger.
+ */
 static void job_maybe_finish(RunnerJob *j) {
         RunnerResult *res = &j->result;
 
-        if (j->state == RUNNER_JOB_FINISHED || !j->init_exited)
+        if (j->state == RUNNER_JOB_FINISHED || !(j->init_exited || j->done_reported))
                 return;
         for (size_t i = 0; i < _PIPE_MAX; i++)
                 if (j->pipes[i].fd >= 0)
@@ -647,6 +698,7 @@ static void handle_report(RunnerJob *j, const SandboxReport *rep) {
                 /* Letting the init go ends the job's last process; the scope empties and is collected. */
                 sandbox_process_release(&j->process);
                 j->timer_source = sd_event_source_disable_unref(j->timer_source);
+                job_maybe_finish(j);
                 break;
         }
 }
@@ -675,6 +727,10 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         j->init_exited = true;
         /* A PID namespace's init exits last: every process of the job is gone now. */
         job_release_uid(j);
+        if (j->lingering_in) {
+                runner_job_free(j);
+                return 0;
+        }
         if (!j->timeline.exited)
                 j->timeline.exited = now_usec(CLOCK_MONOTONIC);
         sandbox_process_release(&j->process);
@@ -1197,6 +1253,11 @@ int runner_start(Runner *r, const RunnerJobSpec *spec, runner_job_handler_t hand
 
         if (r->uids) {
                 k = uid_pool_acquire(r->uids, &j->outer_uid);
+                if (k == -EBUSY && r->lingering) {
+                        /* The last free uids may be held by inits that are exiting: wait for those. */
+                        reap_lingering(r);
+                        k = uid_pool_acquire(r->uids, &j->outer_uid);
+                }
                 if (k < 0)
                         return log_debug_errno(-k, "No job uid is free (%u in use)", uid_pool_n_used(r->uids));
                 j->uid_pool = r->uids;
@@ -1352,6 +1413,7 @@ Runner *runner_free(Runner *r) {
                 j->handler = NULL;
                 runner_job_free(j);
         }
+        reap_lingering(r);
         pool_clear(r);
         free(r->warm);
         sd_event_source_disable_unref(r->pool_defer);

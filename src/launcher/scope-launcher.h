@@ -67,6 +67,13 @@ int scope_launcher_set_limits(ScopeLauncher *l, const char *unit, uint64_t memor
  * started, whose scope would otherwise be made around a process already gone and never be collected. */
 int scope_launcher_stop(ScopeLauncher *l, const char *unit);
 
+/* Whether spec's process is in its scope: 1 yes, 0 not (yet), else -errno. */
+typedef int (*scope_membership_check_t)(const ScopeSpec *spec, void *userdata);
+
+/* Replaces how a start tells that its process is in its scope (by default: its cgroup in every hierarchy);
+ * for tests against a fake systemd. */
+void scope_launcher_set_membership_check(ScopeLauncher *l, scope_membership_check_t check, void *userdata);
+
 /* Whether the bus connection is still open. */
 bool scope_launcher_is_connected(ScopeLauncher *l);
 
