@@ -58,6 +58,7 @@ typedef struct Tweaks {
         bool extra_fd;                  /* a memfd as the step's fd 3 */
         const SandboxLayout *warm_layout;
         const SeccompProgram *warm_seccomp;
+        const SeccompProgram *job_seccomp;      /* the job's (and by default the warm init's) filter */
         unsigned go_delay_ms;
 } Tweaks;
 
@@ -69,7 +70,7 @@ static void run_job_tweaked(char *const *argv, const char *code, const char *cod
         SandboxProcess p;
 
         memset(res, 0, sizeof(*res));
-        ASSERT_OK(sandbox_plan_new(&plan, layout, seccomp));
+        ASSERT_OK(sandbox_plan_new(&plan, layout, t && t->job_seccomp ? t->job_seccomp : seccomp));
         if (code) {
                 int fd = memfd_create("code", MFD_CLOEXEC);
                 ASSERT_TRUE(fd >= 0);
@@ -90,7 +91,7 @@ static void run_job_tweaked(char *const *argv, const char *code, const char *cod
         }
         if (warm_mode) {
                 ASSERT_OK(sandbox_plan_new(&warm_plan, t && t->warm_layout ? t->warm_layout : layout,
-                                           t && t->warm_seccomp ? t->warm_seccomp : seccomp));
+                                           t && t->warm_seccomp ? t->warm_seccomp : plan->seccomp));
                 warm_plan->outer_uid = plan->outer_uid;
                 warm_plan->outer_gid = plan->outer_gid;
                 ASSERT_OK(sandbox_spawn_warm(warm_plan, init_path, &p));
@@ -389,21 +390,41 @@ TEST(prefork_same_as_cold) {
         warm_mode = false;
 }
 
-/* A step that cannot be started is reported with the same stage whichever process it was to be. */
-TEST(prefork_exec_failure) {
+static void assert_step_failed(const Result *res, SandboxStage stage, int error) {
+        ASSERT_TRUE(res->setup_failed);
+        ASSERT_EQ(res->failure.kind, SANDBOX_REPORT_STEP_FAILED);
+        ASSERT_EQ(res->failure.stage, stage);
+        ASSERT_EQ(res->failure.step, 0);
+        ASSERT_EQ(res->failure.error, error);
+}
+
+/*
+ * A step that cannot be started is reported with the same stage whichever process it was to be. A filter
+ * the kernel refuses fails the pre-forked process before the job came: it ends without a word, and the
+ * step forked after the job came reports it.
+ */
+TEST(prefork_failures) {
         static Result res;
         char *argv[] = { (char *) "/nonexistent", NULL };
+        char *true_argv[] = { (char *) "/bin/true", NULL };
+        const struct sock_filter no_return[] = { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0) };
+        _cleanup_(seccomp_program_freep) SeccompProgram *refused = NULL;
         Tweaks prefork = { .extra_fd = true }, fresh = { .options.fresh_fs = true };
+        Tweaks late = { .go_delay_ms = 100 };
         const Tweaks *ways[] = { NULL, &prefork, &fresh };
 
         for (size_t i = 0; i < ELEMENTSOF(ways); i++) {
                 warm_mode = i > 0;
                 run_job_tweaked(argv, NULL, NULL, 0, ways[i], &res);
-                ASSERT_TRUE(res.setup_failed);
-                ASSERT_EQ(res.failure.kind, SANDBOX_REPORT_STEP_FAILED);
-                ASSERT_EQ(res.failure.stage, SANDBOX_STAGE_EXEC);
-                ASSERT_EQ(res.failure.step, 0);
-                ASSERT_EQ(res.failure.error, ENOENT);
+                assert_step_failed(&res, SANDBOX_STAGE_EXEC, ENOENT);
+        }
+
+        ASSERT_OK(seccomp_program_from_insns(no_return, ELEMENTSOF(no_return), &refused));
+        late.job_seccomp = refused;
+        for (int warm = 0; warm <= 1; warm++) {
+                warm_mode = warm;
+                run_job_tweaked(true_argv, NULL, NULL, 0, &late, &res);
+                assert_step_failed(&res, SANDBOX_STAGE_SECCOMP, EINVAL);
         }
         warm_mode = false;
 }
@@ -470,7 +491,7 @@ int main(int argc, char *argv[]) {
         RUN(exec_failure);
         warm_mode = false;
         RUN(prefork_same_as_cold);
-        RUN(prefork_exec_failure);
+        RUN(prefork_failures);
         RUN(identity);
         RUN(init_is_exec);
         RUN(isolation);
