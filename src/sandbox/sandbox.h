@@ -141,7 +141,8 @@ int sandbox_spawn(SandboxPlan *plan, const char *init_path, SandboxProcess *ret)
  * A warm init: the same, but with a plan of no steps and no code (the runner's layout only), and a control
  * socket instead of a pipe. It builds the sandbox, reports READY, and after 'G' (once in its scope) waits
  * for its job's plan, which sandbox_process_send_plan() sends with the plan's fds; that plan's layout
- * must be the one the init was started with. Sending the plan is the job's go: its steps run at once.
+ * must be the one the init was started with. Sending the plan is the job's go: its steps run at once, the
+ * first in the process the init forked and confined while it waited (sandbox_child_prefork()).
  */
 int sandbox_spawn_warm(SandboxPlan *plan, const char *init_path, SandboxProcess *ret);
 /* The most descriptors one plan message carries (the kernel's SCM_MAX_FD), the plan's memfd included. */
