@@ -378,7 +378,13 @@ static int on_sample(sd_event_source *s, uint64_t usec, void *userdata) {
         RunnerJob *j = userdata;
 
         job_take_sample(j);
-        return sd_event_source_set_time_relative(s, SAMPLE_INTERVAL_USEC);
+        /* A time source is one-shot: it fires again only once re-enabled. */
+        int r = sd_event_source_set_time_relative(s, SAMPLE_INTERVAL_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_debug_errno(r, "Cannot arm job %s's next sample, ignoring: it is sampled at its end", j->id);
+        return 0;
 }
 
 static int on_kill_grace(sd_event_source *s, uint64_t usec, void *userdata) {
