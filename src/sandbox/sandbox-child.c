@@ -437,8 +437,9 @@ _noreturn_ static void prefork_child(const SandboxPlan *plan, int report_fd, int
         if (install_fds(&go_fd, 1, report_fd) < 0 || step_confine(plan, 0, &stage) < 0)
                 _exit(127);
 
-        /* Ready: the init reads this when the job comes, and falls back on end of file instead. */
-        if (write(0, &c, 1) != 1)
+        /* Ready: the init reads this when the job comes, and falls back on end of file instead. send(),
+         * not write(): a write would count in the I/O figures (/proc/self/io) that its execve keeps. */
+        if (send(0, &c, 1, MSG_NOSIGNAL) != 1)
                 _exit(127);
         do
                 n = recvmsg(0, &mh, MSG_CMSG_CLOEXEC);

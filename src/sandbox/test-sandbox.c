@@ -275,13 +275,14 @@ TEST(exec_failure) {
 }
 
 /*
- * What a step's program sees of how it was started, on stdout: argv, environment, fds 0-3 and 9, cwd,
+ * What a step's program sees of how it was started, on stdout: its I/O counters (which execve() keeps),
+ * argv, environment, fds 0-3 and 9, cwd,
  * umask, rlimits, capabilities, NoNewPrivs, Seccomp, signal mask and dispositions (of the shell itself and
  * of a program it runs), whether it leads its process group and session; then exit 7. On stderr what may
  * differ: its pid, and its age in clock ticks when it printed it.
  */
 static const char probe[] =
-        "echo \"argv: $0|$1|$2|$#\"; env; echo \"cwd: $(pwd -P) umask: $(umask)\"; "
+        "grep -E '^(rchar|wchar|syscr|syscw)' /proc/$$/io; echo \"argv: $0|$1|$2|$#\"; env; echo \"cwd: $(pwd -P) umask: $(umask)\"; "
         "find /proc/$$/fd -mindepth 1 -printf '%f %l\\n' >/tmp/fds; sed 's/\\[[0-9]*\\]//' /tmp/fds | sort; "
         "cat /proc/$$/limits; "
         "grep -E '^(Sig(Blk|Ign|Cgt)|Cap|NoNewPrivs|Seccomp)' /proc/$$/status /proc/self/status | "
@@ -292,6 +293,8 @@ static const char probe[] =
 /* What the probe prints, cold: the plan's argv, cwd and fds (while find runs, the shell holds its stdout at
  * 10 and the file at 1), the layout's rlimits, nothing blocked or ignored, no capabilities, the filter. */
 static const char *const probe_expected[] = {
+        "wchar: 0\nsyscr: ",
+        "syscw: 0\n",
         "argv: zero|one two|three|2\n",
         "cwd: /work umask: 0022\n",
         "\n0 /dev/null\n1 /tmp/fds\n10 pipe:\n2 pipe:\n",
