@@ -5,8 +5,9 @@
  * untimed runs), each with fork() + execvp(), its stdout and stderr read from one pipe to EOF, then
  * waitpid(); prints each successful run's wall time in microseconds, one a line, on stdout. A run
  * succeeds when the command exits 0 and printed exactly EXPECT. Stops early after MAX_SECONDS.
- * The last line on stderr is "spawn-timer: ok N failed M". Built and copied into the container by
- * bench/run; not part of the project's build.
+ * The last line on stderr is "spawn-timer: ok N failed M". With SPAWN_TIMER_GAP_USEC set, it pauses that
+ * long before each run, as bench/run's spaced jobs do. Built and copied into the container by bench/run;
+ * not part of the project's build.
  *
  *   spawn-timer RUNS WARMUP MAX_SECONDS EXPECT CMD [ARGS...]
  */
@@ -103,8 +104,12 @@ int main(int argc, char **argv) {
         }
         expect[e] = 0;
 
+        const char *gap_env = getenv("SPAWN_TIMER_GAP_USEC");
+        long gap_usec = gap_env ? strtol(gap_env, NULL, 10) : 0;
         double deadline = now_us() + max_seconds * 1e6;
         for (long i = 0; i < warmup + runs && now_us() < deadline; i++) {
+                if (gap_usec > 0)
+                        nanosleep(&(struct timespec) { gap_usec / 1000000, gap_usec % 1000000 * 1000 }, NULL);
                 double t0 = now_us();
                 int r = run_once(argv + 5, expect, out, sizeof(out));
                 double t1 = now_us();
