@@ -4,41 +4,23 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fd-send.h"
 #include "runner-socket.h"
 
 int runner_socket_send(int fd, const RunnerMessage *m, const int *fds, unsigned n_fds) {
         _cleanup_free_ void *buf = NULL;
-        union {
-                struct cmsghdr h;
-                char space[CMSG_SPACE(sizeof(int) * RUNNER_FDS_MAX)];
-        } control = {};
         size_t len;
+        ssize_t n;
         int r;
 
         assert(n_fds <= RUNNER_FDS_MAX);
         r = runner_message_encode(m, &buf, &len);
         if (r < 0)
                 return r;
-
-        struct iovec iov = { .iov_base = buf, .iov_len = len };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-        if (n_fds > 0) {
-                mh.msg_control = &control;
-                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-                memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-        }
-        for (;;) {
-                ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-                return (size_t) n == len ? 0 : -EIO;
-        }
+        n = send_with_fds(fd, buf, len, fds, n_fds, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0)
+                return n == -EWOULDBLOCK ? -EAGAIN : (int) n;
+        return (size_t) n == len ? 0 : -EIO;
 }
 
 static void close_all(int *fds, unsigned n) {

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd-send.h"
 #include "sandbox.h"
 #include "seccomp-policy.h"
 
@@ -575,15 +576,8 @@ static char **prefork_put_strv(char *base, size_t *pos, char *const *strv) {
 static pid_t prefork_go(SandboxPrefork *pf, const SandboxPlan *plan, const SandboxStep *s) {
         PreforkGo *go = pf->shared;
         const int step_fds[4] = { s->stdin_fd, s->stdout_fd, s->stderr_fd, s->extra_fd };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int) * 4)];
-        } control = {};
         int sent[4];
         size_t n_sent = 0, pos = offsetof(PreforkGo, strings);
-        char c = 'G';
-        struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
         ssize_t n;
 
         go->argv = prefork_put_strv(pf->shared, &pos, s->argv);
@@ -597,20 +591,9 @@ static pid_t prefork_go(SandboxPrefork *pf, const SandboxPlan *plan, const Sandb
                 if (go->fd_sent[i])
                         sent[n_sent++] = step_fds[i];
         }
-        if (n_sent > 0) {
-                mh.msg_control = &control;
-                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_sent);
-                struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
-                h->cmsg_level = SOL_SOCKET;
-                h->cmsg_type = SCM_RIGHTS;
-                h->cmsg_len = CMSG_LEN(sizeof(int) * n_sent);
-                memcpy(CMSG_DATA(h), sent, sizeof(int) * n_sent);
-        }
-        do
-                n = sendmsg(pf->go_fd, &mh, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
+        n = send_with_fds(pf->go_fd, "G", 1, sent, n_sent, MSG_NOSIGNAL);
         if (n != 1)
-                return n < 0 ? -errno : -EIO;
+                return n < 0 ? (pid_t) n : -EIO;
 
         /* From here on it is step 0's process; what it shares with us ends with its execve. */
         pid_t pid = pf->pid;

@@ -16,6 +16,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#include "fd-send.h"
 #include "sandbox-wire.h"
 #include "sandbox.h"
 #include "strv.h"
@@ -416,27 +417,9 @@ int sandbox_process_send_plan(SandboxProcess *p, SandboxPlan *plan) {
                 return plan_fd;
         fds[0] = plan_fd;
 
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int) * SANDBOX_SEND_FDS_MAX)];
-        } control = {};
-        struct iovec iov = { .iov_base = (char *) "J", .iov_len = 1 };
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = CMSG_SPACE(sizeof(int) * (1 + n_fds)),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * (1 + n_fds));
-        memcpy(CMSG_DATA(c), fds, sizeof(int) * (1 + n_fds));
-        do
-                n = sendmsg(p->control_fd, &mh, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
+        n = send_with_fds(p->control_fd, "J", 1, fds, 1 + n_fds, MSG_NOSIGNAL);
         if (n < 0)
-                return -errno;
+                return (int) n;
         plan_close_fds(plan);
         return 0;
 }
