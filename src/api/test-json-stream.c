@@ -145,8 +145,33 @@ TEST(snapshot_and_gone) {
         json_stream_free(s);
 }
 
+TEST(fills_the_buffer) {
+        Pieces p = { .data = { "out", "err", "more" }, .len = { 3, 3, 4 } };
+        size_t want_len;
+        char *want = expected(&p, &want_len), buf[4096];
+        JsonStream *s = make(&p);
+
+        /* One read takes the whole small answer, skeleton and holes alike: one chunk, one TLS record. */
+        ASSERT_EQ(json_stream_read(s, buf, sizeof(buf)), (ssize_t) want_len);
+        ASSERT_TRUE(memcmp(buf, want, want_len) == 0);
+        ASSERT_EQ(json_stream_read(s, buf, sizeof(buf)), 0);
+        json_stream_free(s);
+
+        /* A hole that fails after skeleton bytes were read: those come first, then the error, which stays. */
+        s = make(&p);
+        p.gone = true;
+        ssize_t n = json_stream_read(s, buf, sizeof(buf));
+        ASSERT_TRUE(n > 0 && (size_t) n < want_len);
+        ASSERT_TRUE(memcmp(buf, want, n) == 0);
+        ASSERT_EQ(json_stream_read(s, buf, sizeof(buf)), -ENOENT);
+        ASSERT_EQ(json_stream_read(s, buf, sizeof(buf)), -ENOENT);
+        json_stream_free(s);
+        free(want);
+}
+
 int main(void) {
         RUN(same_as_whole);
         RUN(snapshot_and_gone);
+        RUN(fills_the_buffer);
         return 0;
 }
